@@ -1,0 +1,15 @@
+//! The MSN Messenger protocol, MSNP2 to MSNP18, without I/O.
+//!
+//! - [`codec`]: framing of command lines and payloads, with size limits.
+//! - [`dialect`]: the protocol versions and every way they differ.
+//! - [`catalog`]: every MSNP error code and HRESULT of the seed specification.
+//! - [`auth`]: MD5 login, CHL/QRY challenge answers, the SSO MBI_KEY response.
+
+pub mod auth;
+pub mod catalog;
+pub mod codec;
+pub mod dialect;
+
+pub use catalog::ErrorCode;
+pub use codec::{Decoder, Direction, Frame};
+pub use dialect::Dialect;
