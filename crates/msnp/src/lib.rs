@@ -9,6 +9,9 @@ pub mod auth;
 pub mod catalog;
 pub mod codec;
 pub mod dialect;
+pub mod soap;
+pub mod text;
+pub mod xml;
 
 pub use catalog::ErrorCode;
 pub use codec::{Decoder, Direction, Frame};

@@ -1,6 +1,8 @@
 //! The `msnpd` command line.
 
 mod errors;
+mod serve;
+mod user;
 
 use std::process::ExitCode;
 
@@ -19,6 +21,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the service (Notification Server, Switchboard, Passport over HTTP).
+    Serve(serve::ServeArgs),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(user::UserCommand),
     /// Print the error catalog: MSNP error codes and Messenger HRESULTs.
     Errors(errors::ErrorsArgs),
 }
@@ -28,5 +35,31 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Errors(args) => errors::run(&args),
+        Command::Serve(args) => serve::run(args),
+        Command::User(command) => user::run(command),
+    }
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default: info).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => Some(runtime),
+        Err(error) => {
+            eprintln!("msnpd: cannot start the runtime: {error}");
+            None
+        }
     }
 }

@@ -1,0 +1,5 @@
+//! SOAP payloads of the Passport and MSNP13+ web services.
+
+pub mod rst;
+
+pub use crate::xml::XmlError as SoapError;

@@ -1,0 +1,66 @@
+//! `msnpd serve`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::config::{Config, Overrides};
+use crate::server::Server;
+
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// A TOML file of settings (see docs/configuration.md).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Notification Server listener, host:port (port 0: any free port).
+    #[arg(long)]
+    ns_listen: Option<String>,
+    /// Switchboard listener.
+    #[arg(long)]
+    sb_listen: Option<String>,
+    /// HTTP listener (Passport).
+    #[arg(long)]
+    http_listen: Option<String>,
+    /// The host clients are told to use in XFR, RNG and PassportURLs.
+    #[arg(long)]
+    public_host: Option<String>,
+    /// sqlite://FILE or postgres://… (default sqlite://msnpd.db).
+    #[arg(long)]
+    database: Option<String>,
+    /// Log every protocol line in and out.
+    #[arg(long)]
+    trace_protocol: bool,
+}
+
+pub fn run(args: ServeArgs) -> ExitCode {
+    super::init_logging();
+    let overrides = Overrides {
+        ns_listen: args.ns_listen,
+        sb_listen: args.sb_listen,
+        http_listen: args.http_listen,
+        public_host: args.public_host,
+        database: args.database,
+        trace_protocol: args.trace_protocol,
+    };
+    let config = match Config::load(args.config.as_deref(), &overrides) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("msnpd: bad configuration: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let Some(runtime) = super::runtime() else {
+        return ExitCode::FAILURE;
+    };
+    runtime.block_on(async move {
+        match Server::start(config).await {
+            Ok(server) => {
+                server.run_until_signalled().await;
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot start");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}

@@ -1,0 +1,142 @@
+//! `msnpd user add|list|passwd|del`.
+
+use std::io::BufRead;
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+use crate::config::{Config, Overrides};
+use crate::core::Core;
+use crate::store::Store;
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create an account.
+    Add {
+        email: String,
+        /// The password; read from standard input when absent.
+        #[arg(long)]
+        password: Option<String>,
+        /// The friendly name (default: the email).
+        #[arg(long)]
+        nick: Option<String>,
+        #[arg(long)]
+        database: Option<String>,
+    },
+    /// List the accounts.
+    List {
+        #[arg(long)]
+        database: Option<String>,
+    },
+    /// Change an account's password.
+    Passwd {
+        email: String,
+        /// The new password; read from standard input when absent.
+        #[arg(long)]
+        password: Option<String>,
+        #[arg(long)]
+        database: Option<String>,
+    },
+    /// Delete an account and its contact lists.
+    Del {
+        email: String,
+        #[arg(long)]
+        database: Option<String>,
+    },
+}
+
+fn read_password(given: Option<String>) -> Option<String> {
+    if given.is_some() {
+        return given;
+    }
+    eprint!("password: ");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).ok()?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    (!password.is_empty()).then_some(password)
+}
+
+pub fn run(command: UserCommand) -> ExitCode {
+    let database = match &command {
+        UserCommand::Add { database, .. }
+        | UserCommand::List { database }
+        | UserCommand::Passwd { database, .. }
+        | UserCommand::Del { database, .. } => database.clone(),
+    };
+    let config = match Config::load(
+        None,
+        &Overrides {
+            database,
+            ..Overrides::default()
+        },
+    ) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("msnpd: bad configuration: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let Some(runtime) = super::runtime() else {
+        return ExitCode::FAILURE;
+    };
+    runtime.block_on(async move {
+        let store = match Store::open(&config.database).await {
+            Ok(store) => store,
+            Err(error) => {
+                eprintln!("msnpd: cannot open {}: {error}", config.database);
+                return ExitCode::FAILURE;
+            }
+        };
+        let core = Core::new(config.core(String::new()), store);
+        let result = match command {
+            UserCommand::Add {
+                email,
+                password,
+                nick,
+                ..
+            } => match read_password(password) {
+                Some(password) => core
+                    .create_account(&email, &password, nick.as_deref())
+                    .await
+                    .map(|row| println!("created {}", row.email)),
+                None => {
+                    eprintln!("msnpd: a password is required");
+                    return ExitCode::FAILURE;
+                }
+            },
+            UserCommand::List { .. } => match core.store.list_accounts().await {
+                Ok(accounts) => {
+                    for account in accounts {
+                        println!("{}\t{}", account.email, account.friendly_name);
+                    }
+                    Ok(())
+                }
+                Err(error) => Err(error.into()),
+            },
+            UserCommand::Passwd {
+                email, password, ..
+            } => match read_password(password) {
+                Some(password) => core
+                    .set_password(&email, &password)
+                    .await
+                    .map(|()| println!("password changed for {email}")),
+                None => {
+                    eprintln!("msnpd: a password is required");
+                    return ExitCode::FAILURE;
+                }
+            },
+            UserCommand::Del { email, .. } => core
+                .delete_account(&email)
+                .await
+                .map(|()| println!("deleted {email}")),
+        };
+        core.store.close().await;
+        match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("msnpd: {error}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}

@@ -1,0 +1,164 @@
+//! Server configuration: defaults, then a TOML file (`--config`), then
+//! `MSNPD_*` environment variables, then command-line flags.
+
+use std::path::Path;
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::core::CoreConfig;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Notification Server listener (`host:port`; port 0 picks a free one).
+    pub ns_listen: String,
+    /// Switchboard listener.
+    pub sb_listen: String,
+    /// HTTP listener: Passport (Nexus, login2.srf, RST.srf).
+    pub http_listen: String,
+    /// The host clients are told to use in XFR, RNG and PassportURLs; by default
+    /// the listen host, or 127.0.0.1 when that is a wildcard.
+    pub public_host: Option<String>,
+    /// `sqlite://FILE` (default `sqlite://msnpd.db`) or `postgres://…`.
+    pub database: String,
+    /// Lifetime of a Passport ticket, in seconds.
+    pub ticket_lifetime_secs: u64,
+    /// Lifetime of a switchboard cookie, in seconds.
+    pub cookie_lifetime_secs: u64,
+    /// Seconds clients are told to wait between PNGs (QNG).
+    pub ping_interval_secs: u64,
+    /// A Notification Server connection silent this long is closed.
+    pub idle_timeout_secs: u64,
+    /// A switchboard connection that has not signed in within this time is closed.
+    pub switchboard_login_timeout_secs: u64,
+    /// A wrong answer to CHL gets 540 and the connection is closed.
+    pub enforce_challenge: bool,
+    /// Close a connection that leaves a CHL unanswered this long (0: never;
+    /// some clients, msnp11-sdk among them, never answer).
+    pub challenge_timeout_secs: u64,
+    /// Largest payload of one command, in bytes.
+    pub max_payload: usize,
+    /// Largest switchboard message (MSG) payload, in bytes.
+    pub max_message: usize,
+    /// Most contacts on one list.
+    pub max_list_entries: usize,
+    /// Most contact groups.
+    pub max_groups: usize,
+    /// Most participants in one conversation.
+    pub max_participants: usize,
+    /// Argon2id cost of new password hashes.
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_lanes: u32,
+    /// Log every protocol line in and out (target `msnpd::wire`).
+    pub trace_protocol: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            ns_listen: "0.0.0.0:1863".into(),
+            sb_listen: "0.0.0.0:1864".into(),
+            http_listen: "0.0.0.0:8080".into(),
+            public_host: None,
+            database: "sqlite://msnpd.db".into(),
+            ticket_lifetime_secs: 24 * 3600,
+            cookie_lifetime_secs: 120,
+            ping_interval_secs: 60,
+            idle_timeout_secs: 300,
+            switchboard_login_timeout_secs: 60,
+            enforce_challenge: true,
+            challenge_timeout_secs: 0,
+            max_payload: msnp::codec::DEFAULT_MAX_PAYLOAD,
+            max_message: 1664,
+            max_list_entries: 1000,
+            max_groups: 30,
+            max_participants: 20,
+            argon2_memory_kib: 19 * 1024,
+            argon2_iterations: 2,
+            argon2_lanes: 1,
+            trace_protocol: false,
+        }
+    }
+}
+
+/// Values given on the command line; only those set override the rest.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ns_listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sb_listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_host: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub trace_protocol: bool,
+}
+
+impl Config {
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, Box<figment::Error>> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment
+            .merge(Env::prefixed("MSNPD_"))
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .map_err(Box::new)
+    }
+
+    /// The core's settings, given the switchboard address clients must use.
+    pub fn core(&self, switchboard_address: String) -> CoreConfig {
+        CoreConfig {
+            ticket_lifetime: Duration::from_secs(self.ticket_lifetime_secs),
+            cookie_lifetime: Duration::from_secs(self.cookie_lifetime_secs),
+            switchboard_address,
+            argon2_params: (
+                self.argon2_memory_kib,
+                self.argon2_iterations,
+                self.argon2_lanes,
+            ),
+            max_list_entries: self.max_list_entries,
+            max_groups: self.max_groups,
+            max_participants: self.max_participants,
+            ..CoreConfig::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_override_file_and_defaults() {
+        let dir = std::env::temp_dir().join(format!("msnpd-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("msnpd.toml");
+        std::fs::write(
+            &file,
+            "ns_listen = \"127.0.0.1:0\"\nsb_listen = \"127.0.0.1:5\"\nidle_timeout_secs = 9\n",
+        )
+        .expect("write");
+        let overrides = Overrides {
+            sb_listen: Some("127.0.0.1:7".into()),
+            ..Overrides::default()
+        };
+        let config = Config::load(Some(&file), &overrides).expect("loads");
+        assert_eq!(config.ns_listen, "127.0.0.1:0");
+        assert_eq!(config.sb_listen, "127.0.0.1:7");
+        assert_eq!(config.idle_timeout_secs, 9);
+        assert_eq!(config.http_listen, "0.0.0.0:8080");
+        std::fs::write(&file, "bogus = 1\n").expect("write");
+        assert!(Config::load(Some(&file), &Overrides::default()).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

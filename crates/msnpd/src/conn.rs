@@ -1,0 +1,117 @@
+//! A client connection as the fronts see it: one small input buffer, the MSNP
+//! decoder, and the replies of one batch of commands written together.
+
+use std::net::SocketAddr;
+
+use bytes::BytesMut;
+use msnp::codec::{DecodeError, Decoder, Direction, Limits};
+use msnp::{Dialect, ErrorCode, Frame};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Input bytes read per system call; the buffer grows only for a long line or payload.
+const READ_CHUNK: usize = 512;
+
+pub struct Connection {
+    stream: TcpStream,
+    input: BytesMut,
+    decoder: Decoder,
+    output: BytesMut,
+    pub peer: SocketAddr,
+    trace: bool,
+    label: &'static str,
+}
+
+/// What reading produced.
+pub enum Incoming {
+    Frame(Frame),
+    /// A frame that could not be decoded; `fatal` ones end the connection.
+    Malformed(DecodeError),
+}
+
+impl Connection {
+    pub fn new(
+        stream: TcpStream,
+        peer: SocketAddr,
+        max_payload: usize,
+        trace: bool,
+        label: &'static str,
+    ) -> Connection {
+        let _ = stream.set_nodelay(true);
+        Connection {
+            stream,
+            input: BytesMut::new(),
+            decoder: Decoder::new(
+                Direction::ClientToServer,
+                Limits {
+                    max_payload,
+                    ..Limits::default()
+                },
+            ),
+            output: BytesMut::new(),
+            peer,
+            trace,
+            label,
+        }
+    }
+
+    pub fn set_dialect(&mut self, dialect: Dialect) {
+        self.decoder.set_dialect(dialect);
+    }
+
+    /// The next decoded frame already buffered, without reading.
+    pub fn next_buffered(&mut self) -> Option<Incoming> {
+        match self.decoder.decode(&mut self.input) {
+            Ok(Some(frame)) => {
+                if self.trace {
+                    tracing::info!(target: "msnpd::wire", peer = %self.peer, "{} C: {frame}", self.label);
+                }
+                Some(Incoming::Frame(frame))
+            }
+            Ok(None) => None,
+            Err(error) => Some(Incoming::Malformed(error)),
+        }
+    }
+
+    /// Reads more bytes; `false` when the peer closed the connection.
+    pub async fn read_more(&mut self) -> bool {
+        if self.input.capacity() - self.input.len() < READ_CHUNK {
+            self.input.reserve(READ_CHUNK);
+        }
+        matches!(self.stream.read_buf(&mut self.input).await, Ok(n) if n > 0)
+    }
+
+    /// Queues a frame for the next flush.
+    pub fn send(&mut self, frame: &Frame) {
+        if self.trace {
+            tracing::info!(target: "msnpd::wire", peer = %self.peer, "{} S: {frame}", self.label);
+        }
+        frame.encode(&mut self.output);
+    }
+
+    pub fn send_error(&mut self, code: ErrorCode, trid: Option<u32>) {
+        self.send(&Frame::error(code, trid.unwrap_or(0)));
+    }
+
+    /// Writes everything queued; `false` if the peer is gone.
+    pub async fn flush(&mut self) -> bool {
+        if self.output.is_empty() {
+            return true;
+        }
+        let ok = self.stream.write_all(&self.output).await.is_ok();
+        self.output.clear();
+        // An idle connection keeps no large buffers.
+        if self.output.capacity() > 4 * 1024 {
+            self.output = BytesMut::new();
+        }
+        if self.input.is_empty() && self.input.capacity() > 4 * 1024 {
+            self.input = BytesMut::new();
+        }
+        ok
+    }
+
+    pub async fn shutdown(&mut self) {
+        let _ = self.flush().await;
+        let _ = self.stream.shutdown().await;
+    }
+}

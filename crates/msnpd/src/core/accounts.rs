@@ -1,0 +1,208 @@
+//! Accounts: email rules, Argon2id passwords, creation and lookup.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+
+use super::{AccountId, Core, ServiceError, unix_now};
+use crate::store::{AccountRow, StoreError};
+
+/// Why an account could not be created or changed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("{0:?} is not a valid email address")]
+    InvalidEmail(String),
+    #[error("{0} already has an account")]
+    Exists(String),
+    #[error("no account {0}")]
+    NotFound(String),
+    #[error("the password is empty")]
+    EmptyPassword,
+    #[error("could not hash the password: {0}")]
+    Hash(String),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+impl From<StoreError> for AccountError {
+    fn from(error: StoreError) -> AccountError {
+        AccountError::Service(error.into())
+    }
+}
+
+/// The canonical (lowercase) form of an email address, if it is one.
+/// Rules: `local@domain`, ASCII, at most 129 bytes, a dotted domain.
+pub fn normalize_email(email: &str) -> Option<String> {
+    let email = email.trim().to_ascii_lowercase();
+    if email.len() > 129 || !email.is_ascii() {
+        return None;
+    }
+    let (local, domain) = email.split_once('@')?;
+    let local_ok = !local.is_empty()
+        && local
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-+".contains(&b))
+        && !local.starts_with('.')
+        && !local.ends_with('.');
+    let domain_ok = domain.contains('.')
+        && domain.split('.').all(|label| {
+            !label.is_empty()
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        });
+    (local_ok && domain_ok).then_some(email)
+}
+
+fn hasher(params: (u32, u32, u32)) -> Result<Argon2<'static>, AccountError> {
+    let (memory, iterations, lanes) = params;
+    let params = Params::new(memory, iterations, lanes, None)
+        .map_err(|e| AccountError::Hash(e.to_string()))?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+/// An Argon2id PHC string for `password`.
+pub fn hash_password(password: &str, params: (u32, u32, u32)) -> Result<String, AccountError> {
+    if password.is_empty() {
+        return Err(AccountError::EmptyPassword);
+    }
+    let salt_bytes: [u8; 16] = rand::random();
+    let salt =
+        SaltString::encode_b64(&salt_bytes).map_err(|e| AccountError::Hash(e.to_string()))?;
+    Ok(hasher(params)?
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| AccountError::Hash(e.to_string()))?
+        .to_string())
+}
+
+/// Whether `password` matches a stored PHC string (its own parameters apply).
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored)
+        .map(|hash| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &hash)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A positive random id; it doubles as the 64-bit Passport PUID.
+fn new_account_id() -> AccountId {
+    (rand::random::<u64>() >> 2) as i64 + 1
+}
+
+impl Core {
+    pub async fn create_account(
+        &self,
+        email: &str,
+        password: &str,
+        nickname: Option<&str>,
+    ) -> Result<AccountRow, AccountError> {
+        let email =
+            normalize_email(email).ok_or_else(|| AccountError::InvalidEmail(email.to_owned()))?;
+        let row = AccountRow {
+            id: new_account_id(),
+            friendly_name: nickname.map_or_else(|| email.clone(), str::to_owned),
+            password_hash: hash_password(password, self.config.argon2_params)?,
+            email,
+            created_at: unix_now(),
+        };
+        match self.store.create_account(&row).await {
+            Ok(()) => Ok(row),
+            Err(StoreError::Duplicate(email)) => Err(AccountError::Exists(email)),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// The account if `password` is right. Verification runs on a blocking
+    /// thread: Argon2 is deliberately slow.
+    pub async fn authenticate(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<Option<AccountRow>, ServiceError> {
+        let Some(email) = normalize_email(email) else {
+            return Ok(None);
+        };
+        let account = self.store.account_by_email(&email).await?;
+        let password = password.to_owned();
+        let Some(account) = account else {
+            // Spend the same effort on unknown accounts so timing tells nothing.
+            let params = self.config.argon2_params;
+            let _ = tokio::task::spawn_blocking(move || hash_password(&password, params)).await;
+            return Ok(None);
+        };
+        let stored = account.password_hash.clone();
+        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+            .await
+            .unwrap_or(false);
+        Ok(ok.then_some(account))
+    }
+
+    pub async fn set_password(&self, email: &str, password: &str) -> Result<(), AccountError> {
+        let email =
+            normalize_email(email).ok_or_else(|| AccountError::InvalidEmail(email.to_owned()))?;
+        let account = self
+            .store
+            .account_by_email(&email)
+            .await?
+            .ok_or_else(|| AccountError::NotFound(email.clone()))?;
+        let hash = hash_password(password, self.config.argon2_params)?;
+        self.store.set_password_hash(account.id, &hash).await?;
+        Ok(())
+    }
+
+    pub async fn delete_account(&self, email: &str) -> Result<(), AccountError> {
+        let email =
+            normalize_email(email).ok_or_else(|| AccountError::InvalidEmail(email.to_owned()))?;
+        let account = self
+            .store
+            .account_by_email(&email)
+            .await?
+            .ok_or_else(|| AccountError::NotFound(email.clone()))?;
+        self.store.delete_account(account.id).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_validated_and_lowercased() {
+        assert_eq!(
+            normalize_email(" Alice@Example.COM "),
+            Some("alice@example.com".into())
+        );
+        assert_eq!(
+            normalize_email("a.b+c@mail.example.org"),
+            Some("a.b+c@mail.example.org".into())
+        );
+        for bad in [
+            "",
+            "alice",
+            "a@b",
+            "@example.com",
+            "a@.com",
+            "a b@example.com",
+            "a@exa mple.com",
+            "é@example.com",
+            ".a@example.com",
+            "a@-x.com",
+        ] {
+            assert_eq!(normalize_email(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords_hash_with_argon2id_and_verify() {
+        let hash = hash_password("secret", (64, 1, 1)).expect("hashes");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("secret", &hash));
+        assert!(!verify_password("Secret", &hash));
+        assert!(!verify_password("secret", "garbage"));
+        assert!(hash_password("", (64, 1, 1)).is_err());
+    }
+}

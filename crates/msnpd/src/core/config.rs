@@ -1,0 +1,41 @@
+//! Service settings the core needs (the listeners' settings live in the server config).
+
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct CoreConfig {
+    /// How long a Passport ticket stays valid.
+    pub ticket_lifetime: Duration,
+    /// How long a switchboard cookie (XFR/RNG) stays valid.
+    pub cookie_lifetime: Duration,
+    /// The host:port clients reach the switchboard at.
+    pub switchboard_address: String,
+    /// Argon2id parameters for new password hashes: memory KiB, iterations, lanes.
+    pub argon2_params: (u32, u32, u32),
+    /// Most contacts on one list (FL, AL, BL).
+    pub max_list_entries: usize,
+    /// Most contact groups.
+    pub max_groups: usize,
+    /// Longest friendly name, counted URL-encoded (MSNP.md §1.1).
+    pub max_friendly_name: usize,
+    /// Longest group name, counted URL-encoded.
+    pub max_group_name: usize,
+    /// Most participants in one switchboard conversation.
+    pub max_participants: usize,
+}
+
+impl Default for CoreConfig {
+    fn default() -> CoreConfig {
+        CoreConfig {
+            ticket_lifetime: Duration::from_secs(24 * 3600),
+            cookie_lifetime: Duration::from_secs(120),
+            switchboard_address: "127.0.0.1:1864".into(),
+            argon2_params: (19 * 1024, 2, 1),
+            max_list_entries: 1000,
+            max_groups: 30,
+            max_friendly_name: 387,
+            max_group_name: 61,
+            max_participants: 20,
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! Who is online: per account, its sessions (each a channel of notices to its
+//! front), its presence and its contact list, loaded at sign-in.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use msnp::xml::uux::PersonalStatus;
+use tokio::sync::mpsc;
+
+use super::lists::ContactList;
+use super::presence::{ContactPresence, Presence};
+use super::switchboard::Invitation;
+use super::{AccountId, Core, ServiceError};
+
+/// Notices queued per session before it counts as not keeping up.
+pub const NOTICE_QUEUE: usize = 1024;
+
+/// Something a session must tell its client, in its own dialect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// A contact is online or changed status or name (NLN).
+    Presence(ContactPresence),
+    /// A contact went offline, or now hides from this user (FLN).
+    Offline { email: String },
+    /// A contact's personal message (UBX).
+    PersonalMessage {
+        email: String,
+        status: PersonalStatus,
+    },
+    /// Someone put this user on their forward list (RL add).
+    AddedBy {
+        email: String,
+        friendly_name: String,
+    },
+    /// Someone took this user off their forward list (RL remove).
+    RemovedBy { email: String },
+    /// An invitation to a switchboard conversation (RNG).
+    Ring(Invitation),
+    /// The account signed in elsewhere: this session must end (OUT OTH).
+    SignedInElsewhere,
+}
+
+/// One front session's end of the notice channel.
+pub struct SessionLink {
+    pub id: u64,
+    sender: mpsc::Sender<Notice>,
+    /// Set when the queue overflowed: the session must close.
+    overflowed: Arc<AtomicBool>,
+}
+
+/// The receiving end, held by the session.
+pub struct SessionInbox {
+    pub id: u64,
+    pub receiver: mpsc::Receiver<Notice>,
+    pub overflowed: Arc<AtomicBool>,
+}
+
+/// The mutable state of an online account.
+pub struct OnlineState {
+    pub friendly_name: String,
+    /// `None` until the first status change after sign-in.
+    pub presence: Option<Presence>,
+    pub personal_message: Option<PersonalStatus>,
+    /// An opaque tag the front that signed the account in chose (its dialect),
+    /// carried into the switchboard cookies issued for it.
+    pub client_tag: u8,
+    pub lists: ContactList,
+    pub sessions: Vec<SessionLink>,
+}
+
+impl OnlineState {
+    /// The user as contacts see them, once a status is set.
+    pub fn view(&self, email: &str) -> Option<ContactPresence> {
+        self.presence.as_ref().map(|presence| ContactPresence {
+            email: email.to_owned(),
+            friendly_name: self.friendly_name.clone(),
+            presence: presence.clone(),
+        })
+    }
+}
+
+pub struct Online {
+    pub id: AccountId,
+    pub email: String,
+    state: Mutex<OnlineState>,
+    /// Serialises list changes of this account across the database write.
+    pub list_writes: tokio::sync::Mutex<()>,
+}
+
+impl Online {
+    /// The state; never held across an await.
+    pub fn lock(&self) -> MutexGuard<'_, OnlineState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[derive(Default)]
+pub struct Hub {
+    accounts: Mutex<HashMap<AccountId, Arc<Online>>>,
+    next_session: AtomicU64,
+}
+
+impl Hub {
+    fn accounts(&self) -> MutexGuard<'_, HashMap<AccountId, Arc<Online>>> {
+        self.accounts.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn get(&self, id: AccountId) -> Option<Arc<Online>> {
+        self.accounts().get(&id).cloned()
+    }
+
+    pub fn online_count(&self) -> usize {
+        self.accounts().len()
+    }
+
+    /// Queues a notice for every session of an account, if it is online.
+    pub fn notify(&self, id: AccountId, notice: Notice) {
+        if let Some(online) = self.get(id) {
+            let state = online.lock();
+            for link in &state.sessions {
+                send(link, notice.clone());
+            }
+        }
+    }
+}
+
+fn send(link: &SessionLink, notice: Notice) {
+    if link.sender.try_send(notice).is_err() {
+        link.overflowed.store(true, Ordering::Relaxed);
+        tracing::warn!(
+            session = link.id,
+            "session does not keep up with its notices; closing it"
+        );
+    }
+}
+
+impl Core {
+    /// Signs a session in: loads the contact list on the first session of the
+    /// account, and ends any other session of it (one point of presence).
+    pub async fn sign_in(
+        &self,
+        account: AccountId,
+        client_tag: u8,
+    ) -> Result<(Arc<Online>, SessionInbox), ServiceError> {
+        let row = self
+            .store
+            .account_by_id(account)
+            .await?
+            .ok_or(ServiceError::AccountGone)?;
+        let lists = ContactList::from(self.store.load_lists(account).await?);
+        let (sender, receiver) = mpsc::channel(NOTICE_QUEUE);
+        let id = self.hub.next_session.fetch_add(1, Ordering::Relaxed) + 1;
+        let overflowed = Arc::new(AtomicBool::new(false));
+        let link = SessionLink {
+            id,
+            sender,
+            overflowed: overflowed.clone(),
+        };
+        let online = Arc::new(Online {
+            id: account,
+            email: row.email.clone(),
+            state: Mutex::new(OnlineState {
+                friendly_name: row.friendly_name,
+                presence: None,
+                personal_message: None,
+                client_tag,
+                lists,
+                sessions: vec![link],
+            }),
+            list_writes: tokio::sync::Mutex::new(()),
+        });
+        let previous = self.hub.accounts().insert(account, online.clone());
+        if let Some(previous) = previous {
+            let state = previous.lock();
+            for link in &state.sessions {
+                send(link, Notice::SignedInElsewhere);
+            }
+        }
+        Ok((
+            online,
+            SessionInbox {
+                id,
+                receiver,
+                overflowed,
+            },
+        ))
+    }
+
+    /// Ends a session; when it was the account's current one, the account goes
+    /// offline and its watchers are told.
+    pub fn sign_out(&self, me: &Arc<Online>, session: u64) {
+        let current = {
+            let mut accounts = self.hub.accounts();
+            match accounts.get(&me.id) {
+                Some(entry) if Arc::ptr_eq(entry, me) => {
+                    let mut state = me.lock();
+                    state.sessions.retain(|link| link.id != session);
+                    if state.sessions.is_empty() {
+                        accounts.remove(&me.id);
+                        true
+                    } else {
+                        false
+                    }
+                }
+                _ => false,
+            }
+        };
+        if current {
+            let was_visible = me
+                .lock()
+                .presence
+                .as_ref()
+                .is_some_and(|p| p.status != super::presence::Status::Hidden);
+            if was_visible {
+                for watcher in self.allowed_watchers(me) {
+                    self.hub.notify(
+                        watcher,
+                        Notice::Offline {
+                            email: me.email.clone(),
+                        },
+                    );
+                }
+            }
+        }
+    }
+}

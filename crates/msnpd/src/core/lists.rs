@@ -1,0 +1,792 @@
+//! Contact lists (FL, AL, BL, RL, PL), groups and privacy settings: the rules,
+//! the in-memory copy of an online user's lists, and the operations that
+//! write them through to the store and tell the other side.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::hub::{Notice, Online};
+use super::presence::ContactPresence;
+use super::{AccountId, Core, ServiceError, unix_micros};
+use crate::store::{GroupRow, ListChange, ListData, ListSettings, StoreError};
+
+/// The five lists and their bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum List {
+    Forward,
+    Allow,
+    Block,
+    Reverse,
+    Pending,
+}
+
+impl List {
+    pub const fn bit(self) -> i32 {
+        match self {
+            List::Forward => 1,
+            List::Allow => 2,
+            List::Block => 4,
+            List::Reverse => 8,
+            List::Pending => 16,
+        }
+    }
+
+    /// Only the server changes RL and PL.
+    pub const fn client_may_add(self) -> bool {
+        matches!(self, List::Forward | List::Allow | List::Block)
+    }
+
+    /// Allow and block exclude each other.
+    const fn opposite(self) -> Option<List> {
+        match self {
+            List::Allow => Some(List::Block),
+            List::Block => Some(List::Allow),
+            _ => None,
+        }
+    }
+}
+
+/// Why a list operation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    #[error("no such user")]
+    UnknownUser,
+    #[error("already on that list or in that group")]
+    AlreadyInList,
+    #[error("not on that list")]
+    NotOnList,
+    #[error("on the opposite list (allow vs block)")]
+    OppositeList,
+    #[error("the list is full")]
+    ListFull,
+    #[error("the server maintains that list")]
+    ReadOnlyList,
+    #[error("too many groups")]
+    TooManyGroups,
+    #[error("no such group")]
+    InvalidGroup,
+    #[error("a group with that name exists")]
+    GroupExists,
+    #[error("group name too long")]
+    GroupNameTooLong,
+    #[error("not in that group")]
+    NotInGroup,
+    #[error("already in that mode")]
+    AlreadyInMode,
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+impl From<StoreError> for ListError {
+    fn from(error: StoreError) -> ListError {
+        ListError::Service(error.into())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub id: AccountId,
+    pub email: String,
+    pub guid: String,
+    pub lists: i32,
+    pub nickname: String,
+    pub groups: Vec<String>,
+}
+
+impl Contact {
+    pub fn is_on(&self, list: List) -> bool {
+        self.lists & list.bit() != 0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub guid: String,
+    /// The integer id older dialects use (1..; 0 is the implicit "Other Contacts").
+    pub legacy_id: i32,
+    pub name: String,
+}
+
+/// An online user's lists.
+#[derive(Debug, Clone)]
+pub struct ContactList {
+    pub blp_allow: bool,
+    pub gtc_ask: bool,
+    pub serial: i64,
+    pub lists_modified: i64,
+    pub settings_modified: i64,
+    pub contacts: Vec<Contact>,
+    pub groups: Vec<Group>,
+    pub properties: BTreeMap<String, String>,
+}
+
+impl From<ListData> for ContactList {
+    fn from(data: ListData) -> ContactList {
+        let ListSettings {
+            blp_allow,
+            gtc_ask,
+            serial,
+            lists_modified,
+            settings_modified,
+        } = data.settings;
+        ContactList {
+            blp_allow,
+            gtc_ask,
+            serial,
+            lists_modified,
+            settings_modified,
+            contacts: data
+                .contacts
+                .into_iter()
+                .map(|row| Contact {
+                    id: row.contact_id,
+                    email: row.email,
+                    guid: row.guid,
+                    lists: row.lists,
+                    nickname: row.nickname,
+                    groups: row.groups,
+                })
+                .collect(),
+            groups: data
+                .groups
+                .into_iter()
+                .map(|row| Group {
+                    guid: row.guid,
+                    legacy_id: row.legacy_id,
+                    name: row.name,
+                })
+                .collect(),
+            properties: data.properties.into_iter().collect(),
+        }
+    }
+}
+
+impl ContactList {
+    pub fn contact(&self, id: AccountId) -> Option<&Contact> {
+        self.contacts.iter().find(|c| c.id == id)
+    }
+
+    pub fn by_email(&self, email: &str) -> Option<&Contact> {
+        self.contacts.iter().find(|c| c.email == email)
+    }
+
+    pub fn by_guid(&self, guid: &str) -> Option<&Contact> {
+        self.contacts
+            .iter()
+            .find(|c| c.guid.eq_ignore_ascii_case(guid))
+    }
+
+    pub fn group(&self, guid: &str) -> Option<&Group> {
+        self.groups
+            .iter()
+            .find(|g| g.guid.eq_ignore_ascii_case(guid))
+    }
+
+    pub fn group_by_legacy_id(&self, id: i32) -> Option<&Group> {
+        self.groups.iter().find(|g| g.legacy_id == id)
+    }
+
+    pub fn is_on_forward_list(&self, id: AccountId) -> bool {
+        self.contact(id).is_some_and(|c| c.is_on(List::Forward))
+    }
+
+    /// Whether `viewer` may see this user and invite them: BL first, then AL, then BLP.
+    pub fn allows(&self, viewer: AccountId) -> bool {
+        match self.contact(viewer) {
+            Some(c) if c.is_on(List::Block) => false,
+            Some(c) if c.is_on(List::Allow) => true,
+            _ => self.blp_allow,
+        }
+    }
+
+    /// Accounts that have this user on their forward list.
+    pub fn watchers(&self) -> impl Iterator<Item = AccountId> + '_ {
+        self.contacts
+            .iter()
+            .filter(|c| c.is_on(List::Reverse))
+            .map(|c| c.id)
+    }
+
+    pub fn forward_ids(&self) -> impl Iterator<Item = AccountId> + '_ {
+        self.contacts
+            .iter()
+            .filter(|c| c.is_on(List::Forward))
+            .map(|c| c.id)
+    }
+
+    pub fn count(&self, list: List) -> usize {
+        self.contacts.iter().filter(|c| c.is_on(list)).count()
+    }
+
+    /// Applies a change already written to the store.
+    pub fn apply(&mut self, change: &ListChange) {
+        match change {
+            ListChange::SetLists {
+                contact_id,
+                email,
+                guid,
+                nickname,
+                add,
+                remove,
+                ..
+            } => {
+                let index = match self.contacts.iter().position(|c| c.id == *contact_id) {
+                    Some(index) => index,
+                    None => {
+                        self.contacts.push(Contact {
+                            id: *contact_id,
+                            email: email.clone(),
+                            guid: guid.clone(),
+                            lists: 0,
+                            nickname: nickname.clone(),
+                            groups: Vec::new(),
+                        });
+                        self.contacts.len() - 1
+                    }
+                };
+                let contact = &mut self.contacts[index];
+                contact.lists = (contact.lists | add) & !remove;
+                if remove & List::Forward.bit() != 0 {
+                    contact.groups.clear();
+                }
+                if contact.lists == 0 {
+                    self.contacts.remove(index);
+                }
+            }
+            ListChange::SetNickname {
+                contact_id,
+                nickname,
+                ..
+            } => {
+                if let Some(c) = self.contacts.iter_mut().find(|c| c.id == *contact_id) {
+                    c.nickname = nickname.clone();
+                }
+            }
+            ListChange::AddToGroup {
+                contact_id, group, ..
+            } => {
+                if let Some(c) = self.contacts.iter_mut().find(|c| c.id == *contact_id) {
+                    c.groups.push(group.clone());
+                }
+            }
+            ListChange::RemoveFromGroup {
+                contact_id, group, ..
+            } => {
+                if let Some(c) = self.contacts.iter_mut().find(|c| c.id == *contact_id) {
+                    c.groups.retain(|g| g != group);
+                }
+            }
+            ListChange::PutGroup { group, .. } => {
+                match self.groups.iter_mut().find(|g| g.guid == group.guid) {
+                    Some(existing) => existing.name = group.name.clone(),
+                    None => self.groups.push(Group {
+                        guid: group.guid.clone(),
+                        legacy_id: group.legacy_id,
+                        name: group.name.clone(),
+                    }),
+                }
+            }
+            ListChange::DeleteGroup { guid, .. } => {
+                self.groups.retain(|g| &g.guid != guid);
+                for contact in &mut self.contacts {
+                    contact.groups.retain(|g| g != guid);
+                }
+            }
+            ListChange::Settings {
+                blp_allow, gtc_ask, ..
+            } => {
+                self.blp_allow = *blp_allow;
+                self.gtc_ask = *gtc_ask;
+            }
+            ListChange::Property { name, value, .. } => {
+                if value.is_empty() {
+                    self.properties.remove(name);
+                } else {
+                    self.properties.insert(name.clone(), value.clone());
+                }
+            }
+        }
+    }
+}
+
+/// What a list operation did.
+#[derive(Debug, Clone)]
+pub struct ListOutcome {
+    /// The owner's list serial after the change (MSNP2–9 list version).
+    pub serial: i64,
+    /// The contact as it now stands, if the change was about one.
+    pub contact: Option<Contact>,
+    /// The group created or renamed, if any.
+    pub group: Option<Group>,
+    /// The contact's presence, when they were added to the forward list and
+    /// are online and visible to the owner (ILN).
+    pub presence: Option<ContactPresence>,
+}
+
+fn new_guid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+impl Core {
+    /// Writes `changes` and applies them to the owner's in-memory lists.
+    async fn commit(&self, me: &Arc<Online>, changes: &[ListChange]) -> Result<i64, ListError> {
+        let serials = self.store.apply(changes, unix_micros()).await?;
+        let mut state = me.lock();
+        for change in changes.iter().filter(|c| c.owner() == me.id) {
+            state.lists.apply(change);
+        }
+        if let Some((_, serial)) = serials.iter().find(|(owner, _)| *owner == me.id) {
+            state.lists.serial = *serial;
+        }
+        state.lists.lists_modified = unix_micros();
+        Ok(state.lists.serial)
+    }
+
+    /// Applies a change made to another account's lists to its online copy.
+    fn apply_elsewhere(&self, changes: &[ListChange], owner: AccountId) {
+        if let Some(other) = self.hub.get(owner) {
+            let mut state = other.lock();
+            for change in changes.iter().filter(|c| c.owner() == owner) {
+                state.lists.apply(change);
+            }
+            state.lists.serial += 1;
+        }
+    }
+
+    /// Puts `email` on one of the user's lists (and, for the FL, optionally in a group).
+    /// Adding to the FL puts the user on the contact's RL and tells them.
+    pub async fn add_to_list(
+        &self,
+        me: &Arc<Online>,
+        list: List,
+        email: &str,
+        nickname: &str,
+        group: Option<&str>,
+    ) -> Result<ListOutcome, ListError> {
+        if !list.client_may_add() {
+            return Err(ListError::ReadOnlyList);
+        }
+        let target = self
+            .store
+            .account_by_email(email)
+            .await?
+            .ok_or(ListError::UnknownUser)?;
+        let _writes = me.list_writes.lock().await;
+        let (existing, group_known) = {
+            let state = me.lock();
+            if let Some(group) = group
+                && state.lists.group(group).is_none()
+            {
+                return Err(ListError::InvalidGroup);
+            }
+            (state.lists.contact(target.id).cloned(), group.is_some())
+        };
+        let on_list = existing.as_ref().is_some_and(|c| c.is_on(list));
+        if on_list {
+            // An FL contact may still be added to another group.
+            return match (list, group) {
+                (List::Forward, Some(group)) if group_known => {
+                    self.add_to_group(me, target.id, group).await
+                }
+                _ => Err(ListError::AlreadyInList),
+            };
+        }
+        if let Some(opposite) = list.opposite()
+            && existing.as_ref().is_some_and(|c| c.is_on(opposite))
+        {
+            return Err(ListError::OppositeList);
+        }
+        if me.lock().lists.count(list) >= self.config.max_list_entries {
+            return Err(ListError::ListFull);
+        }
+        let guid = existing.as_ref().map_or_else(new_guid, |c| c.guid.clone());
+        let was_allowed = me.lock().lists.allows(target.id);
+        let mut changes = vec![ListChange::SetLists {
+            owner: me.id,
+            contact_id: target.id,
+            email: target.email.clone(),
+            guid,
+            nickname: nickname.to_owned(),
+            add: list.bit(),
+            remove: 0,
+        }];
+        if let (List::Forward, Some(group)) = (list, group) {
+            changes.push(ListChange::AddToGroup {
+                owner: me.id,
+                contact_id: target.id,
+                group: group.to_owned(),
+            });
+        }
+        let reverse = if list == List::Forward {
+            let theirs = self.store.load_lists(target.id).await?;
+            let guid = theirs
+                .contacts
+                .iter()
+                .find(|c| c.contact_id == me.id)
+                .map_or_else(new_guid, |c| c.guid.clone());
+            let friendly_name = me.lock().friendly_name.clone();
+            let change = ListChange::SetLists {
+                owner: target.id,
+                contact_id: me.id,
+                email: me.email.clone(),
+                guid,
+                nickname: friendly_name,
+                add: List::Reverse.bit(),
+                remove: 0,
+            };
+            changes.push(change.clone());
+            Some(change)
+        } else {
+            None
+        };
+        let serial = self.commit(me, &changes).await?;
+        if let Some(change) = reverse {
+            self.apply_elsewhere(std::slice::from_ref(&change), target.id);
+            self.hub.notify(
+                target.id,
+                Notice::AddedBy {
+                    email: me.email.clone(),
+                    friendly_name: me.lock().friendly_name.clone(),
+                },
+            );
+        }
+        if matches!(list, List::Allow | List::Block) {
+            self.refresh_visibility(me, target.id, was_allowed);
+        }
+        let presence = (list == List::Forward)
+            .then(|| self.visible_presence(target.id, me.id))
+            .flatten();
+        Ok(ListOutcome {
+            serial,
+            contact: me.lock().lists.contact(target.id).cloned(),
+            group: None,
+            presence,
+        })
+    }
+
+    /// Puts a forward-list contact in a group.
+    pub async fn add_to_group(
+        &self,
+        me: &Arc<Online>,
+        contact: AccountId,
+        group: &str,
+    ) -> Result<ListOutcome, ListError> {
+        let group_guid = {
+            let state = me.lock();
+            let group = state.lists.group(group).ok_or(ListError::InvalidGroup)?;
+            let entry = state
+                .lists
+                .contact(contact)
+                .filter(|c| c.is_on(List::Forward))
+                .ok_or(ListError::NotOnList)?;
+            if entry.groups.contains(&group.guid) {
+                return Err(ListError::AlreadyInList);
+            }
+            group.guid.clone()
+        };
+        let serial = self
+            .commit(
+                me,
+                &[ListChange::AddToGroup {
+                    owner: me.id,
+                    contact_id: contact,
+                    group: group_guid,
+                }],
+            )
+            .await?;
+        Ok(ListOutcome {
+            serial,
+            contact: me.lock().lists.contact(contact).cloned(),
+            group: None,
+            presence: None,
+        })
+    }
+
+    /// Takes a contact off a list; for the FL with a group, only out of that group.
+    /// Leaving the FL takes the user off the contact's RL and tells them.
+    pub async fn remove_from_list(
+        &self,
+        me: &Arc<Online>,
+        list: List,
+        contact: AccountId,
+        group: Option<&str>,
+    ) -> Result<ListOutcome, ListError> {
+        if matches!(list, List::Reverse) {
+            return Err(ListError::ReadOnlyList);
+        }
+        let _writes = me.list_writes.lock().await;
+        let (entry, was_allowed) = {
+            let state = me.lock();
+            let entry = state
+                .lists
+                .contact(contact)
+                .filter(|c| c.is_on(list))
+                .cloned()
+                .ok_or(ListError::NotOnList)?;
+            (entry, state.lists.allows(contact))
+        };
+        if let (List::Forward, Some(group)) = (list, group) {
+            let guid = me
+                .lock()
+                .lists
+                .group(group)
+                .map(|g| g.guid.clone())
+                .ok_or(ListError::InvalidGroup)?;
+            if !entry.groups.contains(&guid) {
+                return Err(ListError::NotInGroup);
+            }
+            let serial = self
+                .commit(
+                    me,
+                    &[ListChange::RemoveFromGroup {
+                        owner: me.id,
+                        contact_id: contact,
+                        group: guid,
+                    }],
+                )
+                .await?;
+            return Ok(ListOutcome {
+                serial,
+                contact: me.lock().lists.contact(contact).cloned(),
+                group: None,
+                presence: None,
+            });
+        }
+        let mut changes = vec![ListChange::SetLists {
+            owner: me.id,
+            contact_id: contact,
+            email: entry.email.clone(),
+            guid: entry.guid.clone(),
+            nickname: entry.nickname.clone(),
+            add: 0,
+            remove: list.bit(),
+        }];
+        let reverse = (list == List::Forward).then(|| ListChange::SetLists {
+            owner: contact,
+            contact_id: me.id,
+            email: me.email.clone(),
+            guid: String::new(),
+            nickname: String::new(),
+            add: 0,
+            remove: List::Reverse.bit(),
+        });
+        if let Some(change) = &reverse {
+            changes.push(change.clone());
+        }
+        let serial = self.commit(me, &changes).await?;
+        if let Some(change) = reverse {
+            self.apply_elsewhere(std::slice::from_ref(&change), contact);
+            self.hub.notify(
+                contact,
+                Notice::RemovedBy {
+                    email: me.email.clone(),
+                },
+            );
+        }
+        if matches!(list, List::Allow | List::Block) {
+            self.refresh_visibility(me, contact, was_allowed);
+        }
+        Ok(ListOutcome {
+            serial,
+            contact: Some(entry),
+            group: None,
+            presence: None,
+        })
+    }
+
+    /// Creates a group named `name` (already validated for length by the front).
+    pub async fn add_group(&self, me: &Arc<Online>, name: &str) -> Result<ListOutcome, ListError> {
+        let _writes = me.list_writes.lock().await;
+        let legacy_id = {
+            let state = me.lock();
+            if state.lists.groups.iter().any(|g| g.name == name) {
+                return Err(ListError::GroupExists);
+            }
+            // Group 0 is the implicit "Other Contacts" of older dialects.
+            if state.lists.groups.len() + 1 >= self.config.max_groups {
+                return Err(ListError::TooManyGroups);
+            }
+            (1..)
+                .find(|id| state.lists.group_by_legacy_id(*id).is_none())
+                .unwrap_or(1)
+        };
+        let group = GroupRow {
+            guid: new_guid(),
+            legacy_id,
+            name: name.to_owned(),
+        };
+        let serial = self
+            .commit(
+                me,
+                &[ListChange::PutGroup {
+                    owner: me.id,
+                    group: group.clone(),
+                }],
+            )
+            .await?;
+        Ok(ListOutcome {
+            serial,
+            contact: None,
+            group: Some(Group {
+                guid: group.guid,
+                legacy_id: group.legacy_id,
+                name: group.name,
+            }),
+            presence: None,
+        })
+    }
+
+    pub async fn remove_group(
+        &self,
+        me: &Arc<Online>,
+        guid: &str,
+    ) -> Result<ListOutcome, ListError> {
+        let _writes = me.list_writes.lock().await;
+        let group = me
+            .lock()
+            .lists
+            .group(guid)
+            .cloned()
+            .ok_or(ListError::InvalidGroup)?;
+        let serial = self
+            .commit(
+                me,
+                &[ListChange::DeleteGroup {
+                    owner: me.id,
+                    guid: group.guid.clone(),
+                }],
+            )
+            .await?;
+        Ok(ListOutcome {
+            serial,
+            contact: None,
+            group: Some(group),
+            presence: None,
+        })
+    }
+
+    pub async fn rename_group(
+        &self,
+        me: &Arc<Online>,
+        guid: &str,
+        name: &str,
+    ) -> Result<ListOutcome, ListError> {
+        let _writes = me.list_writes.lock().await;
+        let mut group = {
+            let state = me.lock();
+            let group = state
+                .lists
+                .group(guid)
+                .cloned()
+                .ok_or(ListError::InvalidGroup)?;
+            if state
+                .lists
+                .groups
+                .iter()
+                .any(|g| g.name == name && g.guid != group.guid)
+            {
+                return Err(ListError::GroupExists);
+            }
+            group
+        };
+        group.name = name.to_owned();
+        let serial = self
+            .commit(
+                me,
+                &[ListChange::PutGroup {
+                    owner: me.id,
+                    group: GroupRow {
+                        guid: group.guid.clone(),
+                        legacy_id: group.legacy_id,
+                        name: group.name.clone(),
+                    },
+                }],
+            )
+            .await?;
+        Ok(ListOutcome {
+            serial,
+            contact: None,
+            group: Some(group),
+            presence: None,
+        })
+    }
+
+    /// Sets BLP (`allow`) or GTC (`ask`); the same value again is `AlreadyInMode`.
+    pub async fn set_privacy(
+        &self,
+        me: &Arc<Online>,
+        allow: Option<bool>,
+        ask: Option<bool>,
+    ) -> Result<i64, ListError> {
+        let _writes = me.list_writes.lock().await;
+        let (blp_allow, gtc_ask, before) = {
+            let state = me.lock();
+            let lists = &state.lists;
+            if allow == Some(lists.blp_allow) || ask == Some(lists.gtc_ask) {
+                return Err(ListError::AlreadyInMode);
+            }
+            let before: Vec<(AccountId, bool)> =
+                lists.watchers().map(|id| (id, lists.allows(id))).collect();
+            (
+                allow.unwrap_or(lists.blp_allow),
+                ask.unwrap_or(lists.gtc_ask),
+                before,
+            )
+        };
+        let serial = self
+            .commit(
+                me,
+                &[ListChange::Settings {
+                    owner: me.id,
+                    blp_allow,
+                    gtc_ask,
+                }],
+            )
+            .await?;
+        for (watcher, was_allowed) in before {
+            self.refresh_visibility(me, watcher, was_allowed);
+        }
+        Ok(serial)
+    }
+
+    /// Sets (or with an empty value clears) a phone property such as PHH.
+    pub async fn set_property(
+        &self,
+        me: &Arc<Online>,
+        name: &str,
+        value: &str,
+    ) -> Result<i64, ListError> {
+        let _writes = me.list_writes.lock().await;
+        self.commit(
+            me,
+            &[ListChange::Property {
+                owner: me.id,
+                name: name.to_owned(),
+                value: value.to_owned(),
+            }],
+        )
+        .await
+    }
+
+    /// Sets the name the user keeps for a contact (SBP MFN, ADD nickname).
+    pub async fn set_contact_nickname(
+        &self,
+        me: &Arc<Online>,
+        contact: AccountId,
+        nickname: &str,
+    ) -> Result<i64, ListError> {
+        let _writes = me.list_writes.lock().await;
+        if me.lock().lists.contact(contact).is_none() {
+            return Err(ListError::NotOnList);
+        }
+        self.commit(
+            me,
+            &[ListChange::SetNickname {
+                owner: me.id,
+                contact_id: contact,
+                nickname: nickname.to_owned(),
+            }],
+        )
+        .await
+    }
+}

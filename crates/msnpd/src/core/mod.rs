@@ -1,0 +1,73 @@
+//! The protocol-neutral service: accounts, tickets, contact lists and privacy,
+//! presence, conversations. It knows no dialect and no line format: the fronts
+//! (`ns`, `sb`, `http`) translate between it and the wire.
+
+pub mod accounts;
+pub mod config;
+pub mod hub;
+pub mod lists;
+pub mod presence;
+pub mod switchboard;
+pub mod tickets;
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::store::{Store, StoreError};
+
+pub use config::CoreConfig;
+
+/// An account's id; also its Passport PUID (MemberIdHigh/Low).
+pub type AccountId = i64;
+
+/// A failure of the service that is not the client's fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the account was deleted")]
+    AccountGone,
+}
+
+/// The whole service state shared by every front.
+pub struct Core {
+    pub config: CoreConfig,
+    pub store: Store,
+    pub tickets: tickets::Tickets,
+    pub hub: hub::Hub,
+    pub switchboards: switchboard::Switchboards,
+}
+
+impl Core {
+    pub fn new(config: CoreConfig, store: Store) -> Arc<Core> {
+        Arc::new(Core {
+            tickets: tickets::Tickets::new(config.ticket_lifetime),
+            switchboards: switchboard::Switchboards::new(config.cookie_lifetime),
+            hub: hub::Hub::default(),
+            config,
+            store,
+        })
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Microseconds since the Unix epoch (list timestamps).
+pub fn unix_micros() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}
+
+/// A random token of 128 bits, hex-encoded (tickets, cookies, nonces).
+pub fn random_token() -> String {
+    let bytes: [u8; 16] = rand::random();
+    hex::encode(bytes)
+}

@@ -1,0 +1,406 @@
+//! Conversations (switchboard sessions): cookies that let a user in, the
+//! participants, invitations, and relaying messages among them.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+
+use super::hub::Notice;
+use super::presence::{Capabilities, Status};
+use super::{AccountId, Core, ServiceError, random_token};
+
+/// Events queued per participant before it counts as not keeping up.
+pub const EVENT_QUEUE: usize = 1024;
+
+/// An invitation as the invitee's Notification Server session shows it (RNG).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub session_id: u64,
+    pub address: String,
+    pub cookie: String,
+    pub inviter_email: String,
+    pub inviter_name: String,
+}
+
+/// What a participant's front must tell its client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConversationEvent {
+    Joined(Member),
+    /// `idle` when the server timed the participant out.
+    Left {
+        email: String,
+        idle: bool,
+    },
+    Message {
+        email: String,
+        friendly_name: String,
+        payload: Bytes,
+    },
+}
+
+/// A participant as the others see them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub email: String,
+    pub friendly_name: String,
+    pub caps: Capabilities,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SwitchboardError {
+    #[error("no such user")]
+    UnknownUser,
+    #[error("the user is offline or not accepting messages from you")]
+    Unavailable,
+    #[error("already in the conversation")]
+    AlreadyPresent,
+    #[error("the conversation is full")]
+    Full,
+    #[error("not allowed while appearing offline")]
+    Hidden,
+    #[error("bad or expired cookie")]
+    BadCookie,
+    #[error("the conversation has ended")]
+    Ended,
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+impl From<crate::store::StoreError> for SwitchboardError {
+    fn from(error: crate::store::StoreError) -> SwitchboardError {
+        SwitchboardError::Service(error.into())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CookiePurpose {
+    Create,
+    Join(u64),
+}
+
+struct Cookie {
+    account: AccountId,
+    purpose: CookiePurpose,
+    /// The opaque tag of the front session it was issued for (see `OnlineState::client_tag`).
+    client_tag: u8,
+    expires: Instant,
+}
+
+struct Participant {
+    endpoint: u64,
+    account: AccountId,
+    member: Member,
+    sender: mpsc::Sender<ConversationEvent>,
+    overflowed: Arc<AtomicBool>,
+}
+
+pub struct Conversation {
+    pub id: u64,
+    participants: Mutex<Vec<Participant>>,
+}
+
+impl Conversation {
+    fn participants(&self) -> MutexGuard<'_, Vec<Participant>> {
+        self.participants.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn member_count(&self) -> usize {
+        self.participants().len()
+    }
+}
+
+/// A participant's end: its events and the handle it acts through.
+pub struct Seat {
+    pub conversation: Arc<Conversation>,
+    pub endpoint: u64,
+    pub events: mpsc::Receiver<ConversationEvent>,
+    pub overflowed: Arc<AtomicBool>,
+    /// The others already there when this participant arrived (IRO).
+    pub roster: Vec<Member>,
+}
+
+/// What a redeemed cookie grants, with the tag of the session it was issued for.
+pub enum Admission {
+    Create {
+        client_tag: u8,
+    },
+    Join {
+        conversation: Arc<Conversation>,
+        client_tag: u8,
+    },
+}
+
+pub struct Switchboards {
+    lifetime: Duration,
+    cookies: Mutex<HashMap<String, Cookie>>,
+    conversations: Mutex<HashMap<u64, Arc<Conversation>>>,
+    next_id: AtomicU64,
+}
+
+impl Switchboards {
+    pub fn new(lifetime: Duration) -> Switchboards {
+        Switchboards {
+            lifetime,
+            cookies: Mutex::new(HashMap::new()),
+            conversations: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(rand::random::<u32>() as u64),
+        }
+    }
+
+    fn cookies(&self) -> MutexGuard<'_, HashMap<String, Cookie>> {
+        self.cookies.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn conversations(&self) -> MutexGuard<'_, HashMap<u64, Arc<Conversation>>> {
+        self.conversations.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn issue(&self, account: AccountId, purpose: CookiePurpose, client_tag: u8) -> String {
+        let token = random_token();
+        let now = Instant::now();
+        let mut cookies = self.cookies();
+        if cookies.len() > 1024 && cookies.len().is_power_of_two() {
+            cookies.retain(|_, cookie| cookie.expires > now);
+        }
+        cookies.insert(
+            token.clone(),
+            Cookie {
+                account,
+                purpose,
+                client_tag,
+                expires: now + self.lifetime,
+            },
+        );
+        token
+    }
+
+    /// A cookie for `XFR … SB`: lets `account` open a new conversation.
+    pub fn issue_create_cookie(&self, account: AccountId, client_tag: u8) -> String {
+        self.issue(account, CookiePurpose::Create, client_tag)
+    }
+
+    /// Spends a cookie: valid once, for its account, before it expires; a join
+    /// cookie also only for its session id.
+    pub fn redeem(
+        &self,
+        cookie: &str,
+        account: AccountId,
+        session_id: Option<u64>,
+    ) -> Result<Admission, SwitchboardError> {
+        let entry = self
+            .cookies()
+            .remove(cookie)
+            .ok_or(SwitchboardError::BadCookie)?;
+        if entry.account != account || entry.expires <= Instant::now() {
+            return Err(SwitchboardError::BadCookie);
+        }
+        let client_tag = entry.client_tag;
+        match (entry.purpose, session_id) {
+            (CookiePurpose::Create, None) => Ok(Admission::Create { client_tag }),
+            (CookiePurpose::Join(id), Some(asked)) if id == asked => self
+                .conversations()
+                .get(&id)
+                .cloned()
+                .map(|conversation| Admission::Join {
+                    conversation,
+                    client_tag,
+                })
+                .ok_or(SwitchboardError::Ended),
+            _ => Err(SwitchboardError::BadCookie),
+        }
+    }
+
+    fn seat(
+        &self,
+        conversation: Arc<Conversation>,
+        account: AccountId,
+        member: Member,
+        roster: Vec<Member>,
+    ) -> Seat {
+        let (sender, events) = mpsc::channel(EVENT_QUEUE);
+        let overflowed = Arc::new(AtomicBool::new(false));
+        let endpoint = self.next_id.fetch_add(1, Ordering::Relaxed);
+        conversation.participants().push(Participant {
+            endpoint,
+            account,
+            member,
+            sender,
+            overflowed: overflowed.clone(),
+        });
+        Seat {
+            conversation,
+            endpoint,
+            events,
+            overflowed,
+            roster,
+        }
+    }
+
+    /// Opens a conversation with its creator as the only participant.
+    pub fn create(&self, account: AccountId, member: Member) -> Seat {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let conversation = Arc::new(Conversation {
+            id,
+            participants: Mutex::new(Vec::new()),
+        });
+        self.conversations().insert(id, conversation.clone());
+        self.seat(conversation, account, member, Vec::new())
+    }
+
+    /// Joins an invitee; the others see them arrive.
+    pub fn join(
+        &self,
+        conversation: Arc<Conversation>,
+        account: AccountId,
+        member: Member,
+    ) -> Result<Seat, SwitchboardError> {
+        let roster: Vec<Member> = {
+            let participants = conversation.participants();
+            if participants.is_empty() {
+                return Err(SwitchboardError::Ended);
+            }
+            if participants.iter().any(|p| p.account == account) {
+                return Err(SwitchboardError::AlreadyPresent);
+            }
+            for other in participants.iter() {
+                deliver(other, ConversationEvent::Joined(member.clone()));
+            }
+            participants.iter().map(|p| p.member.clone()).collect()
+        };
+        Ok(self.seat(conversation, account, member, roster))
+    }
+
+    /// Sends a message to everyone else; true when every one of them got it queued.
+    pub fn relay(&self, seat: &Seat, payload: Bytes) -> bool {
+        let participants = seat.conversation.participants();
+        let Some(sender) = participants.iter().find(|p| p.endpoint == seat.endpoint) else {
+            return false;
+        };
+        let event = ConversationEvent::Message {
+            email: sender.member.email.clone(),
+            friendly_name: sender.member.friendly_name.clone(),
+            payload,
+        };
+        let mut all = true;
+        let mut others = 0;
+        for other in participants.iter().filter(|p| p.endpoint != seat.endpoint) {
+            others += 1;
+            all &= deliver(other, event.clone());
+        }
+        all && others > 0
+    }
+
+    /// Leaves; the others see `BYE`, and the last one out ends the conversation.
+    pub fn leave(&self, seat: &Seat, idle: bool) {
+        let empty = {
+            let mut participants = seat.conversation.participants();
+            let Some(index) = participants
+                .iter()
+                .position(|p| p.endpoint == seat.endpoint)
+            else {
+                return;
+            };
+            let gone = participants.remove(index);
+            for other in participants.iter() {
+                deliver(
+                    other,
+                    ConversationEvent::Left {
+                        email: gone.member.email.clone(),
+                        idle,
+                    },
+                );
+            }
+            participants.is_empty()
+        };
+        if empty {
+            self.conversations().remove(&seat.conversation.id);
+        }
+    }
+
+    pub fn conversation_count(&self) -> usize {
+        self.conversations().len()
+    }
+}
+
+fn deliver(participant: &Participant, event: ConversationEvent) -> bool {
+    let ok = participant.sender.try_send(event).is_ok();
+    if !ok {
+        participant.overflowed.store(true, Ordering::Relaxed);
+    }
+    ok
+}
+
+impl Core {
+    /// Invites `email` into the seat's conversation: rings each of their
+    /// sessions. Returns the session id (`CAL … RINGING id`).
+    pub async fn invite(
+        &self,
+        seat: &Seat,
+        inviter: AccountId,
+        email: &str,
+    ) -> Result<u64, SwitchboardError> {
+        let target = self
+            .store
+            .account_by_email(email)
+            .await?
+            .ok_or(SwitchboardError::UnknownUser)?;
+        let conversation = &seat.conversation;
+        let (inviter_member, present) = {
+            let participants = conversation.participants();
+            let me = participants
+                .iter()
+                .find(|p| p.endpoint == seat.endpoint)
+                .map(|p| p.member.clone())
+                .ok_or(SwitchboardError::Ended)?;
+            (me, participants.iter().any(|p| p.account == target.id))
+        };
+        if present {
+            return Err(SwitchboardError::AlreadyPresent);
+        }
+        if conversation.member_count() >= self.config.max_participants {
+            return Err(SwitchboardError::Full);
+        }
+        if let Some(me) = self.hub.get(inviter)
+            && me
+                .lock()
+                .presence
+                .as_ref()
+                .is_some_and(|p| p.status == Status::Hidden)
+        {
+            return Err(SwitchboardError::Hidden);
+        }
+        let online = self
+            .hub
+            .get(target.id)
+            .ok_or(SwitchboardError::Unavailable)?;
+        let client_tag = {
+            let state = online.lock();
+            let visible = state
+                .presence
+                .as_ref()
+                .is_some_and(|p| p.status != Status::Hidden);
+            if !visible || !state.lists.allows(inviter) {
+                return Err(SwitchboardError::Unavailable);
+            }
+            state.client_tag
+        };
+        let cookie =
+            self.switchboards
+                .issue(target.id, CookiePurpose::Join(conversation.id), client_tag);
+        self.hub.notify(
+            target.id,
+            Notice::Ring(Invitation {
+                session_id: conversation.id,
+                address: self.config.switchboard_address.clone(),
+                cookie,
+                inviter_email: inviter_member.email,
+                inviter_name: inviter_member.friendly_name,
+            }),
+        );
+        Ok(conversation.id)
+    }
+}

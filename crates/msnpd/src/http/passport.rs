@@ -1,0 +1,176 @@
+//! Passport 1.4 ("Tweener") for MSNP8–11 and the WS-Trust RST service for
+//! MSNP12+: credentials in, tickets out.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use msnp::soap::rst::{self, IssuedToken, PASSPORT_TB};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::core::tickets::TicketScope;
+use crate::server::Context;
+
+/// `GET /rdr/pprdr.asp`: where to log in. Only `DALogin`, first and alone:
+/// msnp11-sdk takes the whole header value after `DALogin=` as the URL.
+pub async fn nexus(State(ctx): State<Arc<Context>>) -> Response {
+    let mut response = StatusCode::OK.into_response();
+    if let Ok(value) = HeaderValue::from_str(&format!("DALogin={}/login2.srf", ctx.http_base)) {
+        response.headers_mut().insert("PassportURLs", value);
+    }
+    response
+}
+
+/// Reads `sign-in` and `pwd` from `Authorization: Passport1.4 k=v,k=v,...`.
+fn passport_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let fields = value.trim().strip_prefix("Passport1.4")?.trim_start();
+    let (mut email, mut password) = (None, None);
+    for field in fields.split(',') {
+        let Some((key, value)) = field.split_once('=') else {
+            continue;
+        };
+        let decoded = percent_encoding::percent_decode_str(value.trim())
+            .decode_utf8_lossy()
+            .into_owned();
+        match key.trim() {
+            "sign-in" => email = Some(decoded),
+            "pwd" => password = Some(decoded),
+            _ => {}
+        }
+    }
+    Some((email?, password?))
+}
+
+/// `GET /login2.srf`: a ticket for the Notification Server, or 401.
+pub async fn login(State(ctx): State<Arc<Context>>, headers: HeaderMap) -> Response {
+    let failed = || {
+        let mut response = StatusCode::UNAUTHORIZED.into_response();
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(
+                "Passport1.4 da-status=failed,srealm=Passport.NET,ts=-3,prompt,cburl=http://messenger.msn.com,cbtxt=The%20e-mail%20address%20or%20password%20is%20incorrect",
+            ),
+        );
+        response
+    };
+    let Some((email, password)) = passport_credentials(&headers) else {
+        return failed();
+    };
+    let account = match ctx.core.authenticate(&email, &password).await {
+        Ok(Some(account)) => account,
+        Ok(None) => {
+            tracing::info!(%email, "Passport login refused: wrong email or password");
+            return failed();
+        }
+        Err(error) => {
+            tracing::error!(%error, "Passport login failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    let token = ctx
+        .core
+        .tickets
+        .issue(account.id, &account.email, TicketScope::Messenger, None);
+    let info = format!(
+        "Passport1.4 da-status=success,tname=MSPAuth,tname=MSPProf,tname=MSPSec,ru=http://messenger.msn.com,from-PP='t={token}&p='"
+    );
+    let mut response = StatusCode::OK.into_response();
+    if let Ok(value) = HeaderValue::from_str(&info) {
+        response.headers_mut().insert("Authentication-Info", value);
+    }
+    response
+}
+
+fn soap(status: StatusCode, body: String) -> Response {
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/xml; charset=utf-8"),
+    );
+    response
+}
+
+/// The scope of the ticket issued for a service address.
+fn scope_of(address: &str) -> Option<TicketScope> {
+    match address.trim_end_matches('/') {
+        "messengerclear.live.com" | "messenger.msn.com" => Some(TicketScope::Messenger),
+        _ => None,
+    }
+}
+
+/// `POST /RST.srf` and `/RST2.srf`: one token per requested service, in request order.
+pub async fn rst(State(ctx): State<Arc<Context>>, body: String) -> Response {
+    let request = match rst::parse_request(&body) {
+        Ok(request) => request,
+        Err(error) => {
+            return soap(
+                StatusCode::BAD_REQUEST,
+                rst::render_bad_request(&error.to_string()),
+            );
+        }
+    };
+    let account = match ctx
+        .core
+        .authenticate(&request.username, &request.password)
+        .await
+    {
+        Ok(Some(account)) => account,
+        Ok(None) => {
+            tracing::info!(email = %request.username, "RST login refused: wrong email or password");
+            return soap(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                rst::render_failed_authentication(),
+            );
+        }
+        Err(error) => {
+            tracing::error!(%error, "RST login failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    let tokens: Vec<IssuedToken> = request
+        .tokens
+        .iter()
+        .map(|wanted| {
+            let secret: [u8; 24] = rand::random();
+            let scope = scope_of(&wanted.address);
+            let ticket = match scope {
+                Some(scope) => {
+                    let token = ctx.core.tickets.issue(
+                        account.id,
+                        &account.email,
+                        scope,
+                        Some(secret.to_vec()),
+                    );
+                    format!("t={token}&p=")
+                }
+                // Services not served yet get a token that unlocks nothing.
+                None if wanted.address == PASSPORT_TB => crate::core::random_token(),
+                None => format!("t={}&p=", crate::core::random_token()),
+            };
+            IssuedToken {
+                address: wanted.address.clone(),
+                ticket,
+                binary_secret: Some(BASE64.encode(secret)),
+            }
+        })
+        .collect();
+    let now = OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let expires = now + ctx.core.config.ticket_lifetime;
+    let created = now.format(&Rfc3339).unwrap_or_default();
+    let expires = expires.format(&Rfc3339).unwrap_or_default();
+    soap(
+        StatusCode::OK,
+        rst::render_response(&tokens, account.id as u64, &created, &expires),
+    )
+}
+
+pub async fn not_found() -> Response {
+    StatusCode::NOT_FOUND.into_response()
+}

@@ -1,0 +1,736 @@
+//! Contact lists in MSNP8–12: `SYN`, `ADD`/`ADC`, `REM`, groups
+//! (`ADG`/`RMG`/`REG`), privacy (`BLP`/`GTC`), properties (`PRP`, `SBP`, `REA`).
+
+use msnp::text::{decode_param, encode_param};
+use msnp::{ErrorCode, Frame};
+
+use super::Session;
+use super::render::{list_timestamp, presence_params};
+use crate::core::accounts::normalize_email;
+use crate::core::lists::{Contact, List, ListError, ListOutcome};
+
+/// Longest phone property value accepted (MSNP.md §2.7).
+const MAX_PROPERTY: usize = 95;
+/// Properties a client may set with `PRP` besides `MFN`.
+const PHONE_PROPERTIES: [&str; 6] = ["PHH", "PHW", "PHM", "MOB", "MBE", "WWE"];
+
+fn parse_list(name: &str) -> Option<List> {
+    Some(match name {
+        "FL" => List::Forward,
+        "AL" => List::Allow,
+        "BL" => List::Block,
+        "RL" => List::Reverse,
+        "PL" => List::Pending,
+        _ => return None,
+    })
+}
+
+fn is_guid(text: &str) -> bool {
+    uuid::Uuid::try_parse(text).is_ok()
+}
+
+impl Session {
+    fn list_error(&mut self, trid: u32, error: ListError) {
+        let code = match error {
+            ListError::UnknownUser if self.dialect.has_list_versions() => ErrorCode::InvalidUser,
+            ListError::UnknownUser => ErrorCode::InvalidUsername,
+            ListError::AlreadyInList => ErrorCode::AlreadyInList,
+            ListError::NotOnList => ErrorCode::NotOnList,
+            ListError::OppositeList => ErrorCode::AlreadyInOppositeList,
+            ListError::ListFull => ErrorCode::ListFull,
+            ListError::ReadOnlyList => ErrorCode::InvalidParameter,
+            ListError::TooManyGroups => ErrorCode::TooManyGroups,
+            ListError::InvalidGroup => ErrorCode::InvalidGroup,
+            ListError::GroupExists => ErrorCode::GroupAlreadyExists,
+            ListError::GroupNameTooLong => ErrorCode::GroupNameTooLong,
+            ListError::NotInGroup => ErrorCode::NotInGroup,
+            ListError::AlreadyInMode => ErrorCode::AlreadyInTheMode,
+            ListError::Service(error) => {
+                tracing::error!(%error, "list change failed");
+                ErrorCode::DatabaseServer
+            }
+        };
+        self.error(code, trid);
+    }
+
+    /// A friendly name as sent (URL-encoded) checked for length and control characters.
+    pub(super) fn checked_name(&self, encoded: &str) -> Option<String> {
+        if encoded.len() > self.ctx.core.config.max_friendly_name {
+            return None;
+        }
+        decode_param(encoded).filter(|name| !name.is_empty() && !name.chars().any(char::is_control))
+    }
+
+    fn checked_group_name(&self, encoded: &str) -> Result<String, ErrorCode> {
+        if encoded.len() > self.ctx.core.config.max_group_name {
+            return Err(ErrorCode::GroupNameTooLong);
+        }
+        decode_param(encoded)
+            .filter(|name| !name.trim().is_empty() && !name.chars().any(char::is_control))
+            .ok_or(ErrorCode::InvalidParameter)
+    }
+
+    /// The legacy group id list of an FL contact (`0` when in no group).
+    fn legacy_groups(&self, contact: &Contact) -> String {
+        let Some(me) = self.me() else {
+            return "0".into();
+        };
+        let state = me.lock();
+        let ids: Vec<String> = contact
+            .groups
+            .iter()
+            .filter_map(|guid| state.lists.group(guid).map(|g| g.legacy_id.to_string()))
+            .collect();
+        if ids.is_empty() {
+            "0".into()
+        } else {
+            ids.join(",")
+        }
+    }
+
+    /// `SYN n serial` (MSNP8–9) or `SYN n ts ts` (MSNP10–12).
+    pub(super) fn syn(&mut self, trid: u32, frame: &Frame) {
+        let Some(me) = self.me() else { return };
+        let lists = me.lock().lists.clone();
+        let friendly_name = me.lock().friendly_name.clone();
+        let visible_bits = |c: &Contact| {
+            c.lists
+                & (if self.dialect.has_pending_list() {
+                    31
+                } else {
+                    15
+                })
+        };
+        let contacts: Vec<&Contact> = lists
+            .contacts
+            .iter()
+            .filter(|c| visible_bits(c) != 0)
+            .collect();
+        let mut lines = Vec::new();
+        lines.push(Frame::with_params(
+            "GTC",
+            [if lists.gtc_ask { "A" } else { "N" }],
+        ));
+        lines.push(Frame::with_params(
+            "BLP",
+            [if lists.blp_allow { "AL" } else { "BL" }],
+        ));
+        if !self.dialect.renames_with_rea() {
+            lines.push(Frame::with_params(
+                "PRP",
+                ["MFN".to_owned(), encode_param(&friendly_name)],
+            ));
+        }
+        for (name, value) in &lists.properties {
+            lines.push(Frame::with_params(
+                "PRP",
+                [name.clone(), encode_param(value)],
+            ));
+        }
+        let group_lines;
+        if self.dialect.has_list_versions() {
+            let Some(client_serial) = frame.params.get(1).and_then(|s| s.parse::<i64>().ok())
+            else {
+                return self.error(ErrorCode::InvalidParameter, trid);
+            };
+            // 0 means "nothing cached": a new, empty list still gets the full answer.
+            if client_serial == lists.serial && client_serial > 0 {
+                return self.send(Frame::with_params(
+                    "SYN",
+                    [trid.to_string(), lists.serial.to_string()],
+                ));
+            }
+            lines.push(Frame::with_params("LSG", ["0", "Other%20Contacts", "0"]));
+            for group in &lists.groups {
+                lines.push(Frame::with_params(
+                    "LSG",
+                    [
+                        group.legacy_id.to_string(),
+                        encode_param(&group.name),
+                        "0".to_owned(),
+                    ],
+                ));
+            }
+            group_lines = lists.groups.len() + 1;
+            for contact in &contacts {
+                let mut params = vec![
+                    contact.email.clone(),
+                    encode_param(&contact.nickname),
+                    visible_bits(contact).to_string(),
+                ];
+                if contact.is_on(List::Forward) {
+                    params.push(self.legacy_groups(contact));
+                }
+                lines.push(Frame::with_params("LST", params));
+            }
+            self.send(Frame::with_params(
+                "SYN",
+                [
+                    trid.to_string(),
+                    lists.serial.to_string(),
+                    contacts.len().to_string(),
+                    group_lines.to_string(),
+                ],
+            ));
+        } else {
+            let (Some(_), Some(_)) = (frame.params.get(1), frame.params.get(2)) else {
+                return self.error(ErrorCode::InvalidParameter, trid);
+            };
+            let lists_ts = list_timestamp(lists.lists_modified);
+            let settings_ts = list_timestamp(lists.settings_modified);
+            if frame.params[1] == lists_ts && frame.params[2] == settings_ts {
+                return self.send(Frame::with_params(
+                    "SYN",
+                    [
+                        trid.to_string(),
+                        lists_ts,
+                        settings_ts,
+                        "0".into(),
+                        "0".into(),
+                    ],
+                ));
+            }
+            for group in &lists.groups {
+                lines.push(Frame::with_params(
+                    "LSG",
+                    [encode_param(&group.name), group.guid.clone()],
+                ));
+            }
+            group_lines = lists.groups.len();
+            for contact in &contacts {
+                let mut params = vec![
+                    format!("N={}", contact.email),
+                    format!("F={}", encode_param(&contact.nickname)),
+                ];
+                if contact.is_on(List::Forward) {
+                    params.push(format!("C={}", contact.guid));
+                }
+                params.push(visible_bits(contact).to_string());
+                if self.dialect.lst_has_network_id() {
+                    params.push("1".into());
+                }
+                if contact.is_on(List::Forward) && !contact.groups.is_empty() {
+                    params.push(contact.groups.join(","));
+                }
+                lines.push(Frame::with_params("LST", params));
+            }
+            self.send(Frame::with_params(
+                "SYN",
+                [
+                    trid.to_string(),
+                    lists_ts,
+                    settings_ts,
+                    contacts.len().to_string(),
+                    group_lines.to_string(),
+                ],
+            ));
+        }
+        for line in lines {
+            self.send(line);
+        }
+    }
+
+    fn send_iln(&mut self, trid: u32, outcome: &ListOutcome) {
+        if let Some(view) = &outcome.presence {
+            let mut params = vec![trid.to_string()];
+            params.extend(presence_params(self.dialect, view));
+            self.send(Frame::with_params("ILN", params));
+        }
+    }
+
+    /// `ADD n LIST email nick [group]` (MSNP8–9) → `ADD n LIST serial email nick [group]`.
+    pub(super) async fn add(&mut self, trid: u32, frame: &Frame) {
+        let Some(me) = self.me() else { return };
+        let (Some(list), Some(email)) = (
+            frame.params.get(1).and_then(|l| parse_list(l)),
+            frame.params.get(2),
+        ) else {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        };
+        let Some(email) = normalize_email(email) else {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        };
+        let nick_param = frame
+            .params
+            .get(3)
+            .cloned()
+            .unwrap_or_else(|| email.clone());
+        let Some(nick) = self.checked_name(&nick_param) else {
+            return self.error(ErrorCode::InvalidFriendlyName, trid);
+        };
+        let group = match frame.params.get(4) {
+            Some(_) if list != List::Forward => {
+                return self.error(ErrorCode::InvalidParameter, trid);
+            }
+            Some(id) => match id.parse::<i32>() {
+                Ok(0) => None,
+                Ok(id) => match me.lock().lists.group_by_legacy_id(id) {
+                    Some(group) => Some(group.guid.clone()),
+                    None => return self.error(ErrorCode::InvalidGroup, trid),
+                },
+                Err(_) => return self.error(ErrorCode::InvalidParameter, trid),
+            },
+            None => None,
+        };
+        match self
+            .ctx
+            .core
+            .add_to_list(&me, list, &email, &nick, group.as_deref())
+            .await
+        {
+            Ok(outcome) => {
+                let mut params = vec![
+                    trid.to_string(),
+                    frame.params[1].clone(),
+                    outcome.serial.to_string(),
+                    email,
+                    encode_param(&nick),
+                ];
+                if let Some(group) = frame.params.get(4) {
+                    params.push(group.clone());
+                }
+                self.send(Frame::with_params("ADD", params));
+                self.send_iln(trid, &outcome);
+            }
+            Err(error) => self.list_error(trid, error),
+        }
+    }
+
+    /// `ADC n FL N=email F=nick [group]`, `ADC n FL C=guid group`, `ADC n AL|BL N=email` (MSNP10–12).
+    pub(super) async fn adc(&mut self, trid: u32, frame: &Frame) {
+        let Some(me) = self.me() else { return };
+        let Some(list) = frame.params.get(1).and_then(|l| parse_list(l)) else {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        };
+        let (mut email, mut nick, mut guid, mut group) = (None, None, None, None);
+        for param in &frame.params[2..] {
+            if let Some(value) = param.strip_prefix("N=") {
+                email = Some(value);
+            } else if let Some(value) = param.strip_prefix("F=") {
+                nick = Some(value);
+            } else if let Some(value) = param.strip_prefix("C=") {
+                guid = Some(value);
+            } else if group.is_none() {
+                group = Some(param.as_str());
+            } else {
+                return self.error(ErrorCode::InvalidParameter, trid);
+            }
+        }
+        if let Some(group) = group
+            && (list != List::Forward || !is_guid(group))
+        {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        }
+        if let Some(guid) = guid {
+            // An existing contact into a group.
+            let (Some(group), List::Forward) = (group, list) else {
+                return self.error(ErrorCode::InvalidParameter, trid);
+            };
+            if !is_guid(guid) {
+                return self.error(ErrorCode::InvalidParameter, trid);
+            }
+            let Some(contact) = me.lock().lists.by_guid(guid).map(|c| c.id) else {
+                return self.error(ErrorCode::NotOnList, trid);
+            };
+            return match self.ctx.core.add_to_group(&me, contact, group).await {
+                Ok(_) => self.send(Frame::with_params(
+                    "ADC",
+                    [
+                        trid.to_string(),
+                        "FL".into(),
+                        format!("C={guid}"),
+                        group.to_owned(),
+                    ],
+                )),
+                Err(error) => self.list_error(trid, error),
+            };
+        }
+        let Some(email) = email.and_then(normalize_email) else {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        };
+        let nick_param = nick.map_or_else(|| email.clone(), str::to_owned);
+        let Some(nick_text) = self.checked_name(&nick_param) else {
+            return self.error(ErrorCode::InvalidFriendlyName, trid);
+        };
+        match self
+            .ctx
+            .core
+            .add_to_list(&me, list, &email, &nick_text, group)
+            .await
+        {
+            Ok(outcome) => {
+                let mut params = vec![
+                    trid.to_string(),
+                    frame.params[1].clone(),
+                    format!("N={email}"),
+                ];
+                if list == List::Forward {
+                    params.push(format!("F={}", encode_param(&nick_text)));
+                    if let Some(contact) = &outcome.contact {
+                        params.push(format!("C={}", contact.guid));
+                    }
+                    if let Some(group) = group {
+                        params.push(group.to_owned());
+                    }
+                }
+                self.send(Frame::with_params("ADC", params));
+                self.send_iln(trid, &outcome);
+            }
+            Err(error) => self.list_error(trid, error),
+        }
+    }
+
+    /// `REM n LIST email [group]` (MSNP8–9); `REM n FL guid [group]` or `REM n AL|BL|PL email` (MSNP10–12).
+    pub(super) async fn rem(&mut self, trid: u32, frame: &Frame) {
+        let Some(me) = self.me() else { return };
+        let (Some(list), Some(who)) = (
+            frame.params.get(1).and_then(|l| parse_list(l)),
+            frame.params.get(2),
+        ) else {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        };
+        if list == List::Reverse || (list == List::Pending && !self.dialect.has_pending_list()) {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        }
+        let by_guid = !self.dialect.has_list_versions() && list == List::Forward;
+        let contact = {
+            let state = me.lock();
+            if by_guid {
+                if !is_guid(who) {
+                    drop(state);
+                    return self.error(ErrorCode::InvalidParameter, trid);
+                }
+                state
+                    .lists
+                    .by_guid(who)
+                    .map(|c| (c.id, c.groups.is_empty()))
+            } else {
+                let who = who.strip_prefix("N=").unwrap_or(who);
+                match normalize_email(who) {
+                    Some(email) => state
+                        .lists
+                        .by_email(&email)
+                        .map(|c| (c.id, c.groups.is_empty())),
+                    None => {
+                        drop(state);
+                        return self.error(ErrorCode::InvalidParameter, trid);
+                    }
+                }
+            }
+        };
+        let Some((contact, ungrouped)) = contact else {
+            return self.error(ErrorCode::NotOnList, trid);
+        };
+        let group = match frame.params.get(3) {
+            None => None,
+            Some(_) if list != List::Forward => {
+                return self.error(ErrorCode::InvalidParameter, trid);
+            }
+            Some(group) if self.dialect.has_list_versions() => match group.parse::<i32>() {
+                // Group 0 is "no group": removing an ungrouped contact from it removes it.
+                Ok(0) if ungrouped => None,
+                Ok(0) => return self.error(ErrorCode::NotInGroup, trid),
+                Ok(id) => match me.lock().lists.group_by_legacy_id(id) {
+                    Some(group) => Some(group.guid.clone()),
+                    None => return self.error(ErrorCode::InvalidGroup, trid),
+                },
+                Err(_) => return self.error(ErrorCode::InvalidParameter, trid),
+            },
+            Some(group) if is_guid(group) => Some(group.clone()),
+            Some(_) => return self.error(ErrorCode::InvalidParameter, trid),
+        };
+        match self
+            .ctx
+            .core
+            .remove_from_list(&me, list, contact, group.as_deref())
+            .await
+        {
+            Ok(outcome) => {
+                let mut params = vec![trid.to_string(), frame.params[1].clone()];
+                if self.dialect.has_list_versions() {
+                    params.push(outcome.serial.to_string());
+                }
+                params.extend(frame.params[2..].iter().cloned());
+                self.send(Frame::with_params("REM", params));
+            }
+            Err(error) => self.list_error(trid, error),
+        }
+    }
+
+    /// `ADG n name [0]` → `ADG n serial name id 0` (MSNP8–9) or `ADG n name guid` (MSNP10–12).
+    pub(super) async fn adg(&mut self, trid: u32, frame: &Frame) {
+        let Some(me) = self.me() else { return };
+        let Some(encoded) = frame.params.get(1) else {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        };
+        let name = match self.checked_group_name(encoded) {
+            Ok(name) => name,
+            Err(code) => return self.error(code, trid),
+        };
+        match self.ctx.core.add_group(&me, &name).await {
+            Ok(ListOutcome {
+                serial,
+                group: Some(group),
+                ..
+            }) => {
+                let encoded = encode_param(&group.name);
+                if self.dialect.has_list_versions() {
+                    self.send(Frame::with_params(
+                        "ADG",
+                        [
+                            trid.to_string(),
+                            serial.to_string(),
+                            encoded,
+                            group.legacy_id.to_string(),
+                            "0".into(),
+                        ],
+                    ));
+                } else {
+                    self.send(Frame::with_params(
+                        "ADG",
+                        [trid.to_string(), encoded, group.guid],
+                    ));
+                }
+            }
+            Ok(_) => self.error(ErrorCode::InternalServerError, trid),
+            Err(error) => self.list_error(trid, error),
+        }
+    }
+
+    /// The group a command names: a legacy id (MSNP8–9) or a GUID (MSNP10–12).
+    /// `Err(code)` for group 0, a malformed name, or an unknown group.
+    fn named_group(&self, param: Option<&String>) -> Result<String, ErrorCode> {
+        let param = param.ok_or(ErrorCode::InvalidParameter)?;
+        let me = self.me().ok_or(ErrorCode::NotLoggedIn)?;
+        if param == "0" {
+            return Err(ErrorCode::CannotRemoveGroupZero);
+        }
+        let state = me.lock();
+        if self.dialect.has_list_versions() {
+            let id: i32 = param.parse().map_err(|_| ErrorCode::InvalidParameter)?;
+            state
+                .lists
+                .group_by_legacy_id(id)
+                .map(|g| g.guid.clone())
+                .ok_or(ErrorCode::InvalidGroup)
+        } else if is_guid(param) {
+            state
+                .lists
+                .group(param)
+                .map(|g| g.guid.clone())
+                .ok_or(ErrorCode::InvalidGroup)
+        } else {
+            Err(ErrorCode::InvalidGroup)
+        }
+    }
+
+    /// `RMG n group` → `RMG n [serial] group`.
+    pub(super) async fn rmg(&mut self, trid: u32, frame: &Frame) {
+        let Some(me) = self.me() else { return };
+        let guid = match self.named_group(frame.params.get(1)) {
+            Ok(guid) => guid,
+            Err(code) => return self.error(code, trid),
+        };
+        match self.ctx.core.remove_group(&me, &guid).await {
+            Ok(outcome) => {
+                let mut params = vec![trid.to_string()];
+                if self.dialect.has_list_versions() {
+                    params.push(outcome.serial.to_string());
+                }
+                params.push(frame.params[1].clone());
+                self.send(Frame::with_params("RMG", params));
+            }
+            Err(error) => self.list_error(trid, error),
+        }
+    }
+
+    /// `REG n group name [0]` → `REG n serial id name 0` (MSNP8–9) or `REG n guid name` (MSNP10–12).
+    pub(super) async fn reg(&mut self, trid: u32, frame: &Frame) {
+        let Some(me) = self.me() else { return };
+        let guid = match self.named_group(frame.params.get(1)) {
+            Ok(guid) => guid,
+            // Group 0 cannot be renamed either; that is a bad group, not a removal.
+            Err(ErrorCode::CannotRemoveGroupZero) => {
+                return self.error(ErrorCode::InvalidGroup, trid);
+            }
+            Err(code) => return self.error(code, trid),
+        };
+        let Some(encoded) = frame.params.get(2) else {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        };
+        let name = match self.checked_group_name(encoded) {
+            Ok(name) => name,
+            Err(code) => return self.error(code, trid),
+        };
+        match self.ctx.core.rename_group(&me, &guid, &name).await {
+            Ok(outcome) => {
+                let encoded = encode_param(&name);
+                if self.dialect.has_list_versions() {
+                    self.send(Frame::with_params(
+                        "REG",
+                        [
+                            trid.to_string(),
+                            outcome.serial.to_string(),
+                            frame.params[1].clone(),
+                            encoded,
+                            "0".into(),
+                        ],
+                    ));
+                } else {
+                    self.send(Frame::with_params(
+                        "REG",
+                        [trid.to_string(), frame.params[1].clone(), encoded],
+                    ));
+                }
+            }
+            Err(error) => self.list_error(trid, error),
+        }
+    }
+
+    /// `BLP n AL|BL` and `GTC n A|N` share their reply shape.
+    async fn set_mode(
+        &mut self,
+        trid: u32,
+        command: &str,
+        value: &str,
+        allow: Option<bool>,
+        ask: Option<bool>,
+    ) {
+        let Some(me) = self.me() else { return };
+        match self.ctx.core.set_privacy(&me, allow, ask).await {
+            Ok(serial) => {
+                let mut params = vec![trid.to_string()];
+                if self.dialect.has_list_versions() {
+                    params.push(serial.to_string());
+                }
+                params.push(value.to_owned());
+                self.send(Frame::with_params(command, params));
+            }
+            Err(error) => self.list_error(trid, error),
+        }
+    }
+
+    pub(super) async fn blp(&mut self, trid: u32, frame: &Frame) {
+        match frame.params.get(1).map(String::as_str) {
+            Some("AL") => self.set_mode(trid, "BLP", "AL", Some(true), None).await,
+            Some("BL") => self.set_mode(trid, "BLP", "BL", Some(false), None).await,
+            _ => self.error(ErrorCode::InvalidParameter, trid),
+        }
+    }
+
+    pub(super) async fn gtc(&mut self, trid: u32, frame: &Frame) {
+        match frame.params.get(1).map(String::as_str) {
+            Some("A") => self.set_mode(trid, "GTC", "A", None, Some(true)).await,
+            Some("N") => self.set_mode(trid, "GTC", "N", None, Some(false)).await,
+            _ => self.error(ErrorCode::InvalidParameter, trid),
+        }
+    }
+
+    /// `PRP n KEY [value]`: phone properties, and `MFN` (the friendly name) from MSNP10.
+    pub(super) async fn prp(&mut self, trid: u32, frame: &Frame) {
+        let Some(me) = self.me() else { return };
+        let Some(key) = frame.params.get(1) else {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        };
+        let value = frame.params.get(2).cloned().unwrap_or_default();
+        if key == "MFN" && !self.dialect.renames_with_rea() {
+            let Some(name) = self.checked_name(&value) else {
+                return self.error(ErrorCode::InvalidFriendlyName, trid);
+            };
+            return match self.ctx.core.set_friendly_name(&me, &name).await {
+                Ok(()) => self.send(Frame::with_params(
+                    "PRP",
+                    [trid.to_string(), "MFN".into(), encode_param(&name)],
+                )),
+                Err(error) => self.list_error(trid, error.into()),
+            };
+        }
+        if !PHONE_PROPERTIES.contains(&key.as_str()) || value.len() > MAX_PROPERTY {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        }
+        let Some(decoded) = decode_param(&value) else {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        };
+        match self.ctx.core.set_property(&me, key, &decoded).await {
+            Ok(serial) => {
+                let mut params = vec![trid.to_string()];
+                if self.dialect.has_list_versions() {
+                    params.push(serial.to_string());
+                }
+                params.push(key.clone());
+                if !decoded.is_empty() {
+                    params.push(encode_param(&decoded));
+                }
+                self.send(Frame::with_params("PRP", params));
+            }
+            Err(error) => self.list_error(trid, error),
+        }
+    }
+
+    /// `REA n email name` (MSNP8–9): the user's own friendly name.
+    pub(super) async fn rea(&mut self, trid: u32, frame: &Frame) {
+        let Some(me) = self.me() else { return };
+        let (Some(email), Some(encoded)) = (frame.params.get(1), frame.params.get(2)) else {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        };
+        if normalize_email(email).as_deref() != Some(me.email.as_str()) {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        }
+        let Some(name) = self.checked_name(encoded) else {
+            return self.error(ErrorCode::InvalidFriendlyName, trid);
+        };
+        match self.ctx.core.set_friendly_name(&me, &name).await {
+            Ok(()) => {
+                let serial = self.serial().to_string();
+                self.send(Frame::with_params(
+                    "REA",
+                    [
+                        trid.to_string(),
+                        serial,
+                        me.email.clone(),
+                        encode_param(&name),
+                    ],
+                ));
+            }
+            Err(error) => self.list_error(trid, error.into()),
+        }
+    }
+
+    /// `SBP n guid MFN name` (MSNP10–12): the name the user keeps for a contact.
+    pub(super) async fn sbp(&mut self, trid: u32, frame: &Frame) {
+        let Some(me) = self.me() else { return };
+        let (Some(guid), Some(key), Some(encoded)) = (
+            frame.params.get(1),
+            frame.params.get(2),
+            frame.params.get(3),
+        ) else {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        };
+        if key != "MFN" || !is_guid(guid) {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        }
+        let Some(name) = self.checked_name(encoded) else {
+            return self.error(ErrorCode::InvalidFriendlyName, trid);
+        };
+        let Some(contact) = me.lock().lists.by_guid(guid).map(|c| c.id) else {
+            return self.error(ErrorCode::NotOnList, trid);
+        };
+        match self
+            .ctx
+            .core
+            .set_contact_nickname(&me, contact, &name)
+            .await
+        {
+            Ok(_) => self.send(Frame::with_params(
+                "SBP",
+                [
+                    trid.to_string(),
+                    guid.clone(),
+                    "MFN".into(),
+                    encode_param(&name),
+                ],
+            )),
+            Err(error) => self.list_error(trid, error),
+        }
+    }
+}

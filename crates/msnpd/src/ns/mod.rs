@@ -1,0 +1,242 @@
+//! The Notification Server front: login, contact lists, presence, and
+//! invitations to conversations, in each dialect's line format.
+//!
+//! One task per connection reads a batch of commands, answers them, writes the
+//! answers together, and between batches relays the notices the core queues
+//! for the session.
+
+mod lists;
+mod login;
+mod presence;
+pub(crate) mod render;
+mod session;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use msnp::{Dialect, ErrorCode, Frame};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+use crate::conn::{Connection, Incoming};
+use crate::core::hub::{Notice, Online, SessionInbox};
+use crate::server::{Context, accept_loop};
+
+/// The dialects the Notification Server speaks.
+pub const SUPPORTED: std::ops::RangeInclusive<Dialect> = Dialect::MSNP8..=Dialect::MSNP12;
+
+pub async fn serve(listener: TcpListener, ctx: Arc<Context>, stopped: watch::Receiver<bool>) {
+    accept_loop(listener, stopped, "ns", move |stream, peer| {
+        run(ctx.clone(), stream, peer)
+    })
+    .await;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Login {
+    /// Waiting for `VER`.
+    Start,
+    /// `VER` done; `CVR` and `USR … I` may follow.
+    Negotiated,
+    /// `USR … I email` done; waiting for the ticket.
+    Authenticating {
+        email: String,
+    },
+    LoggedIn,
+}
+
+pub(crate) struct Session {
+    ctx: Arc<Context>,
+    conn: Connection,
+    dialect: Dialect,
+    /// The client offered `CVR0` and so owes a `CVR` before `USR`.
+    owes_cvr: bool,
+    login: Login,
+    online: Option<Arc<Online>>,
+    inbox: Option<SessionInbox>,
+    /// The challenge sent with `CHL` and not answered yet.
+    challenge: Option<(String, tokio::time::Instant)>,
+    closing: bool,
+}
+
+async fn run(ctx: Arc<Context>, stream: TcpStream, peer: SocketAddr) {
+    let conn = Connection::new(
+        stream,
+        peer,
+        ctx.config.max_payload,
+        ctx.config.trace_protocol,
+        "NS",
+    );
+    let mut session = Session {
+        ctx,
+        conn,
+        dialect: *SUPPORTED.end(),
+        owes_cvr: false,
+        login: Login::Start,
+        online: None,
+        inbox: None,
+        challenge: None,
+        closing: false,
+    };
+    session.run().await;
+}
+
+enum Wake {
+    Read(bool),
+    Notice(Option<Notice>),
+    Idle,
+    ChallengeExpired,
+}
+
+async fn next_notice(inbox: &mut Option<SessionInbox>) -> Option<Notice> {
+    match inbox {
+        Some(inbox) => inbox.receiver.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn challenge_deadline(challenge: &Option<(String, tokio::time::Instant)>, limit: u64) {
+    match challenge {
+        Some((_, sent)) if limit > 0 => {
+            tokio::time::sleep_until(*sent + Duration::from_secs(limit)).await
+        }
+        _ => std::future::pending().await,
+    }
+}
+
+impl Session {
+    async fn run(&mut self) {
+        let idle = Duration::from_secs(self.ctx.config.idle_timeout_secs);
+        let challenge_limit = self.ctx.config.challenge_timeout_secs;
+        loop {
+            while !self.closing {
+                match self.conn.next_buffered() {
+                    Some(Incoming::Frame(frame)) => self.dispatch(frame).await,
+                    Some(Incoming::Malformed(error)) => {
+                        if let Some(code) = error.reply_code() {
+                            self.conn.send_error(code, error.trid());
+                        }
+                        if error.is_fatal() {
+                            tracing::info!(peer = %self.conn.peer, %error, "closing NS connection");
+                            self.closing = true;
+                        }
+                    }
+                    None => break,
+                }
+            }
+            if !self.conn.flush().await || self.closing {
+                break;
+            }
+            let wake = {
+                let conn = &mut self.conn;
+                let inbox = &mut self.inbox;
+                tokio::select! {
+                    more = conn.read_more() => Wake::Read(more),
+                    notice = next_notice(inbox) => Wake::Notice(notice),
+                    _ = tokio::time::sleep(idle) => Wake::Idle,
+                    _ = challenge_deadline(&self.challenge, challenge_limit) => Wake::ChallengeExpired,
+                }
+            };
+            match wake {
+                Wake::Read(true) => {}
+                Wake::Read(false) | Wake::Notice(None) => break,
+                Wake::Notice(Some(notice)) => self.on_notice(notice),
+                Wake::Idle => {
+                    tracing::info!(peer = %self.conn.peer, "closing idle NS connection");
+                    break;
+                }
+                Wake::ChallengeExpired => {
+                    tracing::info!(peer = %self.conn.peer, "closing NS connection: challenge unanswered");
+                    self.conn.send(&Frame::new("OUT"));
+                    self.closing = true;
+                }
+            }
+            if self
+                .inbox
+                .as_ref()
+                .is_some_and(|inbox| inbox.overflowed.load(std::sync::atomic::Ordering::Relaxed))
+            {
+                break;
+            }
+        }
+        self.conn.shutdown().await;
+        if let (Some(online), Some(inbox)) = (self.online.take(), self.inbox.take()) {
+            self.ctx.core.sign_out(&online, inbox.id);
+        }
+    }
+
+    /// Sends `code` for the command with this TrID (0 when it had none).
+    fn error(&mut self, code: ErrorCode, trid: u32) {
+        self.conn.send(&Frame::error(code, trid));
+    }
+
+    fn send(&mut self, frame: Frame) {
+        self.conn.send(&frame);
+    }
+
+    async fn dispatch(&mut self, frame: Frame) {
+        let command = frame.command.clone();
+        // Commands without a TrID.
+        match command.as_str() {
+            "OUT" => {
+                self.closing = true;
+                return;
+            }
+            "PNG" => return self.png(),
+            _ => {}
+        }
+        let Some(trid) = frame.trid() else {
+            // Nothing to tie an answer to: say so with TrID 0.
+            return self.error(ErrorCode::SyntaxError, 0);
+        };
+        let logged_in = self.login == Login::LoggedIn;
+        match command.as_str() {
+            "VER" => self.ver(trid, &frame),
+            "CVR" => self.cvr(trid, &frame),
+            "USR" => self.usr(trid, &frame).await,
+            _ if !self.command_exists(&command) => self.error(ErrorCode::SyntaxError, trid),
+            _ if !logged_in => self.error(ErrorCode::NotLoggedIn, trid),
+            "SYN" => self.syn(trid, &frame),
+            "ADD" => self.add(trid, &frame).await,
+            "ADC" => self.adc(trid, &frame).await,
+            "REM" => self.rem(trid, &frame).await,
+            "ADG" => self.adg(trid, &frame).await,
+            "RMG" => self.rmg(trid, &frame).await,
+            "REG" => self.reg(trid, &frame).await,
+            "BLP" => self.blp(trid, &frame).await,
+            "GTC" => self.gtc(trid, &frame).await,
+            "PRP" => self.prp(trid, &frame).await,
+            "REA" => self.rea(trid, &frame).await,
+            "SBP" => self.sbp(trid, &frame).await,
+            "CHG" => self.chg(trid, &frame),
+            "UUX" => self.uux(trid, &frame),
+            "XFR" => self.xfr(trid, &frame),
+            "QRY" => self.qry(trid, &frame),
+            "GCF" => self.gcf(trid, &frame),
+            "URL" => self.url(trid, &frame),
+            _ => self.error(ErrorCode::SyntaxError, trid),
+        }
+    }
+
+    /// Whether the negotiated dialect has this command (else: 200).
+    fn command_exists(&self, command: &str) -> bool {
+        let d = self.dialect;
+        match command {
+            "SYN" | "REM" | "BLP" | "GTC" | "CHG" | "XFR" | "URL" => true,
+            "ADD" => d.has_list_versions(),
+            "ADG" | "RMG" | "REG" => d.has_groups(),
+            "REA" => d.renames_with_rea(),
+            "PRP" => d.has_phone_properties(),
+            "ADC" | "SBP" => !d.has_list_versions(),
+            "QRY" => d.challenge().is_some(),
+            "UUX" => d.has_uux(),
+            "GCF" => d.gcf_form().is_some(),
+            _ => false,
+        }
+    }
+
+    fn me(&self) -> Option<Arc<Online>> {
+        self.online.clone()
+    }
+}

@@ -1,0 +1,103 @@
+//! `CHG` (status), `UUX` (personal message), and the initial presence burst.
+
+use bytes::Bytes;
+use msnp::xml::uux;
+use msnp::{ErrorCode, Frame};
+
+use super::Session;
+use super::render::{caps_text, parse_caps, presence_params, status_code};
+use crate::core::presence::{Capabilities, Presence};
+
+/// `text/x-msmsgsinitialmdatanotification`: no offline messages stored yet.
+const INITIAL_MAIL_DATA: &str = "MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsinitialmdatanotification; charset=UTF-8\r\n\r\nMail-Data: <MD><E><I>0</I><IU>0</IU><O>0</O><OU>0</OU></E><Q><QTM>409600</QTM><QNM>204800</QNM></Q></MD>\r\n";
+
+impl Session {
+    /// `CHG n STATUS [caps [msnobj]]` → echoed; the first one also brings the
+    /// contacts' presence (ILN), their personal messages, and a challenge.
+    pub(super) fn chg(&mut self, trid: u32, frame: &Frame) {
+        let Some(me) = self.me() else { return };
+        let Some(status) = frame
+            .params
+            .get(1)
+            .and_then(|s| super::render::parse_status(s))
+        else {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        };
+        let caps = match frame.params.get(2) {
+            Some(text) if self.dialect.presence_has_caps() => match parse_caps(text) {
+                Some(caps) => caps,
+                None => return self.error(ErrorCode::InvalidParameter, trid),
+            },
+            _ => Capabilities::default(),
+        };
+        let msnobj = frame
+            .params
+            .get(3)
+            .filter(|m| self.dialect.presence_has_msnobj() && m.as_str() != "0")
+            .cloned();
+        if frame.params.len() > 4 {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        }
+        let mut echo = vec![trid.to_string(), status_code(status).to_owned()];
+        if self.dialect.presence_has_caps() {
+            echo.push(caps_text(self.dialect, caps));
+            if let Some(raw) = frame
+                .params
+                .get(3)
+                .filter(|_| self.dialect.presence_has_msnobj())
+            {
+                echo.push(raw.clone());
+            }
+        }
+        self.send(Frame::with_params("CHG", echo));
+        let first = self.ctx.core.set_presence(
+            &me,
+            Presence {
+                status,
+                caps,
+                msnobj,
+            },
+        );
+        if let Some(contacts) = first {
+            for view in &contacts {
+                let mut params = vec![trid.to_string()];
+                params.extend(presence_params(self.dialect, view));
+                self.send(Frame::with_params("ILN", params));
+            }
+            if self.dialect.has_uux() {
+                for view in &contacts {
+                    let Some(contact) = me.lock().lists.by_email(&view.email).map(|c| c.id) else {
+                        continue;
+                    };
+                    if let Some(status) = self.ctx.core.visible_personal_message(contact, me.id) {
+                        self.send(
+                            Frame::with_params("UBX", [view.email.clone()])
+                                .with_payload(uux::render_ubx(&status)),
+                        );
+                    }
+                }
+                self.send(
+                    Frame::with_params("MSG", ["Hotmail", "Hotmail"])
+                        .with_payload(INITIAL_MAIL_DATA),
+                );
+            }
+            self.send_challenge();
+        }
+    }
+
+    /// `UUX n len` + `<Data>…</Data>` → `UUX n 0`; contacts get `UBX`.
+    pub(super) fn uux(&mut self, trid: u32, frame: &Frame) {
+        let Some(me) = self.me() else { return };
+        let payload = frame.payload.clone().unwrap_or_default();
+        let Ok(text) = std::str::from_utf8(&payload) else {
+            return self.error(ErrorCode::InvalidXml, trid);
+        };
+        match uux::parse(text) {
+            Ok(status) => {
+                self.send(Frame::with_params("UUX", [trid.to_string()]).with_payload(Bytes::new()));
+                self.ctx.core.set_personal_message(&me, status);
+            }
+            Err(_) => self.error(ErrorCode::InvalidXml, trid),
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! Per-dialect shapes of the lines the Notification Server sends.
+
+use msnp::Dialect;
+use msnp::text::encode_param;
+use time::OffsetDateTime;
+
+use crate::core::presence::{Capabilities, ContactPresence, Status};
+
+pub fn status_code(status: Status) -> &'static str {
+    match status {
+        Status::Online => "NLN",
+        Status::Busy => "BSY",
+        Status::Idle => "IDL",
+        Status::BeRightBack => "BRB",
+        Status::Away => "AWY",
+        Status::OnThePhone => "PHN",
+        Status::OutToLunch => "LUN",
+        Status::Hidden => "HDN",
+    }
+}
+
+/// A status a client may set with `CHG` (not FLN).
+pub fn parse_status(code: &str) -> Option<Status> {
+    Some(match code {
+        "NLN" => Status::Online,
+        "BSY" => Status::Busy,
+        "IDL" => Status::Idle,
+        "BRB" => Status::BeRightBack,
+        "AWY" => Status::Away,
+        "PHN" => Status::OnThePhone,
+        "LUN" => Status::OutToLunch,
+        "HDN" => Status::Hidden,
+        _ => return None,
+    })
+}
+
+/// `caps` or `caps:ext`; `None` when not numbers.
+pub fn parse_caps(text: &str) -> Option<Capabilities> {
+    let (flags, extended) = match text.split_once(':') {
+        Some((flags, extended)) => (flags, Some(extended)),
+        None => (text, None),
+    };
+    let number = |t: &str| {
+        (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| t.parse::<u32>().ok())
+            .flatten()
+    };
+    Some(Capabilities {
+        flags: number(flags)?,
+        extended: match extended {
+            Some(extended) => number(extended)?,
+            None => 0,
+        },
+    })
+}
+
+pub fn caps_text(dialect: Dialect, caps: Capabilities) -> String {
+    if dialect.has_extended_caps() {
+        format!("{}:{}", caps.flags, caps.extended)
+    } else {
+        caps.flags.to_string()
+    }
+}
+
+/// The parameters after the command (and TrID) of ILN/NLN:
+/// `status email friendly [caps [msnobj]]` in the dialect's form.
+pub fn presence_params(dialect: Dialect, view: &ContactPresence) -> Vec<String> {
+    let mut params = vec![
+        status_code(view.presence.status).to_owned(),
+        view.email.clone(),
+        encode_param(&view.friendly_name),
+    ];
+    if dialect.presence_has_caps() {
+        params.push(caps_text(dialect, view.presence.caps));
+        if dialect.presence_has_msnobj()
+            && let Some(msnobj) = &view.presence.msnobj
+        {
+            params.push(msnobj.clone());
+        }
+    }
+    params
+}
+
+/// MSNP10–12 list timestamps: `2005-04-23T18:57:44.8130000-07:00`, in UTC.
+pub fn list_timestamp(micros: i64) -> String {
+    let time = OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:07}-00:00",
+        time.year(),
+        u8::from(time.month()),
+        time.day(),
+        time.hour(),
+        time.minute(),
+        time.second(),
+        time.nanosecond() / 100
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::presence::Presence;
+
+    #[test]
+    fn statuses_and_caps() {
+        for code in ["NLN", "BSY", "IDL", "BRB", "AWY", "PHN", "LUN", "HDN"] {
+            assert_eq!(parse_status(code).map(status_code), Some(code));
+        }
+        assert_eq!(parse_status("FLN"), None);
+        assert_eq!(
+            parse_caps("268435492"),
+            Some(Capabilities {
+                flags: 268435492,
+                extended: 0
+            })
+        );
+        assert_eq!(
+            parse_caps("2789003324:48"),
+            Some(Capabilities {
+                flags: 2789003324,
+                extended: 48
+            })
+        );
+        assert_eq!(parse_caps("x"), None);
+        assert_eq!(parse_caps("1:"), None);
+        assert_eq!(parse_caps("99999999999"), None);
+    }
+
+    #[test]
+    fn presence_by_dialect() {
+        let view = ContactPresence {
+            email: "bob@example.com".into(),
+            friendly_name: "Bob B".into(),
+            presence: Presence {
+                status: Status::Busy,
+                caps: Capabilities {
+                    flags: 5,
+                    extended: 0,
+                },
+                msnobj: Some("%3Cmsnobj%2F%3E".into()),
+            },
+        };
+        assert_eq!(
+            presence_params(Dialect::MSNP8, &view),
+            ["BSY", "bob@example.com", "Bob%20B", "5"]
+        );
+        assert_eq!(
+            presence_params(Dialect::MSNP9, &view),
+            ["BSY", "bob@example.com", "Bob%20B", "5", "%3Cmsnobj%2F%3E"]
+        );
+        assert_eq!(
+            presence_params(Dialect::MSNP7, &view),
+            ["BSY", "bob@example.com", "Bob%20B"]
+        );
+    }
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(
+            list_timestamp(1_114_307_864_813_000),
+            "2005-04-24T01:57:44.8130000-00:00"
+        );
+        assert_eq!(list_timestamp(0), "1970-01-01T00:00:00.0000000-00:00");
+    }
+}

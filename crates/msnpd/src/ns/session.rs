@@ -1,0 +1,224 @@
+//! Keep-alive, challenges, switchboard referrals, configuration files, URLs,
+//! and the notices the core queues for this session.
+
+use msnp::auth::challenge::{challenge_response, product_by_id};
+use msnp::auth::constant_time_eq;
+use msnp::text::encode_param;
+use msnp::xml::uux::render_ubx;
+use msnp::{ErrorCode, Frame};
+
+use super::Session;
+use super::render::presence_params;
+use crate::core::hub::Notice;
+use crate::core::presence::Status;
+
+const SHIELDS: &str = "<?xml version=\"1.0\" encoding=\"utf-8\" ?>\n<config>\n\t<shield><cli maj=\"7\" min=\"0\" minbld=\"0\" maxbld=\"9999\" deny=\" \" /></shield>\n\t<block></block>\n</config>";
+
+impl Session {
+    /// `PNG` → `QNG [seconds]`.
+    pub(super) fn png(&mut self) {
+        if self.dialect.qng_has_seconds() {
+            self.send(Frame::with_params(
+                "QNG",
+                [self.ctx.config.ping_interval_secs.to_string()],
+            ));
+        } else {
+            self.send(Frame::new("QNG"));
+        }
+    }
+
+    /// Sends `CHL 0 <challenge>`; the answer comes in `QRY`.
+    pub(super) fn send_challenge(&mut self) {
+        if self.dialect.challenge().is_none() || self.challenge.is_some() {
+            return;
+        }
+        let digits: String = (0..20)
+            .map(|_| char::from(b'0' + rand::random_range(0..10u8)))
+            .collect();
+        self.send(Frame::with_params("CHL", ["0".to_owned(), digits.clone()]));
+        self.challenge = Some((digits, tokio::time::Instant::now()));
+    }
+
+    /// `QRY n product-id 32` + the answer to the outstanding challenge.
+    pub(super) fn qry(&mut self, trid: u32, frame: &Frame) {
+        let (Some(algorithm), Some((challenge, _))) =
+            (self.dialect.challenge(), self.challenge.clone())
+        else {
+            return self.error(ErrorCode::NotExpected, trid);
+        };
+        let product = frame.params.get(1).and_then(|id| product_by_id(id));
+        let answer = frame.payload.as_deref().unwrap_or_default();
+        let correct = product.is_some_and(|product| {
+            let expected = challenge_response(algorithm, &challenge, product.id, product.key);
+            constant_time_eq(answer, expected.as_bytes())
+        });
+        if correct {
+            self.challenge = None;
+            self.send(Frame::with_params("QRY", [trid.to_string()]));
+        } else if self.ctx.config.enforce_challenge {
+            tracing::info!(peer = %self.conn.peer, product = ?frame.params.get(1), "wrong challenge answer; closing");
+            self.error(ErrorCode::ChallengeFailed, trid);
+            self.closing = true;
+        } else {
+            tracing::info!(peer = %self.conn.peer, "wrong challenge answer tolerated (enforcement off)");
+            self.challenge = None;
+            self.send(Frame::with_params("QRY", [trid.to_string()]));
+        }
+    }
+
+    /// `XFR n SB` → a switchboard address and a single-use cookie.
+    pub(super) fn xfr(&mut self, trid: u32, frame: &Frame) {
+        if frame.params.get(1).map(String::as_str) != Some("SB") {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        }
+        let Some(me) = self.me() else { return };
+        let visible = me
+            .lock()
+            .presence
+            .as_ref()
+            .is_some_and(|p| p.status != Status::Hidden);
+        if !visible {
+            return self.error(ErrorCode::NotAllowedWhenHidden, trid);
+        }
+        let cookie = self
+            .ctx
+            .core
+            .switchboards
+            .issue_create_cookie(me.id, self.dialect.version());
+        let mut params = vec![
+            trid.to_string(),
+            "SB".to_owned(),
+            self.ctx.core.config.switchboard_address.clone(),
+            "CKI".to_owned(),
+            cookie,
+        ];
+        params.extend(
+            self.dialect
+                .switchboard_referral_suffix()
+                .iter()
+                .map(|s| (*s).to_owned()),
+        );
+        self.send(Frame::with_params("XFR", params));
+    }
+
+    /// `GCF n Shields.xml` (MSNP11–12) → the policy file.
+    pub(super) fn gcf(&mut self, trid: u32, frame: &Frame) {
+        match frame.params.get(1).map(String::as_str) {
+            Some("Shields.xml") => self.send(
+                Frame::with_params("GCF", [trid.to_string(), "Shields.xml".to_owned()])
+                    .with_payload(SHIELDS),
+            ),
+            _ => self.error(ErrorCode::InvalidParameter, trid),
+        }
+    }
+
+    /// `URL n SERVICE` → `URL n rru url id`. There is no web mail here: every
+    /// service points at the server's own web page, which says so.
+    pub(super) fn url(&mut self, trid: u32, frame: &Frame) {
+        let Some(service) = frame.params.get(1) else {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        };
+        let known = [
+            "INBOX",
+            "FOLDERS",
+            "COMPOSE",
+            "MESSAGE",
+            "PERSON",
+            "PROFILE",
+            "CHGMOB",
+            "CHAT",
+            "N2PACCOUNT",
+            "N2PFUND",
+            "MOBILE",
+        ];
+        if !known.contains(&service.as_str()) {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        }
+        let url = format!("{}/", self.ctx.http_base);
+        self.send(Frame::with_params(
+            "URL",
+            [trid.to_string(), "/".to_owned(), url, "2".to_owned()],
+        ));
+    }
+
+    /// Renders a notice from the core in this session's dialect.
+    pub(super) fn on_notice(&mut self, notice: Notice) {
+        let dialect = self.dialect;
+        match notice {
+            Notice::Presence(view) => {
+                self.send(Frame::with_params("NLN", presence_params(dialect, &view)));
+            }
+            Notice::Offline { email } => self.send(Frame::with_params("FLN", [email])),
+            Notice::PersonalMessage { email, status } => {
+                if dialect.has_uux() {
+                    self.send(Frame::with_params("UBX", [email]).with_payload(render_ubx(&status)));
+                }
+            }
+            Notice::AddedBy {
+                email,
+                friendly_name,
+            } => {
+                let name = encode_param(&friendly_name);
+                if dialect.has_list_versions() {
+                    let serial = self.serial().to_string();
+                    self.send(Frame::with_params(
+                        "ADD",
+                        ["0".to_owned(), "RL".into(), serial, email, name],
+                    ));
+                } else {
+                    self.send(Frame::with_params(
+                        "ADC",
+                        [
+                            "0".to_owned(),
+                            "RL".into(),
+                            format!("N={email}"),
+                            format!("F={name}"),
+                        ],
+                    ));
+                }
+            }
+            Notice::RemovedBy { email } => {
+                if dialect.has_list_versions() {
+                    let serial = self.serial().to_string();
+                    self.send(Frame::with_params(
+                        "REM",
+                        ["0".to_owned(), "RL".into(), serial, email],
+                    ));
+                } else {
+                    self.send(Frame::with_params(
+                        "REM",
+                        ["0".to_owned(), "RL".into(), format!("N={email}")],
+                    ));
+                }
+            }
+            Notice::Ring(invitation) => {
+                let mut params = vec![
+                    invitation.session_id.to_string(),
+                    invitation.address,
+                    "CKI".to_owned(),
+                    invitation.cookie,
+                    invitation.inviter_email,
+                    encode_param(&invitation.inviter_name),
+                ];
+                params.extend(
+                    dialect
+                        .switchboard_referral_suffix()
+                        .iter()
+                        .map(|s| (*s).to_owned()),
+                );
+                self.send(Frame::with_params("RNG", params));
+            }
+            Notice::SignedInElsewhere => {
+                self.send(Frame::with_params("OUT", ["OTH"]));
+                self.closing = true;
+                // The account is already someone else's: leave it without signing it out.
+                self.online = None;
+                self.inbox = None;
+            }
+        }
+    }
+
+    pub(super) fn serial(&self) -> i64 {
+        self.online.as_ref().map_or(0, |me| me.lock().lists.serial)
+    }
+}

@@ -1,0 +1,377 @@
+//! The Switchboard front: conversations. A connection signs in with a cookie
+//! (`USR` to open one, `ANS` to join one), invites (`CAL`), and sends `MSG`s
+//! that the core relays to the other participants.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use msnp::text::encode_param;
+use msnp::{Dialect, ErrorCode, Frame};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+use crate::conn::{Connection, Incoming};
+use crate::core::accounts::normalize_email;
+use crate::core::switchboard::{Admission, ConversationEvent, Member, Seat, SwitchboardError};
+use crate::ns::render::caps_text;
+use crate::server::{Context, accept_loop};
+
+pub async fn serve(listener: TcpListener, ctx: Arc<Context>, stopped: watch::Receiver<bool>) {
+    accept_loop(listener, stopped, "sb", move |stream, peer| {
+        run(ctx.clone(), stream, peer)
+    })
+    .await;
+}
+
+struct Session {
+    ctx: Arc<Context>,
+    conn: Connection,
+    /// The dialect of the Notification Server session the cookie came from.
+    dialect: Dialect,
+    account: Option<i64>,
+    seat: Option<Seat>,
+    closing: bool,
+    /// Leaving because the server timed the participant out (`BYE email 1`).
+    timed_out: bool,
+}
+
+async fn run(ctx: Arc<Context>, stream: TcpStream, peer: SocketAddr) {
+    // The decoder accepts any payload up to the general limit, so that an
+    // oversized MSG can be refused with an answer instead of a cut connection.
+    let conn = Connection::new(
+        stream,
+        peer,
+        ctx.config.max_payload,
+        ctx.config.trace_protocol,
+        "SB",
+    );
+    let mut session = Session {
+        ctx,
+        conn,
+        dialect: Dialect::MSNP12,
+        account: None,
+        seat: None,
+        closing: false,
+        timed_out: false,
+    };
+    session.run().await;
+}
+
+async fn next_event(seat: &mut Option<Seat>) -> Option<ConversationEvent> {
+    match seat {
+        Some(seat) => seat.events.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+enum Wake {
+    Read(bool),
+    Event(Option<ConversationEvent>),
+    Timeout,
+}
+
+impl Session {
+    async fn run(&mut self) {
+        let login_timeout = Duration::from_secs(self.ctx.config.switchboard_login_timeout_secs);
+        let idle = Duration::from_secs(self.ctx.config.idle_timeout_secs);
+        loop {
+            while !self.closing {
+                match self.conn.next_buffered() {
+                    Some(Incoming::Frame(frame)) => self.dispatch(frame).await,
+                    Some(Incoming::Malformed(error)) => {
+                        if let Some(code) = error.reply_code() {
+                            self.conn.send_error(code, error.trid());
+                        }
+                        self.closing |= error.is_fatal();
+                    }
+                    None => break,
+                }
+            }
+            if !self.conn.flush().await || self.closing {
+                break;
+            }
+            let limit = if self.seat.is_some() {
+                idle
+            } else {
+                login_timeout
+            };
+            let wake = {
+                let conn = &mut self.conn;
+                let seat = &mut self.seat;
+                tokio::select! {
+                    more = conn.read_more() => Wake::Read(more),
+                    event = next_event(seat) => Wake::Event(event),
+                    _ = tokio::time::sleep(limit) => Wake::Timeout,
+                }
+            };
+            match wake {
+                Wake::Read(true) => {}
+                Wake::Read(false) | Wake::Event(None) => break,
+                Wake::Event(Some(event)) => self.on_event(event),
+                Wake::Timeout => {
+                    self.timed_out = true;
+                    break;
+                }
+            }
+            if self
+                .seat
+                .as_ref()
+                .is_some_and(|seat| seat.overflowed.load(Ordering::Relaxed))
+            {
+                self.timed_out = true;
+                break;
+            }
+        }
+        self.conn.shutdown().await;
+        if let Some(seat) = self.seat.take() {
+            self.ctx.core.switchboards.leave(&seat, self.timed_out);
+        }
+    }
+
+    fn error(&mut self, code: ErrorCode, trid: u32) {
+        self.conn.send(&Frame::error(code, trid));
+    }
+
+    async fn dispatch(&mut self, frame: Frame) {
+        if frame.command == "OUT" {
+            self.closing = true;
+            return;
+        }
+        let Some(trid) = frame.trid() else {
+            return self.error(ErrorCode::SyntaxError, 0);
+        };
+        match frame.command.as_str() {
+            "USR" => self.usr(trid, &frame).await,
+            "ANS" => self.ans(trid, &frame).await,
+            "CAL" | "MSG" if self.seat.is_none() => self.error(ErrorCode::NotLoggedIn, trid),
+            "CAL" => self.cal(trid, &frame).await,
+            "MSG" => self.msg(trid, &frame),
+            _ => self.error(ErrorCode::SyntaxError, trid),
+        }
+    }
+
+    /// The participant as the others will see them.
+    async fn member(&self, account: i64, email: &str) -> Member {
+        let online = self.ctx.core.hub.get(account);
+        let (friendly_name, caps) = match &online {
+            Some(online) => {
+                let state = online.lock();
+                (
+                    state.friendly_name.clone(),
+                    state.presence.as_ref().map(|p| p.caps).unwrap_or_default(),
+                )
+            }
+            None => (email.to_owned(), Default::default()),
+        };
+        Member {
+            email: email.to_owned(),
+            friendly_name,
+            caps,
+        }
+    }
+
+    /// Common checks of `USR`/`ANS`: the email is a known account, the session is new.
+    async fn claimant(&mut self, trid: u32, email: Option<&String>) -> Option<(i64, String)> {
+        if self.seat.is_some() {
+            self.error(ErrorCode::AlreadyLoggedIn, trid);
+            return None;
+        }
+        // MSNP16+ adds `;{machine-guid}`; the account is what precedes it.
+        let email = email
+            .map(|e| e.split(';').next().unwrap_or(e))
+            .and_then(normalize_email);
+        let account = match &email {
+            Some(email) => self
+                .ctx
+                .core
+                .store
+                .account_by_email(email)
+                .await
+                .ok()
+                .flatten(),
+            None => None,
+        };
+        match (account, email) {
+            (Some(account), Some(email)) => Some((account.id, email)),
+            _ => {
+                self.error(ErrorCode::AuthenticationFailed, trid);
+                self.closing = true;
+                None
+            }
+        }
+    }
+
+    fn refuse_cookie(&mut self, trid: u32) {
+        self.error(ErrorCode::AuthenticationFailed, trid);
+        self.closing = true;
+    }
+
+    /// `USR n email cookie` → `USR n OK email friendly`: opens a conversation.
+    async fn usr(&mut self, trid: u32, frame: &Frame) {
+        let Some((account, email)) = self.claimant(trid, frame.params.get(1)).await else {
+            return;
+        };
+        let Some(cookie) = frame.params.get(2) else {
+            return self.refuse_cookie(trid);
+        };
+        match self.ctx.core.switchboards.redeem(cookie, account, None) {
+            Ok(Admission::Create { client_tag }) => {
+                self.dialect = Dialect::new(client_tag).unwrap_or(Dialect::MSNP12);
+                let member = self.member(account, &email).await;
+                let name = encode_param(&member.friendly_name);
+                self.seat = Some(self.ctx.core.switchboards.create(account, member));
+                self.account = Some(account);
+                self.conn.send(&Frame::with_params(
+                    "USR",
+                    [trid.to_string(), "OK".into(), email, name],
+                ));
+            }
+            _ => self.refuse_cookie(trid),
+        }
+    }
+
+    /// `ANS n email cookie session` → `IRO` per participant, then `ANS n OK`.
+    async fn ans(&mut self, trid: u32, frame: &Frame) {
+        let Some((account, email)) = self.claimant(trid, frame.params.get(1)).await else {
+            return;
+        };
+        let (Some(cookie), Some(session_id)) = (
+            frame.params.get(2),
+            frame.params.get(3).and_then(|s| s.parse::<u64>().ok()),
+        ) else {
+            return self.refuse_cookie(trid);
+        };
+        let Ok(Admission::Join {
+            conversation,
+            client_tag,
+        }) = self
+            .ctx
+            .core
+            .switchboards
+            .redeem(cookie, account, Some(session_id))
+        else {
+            return self.refuse_cookie(trid);
+        };
+        self.dialect = Dialect::new(client_tag).unwrap_or(Dialect::MSNP12);
+        let member = self.member(account, &email).await;
+        match self
+            .ctx
+            .core
+            .switchboards
+            .join(conversation, account, member)
+        {
+            Ok(seat) => {
+                let total = seat.roster.len();
+                for (index, other) in seat.roster.iter().enumerate() {
+                    let mut params = vec![
+                        trid.to_string(),
+                        (index + 1).to_string(),
+                        total.to_string(),
+                        other.email.clone(),
+                        encode_param(&other.friendly_name),
+                    ];
+                    if self.dialect.switchboard_has_caps() {
+                        params.push(caps_text(self.dialect, other.caps));
+                    }
+                    self.conn.send(&Frame::with_params("IRO", params));
+                }
+                self.conn
+                    .send(&Frame::with_params("ANS", [trid.to_string(), "OK".into()]));
+                self.seat = Some(seat);
+                self.account = Some(account);
+            }
+            Err(_) => self.refuse_cookie(trid),
+        }
+    }
+
+    /// `CAL n email` → `CAL n RINGING session`.
+    async fn cal(&mut self, trid: u32, frame: &Frame) {
+        let (Some(seat), Some(account)) = (&self.seat, self.account) else {
+            return;
+        };
+        let Some(email) = frame.params.get(1).and_then(|e| normalize_email(e)) else {
+            return self.error(ErrorCode::InvalidUsername, trid);
+        };
+        match self.ctx.core.invite(seat, account, &email).await {
+            Ok(session_id) => self.conn.send(&Frame::with_params(
+                "CAL",
+                [trid.to_string(), "RINGING".into(), session_id.to_string()],
+            )),
+            Err(error) => {
+                let code = match error {
+                    SwitchboardError::UnknownUser => ErrorCode::InvalidUsername,
+                    SwitchboardError::Unavailable => ErrorCode::NotAcceptingIms,
+                    SwitchboardError::AlreadyPresent => ErrorCode::AlreadyInList,
+                    SwitchboardError::Hidden => ErrorCode::NotAllowedWhenHidden,
+                    SwitchboardError::Full
+                    | SwitchboardError::Ended
+                    | SwitchboardError::BadCookie => ErrorCode::SwitchboardFailed,
+                    SwitchboardError::Service(error) => {
+                        tracing::error!(%error, "CAL failed");
+                        ErrorCode::InternalServerError
+                    }
+                };
+                self.error(code, trid);
+            }
+        }
+    }
+
+    /// `MSG n U|N|A|D len` → relayed as `MSG email friendly len`; `ACK`/`NAK` by the ack type.
+    fn msg(&mut self, trid: u32, frame: &Frame) {
+        let Some(seat) = &self.seat else { return };
+        let ack = frame.params.get(1).map(String::as_str);
+        let valid = match ack {
+            Some("U" | "N" | "A") => frame.params.len() == 2,
+            Some("D") => self.dialect.has_data_messages() && frame.params.len() == 2,
+            _ => false,
+        };
+        let payload = frame.payload.clone().unwrap_or_default();
+        if !valid {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        }
+        if payload.len() > self.ctx.config.max_message {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        }
+        let delivered = self.ctx.core.switchboards.relay(seat, payload);
+        match (ack, delivered) {
+            (Some("A" | "D"), true) => self
+                .conn
+                .send(&Frame::with_params("ACK", [trid.to_string()])),
+            (Some("A" | "D" | "N"), false) => self
+                .conn
+                .send(&Frame::with_params("NAK", [trid.to_string()])),
+            _ => {}
+        }
+    }
+
+    fn on_event(&mut self, event: ConversationEvent) {
+        match event {
+            ConversationEvent::Joined(member) => {
+                let mut params = vec![member.email, encode_param(&member.friendly_name)];
+                if self.dialect.switchboard_has_caps() {
+                    params.push(caps_text(self.dialect, member.caps));
+                }
+                self.conn.send(&Frame::with_params("JOI", params));
+            }
+            ConversationEvent::Left { email, idle } => {
+                let mut params = vec![email];
+                if idle {
+                    params.push("1".into());
+                }
+                self.conn.send(&Frame::with_params("BYE", params));
+            }
+            ConversationEvent::Message {
+                email,
+                friendly_name,
+                payload,
+            } => {
+                self.conn.send(
+                    &Frame::with_params("MSG", [email, encode_param(&friendly_name)])
+                        .with_payload(payload),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! Starting the service: bind the listeners, open the store, run the fronts
+//! until asked to stop.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::config::Config;
+use crate::core::Core;
+use crate::store::{Store, StoreError};
+
+/// What every front shares.
+pub struct Context {
+    pub core: Arc<Core>,
+    pub config: Config,
+    /// The host clients are told to connect to.
+    pub public_host: String,
+    /// `http://host:port` of the HTTP listener as clients reach it.
+    pub http_base: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A running server.
+pub struct Server {
+    pub ns_addr: SocketAddr,
+    pub sb_addr: SocketAddr,
+    pub http_addr: SocketAddr,
+    pub context: Arc<Context>,
+    stop: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+}
+
+async fn bind(address: &str) -> Result<TcpListener, StartError> {
+    TcpListener::bind(address)
+        .await
+        .map_err(|source| StartError::Bind {
+            address: address.to_owned(),
+            source,
+        })
+}
+
+fn default_public_host(listen: &SocketAddr) -> String {
+    if listen.ip().is_unspecified() {
+        "127.0.0.1".into()
+    } else {
+        listen.ip().to_string()
+    }
+}
+
+impl Server {
+    pub async fn start(config: Config) -> Result<Server, StartError> {
+        let ns = bind(&config.ns_listen).await?;
+        let sb = bind(&config.sb_listen).await?;
+        let http = bind(&config.http_listen).await?;
+        let (ns_addr, sb_addr, http_addr) = (local(&ns)?, local(&sb)?, local(&http)?);
+        let public_host = config
+            .public_host
+            .clone()
+            .unwrap_or_else(|| default_public_host(&ns_addr));
+        let store = Store::open(&config.database).await?;
+        let core = Core::new(
+            config.core(format!("{public_host}:{}", sb_addr.port())),
+            store,
+        );
+        let context = Arc::new(Context {
+            core,
+            http_base: format!("http://{public_host}:{}", http_addr.port()),
+            public_host,
+            config,
+        });
+        let (stop, stopped) = watch::channel(false);
+        let mut tasks = JoinSet::new();
+        tasks.spawn(crate::ns::serve(ns, context.clone(), stopped.clone()));
+        tasks.spawn(crate::sb::serve(sb, context.clone(), stopped.clone()));
+        tasks.spawn(crate::http::serve(http, context.clone(), stopped));
+        tracing::info!(ns = %ns_addr, sb = %sb_addr, http = %http_addr, public_host = %context.public_host, "msnpd listening");
+        Ok(Server {
+            ns_addr,
+            sb_addr,
+            http_addr,
+            context,
+            stop,
+            tasks,
+        })
+    }
+
+    /// Stops accepting, ends the listeners and closes the store.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        while self.tasks.join_next().await.is_some() {}
+        self.context.core.store.close().await;
+    }
+
+    /// Runs until SIGINT or SIGTERM.
+    pub async fn run_until_signalled(self) {
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        self.shutdown().await;
+    }
+}
+
+fn local(listener: &TcpListener) -> Result<SocketAddr, StartError> {
+    listener.local_addr().map_err(|source| StartError::Bind {
+        address: "listener".into(),
+        source,
+    })
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Accepts connections until stopped, running `handle` for each.
+pub async fn accept_loop<F, Fut>(
+    listener: TcpListener,
+    mut stopped: watch::Receiver<bool>,
+    name: &'static str,
+    handle: F,
+) where
+    F: Fn(tokio::net::TcpStream, SocketAddr) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    tokio::spawn(handle(stream, peer));
+                }
+                Err(error) => {
+                    // Out of file descriptors and the like: wait instead of spinning.
+                    tracing::warn!(%error, listener = name, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            },
+            _ = until_stopped(&mut stopped) => break,
+        }
+    }
+}
+
+/// Resolves once the stop signal is raised (or its sender is gone).
+pub async fn until_stopped(stopped: &mut watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|stop| *stop).await.map(|_| ());
+}

@@ -1,0 +1,546 @@
+//! Persistence: one SQL path over SQLite (embedded default) and PostgreSQL,
+//! through sqlx's `Any` driver with runtime queries. Ids are chosen by the
+//! application, so the schema needs no dialect-specific auto-increment.
+
+mod schema;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Row};
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("{0} already exists")]
+    Duplicate(String),
+    #[error("unsupported database URL {0:?} (use sqlite:// or postgres://)")]
+    UnsupportedUrl(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// An account as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRow {
+    pub id: i64,
+    pub email: String,
+    pub password_hash: String,
+    pub friendly_name: String,
+    pub created_at: i64,
+}
+
+/// The settings stored with an account's contact list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListSettings {
+    pub blp_allow: bool,
+    pub gtc_ask: bool,
+    pub serial: i64,
+    pub lists_modified: i64,
+    pub settings_modified: i64,
+}
+
+/// One contact of an owner's list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactRow {
+    pub contact_id: i64,
+    pub email: String,
+    pub guid: String,
+    pub lists: i32,
+    pub nickname: String,
+    pub groups: Vec<String>,
+}
+
+/// A contact group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupRow {
+    pub guid: String,
+    pub legacy_id: i32,
+    pub name: String,
+}
+
+/// Everything loaded at login.
+#[derive(Debug, Clone)]
+pub struct ListData {
+    pub settings: ListSettings,
+    pub contacts: Vec<ContactRow>,
+    pub groups: Vec<GroupRow>,
+    pub properties: Vec<(String, String)>,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    is_sqlite: bool,
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+impl Store {
+    /// Connects (creating a SQLite file if needed) and brings the schema up to date.
+    pub async fn open(url: &str) -> StoreResult<Store> {
+        install_default_drivers();
+        let is_sqlite = url.starts_with("sqlite:");
+        if !is_sqlite && !url.starts_with("postgres:") && !url.starts_with("postgresql:") {
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        }
+        let url = if is_sqlite && !url.contains("mode=") {
+            let sep = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{sep}mode=rwc")
+        } else {
+            url.to_owned()
+        };
+        let mut options = AnyPoolOptions::new().max_connections(if is_sqlite { 4 } else { 16 });
+        if is_sqlite {
+            // WAL for concurrent readers; FULL so an acknowledged change survives a crash.
+            options = options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    for pragma in [
+                        "PRAGMA journal_mode=WAL",
+                        "PRAGMA synchronous=FULL",
+                        "PRAGMA busy_timeout=5000",
+                        "PRAGMA foreign_keys=ON",
+                    ] {
+                        sqlx::query(pragma).execute(&mut *conn).await?;
+                    }
+                    Ok(())
+                })
+            });
+        }
+        let pool = options.connect(&url).await?;
+        let store = Store { pool, is_sqlite };
+        schema::migrate(&store.pool).await?;
+        Ok(store)
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.is_sqlite
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    // ---- accounts ----
+
+    pub async fn create_account(&self, row: &AccountRow) -> StoreResult<()> {
+        // List timestamps are in microseconds, creation in seconds.
+        let micros = row.created_at.saturating_mul(1_000_000);
+        let result = sqlx::query(
+            "INSERT INTO accounts (id, email, password_hash, friendly_name, blp_allow, gtc_ask, list_serial, lists_modified, settings_modified, created_at) \
+             VALUES ($1, $2, $3, $4, 1, 1, 0, $5, $5, $6)",
+        )
+        .bind(row.id)
+        .bind(&row.email)
+        .bind(&row.password_hash)
+        .bind(&row.friendly_name)
+        .bind(micros)
+        .bind(row.created_at)
+        .execute(&self.pool)
+        .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(error) if is_unique_violation(&error) => {
+                Err(StoreError::Duplicate(row.email.clone()))
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    fn account_from_row(row: &sqlx::any::AnyRow) -> StoreResult<AccountRow> {
+        Ok(AccountRow {
+            id: row.try_get("id")?,
+            email: row.try_get("email")?,
+            password_hash: row.try_get("password_hash")?,
+            friendly_name: row.try_get("friendly_name")?,
+            created_at: row.try_get("created_at")?,
+        })
+    }
+
+    pub async fn account_by_email(&self, email: &str) -> StoreResult<Option<AccountRow>> {
+        let row = sqlx::query(
+            "SELECT id, email, password_hash, friendly_name, created_at FROM accounts WHERE email = $1",
+        )
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(Self::account_from_row).transpose()
+    }
+
+    pub async fn account_by_id(&self, id: i64) -> StoreResult<Option<AccountRow>> {
+        let row = sqlx::query(
+            "SELECT id, email, password_hash, friendly_name, created_at FROM accounts WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(Self::account_from_row).transpose()
+    }
+
+    pub async fn list_accounts(&self) -> StoreResult<Vec<AccountRow>> {
+        let rows = sqlx::query(
+            "SELECT id, email, password_hash, friendly_name, created_at FROM accounts ORDER BY email",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(Self::account_from_row).collect()
+    }
+
+    pub async fn set_password_hash(&self, id: i64, hash: &str) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub async fn set_friendly_name(&self, id: i64, name: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE accounts SET friendly_name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes an account with its lists, and its entries on other people's lists.
+    pub async fn delete_account(&self, id: i64) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        for statement in [
+            "DELETE FROM group_members WHERE owner_id = $1 OR contact_id = $1",
+            "DELETE FROM contacts WHERE owner_id = $1 OR contact_id = $1",
+            "DELETE FROM list_groups WHERE owner_id = $1",
+            "DELETE FROM account_properties WHERE account_id = $1",
+        ] {
+            sqlx::query(statement).bind(id).execute(&mut *tx).await?;
+        }
+        let done = sqlx::query("DELETE FROM accounts WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    // ---- contact lists ----
+
+    pub async fn load_lists(&self, owner: i64) -> StoreResult<ListData> {
+        let settings = sqlx::query(
+            "SELECT blp_allow, gtc_ask, list_serial, lists_modified, settings_modified FROM accounts WHERE id = $1",
+        )
+        .bind(owner)
+        .fetch_one(&self.pool)
+        .await?;
+        let settings = ListSettings {
+            blp_allow: settings.try_get::<i32, _>("blp_allow")? != 0,
+            gtc_ask: settings.try_get::<i32, _>("gtc_ask")? != 0,
+            serial: settings.try_get("list_serial")?,
+            lists_modified: settings.try_get("lists_modified")?,
+            settings_modified: settings.try_get("settings_modified")?,
+        };
+        let rows = sqlx::query(
+            "SELECT c.contact_id, a.email, c.guid, c.lists, c.nickname FROM contacts c \
+             JOIN accounts a ON a.id = c.contact_id WHERE c.owner_id = $1 ORDER BY c.position",
+        )
+        .bind(owner)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut contacts = Vec::with_capacity(rows.len());
+        for row in &rows {
+            contacts.push(ContactRow {
+                contact_id: row.try_get("contact_id")?,
+                email: row.try_get("email")?,
+                guid: row.try_get("guid")?,
+                lists: row.try_get("lists")?,
+                nickname: row.try_get("nickname")?,
+                groups: Vec::new(),
+            });
+        }
+        let members = sqlx::query("SELECT contact_id, group_guid FROM group_members WHERE owner_id = $1 ORDER BY group_guid")
+            .bind(owner)
+            .fetch_all(&self.pool)
+            .await?;
+        for row in &members {
+            let contact_id: i64 = row.try_get("contact_id")?;
+            let guid: String = row.try_get("group_guid")?;
+            if let Some(contact) = contacts.iter_mut().find(|c| c.contact_id == contact_id) {
+                contact.groups.push(guid);
+            }
+        }
+        let groups = sqlx::query(
+            "SELECT guid, legacy_id, name FROM list_groups WHERE owner_id = $1 ORDER BY legacy_id",
+        )
+        .bind(owner)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(GroupRow {
+                guid: row.try_get("guid")?,
+                legacy_id: row.try_get("legacy_id")?,
+                name: row.try_get("name")?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+        let properties = sqlx::query(
+            "SELECT name, value FROM account_properties WHERE account_id = $1 ORDER BY name",
+        )
+        .bind(owner)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("name")?, row.try_get("value")?)))
+        .collect::<StoreResult<Vec<_>>>()?;
+        Ok(ListData {
+            settings,
+            contacts,
+            groups,
+            properties,
+        })
+    }
+
+    /// Applies a batch of list changes atomically and advances each touched
+    /// owner's serial and timestamp. Returns the new serial of each owner, in order.
+    pub async fn apply(&self, changes: &[ListChange], now: i64) -> StoreResult<Vec<(i64, i64)>> {
+        let mut tx = self.pool.begin().await?;
+        let mut owners: Vec<i64> = Vec::new();
+        for change in changes {
+            let owner = change.owner();
+            if !owners.contains(&owner) {
+                owners.push(owner);
+            }
+            match change {
+                ListChange::SetLists {
+                    owner,
+                    contact_id,
+                    guid,
+                    nickname,
+                    add,
+                    remove,
+                    ..
+                } => {
+                    sqlx::query(
+                        "INSERT INTO contacts (owner_id, contact_id, guid, lists, nickname, position) \
+                         SELECT $1, $2, $3, 0, $4, (SELECT COALESCE(MAX(position), 0) + 1 FROM contacts WHERE owner_id = $1) \
+                         WHERE NOT EXISTS (SELECT 1 FROM contacts WHERE owner_id = $1 AND contact_id = $2)",
+                    )
+                    .bind(*owner)
+                    .bind(*contact_id)
+                    .bind(guid)
+                    .bind(nickname)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query("UPDATE contacts SET lists = (lists | $1) & ~$2 WHERE owner_id = $3 AND contact_id = $4")
+                        .bind(*add)
+                        .bind(*remove)
+                        .bind(*owner)
+                        .bind(*contact_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    if *remove & FORWARD_LIST_BIT != 0 {
+                        sqlx::query(
+                            "DELETE FROM group_members WHERE owner_id = $1 AND contact_id = $2",
+                        )
+                        .bind(*owner)
+                        .bind(*contact_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    sqlx::query("DELETE FROM contacts WHERE owner_id = $1 AND contact_id = $2 AND lists = 0")
+                        .bind(*owner)
+                        .bind(*contact_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                ListChange::SetNickname {
+                    owner,
+                    contact_id,
+                    nickname,
+                } => {
+                    sqlx::query(
+                        "UPDATE contacts SET nickname = $1 WHERE owner_id = $2 AND contact_id = $3",
+                    )
+                    .bind(nickname)
+                    .bind(*owner)
+                    .bind(*contact_id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                ListChange::AddToGroup {
+                    owner,
+                    contact_id,
+                    group,
+                } => {
+                    sqlx::query("INSERT INTO group_members (owner_id, contact_id, group_guid) VALUES ($1, $2, $3)")
+                        .bind(*owner)
+                        .bind(*contact_id)
+                        .bind(group)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                ListChange::RemoveFromGroup {
+                    owner,
+                    contact_id,
+                    group,
+                } => {
+                    sqlx::query("DELETE FROM group_members WHERE owner_id = $1 AND contact_id = $2 AND group_guid = $3")
+                        .bind(*owner)
+                        .bind(*contact_id)
+                        .bind(group)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                ListChange::PutGroup { owner, group } => {
+                    let updated = sqlx::query(
+                        "UPDATE list_groups SET name = $1 WHERE owner_id = $2 AND guid = $3",
+                    )
+                    .bind(&group.name)
+                    .bind(*owner)
+                    .bind(&group.guid)
+                    .execute(&mut *tx)
+                    .await?;
+                    if updated.rows_affected() == 0 {
+                        sqlx::query("INSERT INTO list_groups (owner_id, guid, legacy_id, name) VALUES ($1, $2, $3, $4)")
+                            .bind(*owner)
+                            .bind(&group.guid)
+                            .bind(group.legacy_id)
+                            .bind(&group.name)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                ListChange::DeleteGroup { owner, guid } => {
+                    sqlx::query(
+                        "DELETE FROM group_members WHERE owner_id = $1 AND group_guid = $2",
+                    )
+                    .bind(*owner)
+                    .bind(guid)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query("DELETE FROM list_groups WHERE owner_id = $1 AND guid = $2")
+                        .bind(*owner)
+                        .bind(guid)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                ListChange::Settings {
+                    owner,
+                    blp_allow,
+                    gtc_ask,
+                } => {
+                    sqlx::query("UPDATE accounts SET blp_allow = $1, gtc_ask = $2, settings_modified = $3 WHERE id = $4")
+                        .bind(i32::from(*blp_allow))
+                        .bind(i32::from(*gtc_ask))
+                        .bind(now)
+                        .bind(*owner)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                ListChange::Property { owner, name, value } => {
+                    sqlx::query(
+                        "DELETE FROM account_properties WHERE account_id = $1 AND name = $2",
+                    )
+                    .bind(*owner)
+                    .bind(name)
+                    .execute(&mut *tx)
+                    .await?;
+                    if !value.is_empty() {
+                        sqlx::query("INSERT INTO account_properties (account_id, name, value) VALUES ($1, $2, $3)")
+                            .bind(*owner)
+                            .bind(name)
+                            .bind(value)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+            }
+        }
+        let mut serials = Vec::with_capacity(owners.len());
+        for owner in owners {
+            sqlx::query("UPDATE accounts SET list_serial = list_serial + 1, lists_modified = $1 WHERE id = $2")
+                .bind(now)
+                .bind(owner)
+                .execute(&mut *tx)
+                .await?;
+            let serial: i64 = sqlx::query("SELECT list_serial FROM accounts WHERE id = $1")
+                .bind(owner)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("list_serial")?;
+            serials.push((owner, serial));
+        }
+        tx.commit().await?;
+        Ok(serials)
+    }
+}
+
+/// The forward-list bit: leaving the FL also leaves every group.
+pub const FORWARD_LIST_BIT: i32 = 1;
+
+/// One change to a contact list, applied by [`Store::apply`] and, in memory,
+/// by the core's contact list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListChange {
+    /// Sets and clears list bits of a contact, creating the entry (with `guid`
+    /// and `nickname`) if it is new and dropping it once no bit is left.
+    SetLists {
+        owner: i64,
+        contact_id: i64,
+        email: String,
+        guid: String,
+        nickname: String,
+        add: i32,
+        remove: i32,
+    },
+    SetNickname {
+        owner: i64,
+        contact_id: i64,
+        nickname: String,
+    },
+    AddToGroup {
+        owner: i64,
+        contact_id: i64,
+        group: String,
+    },
+    RemoveFromGroup {
+        owner: i64,
+        contact_id: i64,
+        group: String,
+    },
+    PutGroup {
+        owner: i64,
+        group: GroupRow,
+    },
+    DeleteGroup {
+        owner: i64,
+        guid: String,
+    },
+    Settings {
+        owner: i64,
+        blp_allow: bool,
+        gtc_ask: bool,
+    },
+    Property {
+        owner: i64,
+        name: String,
+        value: String,
+    },
+}
+
+impl ListChange {
+    pub fn owner(&self) -> i64 {
+        match self {
+            ListChange::SetLists { owner, .. }
+            | ListChange::SetNickname { owner, .. }
+            | ListChange::AddToGroup { owner, .. }
+            | ListChange::RemoveFromGroup { owner, .. }
+            | ListChange::PutGroup { owner, .. }
+            | ListChange::DeleteGroup { owner, .. }
+            | ListChange::Settings { owner, .. }
+            | ListChange::Property { owner, .. } => *owner,
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! The schema, written once for SQLite and PostgreSQL alike, and its migrations.
+
+use sqlx::{AnyPool, Row};
+
+/// Each entry brings the schema from version `index` to `index + 1`.
+const MIGRATIONS: &[&[&str]] = &[&[
+    "CREATE TABLE accounts (
+        id BIGINT PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        friendly_name TEXT NOT NULL,
+        blp_allow INTEGER NOT NULL,
+        gtc_ask INTEGER NOT NULL,
+        list_serial BIGINT NOT NULL,
+        lists_modified BIGINT NOT NULL,
+        settings_modified BIGINT NOT NULL,
+        created_at BIGINT NOT NULL
+    )",
+    "CREATE TABLE account_properties (
+        account_id BIGINT NOT NULL REFERENCES accounts (id),
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (account_id, name)
+    )",
+    "CREATE TABLE contacts (
+        owner_id BIGINT NOT NULL REFERENCES accounts (id),
+        contact_id BIGINT NOT NULL REFERENCES accounts (id),
+        guid TEXT NOT NULL,
+        lists INTEGER NOT NULL,
+        nickname TEXT NOT NULL,
+        position BIGINT NOT NULL,
+        PRIMARY KEY (owner_id, contact_id)
+    )",
+    "CREATE TABLE list_groups (
+        owner_id BIGINT NOT NULL REFERENCES accounts (id),
+        guid TEXT NOT NULL,
+        legacy_id INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        PRIMARY KEY (owner_id, guid)
+    )",
+    "CREATE TABLE group_members (
+        owner_id BIGINT NOT NULL,
+        contact_id BIGINT NOT NULL,
+        group_guid TEXT NOT NULL,
+        PRIMARY KEY (owner_id, contact_id, group_guid)
+    )",
+]];
+
+pub async fn migrate(pool: &AnyPool) -> Result<(), sqlx::Error> {
+    sqlx::query("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        .execute(pool)
+        .await?;
+    let mut tx = pool.begin().await?;
+    let current: Option<i32> = sqlx::query("SELECT version FROM schema_version")
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|row| row.try_get("version"))
+        .transpose()?;
+    let current = current.unwrap_or(0);
+    if current == 0 {
+        sqlx::query("INSERT INTO schema_version (version) VALUES (0)")
+            .execute(&mut *tx)
+            .await?;
+    }
+    for (index, statements) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
+        for statement in *statements {
+            sqlx::query(*statement).execute(&mut *tx).await?;
+        }
+        sqlx::query("UPDATE schema_version SET version = $1")
+            .bind(index as i32 + 1)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await
+}
