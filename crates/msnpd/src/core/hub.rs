@@ -172,9 +172,26 @@ impl Core {
         });
         let previous = self.hub.accounts().insert(account, online.clone());
         if let Some(previous) = previous {
-            let state = previous.lock();
-            for link in &state.sessions {
-                send(link, Notice::SignedInElsewhere);
+            let was_visible = {
+                let state = previous.lock();
+                for link in &state.sessions {
+                    send(link, Notice::SignedInElsewhere);
+                }
+                state
+                    .presence
+                    .as_ref()
+                    .is_some_and(|p| p.status != super::presence::Status::Hidden)
+            };
+            // Until the new session sets a status, the account is offline to its contacts.
+            if was_visible {
+                for watcher in self.allowed_watchers(&previous) {
+                    self.hub.notify(
+                        watcher,
+                        Notice::Offline {
+                            email: previous.email.clone(),
+                        },
+                    );
+                }
             }
         }
         Ok((
