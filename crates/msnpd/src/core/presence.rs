@@ -222,7 +222,18 @@ impl Core {
             return;
         };
         match (was_allowed, allowed) {
-            (false, true) => self.hub.notify(viewer, Notice::Presence(view)),
+            (false, true) => {
+                self.hub.notify(viewer, Notice::Presence(view));
+                if let Some(status) = me.lock().personal_message.clone() {
+                    self.hub.notify(
+                        viewer,
+                        Notice::PersonalMessage {
+                            email: me.email.clone(),
+                            status,
+                        },
+                    );
+                }
+            }
             (true, false) => self.hub.notify(
                 viewer,
                 Notice::Offline {

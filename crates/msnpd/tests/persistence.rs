@@ -1,0 +1,64 @@
+//! A restart loses nothing that was acknowledged.
+
+mod common;
+
+use common::{TestServer, sign_in};
+
+#[tokio::test]
+async fn lists_groups_and_settings_survive_a_restart() {
+    let mut server = TestServer::start().await;
+    server.user("alice@example.com", "pw", "Alice").await;
+    server.user("bob@example.com", "pw", "Bob").await;
+    server.user("carol@example.com", "pw", "Carol").await;
+    let mut alice = sign_in(&server, "MSNP9", "alice@example.com", "pw", "alice").await;
+    for (line, reply) in [
+        ("ADG 1 Work 0", "ADG 1 1 Work 1 0"),
+        (
+            "ADD 2 FL bob@example.com Bobby 1",
+            "ADD 2 FL 2 bob@example.com Bobby 1",
+        ),
+        (
+            "ADD 3 AL bob@example.com Bobby",
+            "ADD 3 AL 3 bob@example.com Bobby",
+        ),
+        (
+            "ADD 4 BL carol@example.com Carol",
+            "ADD 4 BL 4 carol@example.com Carol",
+        ),
+        ("BLP 5 BL", "BLP 5 5 BL"),
+        ("GTC 6 N", "GTC 6 6 N"),
+        ("PRP 7 PHM 555%200000", "PRP 7 7 PHM 555%200000"),
+        (
+            "REA 8 alice@example.com Alice%20Smith",
+            "REA 8 7 alice@example.com Alice%20Smith",
+        ),
+    ] {
+        alice.send(line).await;
+        alice.expect(reply).await;
+    }
+    alice.send("OUT").await;
+    alice.expect_closed().await;
+    server.restart().await;
+
+    let mut alice = sign_in(&server, "MSNP9", "alice@example.com", "pw", "alice-again").await;
+    alice.send("SYN 1 0").await;
+    for line in [
+        "SYN 1 7 2 2",
+        "GTC N",
+        "BLP BL",
+        "PRP PHM 555%200000",
+        "LSG 0 Other%20Contacts 0",
+        "LSG 1 Work 0",
+        "LST bob@example.com Bobby 3 1",
+        "LST carol@example.com Carol 4",
+    ] {
+        alice.expect(line).await;
+    }
+    let mut bob = sign_in(&server, "MSNP11", "bob@example.com", "pw", "bob").await;
+    bob.send("SYN 1 0 0").await;
+    assert!(bob.line().await.ends_with(" 1 0"));
+    bob.expect("GTC A").await;
+    bob.expect("BLP AL").await;
+    bob.expect("PRP MFN Bob").await;
+    bob.expect("LST N=alice@example.com F=Alice 8").await;
+}

@@ -1,0 +1,121 @@
+//! Switchboard failures: cookies, invitations, limits.
+
+mod common;
+
+use common::{Peer, TestServer, sign_in};
+
+async fn online(server: &TestServer, email: &str, name: &'static str) -> Peer {
+    let mut peer = sign_in(server, "MSNP8", email, "pw", name).await;
+    peer.send("CHG 50 NLN 0").await;
+    peer.expect("CHG 50 NLN 0").await;
+    assert!(peer.line().await.starts_with("CHL 0 "));
+    peer
+}
+
+async fn open(server: &TestServer, ns: &mut Peer, email: &str, name: &'static str) -> Peer {
+    ns.send("XFR 60 SB").await;
+    let cookie = ns
+        .line()
+        .await
+        .split(' ')
+        .nth(5)
+        .expect("cookie")
+        .to_owned();
+    let mut sb = Peer::connect(server.sb(), name).await;
+    sb.send(&format!("USR 1 {email} {cookie}")).await;
+    assert!(sb.line().await.starts_with("USR 1 OK"));
+    sb
+}
+
+#[tokio::test]
+async fn cookies_are_single_use_and_bound_to_their_account() {
+    let server = TestServer::start().await;
+    server.user("alice@example.com", "pw", "Alice").await;
+    server.user("bob@example.com", "pw", "Bob").await;
+    let mut alice = online(&server, "alice@example.com", "alice").await;
+    alice.send("XFR 1 SB").await;
+    let cookie = alice
+        .line()
+        .await
+        .split(' ')
+        .nth(5)
+        .expect("cookie")
+        .to_owned();
+    let mut thief = Peer::connect(server.sb(), "thief").await;
+    thief.send(&format!("USR 1 bob@example.com {cookie}")).await;
+    thief.expect("911 1").await;
+    thief.expect_closed().await;
+    // The failed attempt spent the cookie: single use means single use.
+    let mut late = Peer::connect(server.sb(), "late").await;
+    late.send(&format!("USR 1 alice@example.com {cookie}"))
+        .await;
+    late.expect("911 1").await;
+    let mut nobody = Peer::connect(server.sb(), "nobody").await;
+    nobody.send("USR 1 nobody@example.com 1234").await;
+    nobody.expect("911 1").await;
+    let mut early = Peer::connect(server.sb(), "early").await;
+    early.send("CAL 1 alice@example.com").await;
+    early.expect("302 1").await;
+    early.send("ANS 2 alice@example.com nothing 5").await;
+    early.expect("911 2").await;
+    early.expect_closed().await;
+}
+
+#[tokio::test]
+async fn invitations_respect_privacy_and_limits() {
+    let server = TestServer::start_with(|config| config.max_participants = 2).await;
+    for email in [
+        "alice@example.com",
+        "bob@example.com",
+        "carol@example.com",
+        "dave@example.com",
+    ] {
+        server.user(email, "pw", "Someone").await;
+    }
+    let mut alice = online(&server, "alice@example.com", "alice").await;
+    let mut bob = online(&server, "bob@example.com", "bob").await;
+    let mut carol = online(&server, "carol@example.com", "carol").await;
+    // Carol blocks Alice: Alice's CAL is refused as if Carol were away.
+    carol.send("ADD 1 BL alice@example.com Alice").await;
+    carol.expect("ADD 1 BL 1 alice@example.com Alice").await;
+    let mut sb = open(&server, &mut alice, "alice@example.com", "alice-sb").await;
+    sb.send("CAL 2 carol@example.com").await;
+    sb.expect("217 2").await;
+    sb.send("CAL 3 dave@example.com").await;
+    sb.expect("217 3").await;
+    sb.send("CAL 4 alice@example.com").await;
+    sb.expect("215 4").await;
+    sb.send("CAL 5 not-an-email").await;
+    sb.expect("208 5").await;
+    sb.send("CAL 6 bob@example.com").await;
+    assert!(sb.line().await.starts_with("CAL 6 RINGING "));
+    let rng = bob.line().await;
+    let words: Vec<&str> = rng.split(' ').collect();
+    let mut bob_sb = Peer::connect(server.sb(), "bob-sb").await;
+    bob_sb
+        .send(&format!("ANS 1 bob@example.com {} {}", words[4], words[1]))
+        .await;
+    bob_sb.expect("IRO 1 1 1 alice@example.com Someone").await;
+    bob_sb.expect("ANS 1 OK").await;
+    sb.expect("JOI bob@example.com Someone").await;
+    // Two is the configured limit: the switchboard cannot take a third.
+    carol.send("REM 7 BL alice@example.com").await;
+    carol.expect("REM 7 BL 2 alice@example.com").await;
+    sb.send("CAL 8 carol@example.com").await;
+    sb.expect("280 8").await;
+    // Unknown SB commands get 200; a message without a length is a syntax error.
+    sb.send("FOO 9").await;
+    sb.expect("200 9").await;
+    sb.send("MSG 10 A").await;
+    sb.expect("200 10").await;
+    // Leaving by closing the socket is a BYE too.
+    drop(bob_sb);
+    sb.expect("BYE bob@example.com").await;
+}
+
+#[tokio::test]
+async fn unauthenticated_switchboard_connections_time_out() {
+    let server = TestServer::start_with(|config| config.switchboard_login_timeout_secs = 1).await;
+    let mut peer = Peer::connect(server.sb(), "silent").await;
+    peer.expect_closed().await;
+}
