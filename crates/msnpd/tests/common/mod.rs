@@ -20,6 +20,35 @@ pub struct TestServer {
     pub server: Option<Server>,
     pub dir: tempfile::TempDir,
     pub config: Config,
+    /// The PostgreSQL database made for this server, dropped with it.
+    postgres: Option<(String, String)>,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop cannot await: a thread of its own runs the statement.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+                    .await
+                    .ok()?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut connection)
+                .await
+                .ok()
+            })
+        })
+        .join();
+    }
 }
 
 /// Settings for tests: loopback, any free port, cheap password hashing.
@@ -43,12 +72,17 @@ impl TestServer {
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = test_config(dir.path());
+        let postgres = postgres_database().await;
+        if let Some((url, _, _)) = &postgres {
+            config.database = url.clone();
+        }
         adjust(&mut config);
         let server = Server::start(config.clone()).await.expect("server starts");
         TestServer {
             server: Some(server),
             dir,
             config,
+            postgres: postgres.map(|(_, admin, name)| (admin, name)),
         }
     }
 
@@ -119,6 +153,28 @@ impl TestServer {
             .expect("from-PP")
             .to_owned()
     }
+}
+
+/// With `MSNP_TEST_POSTGRES` set (a URL of a PostgreSQL server whose user may
+/// create databases), each test server gets a database of its own there
+/// instead of a SQLite file. Returns its URL, the admin URL and its name.
+async fn postgres_database() -> Option<(String, String, String)> {
+    let admin = std::env::var("MSNP_TEST_POSTGRES")
+        .ok()
+        .filter(|url| !url.is_empty())?;
+    sqlx::any::install_default_drivers();
+    let name = format!("msnpd_test_{}", uuid::Uuid::new_v4().simple());
+    let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+        .await
+        .expect("PostgreSQL reachable");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut connection)
+        .await
+        .expect("test database created");
+    let base = admin
+        .rsplit_once('/')
+        .map_or(admin.as_str(), |(base, _)| base);
+    Some((format!("{base}/{name}"), admin.clone(), name))
 }
 
 fn percent(text: &str) -> String {
