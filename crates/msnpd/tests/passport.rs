@@ -94,9 +94,11 @@ async fn rst_issues_tokens_in_request_order_for_msn_pecan_and_pidgin() {
     )
     .await;
     assert_eq!(response.status, 200);
+    // msn-pecan matches this exact spelling.
     assert!(
-        response.raw_head.contains("\r\ncontent-length: ")
-            || response.raw_head.contains("\r\nContent-Length: ")
+        response.raw_head.contains("\r\nContent-Length: "),
+        "{}",
+        response.raw_head
     );
     let xml = response.text();
     assert!(

@@ -6,7 +6,6 @@ mod passport;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::Request;
 use axum::http::Uri;
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
@@ -24,7 +23,7 @@ pub fn router(ctx: Arc<Context>) -> Router {
         .with_state(ctx)
 }
 
-fn collapse_slashes(mut request: Request) -> Request {
+fn collapse_slashes<B>(mut request: axum::http::Request<B>) -> axum::http::Request<B> {
     let uri = request.uri();
     if uri.path().contains("//") {
         let mut path = String::with_capacity(uri.path().len());
@@ -44,24 +43,46 @@ fn collapse_slashes(mut request: Request) -> Request {
     request
 }
 
+/// Serves HTTP/1.1 with header names in their usual capitalisation
+/// (`Content-Length`, not `content-length`): msn-pecan matches them exactly.
 pub async fn serve(
     listener: TcpListener,
     ctx: Arc<Context>,
-    shutdown: tokio::sync::watch::Receiver<bool>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    let app = router(ctx).map_request(collapse_slashes);
-    let mut shutdown = shutdown;
-    let result = axum::serve(
-        listener,
-        axum::ServiceExt::<Request>::into_make_service_with_connect_info::<std::net::SocketAddr>(
-            app,
-        ),
-    )
-    .with_graceful_shutdown(async move {
-        crate::server::until_stopped(&mut shutdown).await;
-    })
-    .await;
-    if let Err(error) = result {
-        tracing::error!(%error, "HTTP listener failed");
+    let app = router(ctx).map_request(collapse_slashes::<hyper::body::Incoming>);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    tracing::warn!(%error, "HTTP accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = crate::server::until_stopped(&mut shutdown) => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let mut stopped = shutdown.clone();
+        tokio::spawn(async move {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .title_case_headers(true)
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(std::time::Duration::from_secs(30))
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                result = connection.as_mut() => {
+                    if let Err(error) = result {
+                        tracing::debug!(%peer, %error, "HTTP connection ended");
+                    }
+                }
+                _ = crate::server::until_stopped(&mut stopped) => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+        });
     }
 }
