@@ -24,18 +24,14 @@ pub fn answer_challenge(
     product_id: &str,
     product_key: Option<&str>,
 ) -> Result<String, ClientError> {
-    let algorithm: ChallengeAlgorithm = dialect
-        .challenge()
-        .ok_or(ClientError::NoChallenge(dialect))?;
+    let algorithm: ChallengeAlgorithm = dialect.challenge().ok_or(ClientError::NoChallenge(dialect))?;
     let key = match product_key {
         Some(key) => key,
         None => product_by_id(product_id)
             .map(|p| p.key)
             .ok_or_else(|| ClientError::UnknownProduct(product_id.to_owned()))?,
     };
-    Ok(challenge::challenge_response(
-        algorithm, challenge, product_id, key,
-    ))
+    Ok(challenge::challenge_response(algorithm, challenge, product_id, key))
 }
 
 /// The MSNP2–7 `USR MD5 S` answer.
@@ -50,21 +46,13 @@ mod tests {
     #[test]
     fn answers_by_dialect() {
         assert_eq!(
-            answer_challenge(
-                Dialect::MSNP11,
-                "22210219642164014968",
-                "PROD0090YUAUV{2B",
-                None
-            ),
+            answer_challenge(Dialect::MSNP11, "22210219642164014968", "PROD0090YUAUV{2B", None),
             Ok("85ecb0db8f32113df79ce0892b9a102c".to_owned())
         );
         assert_eq!(
             answer_challenge(Dialect::MSNP5, "1", "PROD0090YUAUV{2B", None),
             Err(ClientError::NoChallenge(Dialect::MSNP5))
         );
-        assert!(matches!(
-            answer_challenge(Dialect::MSNP11, "1", "PRODX", None),
-            Err(ClientError::UnknownProduct(_))
-        ));
+        assert!(matches!(answer_challenge(Dialect::MSNP11, "1", "PRODX", None), Err(ClientError::UnknownProduct(_))));
     }
 }

@@ -33,22 +33,12 @@ enum Command {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Qry {
-            challenge,
-            product_id,
-            product_key,
-            dialect,
-        } => {
+        Command::Qry { challenge, product_id, product_key, dialect } => {
             let Some(dialect) = Dialect::from_token(&dialect) else {
                 eprintln!("msnp: {dialect:?} is not a dialect (MSNP2..MSNP18)");
                 return ExitCode::FAILURE;
             };
-            match msnp_client::answer_challenge(
-                dialect,
-                &challenge,
-                &product_id,
-                product_key.as_deref(),
-            ) {
+            match msnp_client::answer_challenge(dialect, &challenge, &product_id, product_key.as_deref()) {
                 Ok(answer) => {
                     println!("{answer}");
                     ExitCode::SUCCESS

@@ -42,18 +42,8 @@ struct PayloadCommand {
     rule: PayloadRule,
 }
 
-const fn entry(
-    command: &'static str,
-    direction: Direction,
-    since: Dialect,
-    rule: PayloadRule,
-) -> PayloadCommand {
-    PayloadCommand {
-        command,
-        direction,
-        since,
-        rule,
-    }
+const fn entry(command: &'static str, direction: Direction, since: Dialect, rule: PayloadRule) -> PayloadCommand {
+    PayloadCommand { command, direction, since, rule }
 }
 
 use Direction::{ClientToServer as C2S, ServerToClient as S2C};
@@ -95,11 +85,7 @@ const PAYLOAD_COMMANDS: &[PayloadCommand] = &[
 /// Before `VER` has settled the dialect (`None`), every dialect's commands count.
 /// Error codes from the server carry one when they have a length after the TrID
 /// (`241 7 52`).
-pub fn payload_rule(
-    command: &str,
-    direction: Direction,
-    dialect: Option<Dialect>,
-) -> Option<PayloadRule> {
+pub fn payload_rule(command: &str, direction: Direction, dialect: Option<Dialect>) -> Option<PayloadRule> {
     if direction == Direction::ServerToClient && is_error_code(command) {
         return Some(PayloadRule::WhenLastIsLength);
     }
@@ -130,11 +116,7 @@ pub struct Frame {
 impl Frame {
     /// A frame with no parameters yet.
     pub fn new(command: impl Into<String>) -> Frame {
-        Frame {
-            command: command.into(),
-            params: Vec::new(),
-            payload: None,
-        }
+        Frame { command: command.into(), params: Vec::new(), payload: None }
     }
 
     /// A frame from a command and its parameters.
@@ -143,11 +125,7 @@ impl Frame {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Frame {
-            command: command.into(),
-            params: params.into_iter().map(Into::into).collect(),
-            payload: None,
-        }
+        Frame { command: command.into(), params: params.into_iter().map(Into::into).collect(), payload: None }
     }
 
     /// An error reply `<code> <trid>`.
@@ -169,18 +147,12 @@ impl Frame {
 
     /// The first parameter read as a TrID.
     pub fn trid(&self) -> Option<u32> {
-        self.params
-            .first()
-            .and_then(|p| parse_decimal(p.as_bytes()))
+        self.params.first().and_then(|p| parse_decimal(p.as_bytes()))
     }
 
     /// The error code, when the command is one.
     pub fn error_code(&self) -> Option<ErrorCode> {
-        if is_error_code(&self.command) {
-            self.command.parse().ok().and_then(ErrorCode::from_code)
-        } else {
-            None
-        }
+        if is_error_code(&self.command) { self.command.parse().ok().and_then(ErrorCode::from_code) } else { None }
     }
 
     /// Every part is non-empty text without spaces or control characters, so
@@ -268,9 +240,7 @@ fn parse_length(token: &[u8]) -> Option<u64> {
     if token.is_empty() || !token.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    Some(token.iter().fold(0u64, |n, d| {
-        n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-    }))
+    Some(token.iter().fold(0u64, |n, d| n.saturating_mul(10).saturating_add(u64::from(d - b'0'))))
 }
 
 /// Size limits of a decoder.
@@ -282,10 +252,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits {
-            max_line: MAX_LINE_LEN,
-            max_payload: DEFAULT_MAX_PAYLOAD,
-        }
+        Limits { max_line: MAX_LINE_LEN, max_payload: DEFAULT_MAX_PAYLOAD }
     }
 }
 
@@ -297,12 +264,7 @@ pub enum DecodeError {
     LineTooLong { limit: usize },
     /// The announced payload exceeds the limit: the stream cannot be resynchronised.
     #[error("{command} announces a {len}-byte payload; the limit is {limit}")]
-    PayloadTooLarge {
-        command: String,
-        trid: Option<u32>,
-        len: u64,
-        limit: usize,
-    },
+    PayloadTooLarge { command: String, trid: Option<u32>, len: u64, limit: usize },
     /// A payload command without a length as its last parameter; the line was consumed.
     #[error("{command} needs a payload length as its last parameter")]
     MissingPayloadLength { command: String, trid: Option<u32> },
@@ -315,10 +277,7 @@ pub enum DecodeError {
 impl DecodeError {
     /// After a fatal error the decoder refuses further input: close the connection.
     pub fn is_fatal(&self) -> bool {
-        matches!(
-            self,
-            DecodeError::LineTooLong { .. } | DecodeError::PayloadTooLarge { .. }
-        )
+        matches!(self, DecodeError::LineTooLong { .. } | DecodeError::PayloadTooLarge { .. })
     }
 
     /// The TrID of the offending command, if one could be read.
@@ -336,9 +295,7 @@ impl DecodeError {
     pub fn reply_code(&self) -> Option<ErrorCode> {
         match self {
             DecodeError::LineTooLong { .. } => None,
-            DecodeError::PayloadTooLarge { .. } | DecodeError::InvalidText { .. } => {
-                Some(ErrorCode::InvalidParameter)
-            }
+            DecodeError::PayloadTooLarge { .. } | DecodeError::InvalidText { .. } => Some(ErrorCode::InvalidParameter),
             DecodeError::MissingPayloadLength { .. } => Some(ErrorCode::SyntaxError),
         }
     }
@@ -363,13 +320,7 @@ pub struct Decoder {
 
 impl Decoder {
     pub fn new(direction: Direction, limits: Limits) -> Decoder {
-        Decoder {
-            direction,
-            dialect: None,
-            limits,
-            pending: None,
-            failed: None,
-        }
+        Decoder { direction, dialect: None, limits, pending: None, failed: None }
     }
 
     /// Settles the dialect once `VER` has chosen it.
@@ -409,21 +360,13 @@ impl Decoder {
                 let Some(pending) = self.pending.take() else {
                     return Ok(None);
                 };
-                return Self::finish(
-                    pending.command,
-                    pending.params,
-                    pending.trid,
-                    pending.utf8,
-                    Some(payload),
-                );
+                return Self::finish(pending.command, pending.params, pending.trid, pending.utf8, Some(payload));
             }
 
             let window = buf.len().min(self.limits.max_line + 2);
             let Some(newline) = buf[..window].iter().position(|&b| b == b'\n') else {
                 if buf.len() > self.limits.max_line + 1 {
-                    return Err(self.fail(DecodeError::LineTooLong {
-                        limit: self.limits.max_line,
-                    }));
+                    return Err(self.fail(DecodeError::LineTooLong { limit: self.limits.max_line }));
                 }
                 return Ok(None);
             };
@@ -433,14 +376,9 @@ impl Decoder {
                 line = stripped;
             }
             if line.len() > self.limits.max_line {
-                return Err(self.fail(DecodeError::LineTooLong {
-                    limit: self.limits.max_line,
-                }));
+                return Err(self.fail(DecodeError::LineTooLong { limit: self.limits.max_line }));
             }
-            let mut tokens: Vec<&[u8]> = line
-                .split(|&b| b == b' ')
-                .filter(|t| !t.is_empty())
-                .collect();
+            let mut tokens: Vec<&[u8]> = line.split(|&b| b == b' ').filter(|t| !t.is_empty()).collect();
             if tokens.is_empty() {
                 continue;
             }
@@ -454,9 +392,7 @@ impl Decoder {
                     Some(len) => Some(len),
                     None => return Err(DecodeError::MissingPayloadLength { command, trid }),
                 },
-                Some(PayloadRule::WhenLastIsLength)
-                    if tokens.len() >= 2 || !is_error_code(&command) =>
-                {
+                Some(PayloadRule::WhenLastIsLength) if tokens.len() >= 2 || !is_error_code(&command) => {
                     tokens.last().and_then(|t| parse_length(t))
                 }
                 _ => None,
@@ -465,14 +401,10 @@ impl Decoder {
                 tokens.pop();
             }
 
-            let is_text =
-                |t: &[u8]| t.iter().copied().all(is_token_byte) && std::str::from_utf8(t).is_ok();
+            let is_text = |t: &[u8]| t.iter().copied().all(is_token_byte) && std::str::from_utf8(t).is_ok();
             let utf8 = is_text(command_bytes) && tokens.iter().all(|t| is_text(t));
             let params: Vec<String> = if utf8 {
-                tokens
-                    .iter()
-                    .map(|t| String::from_utf8_lossy(t).into_owned())
-                    .collect()
+                tokens.iter().map(|t| String::from_utf8_lossy(t).into_owned()).collect()
             } else {
                 Vec::new()
             };
@@ -484,21 +416,10 @@ impl Decoder {
                     let len = match usize::try_from(len) {
                         Ok(len) if len <= limit => len,
                         _ => {
-                            return Err(self.fail(DecodeError::PayloadTooLarge {
-                                command,
-                                trid,
-                                len,
-                                limit,
-                            }));
+                            return Err(self.fail(DecodeError::PayloadTooLarge { command, trid, len, limit }));
                         }
                     };
-                    self.pending = Some(PendingPayload {
-                        command,
-                        params,
-                        trid,
-                        utf8,
-                        len,
-                    });
+                    self.pending = Some(PendingPayload { command, params, trid, utf8, len });
                 }
             }
         }
@@ -514,11 +435,7 @@ impl Decoder {
         if !utf8 {
             return Err(DecodeError::InvalidText { command, trid });
         }
-        Ok(Some(Frame {
-            command,
-            params,
-            payload,
-        }))
+        Ok(Some(Frame { command, params, payload }))
     }
 
     fn fail(&mut self, error: DecodeError) -> DecodeError {
@@ -578,10 +495,7 @@ mod tests {
         buf.extend_from_slice(b"0123456789abcdefOUT\r\n");
         let frame = d.decode(&mut buf).expect("decodes").expect("complete");
         assert_eq!(frame.params, ["10", "PROD0090YUAUV{2B"]);
-        assert_eq!(
-            frame.payload.as_deref(),
-            Some(&b"0123456789abcdef0123456789abcdef"[..])
-        );
+        assert_eq!(frame.payload.as_deref(), Some(&b"0123456789abcdef0123456789abcdef"[..]));
         assert_eq!(d.decode(&mut buf), Ok(Some(Frame::new("OUT"))));
     }
 
@@ -602,10 +516,7 @@ mod tests {
         );
         let mut server = decoder(Direction::ServerToClient);
         assert_eq!(
-            decode_all(
-                &mut server,
-                b"GCF 6 Shields.xml 3\r\nabcADL 6 OK\r\nADL 0 2\r\nxyQRY 10\r\n"
-            ),
+            decode_all(&mut server, b"GCF 6 Shields.xml 3\r\nabcADL 6 OK\r\nADL 0 2\r\nxyQRY 10\r\n"),
             vec![
                 Ok(Frame::with_params("GCF", ["6", "Shields.xml"]).with_payload(&b"abc"[..])),
                 Ok(Frame::with_params("ADL", ["6", "OK"])),
@@ -616,10 +527,7 @@ mod tests {
         // UUX is an ordinary (unknown) command to an MSNP8 server.
         let mut old = decoder(Direction::ClientToServer);
         old.set_dialect(Dialect::MSNP8);
-        assert_eq!(
-            decode_all(&mut old, b"UUX 5 3\r\n"),
-            vec![Ok(Frame::with_params("UUX", ["5", "3"]))]
-        );
+        assert_eq!(decode_all(&mut old, b"UUX 5 3\r\n"), vec![Ok(Frame::with_params("UUX", ["5", "3"]))]);
     }
 
     #[test]
@@ -638,12 +546,7 @@ mod tests {
     fn line_limit_is_enforced_without_a_line_end() {
         let mut d = decoder(Direction::ClientToServer);
         let mut buf = BytesMut::from(&vec![b'A'; MAX_LINE_LEN + 2][..]);
-        assert_eq!(
-            d.decode(&mut buf),
-            Err(DecodeError::LineTooLong {
-                limit: MAX_LINE_LEN
-            })
-        );
+        assert_eq!(d.decode(&mut buf), Err(DecodeError::LineTooLong { limit: MAX_LINE_LEN }));
         // Once failed, always failed.
         let mut fresh = BytesMut::from(&b"PNG\r\n"[..]);
         assert!(d.decode(&mut fresh).is_err());
@@ -657,13 +560,7 @@ mod tests {
 
     #[test]
     fn oversized_payload_is_fatal_before_buffering() {
-        let mut d = Decoder::new(
-            Direction::ClientToServer,
-            Limits {
-                max_line: MAX_LINE_LEN,
-                max_payload: 10,
-            },
-        );
+        let mut d = Decoder::new(Direction::ClientToServer, Limits { max_line: MAX_LINE_LEN, max_payload: 10 });
         let mut buf = BytesMut::from(&b"MSG 4 A 11\r\n"[..]);
         let error = d.decode(&mut buf).expect_err("too large");
         assert!(error.is_fatal());
@@ -671,34 +568,19 @@ mod tests {
         assert_eq!(error.reply_code(), Some(ErrorCode::InvalidParameter));
         let mut huge = decoder(Direction::ClientToServer);
         let mut buf = BytesMut::from(&b"MSG 4 A 99999999999999999999999\r\n"[..]);
-        assert!(matches!(
-            huge.decode(&mut buf),
-            Err(DecodeError::PayloadTooLarge { len: u64::MAX, .. })
-        ));
+        assert!(matches!(huge.decode(&mut buf), Err(DecodeError::PayloadTooLarge { len: u64::MAX, .. })));
     }
 
     #[test]
     fn recoverable_errors_consume_their_frame() {
         let mut d = decoder(Direction::ClientToServer);
-        let frames = decode_all(
-            &mut d,
-            b"MSG 3 A\r\nCHG 4 NLN \xff\xfe\r\nCHG 5 A\rB\r\nMSG 5 N 2\r\n\xff\xffPNG\r\n",
-        );
+        let frames = decode_all(&mut d, b"MSG 3 A\r\nCHG 4 NLN \xff\xfe\r\nCHG 5 A\rB\r\nMSG 5 N 2\r\n\xff\xffPNG\r\n");
         assert_eq!(
             frames,
             vec![
-                Err(DecodeError::MissingPayloadLength {
-                    command: "MSG".into(),
-                    trid: Some(3)
-                }),
-                Err(DecodeError::InvalidText {
-                    command: "CHG".into(),
-                    trid: Some(4)
-                }),
-                Err(DecodeError::InvalidText {
-                    command: "CHG".into(),
-                    trid: Some(5)
-                }),
+                Err(DecodeError::MissingPayloadLength { command: "MSG".into(), trid: Some(3) }),
+                Err(DecodeError::InvalidText { command: "CHG".into(), trid: Some(4) }),
+                Err(DecodeError::InvalidText { command: "CHG".into(), trid: Some(5) }),
                 // A binary payload is fine; only the line must be text.
                 Ok(Frame::with_params("MSG", ["5", "N"]).with_payload(&b"\xff\xff"[..])),
                 Ok(Frame::new("PNG")),
@@ -711,10 +593,7 @@ mod tests {
         let mut d = decoder(Direction::ClientToServer);
         assert_eq!(
             decode_all(&mut d, b"ZZZ 9 what\r\nver 1\r\n"),
-            vec![
-                Ok(Frame::with_params("ZZZ", ["9", "what"])),
-                Ok(Frame::with_params("ver", ["1"])),
-            ]
+            vec![Ok(Frame::with_params("ZZZ", ["9", "what"])), Ok(Frame::with_params("ver", ["1"])),]
         );
     }
 
@@ -724,9 +603,6 @@ mod tests {
         assert_eq!(&frame.to_bytes()[..], b"MSG Hotmail Hotmail 3\r\nabc");
         assert_eq!(frame.encoded_len(), frame.to_bytes().len());
         assert_eq!(frame.to_string(), "MSG Hotmail Hotmail 3");
-        assert_eq!(
-            &Frame::error(ErrorCode::AuthenticationFailed, 3).to_bytes()[..],
-            b"911 3\r\n"
-        );
+        assert_eq!(&Frame::error(ErrorCode::AuthenticationFailed, 3).to_bytes()[..], b"911 3\r\n");
     }
 }

@@ -103,11 +103,7 @@ impl Dialect {
 
     /// The dialect with this version number, if it is one of 2..=18.
     pub const fn new(version: u8) -> Option<Dialect> {
-        if version >= Self::OLDEST.0 && version <= Self::NEWEST.0 {
-            Some(Dialect(version))
-        } else {
-            None
-        }
+        if version >= Self::OLDEST.0 && version <= Self::NEWEST.0 { Some(Dialect(version)) } else { None }
     }
 
     /// The version number (8 for MSNP8).
@@ -347,10 +343,7 @@ pub struct VersionOffer {
 impl VersionOffer {
     /// Reads the tokens after the TrID of a `VER` line.
     pub fn parse<'a>(tokens: impl IntoIterator<Item = &'a str>) -> VersionOffer {
-        let mut offer = VersionOffer {
-            dialects: Vec::new(),
-            cvr0: false,
-        };
+        let mut offer = VersionOffer { dialects: Vec::new(), cvr0: false };
         for token in tokens {
             if token == "CVR0" {
                 offer.cvr0 = true;
@@ -363,11 +356,7 @@ impl VersionOffer {
 
     /// The highest offered dialect within `supported`, or `None` (answer `VER n 0`, then close).
     pub fn negotiate(&self, supported: RangeInclusive<Dialect>) -> Option<Dialect> {
-        self.dialects
-            .iter()
-            .copied()
-            .filter(|dialect| supported.contains(dialect))
-            .max()
+        self.dialects.iter().copied().filter(|dialect| supported.contains(dialect)).max()
     }
 }
 
@@ -379,9 +368,7 @@ mod tests {
     fn tokens_parse_strictly() {
         assert_eq!(Dialect::from_token("MSNP8"), Some(Dialect::MSNP8));
         assert_eq!(Dialect::from_token("MSNP18"), Some(Dialect::MSNP18));
-        for bad in [
-            "MSNP1", "MSNP19", "msnp8", "MSNP", "MSNP+8", "MSNP008", "CVR0", "",
-        ] {
+        for bad in ["MSNP1", "MSNP19", "msnp8", "MSNP", "MSNP+8", "MSNP008", "CVR0", ""] {
             assert_eq!(Dialect::from_token(bad), None, "{bad}");
         }
     }
@@ -390,14 +377,8 @@ mod tests {
     fn negotiation_picks_the_highest_supported() {
         let offer = VersionOffer::parse("MSNP8 MSNP12 MSNP9 CVR0".split(' '));
         assert!(offer.cvr0);
-        assert_eq!(
-            offer.negotiate(Dialect::MSNP8..=Dialect::MSNP11),
-            Some(Dialect::MSNP9)
-        );
-        assert_eq!(
-            offer.negotiate(Dialect::MSNP8..=Dialect::MSNP12),
-            Some(Dialect::MSNP12)
-        );
+        assert_eq!(offer.negotiate(Dialect::MSNP8..=Dialect::MSNP11), Some(Dialect::MSNP9));
+        assert_eq!(offer.negotiate(Dialect::MSNP8..=Dialect::MSNP12), Some(Dialect::MSNP12));
         assert_eq!(offer.negotiate(Dialect::MSNP13..=Dialect::MSNP18), None);
         let nothing = VersionOffer::parse("FOO MSNP99".split(' '));
         assert_eq!(nothing.negotiate(Dialect::OLDEST..=Dialect::NEWEST), None);
@@ -414,10 +395,7 @@ mod tests {
         assert_eq!(Dialect::MSNP13.list_commands(), ListCommands::AdlRml);
         assert_eq!(Dialect::MSNP5.challenge(), None);
         assert_eq!(Dialect::MSNP10.challenge(), Some(ChallengeAlgorithm::Md5));
-        assert_eq!(
-            Dialect::MSNP11.challenge(),
-            Some(ChallengeAlgorithm::Msnp11)
-        );
+        assert_eq!(Dialect::MSNP11.challenge(), Some(ChallengeAlgorithm::Msnp11));
         assert!(!Dialect::MSNP8.qng_has_seconds() && Dialect::MSNP9.qng_has_seconds());
         assert!(!Dialect::MSNP17.handles_have_network_prefix());
         assert!(Dialect::MSNP18.handles_have_network_prefix());

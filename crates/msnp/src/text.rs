@@ -24,10 +24,7 @@ pub fn encode_param(text: &str) -> String {
 
 /// Decodes a URL-encoded parameter; `None` when the bytes are not UTF-8.
 pub fn decode_param(param: &str) -> Option<String> {
-    percent_decode_str(param)
-        .decode_utf8()
-        .ok()
-        .map(|text| text.into_owned())
+    percent_decode_str(param).decode_utf8().ok().map(|text| text.into_owned())
 }
 
 /// Escapes text for XML element content or attribute values.
@@ -41,15 +38,7 @@ mod tests {
 
     #[test]
     fn parameters_round_trip() {
-        for text in [
-            "Alice",
-            "Alice A",
-            "100% sure",
-            "émile ☃",
-            "a\r\nb",
-            "tab\there",
-            "",
-        ] {
+        for text in ["Alice", "Alice A", "100% sure", "émile ☃", "a\r\nb", "tab\there", ""] {
             let encoded = encode_param(text);
             assert!(!encoded.contains([' ', '\r', '\n', '\t']), "{encoded}");
             assert_eq!(decode_param(&encoded).as_deref(), Some(text));

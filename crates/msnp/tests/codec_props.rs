@@ -7,18 +7,14 @@ use msnp::codec::{Decoder, Direction, Frame, Limits, PayloadRule, payload_rule};
 use proptest::prelude::*;
 
 const COMMANDS: &[&str] = &[
-    "VER", "CVR", "USR", "SYN", "LST", "LSG", "ADD", "ADC", "REM", "ADG", "RMG", "REG", "CHG",
-    "ILN", "NLN", "FLN", "XFR", "RNG", "CAL", "ANS", "IRO", "JOI", "BYE", "ACK", "NAK", "OUT",
-    "PNG", "QNG", "CHL", "QRY", "MSG", "NOT", "IPG", "UUX", "UBX", "GCF", "ADL", "RML", "FQY",
-    "UUN", "UBN", "UUM", "UBM", "SDC", "PUT", "DEL", "SDG", "NFY", "BLP", "GTC", "PRP", "BPR",
-    "SBP", "REA", "URL", "SBS", "INF", "201", "241", "911", "ZZZ",
+    "VER", "CVR", "USR", "SYN", "LST", "LSG", "ADD", "ADC", "REM", "ADG", "RMG", "REG", "CHG", "ILN", "NLN", "FLN",
+    "XFR", "RNG", "CAL", "ANS", "IRO", "JOI", "BYE", "ACK", "NAK", "OUT", "PNG", "QNG", "CHL", "QRY", "MSG", "NOT",
+    "IPG", "UUX", "UBX", "GCF", "ADL", "RML", "FQY", "UUN", "UBN", "UUM", "UBM", "SDC", "PUT", "DEL", "SDG", "NFY",
+    "BLP", "GTC", "PRP", "BPR", "SBP", "REA", "URL", "SBS", "INF", "201", "241", "911", "ZZZ",
 ];
 
 fn direction() -> impl Strategy<Value = Direction> {
-    prop_oneof![
-        Just(Direction::ClientToServer),
-        Just(Direction::ServerToClient)
-    ]
+    prop_oneof![Just(Direction::ClientToServer), Just(Direction::ServerToClient)]
 }
 
 fn dialect() -> impl Strategy<Value = Option<Dialect>> {
@@ -52,21 +48,14 @@ fn frame(direction: Direction, dialect: Option<Dialect>) -> impl Strategy<Value 
                     Some(Bytes::from(payload))
                 }
                 Some(PayloadRule::WhenLastIsLength) => {
-                    if params
-                        .last()
-                        .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
-                    {
+                    if params.last().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit())) {
                         params.push("OK".into());
                     }
                     None
                 }
                 None => None,
             };
-            Frame {
-                command: command.to_owned(),
-                params,
-                payload,
-            }
+            Frame { command: command.to_owned(), params, payload }
         })
 }
 

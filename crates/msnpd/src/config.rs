@@ -108,11 +108,7 @@ impl Config {
         if let Some(file) = file {
             figment = figment.merge(Toml::file_exact(file));
         }
-        figment
-            .merge(Env::prefixed("MSNPD_"))
-            .merge(Serialized::defaults(overrides))
-            .extract()
-            .map_err(Box::new)
+        figment.merge(Env::prefixed("MSNPD_")).merge(Serialized::defaults(overrides)).extract().map_err(Box::new)
     }
 
     /// The core's settings, given the switchboard address clients must use.
@@ -121,11 +117,7 @@ impl Config {
             ticket_lifetime: Duration::from_secs(self.ticket_lifetime_secs),
             cookie_lifetime: Duration::from_secs(self.cookie_lifetime_secs),
             switchboard_address,
-            argon2_params: (
-                self.argon2_memory_kib,
-                self.argon2_iterations,
-                self.argon2_lanes,
-            ),
+            argon2_params: (self.argon2_memory_kib, self.argon2_iterations, self.argon2_lanes),
             max_list_entries: self.max_list_entries,
             max_groups: self.max_groups,
             max_participants: self.max_participants,
@@ -143,15 +135,9 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("msnpd-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let file = dir.join("msnpd.toml");
-        std::fs::write(
-            &file,
-            "ns_listen = \"127.0.0.1:0\"\nsb_listen = \"127.0.0.1:5\"\nidle_timeout_secs = 9\n",
-        )
-        .expect("write");
-        let overrides = Overrides {
-            sb_listen: Some("127.0.0.1:7".into()),
-            ..Overrides::default()
-        };
+        std::fs::write(&file, "ns_listen = \"127.0.0.1:0\"\nsb_listen = \"127.0.0.1:5\"\nidle_timeout_secs = 9\n")
+            .expect("write");
+        let overrides = Overrides { sb_listen: Some("127.0.0.1:7".into()), ..Overrides::default() };
         let config = Config::load(Some(&file), &overrides).expect("loads");
         assert_eq!(config.ns_listen, "127.0.0.1:0");
         assert_eq!(config.sb_listen, "127.0.0.1:7");

@@ -41,13 +41,7 @@ impl Connection {
         Connection {
             stream,
             input: BytesMut::new(),
-            decoder: Decoder::new(
-                Direction::ClientToServer,
-                Limits {
-                    max_payload,
-                    ..Limits::default()
-                },
-            ),
+            decoder: Decoder::new(Direction::ClientToServer, Limits { max_payload, ..Limits::default() }),
             output: BytesMut::new(),
             peer,
             trace,

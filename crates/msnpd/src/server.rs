@@ -25,10 +25,7 @@ pub struct Context {
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("cannot listen on {address}: {source}")]
-    Bind {
-        address: String,
-        source: std::io::Error,
-    },
+    Bind { address: String, source: std::io::Error },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -44,20 +41,11 @@ pub struct Server {
 }
 
 async fn bind(address: &str) -> Result<TcpListener, StartError> {
-    TcpListener::bind(address)
-        .await
-        .map_err(|source| StartError::Bind {
-            address: address.to_owned(),
-            source,
-        })
+    TcpListener::bind(address).await.map_err(|source| StartError::Bind { address: address.to_owned(), source })
 }
 
 fn default_public_host(listen: &SocketAddr) -> String {
-    if listen.ip().is_unspecified() {
-        "127.0.0.1".into()
-    } else {
-        listen.ip().to_string()
-    }
+    if listen.ip().is_unspecified() { "127.0.0.1".into() } else { listen.ip().to_string() }
 }
 
 impl Server {
@@ -66,15 +54,9 @@ impl Server {
         let sb = bind(&config.sb_listen).await?;
         let http = bind(&config.http_listen).await?;
         let (ns_addr, sb_addr, http_addr) = (local(&ns)?, local(&sb)?, local(&http)?);
-        let public_host = config
-            .public_host
-            .clone()
-            .unwrap_or_else(|| default_public_host(&ns_addr));
+        let public_host = config.public_host.clone().unwrap_or_else(|| default_public_host(&ns_addr));
         let store = Store::open(&config.database).await?;
-        let core = Core::new(
-            config.core(format!("{public_host}:{}", sb_addr.port())),
-            store,
-        );
+        let core = Core::new(config.core(format!("{public_host}:{}", sb_addr.port())), store);
         let context = Arc::new(Context {
             core,
             http_base: format!("http://{public_host}:{}", http_addr.port()),
@@ -87,14 +69,7 @@ impl Server {
         tasks.spawn(crate::sb::serve(sb, context.clone(), stopped.clone()));
         tasks.spawn(crate::http::serve(http, context.clone(), stopped));
         tracing::info!(ns = %ns_addr, sb = %sb_addr, http = %http_addr, public_host = %context.public_host, "msnpd listening");
-        Ok(Server {
-            ns_addr,
-            sb_addr,
-            http_addr,
-            context,
-            stop,
-            tasks,
-        })
+        Ok(Server { ns_addr, sb_addr, http_addr, context, stop, tasks })
     }
 
     /// Stops accepting, ends the listeners and closes the store.
@@ -113,10 +88,7 @@ impl Server {
 }
 
 fn local(listener: &TcpListener) -> Result<SocketAddr, StartError> {
-    listener.local_addr().map_err(|source| StartError::Bind {
-        address: "listener".into(),
-        source,
-    })
+    listener.local_addr().map_err(|source| StartError::Bind { address: "listener".into(), source })
 }
 
 async fn wait_for_signal() {

@@ -32,21 +32,13 @@ fn msnpd(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
 
 fn address_after(line: &str, key: &str) -> SocketAddr {
     let start = line.find(key).unwrap_or_else(|| panic!("{key} in {line}")) + key.len();
-    line[start..]
-        .split_whitespace()
-        .next()
-        .expect("address")
-        .parse()
-        .expect("socket address")
+    line[start..].split_whitespace().next().expect("address").parse().expect("socket address")
 }
 
 #[tokio::test]
 async fn user_commands_then_serve_with_the_default_database() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let cheap = [
-        ("MSNPD_ARGON2_MEMORY_KIB", "64"),
-        ("MSNPD_ARGON2_ITERATIONS", "1"),
-    ];
+    let cheap = [("MSNPD_ARGON2_MEMORY_KIB", "64"), ("MSNPD_ARGON2_ITERATIONS", "1")];
     let run = |args: &[&str]| {
         let output = Command::new(env!("CARGO_BIN_EXE_msnpd"))
             .args(args)
@@ -54,72 +46,29 @@ async fn user_commands_then_serve_with_the_default_database() {
             .envs(cheap)
             .output()
             .expect("msnpd runs");
-        (
-            output.status.success(),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-        )
+        (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())
     };
     assert_eq!(
-        run(&[
-            "user",
-            "add",
-            "Alice@Example.com",
-            "--password",
-            "pw",
-            "--nick",
-            "Alice"
-        ]),
+        run(&["user", "add", "Alice@Example.com", "--password", "pw", "--nick", "Alice"]),
         (true, "created alice@example.com\n".into())
     );
     assert_eq!(
         run(&["user", "add", "bob@example.com", "--password", "pw"]),
         (true, "created bob@example.com\n".into())
     );
-    assert!(
-        !run(&["user", "add", "alice@example.com", "--password", "other"]).0,
-        "duplicate refused"
-    );
-    assert!(
-        !run(&["user", "add", "not-an-email", "--password", "pw"]).0,
-        "bad email refused"
-    );
-    assert_eq!(
-        run(&["user", "list"]).1,
-        "alice@example.com\tAlice\nbob@example.com\tbob@example.com\n"
-    );
-    assert!(
-        run(&[
-            "user",
-            "passwd",
-            "alice@example.com",
-            "--password",
-            "new-pw"
-        ])
-        .0
-    );
+    assert!(!run(&["user", "add", "alice@example.com", "--password", "other"]).0, "duplicate refused");
+    assert!(!run(&["user", "add", "not-an-email", "--password", "pw"]).0, "bad email refused");
+    assert_eq!(run(&["user", "list"]).1, "alice@example.com\tAlice\nbob@example.com\tbob@example.com\n");
+    assert!(run(&["user", "passwd", "alice@example.com", "--password", "new-pw"]).0);
     assert!(run(&["user", "del", "bob@example.com"]).0);
     assert!(!run(&["user", "del", "bob@example.com"]).0);
     assert_eq!(run(&["user", "list"]).1, "alice@example.com\tAlice\n");
-    assert!(
-        dir.path().join("msnpd.db").exists(),
-        "the default database is msnpd.db in the working directory"
-    );
-    let (ok, _, stderr) = msnpd(
-        dir.path(),
-        &["serve", "--config", "/nonexistent/msnpd.toml"],
-    );
+    assert!(dir.path().join("msnpd.db").exists(), "the default database is msnpd.db in the working directory");
+    let (ok, _, stderr) = msnpd(dir.path(), &["serve", "--config", "/nonexistent/msnpd.toml"]);
     assert!(!ok && stderr.contains("bad configuration"), "{stderr}");
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_msnpd"))
-        .args([
-            "serve",
-            "--ns-listen",
-            "127.0.0.1:0",
-            "--sb-listen",
-            "127.0.0.1:0",
-            "--http-listen",
-            "127.0.0.1:0",
-        ])
+        .args(["serve", "--ns-listen", "127.0.0.1:0", "--sb-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"])
         .current_dir(dir.path())
         .env("RUST_LOG", "info")
         .stderr(Stdio::piped())
@@ -136,17 +85,11 @@ async fn user_commands_then_serve_with_the_default_database() {
 
     // A real login against the spawned process, with the changed password.
     let nexus = common::http_get(http, "/rdr/pprdr.asp", &[]).await;
-    assert_eq!(
-        nexus.header("PassportURLs"),
-        Some(format!("DALogin=http://{http}/login2.srf").as_str())
-    );
+    assert_eq!(nexus.header("PassportURLs"), Some(format!("DALogin=http://{http}/login2.srf").as_str()));
     let response = common::http_get(
         http,
         "/login2.srf",
-        &[(
-            "Authorization",
-            "Passport1.4 sign-in=alice%40example.com,pwd=new-pw",
-        )],
+        &[("Authorization", "Passport1.4 sign-in=alice%40example.com,pwd=new-pw")],
     )
     .await;
     assert_eq!(response.status, 200);

@@ -8,30 +8,16 @@ use msnp::catalog::seed;
 use serde_json::Value;
 
 fn msnpd(args: &[&str]) -> (bool, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_msnpd"))
-        .args(args)
-        .output()
-        .expect("msnpd runs");
-    (
-        output.status.success(),
-        String::from_utf8(output.stdout).expect("utf-8 output"),
-    )
+    let output = Command::new(env!("CARGO_BIN_EXE_msnpd")).args(args).output().expect("msnpd runs");
+    (output.status.success(), String::from_utf8(output.stdout).expect("utf-8 output"))
 }
 
 fn seed_text() -> Option<String> {
     let path = std::env::var_os("MSNP_SEED")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../../../shared/seed/msnp-error-codes.txt")
-        });
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seed/msnp-error-codes.txt"));
     std::fs::read_to_string(&path)
-        .map_err(|error| {
-            eprintln!(
-                "SKIPPED: seed file {} not readable ({error})",
-                path.display()
-            )
-        })
+        .map_err(|error| eprintln!("SKIPPED: seed file {} not readable ({error})", path.display()))
         .ok()
 }
 
@@ -71,11 +57,7 @@ fn json_reproduces_every_seed_row() {
     }
 
     let outside = json["msnp_outside_seed"].as_array().expect("outside array");
-    assert!(
-        outside
-            .iter()
-            .any(|row| row["code"] == 229 && row["source"].is_string())
-    );
+    assert!(outside.iter().any(|row| row["code"] == 229 && row["source"].is_string()));
 }
 
 #[test]

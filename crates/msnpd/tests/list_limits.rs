@@ -28,11 +28,6 @@ async fn full_lists_and_too_many_groups() {
     alice.send("ADG 5 Two 0").await;
     alice.expect("223 5").await;
     // A challenge answer nobody asked for is out of order.
-    alice
-        .send_payload(
-            "QRY 6 msmsgs@msnmsgr.com",
-            b"0123456789abcdef0123456789abcdef",
-        )
-        .await;
+    alice.send_payload("QRY 6 msmsgs@msnmsgr.com", b"0123456789abcdef0123456789abcdef").await;
     alice.expect("715 6").await;
 }

@@ -37,8 +37,7 @@ async fn out_of_order_and_malformed_login_commands() {
     let mut peer = Peer::connect(server.ns(), "early").await;
     peer.send("USR 1 TWN I alice@example.com").await;
     peer.expect("715 1").await;
-    peer.send("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 7.0.0777 msmsgs alice@example.com")
-        .await;
+    peer.send("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 7.0.0777 msmsgs alice@example.com").await;
     peer.expect("715 2").await;
     peer.send("SYN 3 0 0").await;
     peer.expect("302 3").await;
@@ -48,8 +47,7 @@ async fn out_of_order_and_malformed_login_commands() {
     peer.expect("715 2").await;
     peer.send("CVR 3 0x0409 winnt").await;
     peer.expect("201 3").await;
-    peer.send("CVR 4 0x0409 winnt 5.1 i386 MSNMSGR 7.0.0777 msmsgs alice@example.com")
-        .await;
+    peer.send("CVR 4 0x0409 winnt 5.1 i386 MSNMSGR 7.0.0777 msmsgs alice@example.com").await;
     assert!(peer.line().await.starts_with("CVR 4 7.0.0777 "));
     peer.send("SYN 5 0 0").await;
     peer.expect("302 5").await;
@@ -78,8 +76,7 @@ async fn bad_tickets_are_refused_with_911_and_a_close() {
     server.user("bob@example.com", "bob-pw", "Bob").await;
     for ticket in ["t=bogusbogusbogusbogus&p=", "", "t=&p="] {
         let mut peer = negotiated(&server, "bogus").await;
-        peer.send("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 7.0.0777 msmsgs alice@example.com")
-            .await;
+        peer.send("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 7.0.0777 msmsgs alice@example.com").await;
         peer.line().await;
         peer.send("USR 3 TWN I alice@example.com").await;
         peer.line().await;
@@ -95,8 +92,7 @@ async fn bad_tickets_are_refused_with_911_and_a_close() {
     // Bob's valid ticket does not sign Alice in.
     let bobs = server.ticket("bob@example.com", "bob-pw").await;
     let mut peer = negotiated(&server, "stolen").await;
-    peer.send("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 7.0.0777 msmsgs alice@example.com")
-        .await;
+    peer.send("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 7.0.0777 msmsgs alice@example.com").await;
     peer.line().await;
     peer.send("USR 3 TWN I alice@example.com").await;
     peer.line().await;
@@ -154,13 +150,7 @@ async fn hidden_users_look_offline_and_cannot_open_conversations() {
     bob.expect("FLN alice@example.com").await;
     // Bob cannot reach a hidden Alice; a hidden Alice cannot call out.
     bob.send("XFR 3 SB").await;
-    let cookie = bob
-        .line()
-        .await
-        .split(' ')
-        .nth(5)
-        .expect("cookie")
-        .to_owned();
+    let cookie = bob.line().await.split(' ').nth(5).expect("cookie").to_owned();
     let mut sb = Peer::connect(server.sb(), "bob-sb").await;
     sb.send(&format!("USR 1 bob@example.com {cookie}")).await;
     sb.expect("USR 1 OK bob@example.com Bob").await;
@@ -170,17 +160,9 @@ async fn hidden_users_look_offline_and_cannot_open_conversations() {
     alice.expect("CHG 6 NLN 0").await;
     bob.expect("NLN NLN alice@example.com Alice 0").await;
     alice.send("XFR 7 SB").await;
-    let cookie = alice
-        .line()
-        .await
-        .split(' ')
-        .nth(5)
-        .expect("cookie")
-        .to_owned();
+    let cookie = alice.line().await.split(' ').nth(5).expect("cookie").to_owned();
     let mut alice_sb = Peer::connect(server.sb(), "alice-sb").await;
-    alice_sb
-        .send(&format!("USR 1 alice@example.com {cookie}"))
-        .await;
+    alice_sb.send(&format!("USR 1 alice@example.com {cookie}")).await;
     alice_sb.expect("USR 1 OK alice@example.com Alice").await;
     alice.send("CHG 8 HDN 0").await;
     alice.expect("CHG 8 HDN 0").await;

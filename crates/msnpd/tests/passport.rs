@@ -10,30 +10,20 @@ async fn nexus_names_only_the_login_url_with_its_scheme() {
     let server = TestServer::start().await;
     let response = http_get(server.http(), "/rdr/pprdr.asp", &[]).await;
     assert_eq!(response.status, 200);
-    assert_eq!(
-        response.header("PassportURLs"),
-        Some(format!("DALogin=http://{}/login2.srf", server.http()).as_str())
-    );
+    assert_eq!(response.header("PassportURLs"), Some(format!("DALogin=http://{}/login2.srf", server.http()).as_str()));
 }
 
 #[tokio::test]
 async fn login_answers_from_pp_last_or_401() {
     let server = TestServer::start().await;
-    server
-        .user("alice@example.com", "pa ss,word", "Alice")
-        .await;
+    server.user("alice@example.com", "pa ss,word", "Alice").await;
     let good = "Passport1.4 OrgVerb=GET,OrgURL=http%3A%2F%2Fmessenger%2Emsn%2Ecom,sign-in=alice%40example.com,pwd=pa%20ss%2Cword,lc=1033";
     let response = http_get(server.http(), "/login2.srf", &[("Authorization", good)]).await;
     assert_eq!(response.status, 200);
-    let info = response
-        .header("Authentication-Info")
-        .expect("Authentication-Info");
+    let info = response.header("Authentication-Info").expect("Authentication-Info");
     assert!(info.starts_with("Passport1.4 da-status=success,"), "{info}");
     let ticket = info.split("from-PP='").nth(1).expect("from-PP");
-    assert!(
-        ticket.starts_with("t=") && ticket.ends_with("&p='"),
-        "from-PP is last: {info}"
-    );
+    assert!(ticket.starts_with("t=") && ticket.ends_with("&p='"), "from-PP is last: {info}");
     assert_eq!(ticket.len(), "t=&p='".len() + 32);
 
     for bad in [
@@ -45,10 +35,7 @@ async fn login_answers_from_pp_last_or_401() {
         let response = http_get(server.http(), "/login2.srf", &[("Authorization", bad)]).await;
         assert_eq!(response.status, 401, "{bad}");
         assert!(
-            response
-                .header("WWW-Authenticate")
-                .expect("WWW-Authenticate")
-                .starts_with("Passport1.4 da-status=failed,")
+            response.header("WWW-Authenticate").expect("WWW-Authenticate").starts_with("Passport1.4 da-status=failed,")
         );
         assert!(response.header("Authentication-Info").is_none());
     }
@@ -59,9 +46,8 @@ async fn login_answers_from_pp_last_or_401() {
 fn rst_request(email: &str, password: &str, addresses: &[(&str, Option<&str>)]) -> String {
     let mut tokens = String::new();
     for (index, (address, policy)) in addresses.iter().enumerate() {
-        let policy = policy
-            .map(|p| format!(r#"<wsse:PolicyReference URI="{p}"></wsse:PolicyReference>"#))
-            .unwrap_or_default();
+        let policy =
+            policy.map(|p| format!(r#"<wsse:PolicyReference URI="{p}"></wsse:PolicyReference>"#)).unwrap_or_default();
         tokens.push_str(&format!(
             r#"<wst:RequestSecurityToken Id="RST{index}"><wst:RequestType>http://schemas.xmlsoap.org/ws/2004/04/security/trust/Issue</wst:RequestType><wsp:AppliesTo><wsa:EndpointReference><wsa:Address>{address}</wsa:Address></wsa:EndpointReference></wsp:AppliesTo>{policy}</wst:RequestSecurityToken>"#
         ));
@@ -85,48 +71,22 @@ async fn rst_issues_tokens_in_request_order_for_msn_pecan_and_pidgin() {
         ],
     );
     // Pidgin asks for //RST.srf.
-    let response = http_request(
-        server.http(),
-        "POST",
-        "//RST.srf",
-        &[("Content-Type", "text/xml")],
-        body.as_bytes(),
-    )
-    .await;
+    let response =
+        http_request(server.http(), "POST", "//RST.srf", &[("Content-Type", "text/xml")], body.as_bytes()).await;
     assert_eq!(response.status, 200);
     // msn-pecan matches this exact spelling.
-    assert!(
-        response.raw_head.contains("\r\nContent-Length: "),
-        "{}",
-        response.raw_head
-    );
+    assert!(response.raw_head.contains("\r\nContent-Length: "), "{}", response.raw_head);
     let xml = response.text();
-    assert!(
-        xml.len() < 8 * 1024,
-        "msn-pecan reads at most 8 KB: {}",
-        xml.len()
-    );
+    assert!(xml.len() < 8 * 1024, "msn-pecan reads at most 8 KB: {}", xml.len());
     assert!(!xml.contains("</wst:RequestSecurityTokenResponse> <") && !xml.contains('\n'));
-    let first = xml
-        .find("<wsa:Address>http://Passport.NET/tb</wsa:Address>")
-        .expect("tb");
-    let second = xml
-        .find("<wsa:Address>messenger.msn.com</wsa:Address>")
-        .expect("messenger");
-    let third = xml
-        .find("<wsa:Address>messengersecure.live.com</wsa:Address>")
-        .expect("secure");
+    let first = xml.find("<wsa:Address>http://Passport.NET/tb</wsa:Address>").expect("tb");
+    let second = xml.find("<wsa:Address>messenger.msn.com</wsa:Address>").expect("messenger");
+    let third = xml.find("<wsa:Address>messengersecure.live.com</wsa:Address>").expect("secure");
     assert!(first < second && second < third);
     assert!(xml.contains(r#"Id="BinaryDAToken0""#));
-    let compact1 = xml
-        .split(r#"<wsse:BinarySecurityToken Id="Compact1">"#)
-        .nth(1)
-        .expect("Compact1");
+    let compact1 = xml.split(r#"<wsse:BinarySecurityToken Id="Compact1">"#).nth(1).expect("Compact1");
     let ticket = compact1.split('<').next().expect("ticket");
-    assert!(
-        ticket.starts_with("t=") && ticket.ends_with("&amp;p="),
-        "{ticket}"
-    );
+    assert!(ticket.starts_with("t=") && ticket.ends_with("&amp;p="), "{ticket}");
     assert!(xml.contains(r#"<wsse:BinarySecurityToken Id="Compact2">"#));
     assert_eq!(xml.matches("<wsu:Expires>").count(), 3);
     assert_eq!(xml.matches("<wst:BinarySecret>").count(), 3);
@@ -146,26 +106,15 @@ async fn rst_issues_tokens_in_request_order_for_msn_pecan_and_pidgin() {
 async fn rst_refuses_bad_credentials_and_bad_xml_with_soap_faults() {
     let server = TestServer::start().await;
     server.user("alice@example.com", "secret", "Alice").await;
-    let body = rst_request(
-        "alice@example.com",
-        "wrong",
-        &[("messengerclear.live.com", Some("MBI_KEY_OLD"))],
-    );
+    let body = rst_request("alice@example.com", "wrong", &[("messengerclear.live.com", Some("MBI_KEY_OLD"))]);
     let response = http_request(server.http(), "POST", "/RST.srf", &[], body.as_bytes()).await;
     let xml = response.text();
-    assert!(
-        xml.contains("<faultcode>wsse:FailedAuthentication</faultcode>"),
-        "{xml}"
-    );
+    assert!(xml.contains("<faultcode>wsse:FailedAuthentication</faultcode>"), "{xml}");
     assert!(xml.contains("<faultstring>"));
     assert!(!xml.contains("BinarySecurityToken"));
     let response = http_request(server.http(), "POST", "/RST2.srf", &[], b"<Envelope><Body>").await;
     assert_eq!(response.status, 400);
-    assert!(
-        response
-            .text()
-            .contains("<S:Fault><faultcode>S:Client</faultcode>")
-    );
+    assert!(response.text().contains("<S:Fault><faultcode>S:Client</faultcode>"));
     let response = http_get(server.http(), "/nothing-here", &[]).await;
     assert_eq!(response.status, 404);
 }

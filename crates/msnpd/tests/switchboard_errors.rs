@@ -14,13 +14,7 @@ async fn online(server: &TestServer, email: &str, name: &'static str) -> Peer {
 
 async fn open(server: &TestServer, ns: &mut Peer, email: &str, name: &'static str) -> Peer {
     ns.send("XFR 60 SB").await;
-    let cookie = ns
-        .line()
-        .await
-        .split(' ')
-        .nth(5)
-        .expect("cookie")
-        .to_owned();
+    let cookie = ns.line().await.split(' ').nth(5).expect("cookie").to_owned();
     let mut sb = Peer::connect(server.sb(), name).await;
     sb.send(&format!("USR 1 {email} {cookie}")).await;
     assert!(sb.line().await.starts_with("USR 1 OK"));
@@ -34,21 +28,14 @@ async fn cookies_are_single_use_and_bound_to_their_account() {
     server.user("bob@example.com", "pw", "Bob").await;
     let mut alice = online(&server, "alice@example.com", "alice").await;
     alice.send("XFR 1 SB").await;
-    let cookie = alice
-        .line()
-        .await
-        .split(' ')
-        .nth(5)
-        .expect("cookie")
-        .to_owned();
+    let cookie = alice.line().await.split(' ').nth(5).expect("cookie").to_owned();
     let mut thief = Peer::connect(server.sb(), "thief").await;
     thief.send(&format!("USR 1 bob@example.com {cookie}")).await;
     thief.expect("911 1").await;
     thief.expect_closed().await;
     // The failed attempt spent the cookie: single use means single use.
     let mut late = Peer::connect(server.sb(), "late").await;
-    late.send(&format!("USR 1 alice@example.com {cookie}"))
-        .await;
+    late.send(&format!("USR 1 alice@example.com {cookie}")).await;
     late.expect("911 1").await;
     let mut nobody = Peer::connect(server.sb(), "nobody").await;
     nobody.send("USR 1 nobody@example.com 1234").await;
@@ -64,12 +51,7 @@ async fn cookies_are_single_use_and_bound_to_their_account() {
 #[tokio::test]
 async fn invitations_respect_privacy_and_limits() {
     let server = TestServer::start_with(|config| config.max_participants = 2).await;
-    for email in [
-        "alice@example.com",
-        "bob@example.com",
-        "carol@example.com",
-        "dave@example.com",
-    ] {
+    for email in ["alice@example.com", "bob@example.com", "carol@example.com", "dave@example.com"] {
         server.user(email, "pw", "Someone").await;
     }
     let mut alice = online(&server, "alice@example.com", "alice").await;
@@ -92,9 +74,7 @@ async fn invitations_respect_privacy_and_limits() {
     let rng = bob.line().await;
     let words: Vec<&str> = rng.split(' ').collect();
     let mut bob_sb = Peer::connect(server.sb(), "bob-sb").await;
-    bob_sb
-        .send(&format!("ANS 1 bob@example.com {} {}", words[4], words[1]))
-        .await;
+    bob_sb.send(&format!("ANS 1 bob@example.com {} {}", words[4], words[1])).await;
     bob_sb.expect("IRO 1 1 1 alice@example.com Someone").await;
     bob_sb.expect("ANS 1 OK").await;
     sb.expect("JOI bob@example.com Someone").await;

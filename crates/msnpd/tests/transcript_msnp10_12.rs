@@ -9,10 +9,7 @@ use msnp::Dialect;
 use msnp::auth::challenge::{md5_challenge_response, msnp11_challenge_response};
 
 fn word(line: &str, index: usize) -> String {
-    line.split(' ')
-        .nth(index)
-        .unwrap_or_else(|| panic!("no word {index} in {line}"))
-        .to_owned()
+    line.split(' ').nth(index).unwrap_or_else(|| panic!("no word {index} in {line}")).to_owned()
 }
 
 fn is_timestamp(text: &str) -> bool {
@@ -25,31 +22,17 @@ const MAIL_DATA: &str = "MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsinitial
 /// What follows the first `CHG` echo: ILNs (given), UBXs (given), Mail-Data (11+), then CHL answered.
 async fn after_first_chg(peer: &mut Peer, dialect: Dialect, trid: u32) {
     if dialect.has_uux() {
-        peer.expect_payload(
-            &format!("MSG Hotmail Hotmail {}", MAIL_DATA.len()),
-            MAIL_DATA,
-        )
-        .await;
+        peer.expect_payload(&format!("MSG Hotmail Hotmail {}", MAIL_DATA.len()), MAIL_DATA).await;
     }
     let chl = peer.line().await;
-    assert!(
-        chl.starts_with("CHL 0 ") && word(&chl, 2).len() == 20,
-        "{chl}"
-    );
+    assert!(chl.starts_with("CHL 0 ") && word(&chl, 2).len() == 20, "{chl}");
     let challenge = word(&chl, 2);
     let (id, answer) = if dialect.version() >= 11 {
-        (
-            "PROD0090YUAUV{2B",
-            msnp11_challenge_response(&challenge, "PROD0090YUAUV{2B", "YMM8C_H7KCQ2S_KL"),
-        )
+        ("PROD0090YUAUV{2B", msnp11_challenge_response(&challenge, "PROD0090YUAUV{2B", "YMM8C_H7KCQ2S_KL"))
     } else {
-        (
-            "msmsgs@msnmsgr.com",
-            md5_challenge_response(&challenge, "Q1P7W2E4J9R8U3S5"),
-        )
+        ("msmsgs@msnmsgr.com", md5_challenge_response(&challenge, "Q1P7W2E4J9R8U3S5"))
     };
-    peer.send_payload(&format!("QRY {trid} {id}"), answer.as_bytes())
-        .await;
+    peer.send_payload(&format!("QRY {trid} {id}"), answer.as_bytes()).await;
     peer.expect(&format!("QRY {trid}")).await;
 }
 
@@ -66,10 +49,7 @@ async fn guid_transcript(name: &str) {
     alice.send("SYN 5 0 0").await;
     let syn = alice.line().await;
     assert!(syn.starts_with("SYN 5 ") && syn.ends_with(" 0 0"), "{syn}");
-    assert!(
-        is_timestamp(&word(&syn, 2)) && is_timestamp(&word(&syn, 3)),
-        "{syn}"
-    );
+    assert!(is_timestamp(&word(&syn, 2)) && is_timestamp(&word(&syn, 3)), "{syn}");
     alice.expect("GTC A").await;
     alice.expect("BLP AL").await;
     alice.expect("PRP MFN Alice").await;
@@ -77,10 +57,7 @@ async fn guid_transcript(name: &str) {
     alice.send("ADC 6 FL N=bob@example.com F=Bob").await;
     let adc = alice.line().await;
     let bob_guid = word(&adc, 5).trim_start_matches("C=").to_owned();
-    assert_eq!(
-        adc,
-        format!("ADC 6 FL N=bob@example.com F=Bob C={bob_guid}")
-    );
+    assert_eq!(adc, format!("ADC 6 FL N=bob@example.com F=Bob C={bob_guid}"));
     assert!(uuid::Uuid::try_parse(&bob_guid).is_ok());
     alice.send("ADC 7 AL N=bob@example.com").await;
     alice.expect("ADC 7 AL N=bob@example.com").await;
@@ -104,22 +81,14 @@ async fn guid_transcript(name: &str) {
     alice.send(&format!("ADG 15 {}", "x".repeat(62))).await;
     alice.expect("229 15").await;
     alice.send(&format!("ADC 16 FL C={bob_guid} {group}")).await;
-    alice
-        .expect(&format!("ADC 16 FL C={bob_guid} {group}"))
-        .await;
+    alice.expect(&format!("ADC 16 FL C={bob_guid} {group}")).await;
     alice.send(&format!("ADC 17 FL C={bob_guid} {group}")).await;
     alice.expect("215 17").await;
-    alice
-        .send(&format!(
-            "ADC 18 FL C={bob_guid} 00000000-0000-0000-0000-00000000dead"
-        ))
-        .await;
+    alice.send(&format!("ADC 18 FL C={bob_guid} 00000000-0000-0000-0000-00000000dead")).await;
     alice.expect("224 18").await;
     alice.send(&format!("REG 19 {group} Buddies")).await;
     alice.expect(&format!("REG 19 {group} Buddies")).await;
-    alice
-        .send("RMG 20 00000000-0000-0000-0000-00000000dead")
-        .await;
+    alice.send("RMG 20 00000000-0000-0000-0000-00000000dead").await;
     alice.expect("224 20").await;
     alice.send("RMG 21 0").await;
     alice.expect("230 21").await;
@@ -134,9 +103,7 @@ async fn guid_transcript(name: &str) {
     alice.expect("209 25").await;
     alice.send(&format!("SBP 26 {bob_guid} MFN Bobby")).await;
     alice.expect(&format!("SBP 26 {bob_guid} MFN Bobby")).await;
-    alice
-        .send("SBP 27 11111111-2222-3333-4444-555555555555 MFN Who")
-        .await;
+    alice.send("SBP 27 11111111-2222-3333-4444-555555555555 MFN Who").await;
     alice.expect("216 27").await;
     alice.send("PRP 28 PHH 555").await;
     alice.expect("PRP 28 PHH 555").await;
@@ -155,10 +122,7 @@ async fn guid_transcript(name: &str) {
         alice.send("GCF 34 Shields.xml").await;
         let gcf = alice.frame().await;
         assert_eq!(gcf.params, ["34", "Shields.xml"]);
-        assert!(
-            String::from_utf8_lossy(gcf.payload.as_deref().unwrap_or_default())
-                .contains("<shield><cli maj=\"7\"")
-        );
+        assert!(String::from_utf8_lossy(gcf.payload.as_deref().unwrap_or_default()).contains("<shield><cli maj=\"7\""));
         let psm = "<Data><PSM>hi there</PSM><CurrentMedia></CurrentMedia><MachineGuid>{11111111-2222-3333-4444-555555555555}</MachineGuid></Data>";
         alice.send_payload("UUX 35", psm.as_bytes()).await;
         alice.expect("UUX 35 0").await;
@@ -169,9 +133,7 @@ async fn guid_transcript(name: &str) {
         alice.expect("200 34").await;
     }
     alice.send("URL 37 INBOX").await;
-    alice
-        .expect(&format!("URL 37 / http://{}/ 2", server.http()))
-        .await;
+    alice.expect(&format!("URL 37 / http://{}/ 2", server.http())).await;
     alice.send("URL 38 NOWHERE").await;
     alice.expect("201 38").await;
 
@@ -183,39 +145,26 @@ async fn guid_transcript(name: &str) {
     bob.expect("GTC A").await;
     bob.expect("BLP AL").await;
     bob.expect("PRP MFN Bob").await;
-    bob.expect(&format!("LST N=alice@example.com F=Alice 8{net}"))
-        .await;
+    bob.expect(&format!("LST N=alice@example.com F=Alice 8{net}")).await;
     bob.send("ADC 6 FL N=alice@example.com F=Alice").await;
     let adc = bob.line().await;
-    assert!(
-        adc.starts_with("ADC 6 FL N=alice@example.com F=Alice C="),
-        "{adc}"
-    );
-    bob.expect("ILN 6 NLN alice@example.com Alice%20A 1342177280")
-        .await;
+    assert!(adc.starts_with("ADC 6 FL N=alice@example.com F=Alice C="), "{adc}");
+    bob.expect("ILN 6 NLN alice@example.com Alice%20A 1342177280").await;
     alice.expect("ADC 0 RL N=bob@example.com F=Bob").await;
     bob.send("CHG 7 BSY 1342177280").await;
     bob.expect("CHG 7 BSY 1342177280").await;
-    bob.expect("ILN 7 NLN alice@example.com Alice%20A 1342177280")
-        .await;
+    bob.expect("ILN 7 NLN alice@example.com Alice%20A 1342177280").await;
     let ubx = "<Data><PSM>hi there</PSM><CurrentMedia></CurrentMedia></Data>";
     if eleven {
-        bob.expect_payload(&format!("UBX alice@example.com {}", ubx.len()), ubx)
-            .await;
+        bob.expect_payload(&format!("UBX alice@example.com {}", ubx.len()), ubx).await;
     }
     after_first_chg(&mut bob, dialect, 8).await;
     alice.expect("NLN BSY bob@example.com Bob 1342177280").await;
     if eleven {
-        bob.send_payload(
-            "UUX 9",
-            b"<Data><PSM>busy &amp; happy</PSM><CurrentMedia/></Data>",
-        )
-        .await;
+        bob.send_payload("UUX 9", b"<Data><PSM>busy &amp; happy</PSM><CurrentMedia/></Data>").await;
         bob.expect("UUX 9 0").await;
         let bob_ubx = "<Data><PSM>busy &amp; happy</PSM><CurrentMedia></CurrentMedia></Data>";
-        alice
-            .expect_payload(&format!("UBX bob@example.com {}", bob_ubx.len()), bob_ubx)
-            .await;
+        alice.expect_payload(&format!("UBX bob@example.com {}", bob_ubx.len()), bob_ubx).await;
     }
 
     // A conversation; MSNP12 adds capabilities to IRO and JOI.
@@ -225,39 +174,21 @@ async fn guid_transcript(name: &str) {
     let cookie = word(&xfr, 5);
     assert_eq!(xfr, format!("XFR 40 SB {} CKI {cookie}", server.sb()));
     let mut alice_sb = Peer::connect(server.sb(), "alice-sb").await;
-    alice_sb
-        .send(&format!("USR 1 alice@example.com {cookie}"))
-        .await;
-    alice_sb
-        .expect("USR 1 OK alice@example.com Alice%20A")
-        .await;
+    alice_sb.send(&format!("USR 1 alice@example.com {cookie}")).await;
+    alice_sb.expect("USR 1 OK alice@example.com Alice%20A").await;
     alice_sb.send("CAL 2 bob@example.com").await;
     let session = word(&alice_sb.line().await, 3);
     let rng = bob.line().await;
     let bob_cookie = word(&rng, 4);
-    assert_eq!(
-        rng,
-        format!(
-            "RNG {session} {} CKI {bob_cookie} alice@example.com Alice%20A",
-            server.sb()
-        )
-    );
+    assert_eq!(rng, format!("RNG {session} {} CKI {bob_cookie} alice@example.com Alice%20A", server.sb()));
     let mut bob_sb = Peer::connect(server.sb(), "bob-sb").await;
-    bob_sb
-        .send(&format!("ANS 1 bob@example.com {bob_cookie} {session}"))
-        .await;
-    bob_sb
-        .expect(&format!("IRO 1 1 1 alice@example.com Alice%20A{caps}"))
-        .await;
+    bob_sb.send(&format!("ANS 1 bob@example.com {bob_cookie} {session}")).await;
+    bob_sb.expect(&format!("IRO 1 1 1 alice@example.com Alice%20A{caps}")).await;
     bob_sb.expect("ANS 1 OK").await;
-    alice_sb
-        .expect(&format!("JOI bob@example.com Bob{caps}"))
-        .await;
+    alice_sb.expect(&format!("JOI bob@example.com Bob{caps}")).await;
     let nudge = "MIME-Version: 1.0\r\nContent-Type: text/x-msnmsgr-datacast\r\n\r\nID: 1\r\n\r\n";
     bob_sb.send_payload("MSG 2 N", nudge.as_bytes()).await;
-    alice_sb
-        .expect_payload(&format!("MSG bob@example.com Bob {}", nudge.len()), nudge)
-        .await;
+    alice_sb.expect_payload(&format!("MSG bob@example.com Bob {}", nudge.len()), nudge).await;
     bob_sb.expect_silence().await;
 
     // Lists again: out of the group, off the FL (Bob is told), and block/unblock.
@@ -277,11 +208,9 @@ async fn guid_transcript(name: &str) {
     bob.expect("FLN alice@example.com").await;
     alice.send("REM 47 BL bob@example.com").await;
     alice.expect("REM 47 BL bob@example.com").await;
-    bob.expect("NLN NLN alice@example.com Alice%20A 1342177280")
-        .await;
+    bob.expect("NLN NLN alice@example.com Alice%20A 1342177280").await;
     if eleven {
-        bob.expect_payload(&format!("UBX alice@example.com {}", ubx.len()), ubx)
-            .await;
+        bob.expect_payload(&format!("UBX alice@example.com {}", ubx.len()), ubx).await;
     }
     alice.send(&format!("RMG 48 {group}")).await;
     alice.expect(&format!("RMG 48 {group}")).await;
@@ -293,9 +222,7 @@ async fn guid_transcript(name: &str) {
     alice.expect("BLP AL").await;
     alice.expect("PRP MFN Alice%20A").await;
     alice.expect("PRP PHH 555").await;
-    alice
-        .expect(&format!("LST N=bob@example.com F=Bobby 8{net}"))
-        .await;
+    alice.expect(&format!("LST N=bob@example.com F=Bobby 8{net}")).await;
     alice.send("PNG").await;
     alice.expect("QNG 60").await;
 
@@ -304,27 +231,13 @@ async fn guid_transcript(name: &str) {
     bob.expect("OUT OTH").await;
     carol.send("CHG 5 NLN 0").await;
     carol.expect("CHG 5 NLN 0").await;
-    carol
-        .expect("ILN 5 NLN alice@example.com Alice%20A 1342177280")
-        .await;
+    carol.expect("ILN 5 NLN alice@example.com Alice%20A 1342177280").await;
     if eleven {
-        carol
-            .expect_payload(&format!("UBX alice@example.com {}", ubx.len()), ubx)
-            .await;
-        carol
-            .expect_payload(
-                &format!("MSG Hotmail Hotmail {}", MAIL_DATA.len()),
-                MAIL_DATA,
-            )
-            .await;
+        carol.expect_payload(&format!("UBX alice@example.com {}", ubx.len()), ubx).await;
+        carol.expect_payload(&format!("MSG Hotmail Hotmail {}", MAIL_DATA.len()), MAIL_DATA).await;
     }
     assert!(carol.line().await.starts_with("CHL 0 "));
-    carol
-        .send_payload(
-            "QRY 6 PROD0090YUAUV{2B",
-            b"0123456789abcdef0123456789abcdef",
-        )
-        .await;
+    carol.send_payload("QRY 6 PROD0090YUAUV{2B", b"0123456789abcdef0123456789abcdef").await;
     carol.expect("540 6").await;
     carol.expect_closed().await;
 }

@@ -8,22 +8,15 @@ use common::{Peer, TestServer, sign_in};
 use msnp::auth::challenge::md5_challenge_response;
 
 fn word(line: &str, index: usize) -> String {
-    line.split(' ')
-        .nth(index)
-        .unwrap_or_else(|| panic!("no word {index} in {line}"))
-        .to_owned()
+    line.split(' ').nth(index).unwrap_or_else(|| panic!("no word {index} in {line}")).to_owned()
 }
 
 /// Answers the challenge the server sends after the first CHG.
 async fn answer_challenge(peer: &mut Peer, trid: u32) {
     let chl = peer.line().await;
-    assert!(
-        chl.starts_with("CHL 0 ") && word(&chl, 2).len() == 20,
-        "{chl}"
-    );
+    assert!(chl.starts_with("CHL 0 ") && word(&chl, 2).len() == 20, "{chl}");
     let answer = md5_challenge_response(&word(&chl, 2), "Q1P7W2E4J9R8U3S5");
-    peer.send_payload(&format!("QRY {trid} msmsgs@msnmsgr.com"), answer.as_bytes())
-        .await;
+    peer.send_payload(&format!("QRY {trid} msmsgs@msnmsgr.com"), answer.as_bytes()).await;
     peer.expect(&format!("QRY {trid}")).await;
 }
 
@@ -35,11 +28,7 @@ async fn legacy_transcript(dialect: &str) {
     server.user("carol@example.com", "carol-pw", "Carol").await;
     // MSNP9 carries the MSNObject in presence lines; MSNP8 does not.
     let msnobj = "%3Cmsnobj%20Creator%3D%22alice%40example.com%22%20Type%3D%223%22%2F%3E";
-    let alice_obj = if nine {
-        format!(" {msnobj}")
-    } else {
-        String::new()
-    };
+    let alice_obj = if nine { format!(" {msnobj}") } else { String::new() };
 
     let mut alice = sign_in(&server, dialect, "alice@example.com", "alice-pw", "alice").await;
     alice.send("SYN 5 0").await;
@@ -94,9 +83,7 @@ async fn legacy_transcript(dialect: &str) {
     alice.expect("PRP 26 7 PHH 555%201234").await;
     alice.send("REA 27 alice@example.com Alice%20A").await;
     alice.expect("REA 27 7 alice@example.com Alice%20A").await;
-    alice
-        .send(&format!("REA 28 alice@example.com {}", "y".repeat(400)))
-        .await;
+    alice.send(&format!("REA 28 alice@example.com {}", "y".repeat(400))).await;
     alice.expect("209 28").await;
     alice.send("REA 29 alice@example.com bad%01name").await;
     alice.expect("209 29").await;
@@ -105,12 +92,8 @@ async fn legacy_transcript(dialect: &str) {
     alice.expect("913 30").await;
     alice.send("CHG 31 FLN 268435492").await;
     alice.expect("201 31").await;
-    alice
-        .send(&format!("CHG 32 NLN 268435492{alice_obj}"))
-        .await;
-    alice
-        .expect(&format!("CHG 32 NLN 268435492{alice_obj}"))
-        .await;
+    alice.send(&format!("CHG 32 NLN 268435492{alice_obj}")).await;
+    alice.expect(&format!("CHG 32 NLN 268435492{alice_obj}")).await;
     answer_challenge(&mut alice, 33).await;
 
     // Bob finds Alice on his reverse list, adds her, and sees her at once.
@@ -123,17 +106,11 @@ async fn legacy_transcript(dialect: &str) {
     bob.expect("LST alice@example.com Alice 8").await;
     bob.send("ADD 6 FL alice@example.com Alice").await;
     bob.expect("ADD 6 FL 2 alice@example.com Alice").await;
-    bob.expect(&format!(
-        "ILN 6 NLN alice@example.com Alice%20A 268435492{alice_obj}"
-    ))
-    .await;
+    bob.expect(&format!("ILN 6 NLN alice@example.com Alice%20A 268435492{alice_obj}")).await;
     alice.expect("ADD 0 RL 8 bob@example.com Bob").await;
     bob.send("CHG 7 BSY 268435492").await;
     bob.expect("CHG 7 BSY 268435492").await;
-    bob.expect(&format!(
-        "ILN 7 NLN alice@example.com Alice%20A 268435492{alice_obj}"
-    ))
-    .await;
+    bob.expect(&format!("ILN 7 NLN alice@example.com Alice%20A 268435492{alice_obj}")).await;
     answer_challenge(&mut bob, 8).await;
     alice.expect("NLN BSY bob@example.com Bob 268435492").await;
 
@@ -145,12 +122,8 @@ async fn legacy_transcript(dialect: &str) {
     let mut alice_sb = Peer::connect(server.sb(), "alice-sb").await;
     alice_sb.send_payload("MSG 1 A", b"hi").await;
     alice_sb.expect("302 1").await;
-    alice_sb
-        .send(&format!("USR 2 alice@example.com {cookie}"))
-        .await;
-    alice_sb
-        .expect("USR 2 OK alice@example.com Alice%20A")
-        .await;
+    alice_sb.send(&format!("USR 2 alice@example.com {cookie}")).await;
+    alice_sb.expect("USR 2 OK alice@example.com Alice%20A").await;
     alice_sb.send("CAL 3 carol@example.com").await;
     alice_sb.expect("217 3").await;
     alice_sb.send("CAL 4 nobody@example.com").await;
@@ -161,17 +134,9 @@ async fn legacy_transcript(dialect: &str) {
     assert_eq!(ringing, format!("CAL 5 RINGING {session}"));
     let rng = bob.line().await;
     let bob_cookie = word(&rng, 4);
-    assert_eq!(
-        rng,
-        format!(
-            "RNG {session} {} CKI {bob_cookie} alice@example.com Alice%20A",
-            server.sb()
-        )
-    );
+    assert_eq!(rng, format!("RNG {session} {} CKI {bob_cookie} alice@example.com Alice%20A", server.sb()));
     let mut bob_sb = Peer::connect(server.sb(), "bob-sb").await;
-    bob_sb
-        .send(&format!("ANS 1 bob@example.com {bob_cookie} {session}"))
-        .await;
+    bob_sb.send(&format!("ANS 1 bob@example.com {bob_cookie} {session}")).await;
     bob_sb.expect("IRO 1 1 1 alice@example.com Alice%20A").await;
     bob_sb.expect("ANS 1 OK").await;
     alice_sb.expect("JOI bob@example.com Bob").await;
@@ -181,17 +146,10 @@ async fn legacy_transcript(dialect: &str) {
     let text = "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nX-MMS-IM-Format: FN=Arial; EF=; CO=0; CS=0; PF=22\r\n\r\nhello bob";
     alice_sb.send_payload("MSG 7 A", text.as_bytes()).await;
     alice_sb.expect("ACK 7").await;
-    bob_sb
-        .expect_payload(
-            &format!("MSG alice@example.com Alice%20A {}", text.len()),
-            text,
-        )
-        .await;
+    bob_sb.expect_payload(&format!("MSG alice@example.com Alice%20A {}", text.len()), text).await;
     let typing = "MIME-Version: 1.0\r\nContent-Type: text/x-msmsgscontrol\r\nTypingUser: bob@example.com\r\n\r\n\r\n";
     bob_sb.send_payload("MSG 2 U", typing.as_bytes()).await;
-    alice_sb
-        .expect_payload(&format!("MSG bob@example.com Bob {}", typing.len()), typing)
-        .await;
+    alice_sb.expect_payload(&format!("MSG bob@example.com Bob {}", typing.len()), typing).await;
     bob_sb.send_payload("MSG 3 Z", b"x").await;
     bob_sb.expect("201 3").await;
     bob_sb.send_payload("MSG 4 N", &vec![b'a'; 1665]).await;
@@ -200,9 +158,7 @@ async fn legacy_transcript(dialect: &str) {
         let p2p = "MIME-Version: 1.0\r\nContent-Type: application/x-msnmsgrp2p\r\nP2P-Dest: alice@example.com\r\n\r\n\0\0\0\0";
         bob_sb.send_payload("MSG 5 D", p2p.as_bytes()).await;
         bob_sb.expect("ACK 5").await;
-        alice_sb
-            .expect_payload(&format!("MSG bob@example.com Bob {}", p2p.len()), p2p)
-            .await;
+        alice_sb.expect_payload(&format!("MSG bob@example.com Bob {}", p2p.len()), p2p).await;
     } else {
         bob_sb.send_payload("MSG 5 D", b"data").await;
         bob_sb.expect("201 5").await;
@@ -217,31 +173,21 @@ async fn legacy_transcript(dialect: &str) {
     let rng = carol.line().await;
     let carol_cookie = word(&rng, 4);
     let mut carol_sb = Peer::connect(server.sb(), "carol-sb").await;
-    carol_sb
-        .send(&format!("ANS 1 carol@example.com {carol_cookie} {session}"))
-        .await;
-    carol_sb
-        .expect("IRO 1 1 2 alice@example.com Alice%20A")
-        .await;
+    carol_sb.send(&format!("ANS 1 carol@example.com {carol_cookie} {session}")).await;
+    carol_sb.expect("IRO 1 1 2 alice@example.com Alice%20A").await;
     carol_sb.expect("IRO 1 2 2 bob@example.com Bob").await;
     carol_sb.expect("ANS 1 OK").await;
     alice_sb.expect("JOI carol@example.com Carol").await;
     bob_sb.expect("JOI carol@example.com Carol").await;
     // A spent cookie does not open the door twice.
     let mut intruder = Peer::connect(server.sb(), "intruder").await;
-    intruder
-        .send(&format!("ANS 1 carol@example.com {carol_cookie} {session}"))
-        .await;
+    intruder.send(&format!("ANS 1 carol@example.com {carol_cookie} {session}")).await;
     intruder.expect("911 1").await;
     intruder.expect_closed().await;
 
     alice_sb.send_payload("MSG 9 N", b"to all").await;
-    bob_sb
-        .expect_payload("MSG alice@example.com Alice%20A 6", "to all")
-        .await;
-    carol_sb
-        .expect_payload("MSG alice@example.com Alice%20A 6", "to all")
-        .await;
+    bob_sb.expect_payload("MSG alice@example.com Alice%20A 6", "to all").await;
+    carol_sb.expect_payload("MSG alice@example.com Alice%20A 6", "to all").await;
     alice_sb.expect_silence().await;
     bob_sb.send("OUT").await;
     bob_sb.expect_closed().await;
@@ -260,10 +206,7 @@ async fn legacy_transcript(dialect: &str) {
     bob.expect("FLN alice@example.com").await;
     alice.send("REM 37 BL bob@example.com").await;
     alice.expect("REM 37 BL 11 bob@example.com").await;
-    bob.expect(&format!(
-        "NLN NLN alice@example.com Alice%20A 268435492{alice_obj}"
-    ))
-    .await;
+    bob.expect(&format!("NLN NLN alice@example.com Alice%20A 268435492{alice_obj}")).await;
 
     // Groups, then the forward list; Bob sees himself leave Alice's list.
     alice.send("REM 38 FL bob@example.com 1").await;
@@ -301,22 +244,14 @@ async fn legacy_transcript(dialect: &str) {
 
     // Alice signs in again elsewhere: the old session is told and closed, and
     // Bob sees her offline until the new session sets a status.
-    let mut again = sign_in(
-        &server,
-        dialect,
-        "alice@example.com",
-        "alice-pw",
-        "alice-again",
-    )
-    .await;
+    let mut again = sign_in(&server, dialect, "alice@example.com", "alice-pw", "alice-again").await;
     alice.expect("OUT OTH").await;
     alice.expect_closed().await;
     bob.expect("FLN alice@example.com").await;
     again.send("CHG 5 AWY 268435492").await;
     again.expect("CHG 5 AWY 268435492").await;
     answer_challenge(&mut again, 6).await;
-    bob.expect("NLN AWY alice@example.com Alice%20A 268435492")
-        .await;
+    bob.expect("NLN AWY alice@example.com Alice%20A 268435492").await;
     again.send("OUT").await;
     again.expect_closed().await;
     bob.expect("FLN alice@example.com").await;

@@ -24,10 +24,8 @@ const CALG_SHA1: u32 = 0x8004;
 
 /// Base64 as Windows and Ruby decode it: unused trailing bits are ignored
 /// (the published test secrets `BBB…B=` have them set).
-pub const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
-    &alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
-);
+pub const LENIENT_BASE64: GeneralPurpose =
+    GeneralPurpose::new(&alphabet::STANDARD, GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true));
 
 const HASH_MAGIC: &[u8] = b"WS-SecureConversationSESSION KEY HASH";
 const ENCRYPTION_MAGIC: &[u8] = b"WS-SecureConversationSESSION KEY ENCRYPTION";
@@ -78,15 +76,9 @@ pub fn response_blob(secret: &[u8], nonce: &str, iv: [u8; IV_LEN]) -> Vec<u8> {
     let hash = hmac_sha1(&derive_key(secret, HASH_MAGIC), &[nonce.as_bytes()]);
     let cipher = encrypt_nonce(secret, &iv, nonce.as_bytes());
     let mut blob = Vec::with_capacity(HEADER_LEN + IV_LEN + HASH_LEN + cipher.len());
-    for word in [
-        HEADER_LEN as u32,
-        CRYPT_MODE_CBC,
-        CALG_3DES,
-        CALG_SHA1,
-        IV_LEN as u32,
-        HASH_LEN as u32,
-        cipher.len() as u32,
-    ] {
+    for word in
+        [HEADER_LEN as u32, CRYPT_MODE_CBC, CALG_3DES, CALG_SHA1, IV_LEN as u32, HASH_LEN as u32, cipher.len() as u32]
+    {
         blob.extend_from_slice(&word.to_le_bytes());
     }
     blob.extend_from_slice(&iv);
@@ -102,28 +94,12 @@ pub fn response(secret: &[u8], nonce: &str, iv: [u8; IV_LEN]) -> String {
 
 /// Checks a client's response against the secret issued with its ticket and the nonce sent to it.
 pub fn verify(secret: &[u8], nonce: &str, response: &str) -> Result<(), MbiError> {
-    let blob = LENIENT_BASE64
-        .decode(response.trim())
-        .map_err(|_| MbiError::NotBase64)?;
+    let blob = LENIENT_BASE64.decode(response.trim()).map_err(|_| MbiError::NotBase64)?;
     if blob.len() < HEADER_LEN + IV_LEN + HASH_LEN {
         return Err(MbiError::BadLength);
     }
-    let word = |i: usize| {
-        u32::from_le_bytes([
-            blob[4 * i],
-            blob[4 * i + 1],
-            blob[4 * i + 2],
-            blob[4 * i + 3],
-        ])
-    };
-    let expected = [
-        HEADER_LEN as u32,
-        CRYPT_MODE_CBC,
-        CALG_3DES,
-        CALG_SHA1,
-        IV_LEN as u32,
-        HASH_LEN as u32,
-    ];
+    let word = |i: usize| u32::from_le_bytes([blob[4 * i], blob[4 * i + 1], blob[4 * i + 2], blob[4 * i + 3]]);
+    let expected = [HEADER_LEN as u32, CRYPT_MODE_CBC, CALG_3DES, CALG_SHA1, IV_LEN as u32, HASH_LEN as u32];
     if (0..6).any(|i| word(i) != expected[i]) {
         return Err(MbiError::BadHeader);
     }
@@ -200,20 +176,11 @@ mod tests {
         let (nonce, secret, good) = VECTORS[0];
         let secret = LENIENT_BASE64.decode(secret).expect("vector secret");
         assert_eq!(verify(b"other secret", nonce, good), Err(MbiError::BadHash));
-        assert_eq!(
-            verify(&secret, &nonce.replace('A', "C"), good),
-            Err(MbiError::BadHash)
-        );
-        assert_eq!(
-            verify(&secret, nonce, "not base64!"),
-            Err(MbiError::NotBase64)
-        );
+        assert_eq!(verify(&secret, &nonce.replace('A', "C"), good), Err(MbiError::BadHash));
+        assert_eq!(verify(&secret, nonce, "not base64!"), Err(MbiError::NotBase64));
         assert_eq!(verify(&secret, nonce, "HAAAAA=="), Err(MbiError::BadLength));
         let truncated = &BASE64.decode(good).expect("blob")[..100];
-        assert_eq!(
-            verify(&secret, nonce, &BASE64.encode(truncated)),
-            Err(MbiError::BadLength)
-        );
+        assert_eq!(verify(&secret, nonce, &BASE64.encode(truncated)), Err(MbiError::BadLength));
     }
 
     #[test]

@@ -27,14 +27,8 @@ mod tests {
     #[test]
     fn md5_login_known_answer() {
         // RFC 1321 test suite value MD5("abc"), split into salt and password.
-        assert_eq!(
-            md5_login_response("a", "bc"),
-            "900150983cd24fb0d6963f7d28e17f72"
-        );
+        assert_eq!(md5_login_response("a", "bc"), "900150983cd24fb0d6963f7d28e17f72");
         // msnp-wiki's MD5 challenge example, which hashes the same way (MSNP.md §3).
-        assert_eq!(
-            md5_login_response("12345678901234567890", "Q1P7W2E4J9R8U3S5"),
-            "8ba1bb9d6dbf624fee31a2053af5fdd0"
-        );
+        assert_eq!(md5_login_response("12345678901234567890", "Q1P7W2E4J9R8U3S5"), "8ba1bb9d6dbf624fee31a2053af5fdd0");
     }
 }

@@ -167,10 +167,7 @@ impl ErrorCode {
 
     /// Every code whose related HRESULT is `hresult` (several codes share one).
     pub fn from_hresult(hresult: u32) -> impl Iterator<Item = ErrorCode> {
-        Self::ALL
-            .iter()
-            .copied()
-            .filter(move |code| code.hresult() == Some(hresult))
+        Self::ALL.iter().copied().filter(move |code| code.hresult() == Some(hresult))
     }
 
     /// The current entry of the HRESULT table for this code's HRESULT, if there is one.
@@ -181,10 +178,7 @@ impl ErrorCode {
 
     /// The rows of the seed's table, in its order.
     pub fn seed_rows() -> impl Iterator<Item = ErrorCode> {
-        Self::ALL
-            .iter()
-            .copied()
-            .filter(|code| code.origin() == Origin::Seed)
+        Self::ALL.iter().copied().filter(|code| code.origin() == Origin::Seed)
     }
 }
 
@@ -194,10 +188,7 @@ impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let description = self.description();
         if description == "?" {
-            let name = self
-                .draft_name()
-                .or(self.hresult_name())
-                .unwrap_or("undocumented");
+            let name = self.draft_name().or(self.hresult_name()).unwrap_or("undocumented");
             write!(f, "{}: {name} (meaning undocumented)", self.code())
         } else {
             write!(f, "{}: {description}", self.code())

@@ -160,7 +160,5 @@ pub fn hresult_infos(value: u32) -> impl Iterator<Item = &'static HresultInfo> {
 
 /// The rows whose name is `name` (case-insensitive).
 pub fn hresult_infos_by_name(name: &str) -> impl Iterator<Item = &'static HresultInfo> {
-    HRESULTS
-        .iter()
-        .filter(move |info| info.name.eq_ignore_ascii_case(name))
+    HRESULTS.iter().filter(move |info| info.name.eq_ignore_ascii_case(name))
 }

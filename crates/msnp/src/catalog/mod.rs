@@ -16,9 +16,7 @@ pub fn format_hresult(value: u32) -> String {
 
 /// Parses an HRESULT written as `0x81000395` (hex digits in any case).
 pub fn parse_hresult(text: &str) -> Option<u32> {
-    let digits = text
-        .strip_prefix("0x")
-        .or_else(|| text.strip_prefix("0X"))?;
+    let digits = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X"))?;
     if digits.is_empty() || digits.len() > 8 {
         return None;
     }

@@ -56,10 +56,7 @@ pub fn parse(text: &str) -> Result<Seed, SeedParseError> {
     let mut section = Section::Preamble;
     let mut seed = Seed::default();
     for (index, line) in text.lines().enumerate() {
-        let error = |reason| SeedParseError {
-            line: index + 1,
-            reason,
-        };
+        let error = |reason| SeedParseError { line: index + 1, reason };
         if line.starts_with("MSNP ERROR CODE ") {
             section = Section::Codes;
             continue;
@@ -148,14 +145,8 @@ mod tests {
             HRESULT value HRESULT's name Description / Known reason?\n\
             0x80070002 System Error ERROR_FILE_NOT_FOUND A file could not be found.\n";
         let seed = parse(text).expect("parses");
-        assert_eq!(
-            seed.codes[0].draft_name.as_deref(),
-            Some("ERR_SYNTAX_ERROR")
-        );
-        assert_eq!(
-            seed.codes[1].hresult_name.as_deref(),
-            Some("MSGR_E_FAIL / E_FAIL")
-        );
+        assert_eq!(seed.codes[0].draft_name.as_deref(), Some("ERR_SYNTAX_ERROR"));
+        assert_eq!(seed.codes[1].hresult_name.as_deref(), Some("MSGR_E_FAIL / E_FAIL"));
         assert_eq!(seed.codes[1].hresult, Some(0x8000_4005));
         assert_eq!(seed.hresults[0].first_seen.as_deref(), Some("1.0.0452"));
         assert!(seed.hresults[1].system_error);

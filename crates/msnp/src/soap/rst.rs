@@ -24,11 +24,7 @@ pub struct RstRequest {
 }
 
 fn ends_with(path: &[String], tail: &[&str]) -> bool {
-    path.len() >= tail.len()
-        && path[path.len() - tail.len()..]
-            .iter()
-            .zip(tail)
-            .all(|(a, b)| a == b)
+    path.len() >= tail.len() && path[path.len() - tail.len()..].iter().zip(tail).all(|(a, b)| a == b)
 }
 
 /// Reads the credentials and the requested tokens, in request order.
@@ -37,21 +33,12 @@ pub fn parse_request(xml: &str) -> Result<RstRequest, SoapError> {
     let (mut username, mut password) = (None::<String>, None::<String>);
     walk(xml, |path, node| match node {
         Node::Start(attributes) if ends_with(path, &["RequestSecurityToken"]) => {
-            let id = attributes
-                .iter()
-                .find(|(k, _)| k == "Id")
-                .map(|(_, v)| v.clone());
-            request.tokens.push(TokenRequest {
-                id,
-                ..TokenRequest::default()
-            });
+            let id = attributes.iter().find(|(k, _)| k == "Id").map(|(_, v)| v.clone());
+            request.tokens.push(TokenRequest { id, ..TokenRequest::default() });
         }
         Node::Start(attributes) if ends_with(path, &["PolicyReference"]) => {
             if let Some(token) = request.tokens.last_mut() {
-                token.policy = attributes
-                    .iter()
-                    .find(|(k, _)| k == "URI")
-                    .map(|(_, v)| v.clone());
+                token.policy = attributes.iter().find(|(k, _)| k == "URI").map(|(_, v)| v.clone());
             }
         }
         Node::Text(text) if ends_with(path, &["UsernameToken", "Username"]) => {
@@ -117,11 +104,7 @@ pub fn render_response(tokens: &[IssuedToken], puid: u64, created: &str, expires
         let address = escape_xml(&token.address);
         let ticket = escape_xml(&token.ticket);
         body.push_str("<wst:RequestSecurityTokenResponse><wst:TokenType>");
-        body.push_str(if legacy {
-            "urn:passport:legacy"
-        } else {
-            "urn:passport:compact"
-        });
+        body.push_str(if legacy { "urn:passport:legacy" } else { "urn:passport:compact" });
         body.push_str(r#"</wst:TokenType><wsp:AppliesTo xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/03/addressing"><wsa:EndpointReference><wsa:Address>"#);
         body.push_str(&address);
         body.push_str("</wsa:Address></wsa:EndpointReference></wsp:AppliesTo>");
@@ -213,36 +196,18 @@ mod tests {
 
     #[test]
     fn any_prefix_is_accepted_and_bad_xml_refused() {
-        let renamed = REQUEST
-            .replace("wsse:", "x:")
-            .replace("xmlns:wsse", "xmlns:x");
-        assert_eq!(
-            parse_request(&renamed).expect("parses").username,
-            "alice@example.com"
-        );
-        assert!(matches!(
-            parse_request("<a><b></a>"),
-            Err(SoapError::Xml(_))
-        ));
-        assert_eq!(
-            parse_request("<Envelope/>"),
-            Err(SoapError::Missing("Username"))
-        );
+        let renamed = REQUEST.replace("wsse:", "x:").replace("xmlns:wsse", "xmlns:x");
+        assert_eq!(parse_request(&renamed).expect("parses").username, "alice@example.com");
+        assert!(matches!(parse_request("<a><b></a>"), Err(SoapError::Xml(_))));
+        assert_eq!(parse_request("<Envelope/>"), Err(SoapError::Missing("Username")));
         let deep = "<a>".repeat(100) + &"</a>".repeat(100);
-        assert_eq!(
-            parse_request(&deep),
-            Err(SoapError::TooDeep(crate::xml::MAX_DEPTH))
-        );
+        assert_eq!(parse_request(&deep), Err(SoapError::TooDeep(crate::xml::MAX_DEPTH)));
     }
 
     #[test]
     fn response_numbers_tokens_by_position_without_whitespace() {
         let tokens = [
-            IssuedToken {
-                address: PASSPORT_TB.into(),
-                ticket: "blob".into(),
-                binary_secret: Some("c2VjcmV0".into()),
-            },
+            IssuedToken { address: PASSPORT_TB.into(), ticket: "blob".into(), binary_secret: Some("c2VjcmV0".into()) },
             IssuedToken {
                 address: "messengerclear.live.com".into(),
                 ticket: "t=abc&p=".into(),
@@ -250,13 +215,9 @@ mod tests {
             },
         ];
         let xml = render_response(&tokens, 1, "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z");
-        assert!(xml.contains(
-            r#"<wsse:BinarySecurityToken Id="Compact1">t=abc&amp;p=</wsse:BinarySecurityToken>"#
-        ));
+        assert!(xml.contains(r#"<wsse:BinarySecurityToken Id="Compact1">t=abc&amp;p=</wsse:BinarySecurityToken>"#));
         assert!(xml.contains("<CipherValue>blob</CipherValue>"));
-        assert!(
-            xml.contains("</wst:RequestSecurityTokenResponse><wst:RequestSecurityTokenResponse>")
-        );
+        assert!(xml.contains("</wst:RequestSecurityTokenResponse><wst:RequestSecurityTokenResponse>"));
         assert!(xml.contains("<wsa:Address>messengerclear.live.com</wsa:Address>"));
         assert!(xml.contains("<wst:BinarySecret>a2V5</wst:BinarySecret>"));
         assert!(!xml.contains('\n'));

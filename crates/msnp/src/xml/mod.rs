@@ -27,10 +27,7 @@ pub(crate) fn walk(xml: &str, mut visit: impl FnMut(&[String], Node<'_>)) -> Res
     let mut reader = Reader::from_str(xml);
     let mut path: Vec<String> = Vec::new();
     loop {
-        match reader
-            .read_event()
-            .map_err(|e| XmlError::Xml(e.to_string()))?
-        {
+        match reader.read_event().map_err(|e| XmlError::Xml(e.to_string()))? {
             Event::Start(start) => {
                 let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
                 path.push(name);
@@ -53,15 +50,10 @@ pub(crate) fn walk(xml: &str, mut visit: impl FnMut(&[String], Node<'_>)) -> Res
                 visit(&path, Node::Text(&text));
             }
             Event::GeneralRef(reference) => {
-                let resolved = match reference
-                    .resolve_char_ref()
-                    .map_err(|e| XmlError::Xml(e.to_string()))?
-                {
+                let resolved = match reference.resolve_char_ref().map_err(|e| XmlError::Xml(e.to_string()))? {
                     Some(ch) => ch.to_string(),
                     None => {
-                        let name = reference
-                            .decode()
-                            .map_err(|e| XmlError::Xml(e.to_string()))?;
+                        let name = reference.decode().map_err(|e| XmlError::Xml(e.to_string()))?;
                         quick_xml::escape::resolve_predefined_entity(&name)
                             .ok_or_else(|| XmlError::Xml(format!("unknown entity &{name};")))?
                             .to_owned()
@@ -81,25 +73,16 @@ pub(crate) fn walk(xml: &str, mut visit: impl FnMut(&[String], Node<'_>)) -> Res
             _ => {}
         }
     }
-    if path.is_empty() {
-        Ok(())
-    } else {
-        Err(XmlError::Xml("unclosed element".into()))
-    }
+    if path.is_empty() { Ok(()) } else { Err(XmlError::Xml("unclosed element".into())) }
 }
 
-fn attributes(
-    start: &quick_xml::events::BytesStart<'_>,
-) -> Result<Vec<(String, String)>, XmlError> {
+fn attributes(start: &quick_xml::events::BytesStart<'_>) -> Result<Vec<(String, String)>, XmlError> {
     start
         .attributes()
         .map(|attribute| {
             let attribute = attribute.map_err(|e| XmlError::Xml(e.to_string()))?;
             let key = String::from_utf8_lossy(attribute.key.local_name().as_ref()).into_owned();
-            let value = attribute
-                .unescape_value()
-                .map_err(|e| XmlError::Xml(e.to_string()))?
-                .into_owned();
+            let value = attribute.unescape_value().map_err(|e| XmlError::Xml(e.to_string()))?.into_owned();
             Ok((key, value))
         })
         .collect()

@@ -25,19 +25,12 @@ pub fn parse(xml: &str) -> Result<PersonalStatus, XmlError> {
             (["Data", "PSM"], Node::Text(text)) => status.message.push_str(text),
             (["Data", "CurrentMedia"], Node::Text(text)) => status.current_media.push_str(text),
             (["Data", "MachineGuid"], Node::Text(text)) => {
-                status
-                    .machine_guid
-                    .get_or_insert_with(String::new)
-                    .push_str(text.trim());
+                status.machine_guid.get_or_insert_with(String::new).push_str(text.trim());
             }
             _ => {}
         }
     })?;
-    if saw_data {
-        Ok(status)
-    } else {
-        Err(XmlError::Missing("Data"))
-    }
+    if saw_data { Ok(status) } else { Err(XmlError::Missing("Data")) }
 }
 
 /// The `UBX` payload contacts receive (MSNP11–12 form).
@@ -55,20 +48,13 @@ mod tests {
 
     #[test]
     fn reads_and_renders() {
-        let status = parse("<Data><PSM>hi &amp; bye</PSM><CurrentMedia></CurrentMedia><MachineGuid>{1-2}</MachineGuid></Data>")
-            .expect("parses");
+        let status =
+            parse("<Data><PSM>hi &amp; bye</PSM><CurrentMedia></CurrentMedia><MachineGuid>{1-2}</MachineGuid></Data>")
+                .expect("parses");
         assert_eq!(status.message, "hi & bye");
         assert_eq!(status.machine_guid.as_deref(), Some("{1-2}"));
-        assert_eq!(
-            render_ubx(&status),
-            "<Data><PSM>hi &amp; bye</PSM><CurrentMedia></CurrentMedia></Data>"
-        );
-        assert_eq!(
-            parse("<Data><PSM>x</PSM><CurrentMedia/></Data>")
-                .expect("empty media")
-                .current_media,
-            ""
-        );
+        assert_eq!(render_ubx(&status), "<Data><PSM>hi &amp; bye</PSM><CurrentMedia></CurrentMedia></Data>");
+        assert_eq!(parse("<Data><PSM>x</PSM><CurrentMedia/></Data>").expect("empty media").current_media, "");
         assert!(parse("<Data><PSM>").is_err());
         assert!(parse("<Other/>").is_err());
     }

@@ -4,9 +4,7 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use msnp::ErrorCode;
-use msnp::catalog::{
-    HRESULTS, HresultInfo, HresultKind, Origin, format_hresult, hresult_infos, parse_hresult,
-};
+use msnp::catalog::{HRESULTS, HresultInfo, HresultKind, Origin, format_hresult, hresult_infos, parse_hresult};
 use serde::Serialize;
 
 #[derive(clap::Args)]
@@ -48,10 +46,7 @@ pub struct Selection {
 
 impl Selection {
     fn everything() -> Selection {
-        Selection {
-            codes: ErrorCode::ALL.to_vec(),
-            hresults: HRESULTS.iter().collect(),
-        }
+        Selection { codes: ErrorCode::ALL.to_vec(), hresults: HRESULTS.iter().collect() }
     }
 
     /// A number is a code; `0x…` an HRESULT (with the codes related to it);
@@ -60,11 +55,7 @@ impl Selection {
         let query = query.trim();
         if let Ok(number) = query.parse::<u16>() {
             let codes: Vec<ErrorCode> = ErrorCode::from_code(number).into_iter().collect();
-            let hresults = codes
-                .iter()
-                .filter_map(|code| code.hresult())
-                .flat_map(hresult_infos)
-                .collect();
+            let hresults = codes.iter().filter_map(|code| code.hresult()).flat_map(hresult_infos).collect();
             return Selection { codes, hresults };
         }
         if let Some(value) = parse_hresult(query) {
@@ -74,19 +65,15 @@ impl Selection {
             };
         }
         let named = |name: Option<&str>| name.is_some_and(|n| n.eq_ignore_ascii_case(query));
-        let hresults: Vec<&HresultInfo> = HRESULTS
-            .iter()
-            .filter(|info| info.name.eq_ignore_ascii_case(query))
-            .collect();
+        let hresults: Vec<&HresultInfo> =
+            HRESULTS.iter().filter(|info| info.name.eq_ignore_ascii_case(query)).collect();
         let codes = ErrorCode::ALL
             .iter()
             .copied()
             .filter(|code| {
                 named(code.draft_name())
                     || named(code.hresult_name())
-                    || hresults
-                        .iter()
-                        .any(|info| code.hresult() == Some(info.value))
+                    || hresults.iter().any(|info| code.hresult() == Some(info.value))
             })
             .collect();
         Selection { codes, hresults }
@@ -103,27 +90,15 @@ fn dash(value: Option<&str>) -> &str {
 
 fn render_table(selection: &Selection) -> String {
     let mut out = String::new();
-    let outside = selection
-        .codes
-        .iter()
-        .filter(|c| c.origin() != Origin::Seed)
-        .count();
+    let outside = selection.codes.iter().filter(|c| c.origin() != Origin::Seed).count();
     let _ = writeln!(
         out,
         "MSNP error codes ({} from the seed; {outside} marked * are documented outside it)",
         selection.codes.len() - outside
     );
-    let _ = writeln!(
-        out,
-        "{:<5} {:<10}  {:<36} {:<30} DESCRIPTION",
-        "CODE", "HRESULT", "HRESULT NAME", "DRAFT NAME"
-    );
+    let _ = writeln!(out, "{:<5} {:<10}  {:<36} {:<30} DESCRIPTION", "CODE", "HRESULT", "HRESULT NAME", "DRAFT NAME");
     for code in &selection.codes {
-        let mark = if code.origin() == Origin::Seed {
-            ' '
-        } else {
-            '*'
-        };
+        let mark = if code.origin() == Origin::Seed { ' ' } else { '*' };
         let hresult = code.hresult().map(format_hresult);
         let _ = writeln!(
             out,
@@ -136,11 +111,7 @@ fn render_table(selection: &Selection) -> String {
         );
     }
     let _ = writeln!(out, "\nHRESULTs ({} rows)", selection.hresults.len());
-    let _ = writeln!(
-        out,
-        "{:<10}  {:<44} {:<10} DESCRIPTION",
-        "HRESULT", "NAME", "FIRST SEEN"
-    );
+    let _ = writeln!(out, "{:<10}  {:<44} {:<10} DESCRIPTION", "HRESULT", "NAME", "FIRST SEEN");
     for info in &selection.hresults {
         let _ = writeln!(
             out,
@@ -178,10 +149,7 @@ fn render_detail(selection: &Selection) -> String {
         }
     }
     for info in &selection.hresults {
-        let first_seen = info
-            .first_seen
-            .map(|v| format!(" (first seen in {v})"))
-            .unwrap_or_default();
+        let first_seen = info.first_seen.map(|v| format!(" (first seen in {v})")).unwrap_or_default();
         let obsolete = if info.obsolete { " [obsolete]" } else { "" };
         let _ = writeln!(
             out,
@@ -237,10 +205,8 @@ fn code_json(code: ErrorCode) -> CodeJson {
 }
 
 fn render_json(selection: &Selection) -> String {
-    let (seed, outside): (Vec<ErrorCode>, Vec<ErrorCode>) = selection
-        .codes
-        .iter()
-        .partition(|code| code.origin() == Origin::Seed);
+    let (seed, outside): (Vec<ErrorCode>, Vec<ErrorCode>) =
+        selection.codes.iter().partition(|code| code.origin() == Origin::Seed);
     let catalog = CatalogJson {
         msnp: seed.into_iter().map(code_json).collect(),
         msnp_outside_seed: outside.into_iter().map(code_json).collect(),

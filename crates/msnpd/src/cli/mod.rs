@@ -9,11 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(
-    name = "msnpd",
-    version,
-    about = "An MSN Messenger service (MSNP2-MSNP18)"
-)]
+#[command(name = "msnpd", version, about = "An MSN Messenger service (MSNP2-MSNP18)")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -52,10 +48,7 @@ fn init_logging() {
 }
 
 fn runtime() -> Option<tokio::runtime::Runtime> {
-    match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => Some(runtime),
         Err(error) => {
             eprintln!("msnpd: cannot start the runtime: {error}");

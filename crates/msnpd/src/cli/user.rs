@@ -63,13 +63,7 @@ pub fn run(command: UserCommand) -> ExitCode {
         | UserCommand::Passwd { database, .. }
         | UserCommand::Del { database, .. } => database.clone(),
     };
-    let config = match Config::load(
-        None,
-        &Overrides {
-            database,
-            ..Overrides::default()
-        },
-    ) {
+    let config = match Config::load(None, &Overrides { database, ..Overrides::default() }) {
         Ok(config) => config,
         Err(error) => {
             eprintln!("msnpd: bad configuration: {error}");
@@ -89,12 +83,7 @@ pub fn run(command: UserCommand) -> ExitCode {
         };
         let core = Core::new(config.core(String::new()), store);
         let result = match command {
-            UserCommand::Add {
-                email,
-                password,
-                nick,
-                ..
-            } => match read_password(password) {
+            UserCommand::Add { email, password, nick, .. } => match read_password(password) {
                 Some(password) => core
                     .create_account(&email, &password, nick.as_deref())
                     .await
@@ -113,22 +102,16 @@ pub fn run(command: UserCommand) -> ExitCode {
                 }
                 Err(error) => Err(error.into()),
             },
-            UserCommand::Passwd {
-                email, password, ..
-            } => match read_password(password) {
-                Some(password) => core
-                    .set_password(&email, &password)
-                    .await
-                    .map(|()| println!("password changed for {email}")),
+            UserCommand::Passwd { email, password, .. } => match read_password(password) {
+                Some(password) => {
+                    core.set_password(&email, &password).await.map(|()| println!("password changed for {email}"))
+                }
                 None => {
                     eprintln!("msnpd: a password is required");
                     return ExitCode::FAILURE;
                 }
             },
-            UserCommand::Del { email, .. } => core
-                .delete_account(&email)
-                .await
-                .map(|()| println!("deleted {email}")),
+            UserCommand::Del { email, .. } => core.delete_account(&email).await.map(|()| println!("deleted {email}")),
         };
         core.store.close().await;
         match result {

@@ -38,17 +38,13 @@ pub fn normalize_email(email: &str) -> Option<String> {
     }
     let (local, domain) = email.split_once('@')?;
     let local_ok = !local.is_empty()
-        && local
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-+".contains(&b))
+        && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-+".contains(&b))
         && !local.starts_with('.')
         && !local.ends_with('.');
     let domain_ok = domain.contains('.')
         && domain.split('.').all(|label| {
             !label.is_empty()
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
                 && !label.starts_with('-')
                 && !label.ends_with('-')
         });
@@ -57,8 +53,7 @@ pub fn normalize_email(email: &str) -> Option<String> {
 
 fn hasher(params: (u32, u32, u32)) -> Result<Argon2<'static>, AccountError> {
     let (memory, iterations, lanes) = params;
-    let params = Params::new(memory, iterations, lanes, None)
-        .map_err(|e| AccountError::Hash(e.to_string()))?;
+    let params = Params::new(memory, iterations, lanes, None).map_err(|e| AccountError::Hash(e.to_string()))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -68,8 +63,7 @@ pub fn hash_password(password: &str, params: (u32, u32, u32)) -> Result<String, 
         return Err(AccountError::EmptyPassword);
     }
     let salt_bytes: [u8; 16] = rand::random();
-    let salt =
-        SaltString::encode_b64(&salt_bytes).map_err(|e| AccountError::Hash(e.to_string()))?;
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| AccountError::Hash(e.to_string()))?;
     Ok(hasher(params)?
         .hash_password(password.as_bytes(), &salt)
         .map_err(|e| AccountError::Hash(e.to_string()))?
@@ -79,11 +73,7 @@ pub fn hash_password(password: &str, params: (u32, u32, u32)) -> Result<String, 
 /// Whether `password` matches a stored PHC string (its own parameters apply).
 pub fn verify_password(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
-        .map(|hash| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &hash)
-                .is_ok()
-        })
+        .map(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
         .unwrap_or(false)
 }
 
@@ -99,8 +89,7 @@ impl Core {
         password: &str,
         nickname: Option<&str>,
     ) -> Result<AccountRow, AccountError> {
-        let email =
-            normalize_email(email).ok_or_else(|| AccountError::InvalidEmail(email.to_owned()))?;
+        let email = normalize_email(email).ok_or_else(|| AccountError::InvalidEmail(email.to_owned()))?;
         let row = AccountRow {
             id: new_account_id(),
             friendly_name: nickname.map_or_else(|| email.clone(), str::to_owned),
@@ -117,11 +106,7 @@ impl Core {
 
     /// The account if `password` is right. Verification runs on a blocking
     /// thread: Argon2 is deliberately slow.
-    pub async fn authenticate(
-        &self,
-        email: &str,
-        password: &str,
-    ) -> Result<Option<AccountRow>, ServiceError> {
+    pub async fn authenticate(&self, email: &str, password: &str) -> Result<Option<AccountRow>, ServiceError> {
         let Some(email) = normalize_email(email) else {
             return Ok(None);
         };
@@ -134,33 +119,23 @@ impl Core {
             return Ok(None);
         };
         let stored = account.password_hash.clone();
-        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
-            .await
-            .unwrap_or(false);
+        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &stored)).await.unwrap_or(false);
         Ok(ok.then_some(account))
     }
 
     pub async fn set_password(&self, email: &str, password: &str) -> Result<(), AccountError> {
-        let email =
-            normalize_email(email).ok_or_else(|| AccountError::InvalidEmail(email.to_owned()))?;
-        let account = self
-            .store
-            .account_by_email(&email)
-            .await?
-            .ok_or_else(|| AccountError::NotFound(email.clone()))?;
+        let email = normalize_email(email).ok_or_else(|| AccountError::InvalidEmail(email.to_owned()))?;
+        let account =
+            self.store.account_by_email(&email).await?.ok_or_else(|| AccountError::NotFound(email.clone()))?;
         let hash = hash_password(password, self.config.argon2_params)?;
         self.store.set_password_hash(account.id, &hash).await?;
         Ok(())
     }
 
     pub async fn delete_account(&self, email: &str) -> Result<(), AccountError> {
-        let email =
-            normalize_email(email).ok_or_else(|| AccountError::InvalidEmail(email.to_owned()))?;
-        let account = self
-            .store
-            .account_by_email(&email)
-            .await?
-            .ok_or_else(|| AccountError::NotFound(email.clone()))?;
+        let email = normalize_email(email).ok_or_else(|| AccountError::InvalidEmail(email.to_owned()))?;
+        let account =
+            self.store.account_by_email(&email).await?.ok_or_else(|| AccountError::NotFound(email.clone()))?;
         self.store.delete_account(account.id).await?;
         Ok(())
     }
@@ -172,14 +147,8 @@ mod tests {
 
     #[test]
     fn emails_are_validated_and_lowercased() {
-        assert_eq!(
-            normalize_email(" Alice@Example.COM "),
-            Some("alice@example.com".into())
-        );
-        assert_eq!(
-            normalize_email("a.b+c@mail.example.org"),
-            Some("a.b+c@mail.example.org".into())
-        );
+        assert_eq!(normalize_email(" Alice@Example.COM "), Some("alice@example.com".into()));
+        assert_eq!(normalize_email("a.b+c@mail.example.org"), Some("a.b+c@mail.example.org".into()));
         for bad in [
             "",
             "alice",

@@ -23,16 +23,12 @@ pub enum Notice {
     Presence(ContactPresence),
     /// A contact went offline, or now hides from this user (FLN).
     Offline { email: String },
+    /// A contact set or cleared a phone property (BPR); an empty value clears it.
+    Phone { email: String, name: String, value: String },
     /// A contact's personal message (UBX).
-    PersonalMessage {
-        email: String,
-        status: PersonalStatus,
-    },
+    PersonalMessage { email: String, status: PersonalStatus },
     /// Someone put this user on their forward list (RL add).
-    AddedBy {
-        email: String,
-        friendly_name: String,
-    },
+    AddedBy { email: String, friendly_name: String },
     /// Someone took this user off their forward list (RL remove).
     RemovedBy { email: String },
     /// An invitation to a switchboard conversation (RNG).
@@ -128,10 +124,7 @@ impl Hub {
 fn send(link: &SessionLink, notice: Notice) {
     if link.sender.try_send(notice).is_err() {
         link.overflowed.store(true, Ordering::Relaxed);
-        tracing::warn!(
-            session = link.id,
-            "session does not keep up with its notices; closing it"
-        );
+        tracing::warn!(session = link.id, "session does not keep up with its notices; closing it");
     }
 }
 
@@ -143,20 +136,12 @@ impl Core {
         account: AccountId,
         client_tag: u8,
     ) -> Result<(Arc<Online>, SessionInbox), ServiceError> {
-        let row = self
-            .store
-            .account_by_id(account)
-            .await?
-            .ok_or(ServiceError::AccountGone)?;
+        let row = self.store.account_by_id(account).await?.ok_or(ServiceError::AccountGone)?;
         let lists = ContactList::from(self.store.load_lists(account).await?);
         let (sender, receiver) = mpsc::channel(NOTICE_QUEUE);
         let id = self.hub.next_session.fetch_add(1, Ordering::Relaxed) + 1;
         let overflowed = Arc::new(AtomicBool::new(false));
-        let link = SessionLink {
-            id,
-            sender,
-            overflowed: overflowed.clone(),
-        };
+        let link = SessionLink { id, sender, overflowed: overflowed.clone() };
         let online = Arc::new(Online {
             id: account,
             email: row.email.clone(),
@@ -177,31 +162,16 @@ impl Core {
                 for link in &state.sessions {
                     send(link, Notice::SignedInElsewhere);
                 }
-                state
-                    .presence
-                    .as_ref()
-                    .is_some_and(|p| p.status != super::presence::Status::Hidden)
+                state.presence.as_ref().is_some_and(|p| p.status != super::presence::Status::Hidden)
             };
             // Until the new session sets a status, the account is offline to its contacts.
             if was_visible {
                 for watcher in self.allowed_watchers(&previous) {
-                    self.hub.notify(
-                        watcher,
-                        Notice::Offline {
-                            email: previous.email.clone(),
-                        },
-                    );
+                    self.hub.notify(watcher, Notice::Offline { email: previous.email.clone() });
                 }
             }
         }
-        Ok((
-            online,
-            SessionInbox {
-                id,
-                receiver,
-                overflowed,
-            },
-        ))
+        Ok((online, SessionInbox { id, receiver, overflowed }))
     }
 
     /// Ends a session; when it was the account's current one, the account goes
@@ -224,19 +194,10 @@ impl Core {
             }
         };
         if current {
-            let was_visible = me
-                .lock()
-                .presence
-                .as_ref()
-                .is_some_and(|p| p.status != super::presence::Status::Hidden);
+            let was_visible = me.lock().presence.as_ref().is_some_and(|p| p.status != super::presence::Status::Hidden);
             if was_visible {
                 for watcher in self.allowed_watchers(me) {
-                    self.hub.notify(
-                        watcher,
-                        Notice::Offline {
-                            email: me.email.clone(),
-                        },
-                    );
+                    self.hub.notify(watcher, Notice::Offline { email: me.email.clone() });
                 }
             }
         }

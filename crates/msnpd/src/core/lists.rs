@@ -122,13 +122,7 @@ pub struct ContactList {
 
 impl From<ListData> for ContactList {
     fn from(data: ListData) -> ContactList {
-        let ListSettings {
-            blp_allow,
-            gtc_ask,
-            serial,
-            lists_modified,
-            settings_modified,
-        } = data.settings;
+        let ListSettings { blp_allow, gtc_ask, serial, lists_modified, settings_modified } = data.settings;
         ContactList {
             blp_allow,
             gtc_ask,
@@ -150,11 +144,7 @@ impl From<ListData> for ContactList {
             groups: data
                 .groups
                 .into_iter()
-                .map(|row| Group {
-                    guid: row.guid,
-                    legacy_id: row.legacy_id,
-                    name: row.name,
-                })
+                .map(|row| Group { guid: row.guid, legacy_id: row.legacy_id, name: row.name })
                 .collect(),
             properties: data.properties.into_iter().collect(),
         }
@@ -171,15 +161,11 @@ impl ContactList {
     }
 
     pub fn by_guid(&self, guid: &str) -> Option<&Contact> {
-        self.contacts
-            .iter()
-            .find(|c| c.guid.eq_ignore_ascii_case(guid))
+        self.contacts.iter().find(|c| c.guid.eq_ignore_ascii_case(guid))
     }
 
     pub fn group(&self, guid: &str) -> Option<&Group> {
-        self.groups
-            .iter()
-            .find(|g| g.guid.eq_ignore_ascii_case(guid))
+        self.groups.iter().find(|g| g.guid.eq_ignore_ascii_case(guid))
     }
 
     pub fn group_by_legacy_id(&self, id: i32) -> Option<&Group> {
@@ -201,17 +187,11 @@ impl ContactList {
 
     /// Accounts that have this user on their forward list.
     pub fn watchers(&self) -> impl Iterator<Item = AccountId> + '_ {
-        self.contacts
-            .iter()
-            .filter(|c| c.is_on(List::Reverse))
-            .map(|c| c.id)
+        self.contacts.iter().filter(|c| c.is_on(List::Reverse)).map(|c| c.id)
     }
 
     pub fn forward_ids(&self) -> impl Iterator<Item = AccountId> + '_ {
-        self.contacts
-            .iter()
-            .filter(|c| c.is_on(List::Forward))
-            .map(|c| c.id)
+        self.contacts.iter().filter(|c| c.is_on(List::Forward)).map(|c| c.id)
     }
 
     pub fn count(&self, list: List) -> usize {
@@ -221,15 +201,7 @@ impl ContactList {
     /// Applies a change already written to the store.
     pub fn apply(&mut self, change: &ListChange) {
         match change {
-            ListChange::SetLists {
-                contact_id,
-                email,
-                guid,
-                nickname,
-                add,
-                remove,
-                ..
-            } => {
+            ListChange::SetLists { contact_id, email, guid, nickname, add, remove, .. } => {
                 let index = match self.contacts.iter().position(|c| c.id == *contact_id) {
                     Some(index) => index,
                     None => {
@@ -253,48 +225,36 @@ impl ContactList {
                     self.contacts.remove(index);
                 }
             }
-            ListChange::SetNickname {
-                contact_id,
-                nickname,
-                ..
-            } => {
+            ListChange::SetNickname { contact_id, nickname, .. } => {
                 if let Some(c) = self.contacts.iter_mut().find(|c| c.id == *contact_id) {
                     c.nickname = nickname.clone();
                 }
             }
-            ListChange::AddToGroup {
-                contact_id, group, ..
-            } => {
+            ListChange::AddToGroup { contact_id, group, .. } => {
                 if let Some(c) = self.contacts.iter_mut().find(|c| c.id == *contact_id) {
                     c.groups.push(group.clone());
                 }
             }
-            ListChange::RemoveFromGroup {
-                contact_id, group, ..
-            } => {
+            ListChange::RemoveFromGroup { contact_id, group, .. } => {
                 if let Some(c) = self.contacts.iter_mut().find(|c| c.id == *contact_id) {
                     c.groups.retain(|g| g != group);
                 }
             }
-            ListChange::PutGroup { group, .. } => {
-                match self.groups.iter_mut().find(|g| g.guid == group.guid) {
-                    Some(existing) => existing.name = group.name.clone(),
-                    None => self.groups.push(Group {
-                        guid: group.guid.clone(),
-                        legacy_id: group.legacy_id,
-                        name: group.name.clone(),
-                    }),
-                }
-            }
+            ListChange::PutGroup { group, .. } => match self.groups.iter_mut().find(|g| g.guid == group.guid) {
+                Some(existing) => existing.name = group.name.clone(),
+                None => self.groups.push(Group {
+                    guid: group.guid.clone(),
+                    legacy_id: group.legacy_id,
+                    name: group.name.clone(),
+                }),
+            },
             ListChange::DeleteGroup { guid, .. } => {
                 self.groups.retain(|g| &g.guid != guid);
                 for contact in &mut self.contacts {
                     contact.groups.retain(|g| g != guid);
                 }
             }
-            ListChange::Settings {
-                blp_allow, gtc_ask, ..
-            } => {
+            ListChange::Settings { blp_allow, gtc_ask, .. } => {
                 self.blp_allow = *blp_allow;
                 self.gtc_ask = *gtc_ask;
             }
@@ -366,11 +326,7 @@ impl Core {
         if !list.client_may_add() {
             return Err(ListError::ReadOnlyList);
         }
-        let target = self
-            .store
-            .account_by_email(email)
-            .await?
-            .ok_or(ListError::UnknownUser)?;
+        let target = self.store.account_by_email(email).await?.ok_or(ListError::UnknownUser)?;
         let _writes = me.list_writes.lock().await;
         let (existing, group_known) = {
             let state = me.lock();
@@ -385,9 +341,7 @@ impl Core {
         if on_list {
             // An FL contact may still be added to another group.
             return match (list, group) {
-                (List::Forward, Some(group)) if group_known => {
-                    self.add_to_group(me, target.id, group).await
-                }
+                (List::Forward, Some(group)) if group_known => self.add_to_group(me, target.id, group).await,
                 _ => Err(ListError::AlreadyInList),
             };
         }
@@ -411,19 +365,11 @@ impl Core {
             remove: 0,
         }];
         if let (List::Forward, Some(group)) = (list, group) {
-            changes.push(ListChange::AddToGroup {
-                owner: me.id,
-                contact_id: target.id,
-                group: group.to_owned(),
-            });
+            changes.push(ListChange::AddToGroup { owner: me.id, contact_id: target.id, group: group.to_owned() });
         }
         let reverse = if list == List::Forward {
             let theirs = self.store.load_lists(target.id).await?;
-            let guid = theirs
-                .contacts
-                .iter()
-                .find(|c| c.contact_id == me.id)
-                .map_or_else(new_guid, |c| c.guid.clone());
+            let guid = theirs.contacts.iter().find(|c| c.contact_id == me.id).map_or_else(new_guid, |c| c.guid.clone());
             let friendly_name = me.lock().friendly_name.clone();
             let change = ListChange::SetLists {
                 owner: target.id,
@@ -444,24 +390,14 @@ impl Core {
             self.apply_elsewhere(std::slice::from_ref(&change), target.id);
             self.hub.notify(
                 target.id,
-                Notice::AddedBy {
-                    email: me.email.clone(),
-                    friendly_name: me.lock().friendly_name.clone(),
-                },
+                Notice::AddedBy { email: me.email.clone(), friendly_name: me.lock().friendly_name.clone() },
             );
         }
         if matches!(list, List::Allow | List::Block) {
             self.refresh_visibility(me, target.id, was_allowed);
         }
-        let presence = (list == List::Forward)
-            .then(|| self.visible_presence(target.id, me.id))
-            .flatten();
-        Ok(ListOutcome {
-            serial,
-            contact: me.lock().lists.contact(target.id).cloned(),
-            group: None,
-            presence,
-        })
+        let presence = (list == List::Forward).then(|| self.visible_presence(target.id, me.id)).flatten();
+        Ok(ListOutcome { serial, contact: me.lock().lists.contact(target.id).cloned(), group: None, presence })
     }
 
     /// Puts a forward-list contact in a group.
@@ -474,32 +410,15 @@ impl Core {
         let group_guid = {
             let state = me.lock();
             let group = state.lists.group(group).ok_or(ListError::InvalidGroup)?;
-            let entry = state
-                .lists
-                .contact(contact)
-                .filter(|c| c.is_on(List::Forward))
-                .ok_or(ListError::NotOnList)?;
+            let entry = state.lists.contact(contact).filter(|c| c.is_on(List::Forward)).ok_or(ListError::NotOnList)?;
             if entry.groups.contains(&group.guid) {
                 return Err(ListError::AlreadyInList);
             }
             group.guid.clone()
         };
-        let serial = self
-            .commit(
-                me,
-                &[ListChange::AddToGroup {
-                    owner: me.id,
-                    contact_id: contact,
-                    group: group_guid,
-                }],
-            )
-            .await?;
-        Ok(ListOutcome {
-            serial,
-            contact: me.lock().lists.contact(contact).cloned(),
-            group: None,
-            presence: None,
-        })
+        let serial =
+            self.commit(me, &[ListChange::AddToGroup { owner: me.id, contact_id: contact, group: group_guid }]).await?;
+        Ok(ListOutcome { serial, contact: me.lock().lists.contact(contact).cloned(), group: None, presence: None })
     }
 
     /// Takes a contact off a list; for the FL with a group, only out of that group.
@@ -517,33 +436,16 @@ impl Core {
         let _writes = me.list_writes.lock().await;
         let (entry, was_allowed) = {
             let state = me.lock();
-            let entry = state
-                .lists
-                .contact(contact)
-                .filter(|c| c.is_on(list))
-                .cloned()
-                .ok_or(ListError::NotOnList)?;
+            let entry = state.lists.contact(contact).filter(|c| c.is_on(list)).cloned().ok_or(ListError::NotOnList)?;
             (entry, state.lists.allows(contact))
         };
         if let (List::Forward, Some(group)) = (list, group) {
-            let guid = me
-                .lock()
-                .lists
-                .group(group)
-                .map(|g| g.guid.clone())
-                .ok_or(ListError::InvalidGroup)?;
+            let guid = me.lock().lists.group(group).map(|g| g.guid.clone()).ok_or(ListError::InvalidGroup)?;
             if !entry.groups.contains(&guid) {
                 return Err(ListError::NotInGroup);
             }
             let serial = self
-                .commit(
-                    me,
-                    &[ListChange::RemoveFromGroup {
-                        owner: me.id,
-                        contact_id: contact,
-                        group: guid,
-                    }],
-                )
+                .commit(me, &[ListChange::RemoveFromGroup { owner: me.id, contact_id: contact, group: guid }])
                 .await?;
             return Ok(ListOutcome {
                 serial,
@@ -576,22 +478,12 @@ impl Core {
         let serial = self.commit(me, &changes).await?;
         if let Some(change) = reverse {
             self.apply_elsewhere(std::slice::from_ref(&change), contact);
-            self.hub.notify(
-                contact,
-                Notice::RemovedBy {
-                    email: me.email.clone(),
-                },
-            );
+            self.hub.notify(contact, Notice::RemovedBy { email: me.email.clone() });
         }
         if matches!(list, List::Allow | List::Block) {
             self.refresh_visibility(me, contact, was_allowed);
         }
-        Ok(ListOutcome {
-            serial,
-            contact: Some(entry),
-            group: None,
-            presence: None,
-        })
+        Ok(ListOutcome { serial, contact: Some(entry), group: None, presence: None })
     }
 
     /// Creates a group named `name` (already validated for length by the front).
@@ -606,85 +498,31 @@ impl Core {
             if state.lists.groups.len() + 1 >= self.config.max_groups {
                 return Err(ListError::TooManyGroups);
             }
-            (1..)
-                .find(|id| state.lists.group_by_legacy_id(*id).is_none())
-                .unwrap_or(1)
+            (1..).find(|id| state.lists.group_by_legacy_id(*id).is_none()).unwrap_or(1)
         };
-        let group = GroupRow {
-            guid: new_guid(),
-            legacy_id,
-            name: name.to_owned(),
-        };
-        let serial = self
-            .commit(
-                me,
-                &[ListChange::PutGroup {
-                    owner: me.id,
-                    group: group.clone(),
-                }],
-            )
-            .await?;
+        let group = GroupRow { guid: new_guid(), legacy_id, name: name.to_owned() };
+        let serial = self.commit(me, &[ListChange::PutGroup { owner: me.id, group: group.clone() }]).await?;
         Ok(ListOutcome {
             serial,
             contact: None,
-            group: Some(Group {
-                guid: group.guid,
-                legacy_id: group.legacy_id,
-                name: group.name,
-            }),
+            group: Some(Group { guid: group.guid, legacy_id: group.legacy_id, name: group.name }),
             presence: None,
         })
     }
 
-    pub async fn remove_group(
-        &self,
-        me: &Arc<Online>,
-        guid: &str,
-    ) -> Result<ListOutcome, ListError> {
+    pub async fn remove_group(&self, me: &Arc<Online>, guid: &str) -> Result<ListOutcome, ListError> {
         let _writes = me.list_writes.lock().await;
-        let group = me
-            .lock()
-            .lists
-            .group(guid)
-            .cloned()
-            .ok_or(ListError::InvalidGroup)?;
-        let serial = self
-            .commit(
-                me,
-                &[ListChange::DeleteGroup {
-                    owner: me.id,
-                    guid: group.guid.clone(),
-                }],
-            )
-            .await?;
-        Ok(ListOutcome {
-            serial,
-            contact: None,
-            group: Some(group),
-            presence: None,
-        })
+        let group = me.lock().lists.group(guid).cloned().ok_or(ListError::InvalidGroup)?;
+        let serial = self.commit(me, &[ListChange::DeleteGroup { owner: me.id, guid: group.guid.clone() }]).await?;
+        Ok(ListOutcome { serial, contact: None, group: Some(group), presence: None })
     }
 
-    pub async fn rename_group(
-        &self,
-        me: &Arc<Online>,
-        guid: &str,
-        name: &str,
-    ) -> Result<ListOutcome, ListError> {
+    pub async fn rename_group(&self, me: &Arc<Online>, guid: &str, name: &str) -> Result<ListOutcome, ListError> {
         let _writes = me.list_writes.lock().await;
         let mut group = {
             let state = me.lock();
-            let group = state
-                .lists
-                .group(guid)
-                .cloned()
-                .ok_or(ListError::InvalidGroup)?;
-            if state
-                .lists
-                .groups
-                .iter()
-                .any(|g| g.name == name && g.guid != group.guid)
-            {
+            let group = state.lists.group(guid).cloned().ok_or(ListError::InvalidGroup)?;
+            if state.lists.groups.iter().any(|g| g.name == name && g.guid != group.guid) {
                 return Err(ListError::GroupExists);
             }
             group
@@ -695,20 +533,11 @@ impl Core {
                 me,
                 &[ListChange::PutGroup {
                     owner: me.id,
-                    group: GroupRow {
-                        guid: group.guid.clone(),
-                        legacy_id: group.legacy_id,
-                        name: group.name.clone(),
-                    },
+                    group: GroupRow { guid: group.guid.clone(), legacy_id: group.legacy_id, name: group.name.clone() },
                 }],
             )
             .await?;
-        Ok(ListOutcome {
-            serial,
-            contact: None,
-            group: Some(group),
-            presence: None,
-        })
+        Ok(ListOutcome { serial, contact: None, group: Some(group), presence: None })
     }
 
     /// Sets BLP (`allow`) or GTC (`ask`); the same value again is `AlreadyInMode`.
@@ -725,47 +554,27 @@ impl Core {
             if allow == Some(lists.blp_allow) || ask == Some(lists.gtc_ask) {
                 return Err(ListError::AlreadyInMode);
             }
-            let before: Vec<(AccountId, bool)> =
-                lists.watchers().map(|id| (id, lists.allows(id))).collect();
-            (
-                allow.unwrap_or(lists.blp_allow),
-                ask.unwrap_or(lists.gtc_ask),
-                before,
-            )
+            let before: Vec<(AccountId, bool)> = lists.watchers().map(|id| (id, lists.allows(id))).collect();
+            (allow.unwrap_or(lists.blp_allow), ask.unwrap_or(lists.gtc_ask), before)
         };
-        let serial = self
-            .commit(
-                me,
-                &[ListChange::Settings {
-                    owner: me.id,
-                    blp_allow,
-                    gtc_ask,
-                }],
-            )
-            .await?;
+        let serial = self.commit(me, &[ListChange::Settings { owner: me.id, blp_allow, gtc_ask }]).await?;
         for (watcher, was_allowed) in before {
             self.refresh_visibility(me, watcher, was_allowed);
         }
         Ok(serial)
     }
 
-    /// Sets (or with an empty value clears) a phone property such as PHH.
-    pub async fn set_property(
-        &self,
-        me: &Arc<Online>,
-        name: &str,
-        value: &str,
-    ) -> Result<i64, ListError> {
+    /// Sets (or with an empty value clears) a phone property such as PHH;
+    /// the contacts who see the user are told.
+    pub async fn set_property(&self, me: &Arc<Online>, name: &str, value: &str) -> Result<i64, ListError> {
         let _writes = me.list_writes.lock().await;
-        self.commit(
-            me,
-            &[ListChange::Property {
-                owner: me.id,
-                name: name.to_owned(),
-                value: value.to_owned(),
-            }],
-        )
-        .await
+        let change = ListChange::Property { owner: me.id, name: name.to_owned(), value: value.to_owned() };
+        let serial = self.commit(me, &[change]).await?;
+        for watcher in self.allowed_watchers(me) {
+            let notice = Notice::Phone { email: me.email.clone(), name: name.to_owned(), value: value.to_owned() };
+            self.hub.notify(watcher, notice);
+        }
+        Ok(serial)
     }
 
     /// Sets the name the user keeps for a contact (SBP MFN, ADD nickname).
@@ -779,14 +588,7 @@ impl Core {
         if me.lock().lists.contact(contact).is_none() {
             return Err(ListError::NotOnList);
         }
-        self.commit(
-            me,
-            &[ListChange::SetNickname {
-                owner: me.id,
-                contact_id: contact,
-                nickname: nickname.to_owned(),
-            }],
-        )
-        .await
+        self.commit(me, &[ListChange::SetNickname { owner: me.id, contact_id: contact, nickname: nickname.to_owned() }])
+            .await
     }
 }

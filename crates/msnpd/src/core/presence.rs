@@ -48,18 +48,11 @@ impl Core {
     /// Sets the user's status. Returns the presences of the contacts the user
     /// watches when this is the first status since signing in (the initial ILN
     /// burst), else nothing.
-    pub fn set_presence(
-        &self,
-        me: &Arc<Online>,
-        presence: Presence,
-    ) -> Option<Vec<ContactPresence>> {
+    pub fn set_presence(&self, me: &Arc<Online>, presence: Presence) -> Option<Vec<ContactPresence>> {
         let (first, was_visible, view) = {
             let mut state = me.lock();
             let first = state.presence.is_none();
-            let was_visible = state
-                .presence
-                .as_ref()
-                .is_some_and(|p| p.status != Status::Hidden);
+            let was_visible = state.presence.as_ref().is_some_and(|p| p.status != Status::Hidden);
             state.presence = Some(presence);
             (first, was_visible, state.view(&me.email))
         };
@@ -68,19 +61,12 @@ impl Core {
     }
 
     /// Changes the user's friendly name and tells the contacts who see them.
-    pub async fn set_friendly_name(
-        &self,
-        me: &Arc<Online>,
-        name: &str,
-    ) -> Result<(), super::ServiceError> {
+    pub async fn set_friendly_name(&self, me: &Arc<Online>, name: &str) -> Result<(), super::ServiceError> {
         self.store.set_friendly_name(me.id, name).await?;
         let (visible, view) = {
             let mut state = me.lock();
             state.friendly_name = name.to_owned();
-            let visible = state
-                .presence
-                .as_ref()
-                .is_some_and(|p| p.status != Status::Hidden);
+            let visible = state.presence.as_ref().is_some_and(|p| p.status != Status::Hidden);
             (visible, state.view(&me.email))
         };
         if visible {
@@ -94,34 +80,18 @@ impl Core {
         let visible = {
             let mut state = me.lock();
             state.personal_message = Some(status.clone());
-            state
-                .presence
-                .as_ref()
-                .is_some_and(|p| p.status != Status::Hidden)
+            state.presence.as_ref().is_some_and(|p| p.status != Status::Hidden)
         };
         if visible {
             for watcher in self.allowed_watchers(me) {
-                self.hub.notify(
-                    watcher,
-                    Notice::PersonalMessage {
-                        email: me.email.clone(),
-                        status: status.clone(),
-                    },
-                );
+                self.hub.notify(watcher, Notice::PersonalMessage { email: me.email.clone(), status: status.clone() });
             }
         }
     }
 
     /// NLN (or FLN when now hidden) to every online watcher the user allows.
-    fn broadcast_presence(
-        &self,
-        me: &Arc<Online>,
-        was_visible: bool,
-        view: Option<ContactPresence>,
-    ) {
-        let visible = view
-            .as_ref()
-            .is_some_and(|v| v.presence.status != Status::Hidden);
+    fn broadcast_presence(&self, me: &Arc<Online>, was_visible: bool, view: Option<ContactPresence>) {
+        let visible = view.as_ref().is_some_and(|v| v.presence.status != Status::Hidden);
         if !visible && !was_visible {
             return;
         }
@@ -133,19 +103,11 @@ impl Core {
                     if !was_visible && let Some(status) = &personal_message {
                         self.hub.notify(
                             watcher,
-                            Notice::PersonalMessage {
-                                email: me.email.clone(),
-                                status: status.clone(),
-                            },
+                            Notice::PersonalMessage { email: me.email.clone(), status: status.clone() },
                         );
                     }
                 }
-                _ => self.hub.notify(
-                    watcher,
-                    Notice::Offline {
-                        email: me.email.clone(),
-                    },
-                ),
+                _ => self.hub.notify(watcher, Notice::Offline { email: me.email.clone() }),
             }
         }
     }
@@ -154,29 +116,18 @@ impl Core {
     pub(crate) fn allowed_watchers(&self, me: &Arc<Online>) -> Vec<AccountId> {
         let candidates: Vec<AccountId> = {
             let state = me.lock();
-            state
-                .lists
-                .watchers()
-                .filter(|&id| state.lists.allows(id))
-                .collect()
+            state.lists.watchers().filter(|&id| state.lists.allows(id)).collect()
         };
         candidates
             .into_iter()
-            .filter(|&id| {
-                self.hub
-                    .get(id)
-                    .is_some_and(|other| other.lock().lists.is_on_forward_list(me.id))
-            })
+            .filter(|&id| self.hub.get(id).is_some_and(|other| other.lock().lists.is_on_forward_list(me.id)))
             .collect()
     }
 
     /// The visible presence of each online contact on the user's forward list who allows the user.
     pub fn initial_presences(&self, me: &Arc<Online>) -> Vec<ContactPresence> {
         let forward: Vec<AccountId> = me.lock().lists.forward_ids().collect();
-        forward
-            .into_iter()
-            .filter_map(|id| self.visible_presence(id, me.id))
-            .collect()
+        forward.into_iter().filter_map(|id| self.visible_presence(id, me.id)).collect()
     }
 
     /// `who`'s presence as `viewer` may see it, if `who` is online, not hidden, and allows `viewer`.
@@ -186,28 +137,17 @@ impl Core {
         if !state.lists.allows(viewer) {
             return None;
         }
-        state
-            .view(&other.email)
-            .filter(|v| v.presence.status != Status::Hidden)
+        state.view(&other.email).filter(|v| v.presence.status != Status::Hidden)
     }
 
     /// `who`'s personal message as `viewer` may see it.
-    pub fn visible_personal_message(
-        &self,
-        who: AccountId,
-        viewer: AccountId,
-    ) -> Option<PersonalStatus> {
+    pub fn visible_personal_message(&self, who: AccountId, viewer: AccountId) -> Option<PersonalStatus> {
         self.visible_presence(who, viewer)?;
         self.hub.get(who)?.lock().personal_message.clone()
     }
 
     /// After `me` changed how `viewer` is treated (AL/BL), show or hide `me` to them.
-    pub(crate) fn refresh_visibility(
-        &self,
-        me: &Arc<Online>,
-        viewer: AccountId,
-        was_allowed: bool,
-    ) {
+    pub(crate) fn refresh_visibility(&self, me: &Arc<Online>, viewer: AccountId, was_allowed: bool) {
         let Some(other) = self.hub.get(viewer) else {
             return;
         };
@@ -225,21 +165,10 @@ impl Core {
             (false, true) => {
                 self.hub.notify(viewer, Notice::Presence(view));
                 if let Some(status) = me.lock().personal_message.clone() {
-                    self.hub.notify(
-                        viewer,
-                        Notice::PersonalMessage {
-                            email: me.email.clone(),
-                            status,
-                        },
-                    );
+                    self.hub.notify(viewer, Notice::PersonalMessage { email: me.email.clone(), status });
                 }
             }
-            (true, false) => self.hub.notify(
-                viewer,
-                Notice::Offline {
-                    email: me.email.clone(),
-                },
-            ),
+            (true, false) => self.hub.notify(viewer, Notice::Offline { email: me.email.clone() }),
             _ => {}
         }
     }

@@ -125,13 +125,8 @@ pub struct Seat {
 
 /// What a redeemed cookie grants, with the tag of the session it was issued for.
 pub enum Admission {
-    Create {
-        client_tag: u8,
-    },
-    Join {
-        conversation: Arc<Conversation>,
-        client_tag: u8,
-    },
+    Create { client_tag: u8 },
+    Join { conversation: Arc<Conversation>, client_tag: u8 },
 }
 
 pub struct Switchboards {
@@ -166,15 +161,7 @@ impl Switchboards {
         if cookies.len() > 1024 && cookies.len().is_power_of_two() {
             cookies.retain(|_, cookie| cookie.expires > now);
         }
-        cookies.insert(
-            token.clone(),
-            Cookie {
-                account,
-                purpose,
-                client_tag,
-                expires: now + self.lifetime,
-            },
-        );
+        cookies.insert(token.clone(), Cookie { account, purpose, client_tag, expires: now + self.lifetime });
         token
     }
 
@@ -191,10 +178,7 @@ impl Switchboards {
         account: AccountId,
         session_id: Option<u64>,
     ) -> Result<Admission, SwitchboardError> {
-        let entry = self
-            .cookies()
-            .remove(cookie)
-            .ok_or(SwitchboardError::BadCookie)?;
+        let entry = self.cookies().remove(cookie).ok_or(SwitchboardError::BadCookie)?;
         if entry.account != account || entry.expires <= Instant::now() {
             return Err(SwitchboardError::BadCookie);
         }
@@ -205,22 +189,13 @@ impl Switchboards {
                 .conversations()
                 .get(&id)
                 .cloned()
-                .map(|conversation| Admission::Join {
-                    conversation,
-                    client_tag,
-                })
+                .map(|conversation| Admission::Join { conversation, client_tag })
                 .ok_or(SwitchboardError::Ended),
             _ => Err(SwitchboardError::BadCookie),
         }
     }
 
-    fn seat(
-        &self,
-        conversation: Arc<Conversation>,
-        account: AccountId,
-        member: Member,
-        roster: Vec<Member>,
-    ) -> Seat {
+    fn seat(&self, conversation: Arc<Conversation>, account: AccountId, member: Member, roster: Vec<Member>) -> Seat {
         let (sender, events) = mpsc::channel(EVENT_QUEUE);
         let overflowed = Arc::new(AtomicBool::new(false));
         let endpoint = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -231,22 +206,13 @@ impl Switchboards {
             sender,
             overflowed: overflowed.clone(),
         });
-        Seat {
-            conversation,
-            endpoint,
-            events,
-            overflowed,
-            roster,
-        }
+        Seat { conversation, endpoint, events, overflowed, roster }
     }
 
     /// Opens a conversation with its creator as the only participant.
     pub fn create(&self, account: AccountId, member: Member) -> Seat {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let conversation = Arc::new(Conversation {
-            id,
-            participants: Mutex::new(Vec::new()),
-        });
+        let conversation = Arc::new(Conversation { id, participants: Mutex::new(Vec::new()) });
         self.conversations().insert(id, conversation.clone());
         self.seat(conversation, account, member, Vec::new())
     }
@@ -298,21 +264,12 @@ impl Switchboards {
     pub fn leave(&self, seat: &Seat, idle: bool) {
         let empty = {
             let mut participants = seat.conversation.participants();
-            let Some(index) = participants
-                .iter()
-                .position(|p| p.endpoint == seat.endpoint)
-            else {
+            let Some(index) = participants.iter().position(|p| p.endpoint == seat.endpoint) else {
                 return;
             };
             let gone = participants.remove(index);
             for other in participants.iter() {
-                deliver(
-                    other,
-                    ConversationEvent::Left {
-                        email: gone.member.email.clone(),
-                        idle,
-                    },
-                );
+                deliver(other, ConversationEvent::Left { email: gone.member.email.clone(), idle });
             }
             participants.is_empty()
         };
@@ -337,17 +294,8 @@ fn deliver(participant: &Participant, event: ConversationEvent) -> bool {
 impl Core {
     /// Invites `email` into the seat's conversation: rings each of their
     /// sessions. Returns the session id (`CAL … RINGING id`).
-    pub async fn invite(
-        &self,
-        seat: &Seat,
-        inviter: AccountId,
-        email: &str,
-    ) -> Result<u64, SwitchboardError> {
-        let target = self
-            .store
-            .account_by_email(email)
-            .await?
-            .ok_or(SwitchboardError::UnknownUser)?;
+    pub async fn invite(&self, seat: &Seat, inviter: AccountId, email: &str) -> Result<u64, SwitchboardError> {
+        let target = self.store.account_by_email(email).await?.ok_or(SwitchboardError::UnknownUser)?;
         let conversation = &seat.conversation;
         let (inviter_member, present) = {
             let participants = conversation.participants();
@@ -365,32 +313,20 @@ impl Core {
             return Err(SwitchboardError::Full);
         }
         if let Some(me) = self.hub.get(inviter)
-            && me
-                .lock()
-                .presence
-                .as_ref()
-                .is_some_and(|p| p.status == Status::Hidden)
+            && me.lock().presence.as_ref().is_some_and(|p| p.status == Status::Hidden)
         {
             return Err(SwitchboardError::Hidden);
         }
-        let online = self
-            .hub
-            .get(target.id)
-            .ok_or(SwitchboardError::Unavailable)?;
+        let online = self.hub.get(target.id).ok_or(SwitchboardError::Unavailable)?;
         let client_tag = {
             let state = online.lock();
-            let visible = state
-                .presence
-                .as_ref()
-                .is_some_and(|p| p.status != Status::Hidden);
+            let visible = state.presence.as_ref().is_some_and(|p| p.status != Status::Hidden);
             if !visible || !state.lists.allows(inviter) {
                 return Err(SwitchboardError::Unavailable);
             }
             state.client_tag
         };
-        let cookie =
-            self.switchboards
-                .issue(target.id, CookiePurpose::Join(conversation.id), client_tag);
+        let cookie = self.switchboards.issue(target.id, CookiePurpose::Join(conversation.id), client_tag);
         self.hub.notify(
             target.id,
             Notice::Ring(Invitation {

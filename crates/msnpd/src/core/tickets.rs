@@ -31,20 +31,11 @@ pub struct Tickets {
 
 impl Tickets {
     pub fn new(lifetime: Duration) -> Tickets {
-        Tickets {
-            lifetime,
-            tickets: Mutex::new(HashMap::new()),
-        }
+        Tickets { lifetime, tickets: Mutex::new(HashMap::new()) }
     }
 
     /// Issues a ticket and returns its token.
-    pub fn issue(
-        &self,
-        account: AccountId,
-        email: &str,
-        scope: TicketScope,
-        binary_secret: Option<Vec<u8>>,
-    ) -> String {
+    pub fn issue(&self, account: AccountId, email: &str, scope: TicketScope, binary_secret: Option<Vec<u8>>) -> String {
         let token = random_token();
         let now = Instant::now();
         let mut tickets = self.tickets.lock().unwrap_or_else(|e| e.into_inner());
@@ -54,13 +45,7 @@ impl Tickets {
         }
         tickets.insert(
             token.clone(),
-            Ticket {
-                account,
-                email: email.to_owned(),
-                scope,
-                binary_secret,
-                expires: now + self.lifetime,
-            },
+            Ticket { account, email: email.to_owned(), scope, binary_secret, expires: now + self.lifetime },
         );
         token
     }
@@ -68,10 +53,7 @@ impl Tickets {
     /// The ticket for `token` if it exists, has not expired and was issued for `scope`.
     pub fn check(&self, token: &str, scope: TicketScope) -> Option<Ticket> {
         let tickets = self.tickets.lock().unwrap_or_else(|e| e.into_inner());
-        tickets
-            .get(token)
-            .filter(|ticket| ticket.scope == scope && ticket.expires > Instant::now())
-            .cloned()
+        tickets.get(token).filter(|ticket| ticket.scope == scope && ticket.expires > Instant::now()).cloned()
     }
 }
 
@@ -90,12 +72,7 @@ mod tests {
         let tickets = Tickets::new(Duration::from_millis(50));
         let token = tickets.issue(7, "a@b.com", TicketScope::Messenger, None);
         assert_eq!(token.len(), 32);
-        assert_eq!(
-            tickets
-                .check(&token, TicketScope::Messenger)
-                .map(|t| t.account),
-            Some(7)
-        );
+        assert_eq!(tickets.check(&token, TicketScope::Messenger).map(|t| t.account), Some(7));
         assert!(tickets.check("nope", TicketScope::Messenger).is_none());
         std::thread::sleep(Duration::from_millis(60));
         assert!(tickets.check(&token, TicketScope::Messenger).is_none());

@@ -45,11 +45,7 @@ fn collapse_slashes<B>(mut request: axum::http::Request<B>) -> axum::http::Reque
 
 /// Serves HTTP/1.1 with header names in their usual capitalisation
 /// (`Content-Length`, not `content-length`): msn-pecan matches them exactly.
-pub async fn serve(
-    listener: TcpListener,
-    ctx: Arc<Context>,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
-) {
+pub async fn serve(listener: TcpListener, ctx: Arc<Context>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     let app = router(ctx).map_request(collapse_slashes::<hyper::body::Incoming>);
     loop {
         let (stream, peer) = tokio::select! {

@@ -34,9 +34,7 @@ fn passport_credentials(headers: &HeaderMap) -> Option<(String, String)> {
         let Some((key, value)) = field.split_once('=') else {
             continue;
         };
-        let decoded = percent_encoding::percent_decode_str(value.trim())
-            .decode_utf8_lossy()
-            .into_owned();
+        let decoded = percent_encoding::percent_decode_str(value.trim()).decode_utf8_lossy().into_owned();
         match key.trim() {
             "sign-in" => email = Some(decoded),
             "pwd" => password = Some(decoded),
@@ -72,10 +70,7 @@ pub async fn login(State(ctx): State<Arc<Context>>, headers: HeaderMap) -> Respo
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
-    let token = ctx
-        .core
-        .tickets
-        .issue(account.id, &account.email, TicketScope::Messenger, None);
+    let token = ctx.core.tickets.issue(account.id, &account.email, TicketScope::Messenger, None);
     let info = format!(
         "Passport1.4 da-status=success,tname=MSPAuth,tname=MSPProf,tname=MSPSec,ru=http://messenger.msn.com,from-PP='t={token}&p='"
     );
@@ -88,10 +83,7 @@ pub async fn login(State(ctx): State<Arc<Context>>, headers: HeaderMap) -> Respo
 
 fn soap(status: StatusCode, body: String) -> Response {
     let mut response = (status, body).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/xml; charset=utf-8"),
-    );
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml; charset=utf-8"));
     response
 }
 
@@ -108,24 +100,14 @@ pub async fn rst(State(ctx): State<Arc<Context>>, body: String) -> Response {
     let request = match rst::parse_request(&body) {
         Ok(request) => request,
         Err(error) => {
-            return soap(
-                StatusCode::BAD_REQUEST,
-                rst::render_bad_request(&error.to_string()),
-            );
+            return soap(StatusCode::BAD_REQUEST, rst::render_bad_request(&error.to_string()));
         }
     };
-    let account = match ctx
-        .core
-        .authenticate(&request.username, &request.password)
-        .await
-    {
+    let account = match ctx.core.authenticate(&request.username, &request.password).await {
         Ok(Some(account)) => account,
         Ok(None) => {
             tracing::info!(email = %request.username, "RST login refused: wrong email or password");
-            return soap(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                rst::render_failed_authentication(),
-            );
+            return soap(StatusCode::INTERNAL_SERVER_ERROR, rst::render_failed_authentication());
         }
         Err(error) => {
             tracing::error!(%error, "RST login failed");
@@ -140,35 +122,21 @@ pub async fn rst(State(ctx): State<Arc<Context>>, body: String) -> Response {
             let scope = scope_of(&wanted.address);
             let ticket = match scope {
                 Some(scope) => {
-                    let token = ctx.core.tickets.issue(
-                        account.id,
-                        &account.email,
-                        scope,
-                        Some(secret.to_vec()),
-                    );
+                    let token = ctx.core.tickets.issue(account.id, &account.email, scope, Some(secret.to_vec()));
                     format!("t={token}&p=")
                 }
                 // Services not served yet get a token that unlocks nothing.
                 None if wanted.address == PASSPORT_TB => crate::core::random_token(),
                 None => format!("t={}&p=", crate::core::random_token()),
             };
-            IssuedToken {
-                address: wanted.address.clone(),
-                ticket,
-                binary_secret: Some(BASE64.encode(secret)),
-            }
+            IssuedToken { address: wanted.address.clone(), ticket, binary_secret: Some(BASE64.encode(secret)) }
         })
         .collect();
-    let now = OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or(OffsetDateTime::UNIX_EPOCH);
     let expires = now + ctx.core.config.ticket_lifetime;
     let created = now.format(&Rfc3339).unwrap_or_default();
     let expires = expires.format(&Rfc3339).unwrap_or_default();
-    soap(
-        StatusCode::OK,
-        rst::render_response(&tokens, account.id as u64, &created, &expires),
-    )
+    soap(StatusCode::OK, rst::render_response(&tokens, account.id as u64, &created, &expires))
 }
 
 pub async fn not_found() -> Response {

@@ -76,101 +76,68 @@ impl Session {
             return "0".into();
         };
         let state = me.lock();
-        let ids: Vec<String> = contact
-            .groups
-            .iter()
-            .filter_map(|guid| state.lists.group(guid).map(|g| g.legacy_id.to_string()))
-            .collect();
-        if ids.is_empty() {
-            "0".into()
-        } else {
-            ids.join(",")
-        }
+        let ids: Vec<String> =
+            contact.groups.iter().filter_map(|guid| state.lists.group(guid).map(|g| g.legacy_id.to_string())).collect();
+        if ids.is_empty() { "0".into() } else { ids.join(",") }
     }
 
     /// `SYN n serial` (MSNP8–9) or `SYN n ts ts` (MSNP10–12).
-    pub(super) fn syn(&mut self, trid: u32, frame: &Frame) {
+    pub(super) async fn syn(&mut self, trid: u32, frame: &Frame) {
         let Some(me) = self.me() else { return };
+        let phones = match self.ctx.core.store.contact_properties(me.id).await {
+            Ok(phones) => phones,
+            Err(error) => return self.list_error(trid, ListError::from(error)),
+        };
+        // A contact's phone properties follow its LST line.
+        let bpr = |contact: &Contact| -> Vec<Frame> {
+            phones
+                .iter()
+                .filter(|(id, _, _)| *id == contact.id)
+                .map(|(_, name, value)| Frame::with_params("BPR", [name.clone(), encode_param(value)]))
+                .collect()
+        };
         let lists = me.lock().lists.clone();
         let friendly_name = me.lock().friendly_name.clone();
-        let visible_bits = |c: &Contact| {
-            c.lists
-                & (if self.dialect.has_pending_list() {
-                    31
-                } else {
-                    15
-                })
-        };
-        let contacts: Vec<&Contact> = lists
-            .contacts
-            .iter()
-            .filter(|c| visible_bits(c) != 0)
-            .collect();
+        let visible_bits = |c: &Contact| c.lists & (if self.dialect.has_pending_list() { 31 } else { 15 });
+        let contacts: Vec<&Contact> = lists.contacts.iter().filter(|c| visible_bits(c) != 0).collect();
         let mut lines = Vec::new();
-        lines.push(Frame::with_params(
-            "GTC",
-            [if lists.gtc_ask { "A" } else { "N" }],
-        ));
-        lines.push(Frame::with_params(
-            "BLP",
-            [if lists.blp_allow { "AL" } else { "BL" }],
-        ));
+        lines.push(Frame::with_params("GTC", [if lists.gtc_ask { "A" } else { "N" }]));
+        lines.push(Frame::with_params("BLP", [if lists.blp_allow { "AL" } else { "BL" }]));
         if !self.dialect.renames_with_rea() {
-            lines.push(Frame::with_params(
-                "PRP",
-                ["MFN".to_owned(), encode_param(&friendly_name)],
-            ));
+            lines.push(Frame::with_params("PRP", ["MFN".to_owned(), encode_param(&friendly_name)]));
         }
         for (name, value) in &lists.properties {
-            lines.push(Frame::with_params(
-                "PRP",
-                [name.clone(), encode_param(value)],
-            ));
+            lines.push(Frame::with_params("PRP", [name.clone(), encode_param(value)]));
         }
         let group_lines;
         if self.dialect.has_list_versions() {
-            let Some(client_serial) = frame.params.get(1).and_then(|s| s.parse::<i64>().ok())
-            else {
+            let Some(client_serial) = frame.params.get(1).and_then(|s| s.parse::<i64>().ok()) else {
                 return self.error(ErrorCode::InvalidParameter, trid);
             };
             // 0 means "nothing cached": a new, empty list still gets the full answer.
             if client_serial == lists.serial && client_serial > 0 {
-                return self.send(Frame::with_params(
-                    "SYN",
-                    [trid.to_string(), lists.serial.to_string()],
-                ));
+                return self.send(Frame::with_params("SYN", [trid.to_string(), lists.serial.to_string()]));
             }
             lines.push(Frame::with_params("LSG", ["0", "Other%20Contacts", "0"]));
             for group in &lists.groups {
                 lines.push(Frame::with_params(
                     "LSG",
-                    [
-                        group.legacy_id.to_string(),
-                        encode_param(&group.name),
-                        "0".to_owned(),
-                    ],
+                    [group.legacy_id.to_string(), encode_param(&group.name), "0".to_owned()],
                 ));
             }
             group_lines = lists.groups.len() + 1;
             for contact in &contacts {
-                let mut params = vec![
-                    contact.email.clone(),
-                    encode_param(&contact.nickname),
-                    visible_bits(contact).to_string(),
-                ];
+                let mut params =
+                    vec![contact.email.clone(), encode_param(&contact.nickname), visible_bits(contact).to_string()];
                 if contact.is_on(List::Forward) {
                     params.push(self.legacy_groups(contact));
                 }
                 lines.push(Frame::with_params("LST", params));
+                lines.extend(bpr(contact));
             }
             self.send(Frame::with_params(
                 "SYN",
-                [
-                    trid.to_string(),
-                    lists.serial.to_string(),
-                    contacts.len().to_string(),
-                    group_lines.to_string(),
-                ],
+                [trid.to_string(), lists.serial.to_string(), contacts.len().to_string(), group_lines.to_string()],
             ));
         } else {
             let (Some(_), Some(_)) = (frame.params.get(1), frame.params.get(2)) else {
@@ -181,27 +148,15 @@ impl Session {
             if frame.params[1] == lists_ts && frame.params[2] == settings_ts {
                 return self.send(Frame::with_params(
                     "SYN",
-                    [
-                        trid.to_string(),
-                        lists_ts,
-                        settings_ts,
-                        "0".into(),
-                        "0".into(),
-                    ],
+                    [trid.to_string(), lists_ts, settings_ts, "0".into(), "0".into()],
                 ));
             }
             for group in &lists.groups {
-                lines.push(Frame::with_params(
-                    "LSG",
-                    [encode_param(&group.name), group.guid.clone()],
-                ));
+                lines.push(Frame::with_params("LSG", [encode_param(&group.name), group.guid.clone()]));
             }
             group_lines = lists.groups.len();
             for contact in &contacts {
-                let mut params = vec![
-                    format!("N={}", contact.email),
-                    format!("F={}", encode_param(&contact.nickname)),
-                ];
+                let mut params = vec![format!("N={}", contact.email), format!("F={}", encode_param(&contact.nickname))];
                 if contact.is_on(List::Forward) {
                     params.push(format!("C={}", contact.guid));
                 }
@@ -213,16 +168,11 @@ impl Session {
                     params.push(contact.groups.join(","));
                 }
                 lines.push(Frame::with_params("LST", params));
+                lines.extend(bpr(contact));
             }
             self.send(Frame::with_params(
                 "SYN",
-                [
-                    trid.to_string(),
-                    lists_ts,
-                    settings_ts,
-                    contacts.len().to_string(),
-                    group_lines.to_string(),
-                ],
+                [trid.to_string(), lists_ts, settings_ts, contacts.len().to_string(), group_lines.to_string()],
             ));
         }
         for line in lines {
@@ -241,20 +191,13 @@ impl Session {
     /// `ADD n LIST email nick [group]` (MSNP8–9) → `ADD n LIST serial email nick [group]`.
     pub(super) async fn add(&mut self, trid: u32, frame: &Frame) {
         let Some(me) = self.me() else { return };
-        let (Some(list), Some(email)) = (
-            frame.params.get(1).and_then(|l| parse_list(l)),
-            frame.params.get(2),
-        ) else {
+        let (Some(list), Some(email)) = (frame.params.get(1).and_then(|l| parse_list(l)), frame.params.get(2)) else {
             return self.error(ErrorCode::InvalidParameter, trid);
         };
         let Some(email) = normalize_email(email) else {
             return self.error(ErrorCode::InvalidParameter, trid);
         };
-        let nick_param = frame
-            .params
-            .get(3)
-            .cloned()
-            .unwrap_or_else(|| email.clone());
+        let nick_param = frame.params.get(3).cloned().unwrap_or_else(|| email.clone());
         let Some(nick) = self.checked_name(&nick_param) else {
             return self.error(ErrorCode::InvalidFriendlyName, trid);
         };
@@ -272,12 +215,7 @@ impl Session {
             },
             None => None,
         };
-        match self
-            .ctx
-            .core
-            .add_to_list(&me, list, &email, &nick, group.as_deref())
-            .await
-        {
+        match self.ctx.core.add_to_list(&me, list, &email, &nick, group.as_deref()).await {
             Ok(outcome) => {
                 let mut params = vec![
                     trid.to_string(),
@@ -335,12 +273,7 @@ impl Session {
             return match self.ctx.core.add_to_group(&me, contact, group).await {
                 Ok(_) => self.send(Frame::with_params(
                     "ADC",
-                    [
-                        trid.to_string(),
-                        "FL".into(),
-                        format!("C={guid}"),
-                        group.to_owned(),
-                    ],
+                    [trid.to_string(), "FL".into(), format!("C={guid}"), group.to_owned()],
                 )),
                 Err(error) => self.list_error(trid, error),
             };
@@ -352,18 +285,9 @@ impl Session {
         let Some(nick_text) = self.checked_name(&nick_param) else {
             return self.error(ErrorCode::InvalidFriendlyName, trid);
         };
-        match self
-            .ctx
-            .core
-            .add_to_list(&me, list, &email, &nick_text, group)
-            .await
-        {
+        match self.ctx.core.add_to_list(&me, list, &email, &nick_text, group).await {
             Ok(outcome) => {
-                let mut params = vec![
-                    trid.to_string(),
-                    frame.params[1].clone(),
-                    format!("N={email}"),
-                ];
+                let mut params = vec![trid.to_string(), frame.params[1].clone(), format!("N={email}")];
                 if list == List::Forward {
                     params.push(format!("F={}", encode_param(&nick_text)));
                     if let Some(contact) = &outcome.contact {
@@ -383,10 +307,7 @@ impl Session {
     /// `REM n LIST email [group]` (MSNP8–9); `REM n FL guid [group]` or `REM n AL|BL|PL email` (MSNP10–12).
     pub(super) async fn rem(&mut self, trid: u32, frame: &Frame) {
         let Some(me) = self.me() else { return };
-        let (Some(list), Some(who)) = (
-            frame.params.get(1).and_then(|l| parse_list(l)),
-            frame.params.get(2),
-        ) else {
+        let (Some(list), Some(who)) = (frame.params.get(1).and_then(|l| parse_list(l)), frame.params.get(2)) else {
             return self.error(ErrorCode::InvalidParameter, trid);
         };
         if list == List::Reverse || (list == List::Pending && !self.dialect.has_pending_list()) {
@@ -400,17 +321,11 @@ impl Session {
                     drop(state);
                     return self.error(ErrorCode::InvalidParameter, trid);
                 }
-                state
-                    .lists
-                    .by_guid(who)
-                    .map(|c| (c.id, c.groups.is_empty()))
+                state.lists.by_guid(who).map(|c| (c.id, c.groups.is_empty()))
             } else {
                 let who = who.strip_prefix("N=").unwrap_or(who);
                 match normalize_email(who) {
-                    Some(email) => state
-                        .lists
-                        .by_email(&email)
-                        .map(|c| (c.id, c.groups.is_empty())),
+                    Some(email) => state.lists.by_email(&email).map(|c| (c.id, c.groups.is_empty())),
                     None => {
                         drop(state);
                         return self.error(ErrorCode::InvalidParameter, trid);
@@ -439,12 +354,7 @@ impl Session {
             Some(group) if is_guid(group) => Some(group.clone()),
             Some(_) => return self.error(ErrorCode::InvalidParameter, trid),
         };
-        match self
-            .ctx
-            .core
-            .remove_from_list(&me, list, contact, group.as_deref())
-            .await
-        {
+        match self.ctx.core.remove_from_list(&me, list, contact, group.as_deref()).await {
             Ok(outcome) => {
                 let mut params = vec![trid.to_string(), frame.params[1].clone()];
                 if self.dialect.has_list_versions() {
@@ -468,28 +378,15 @@ impl Session {
             Err(code) => return self.error(code, trid),
         };
         match self.ctx.core.add_group(&me, &name).await {
-            Ok(ListOutcome {
-                serial,
-                group: Some(group),
-                ..
-            }) => {
+            Ok(ListOutcome { serial, group: Some(group), .. }) => {
                 let encoded = encode_param(&group.name);
                 if self.dialect.has_list_versions() {
                     self.send(Frame::with_params(
                         "ADG",
-                        [
-                            trid.to_string(),
-                            serial.to_string(),
-                            encoded,
-                            group.legacy_id.to_string(),
-                            "0".into(),
-                        ],
+                        [trid.to_string(), serial.to_string(), encoded, group.legacy_id.to_string(), "0".into()],
                     ));
                 } else {
-                    self.send(Frame::with_params(
-                        "ADG",
-                        [trid.to_string(), encoded, group.guid],
-                    ));
+                    self.send(Frame::with_params("ADG", [trid.to_string(), encoded, group.guid]));
                 }
             }
             Ok(_) => self.error(ErrorCode::InternalServerError, trid),
@@ -508,17 +405,9 @@ impl Session {
         let state = me.lock();
         if self.dialect.has_list_versions() {
             let id: i32 = param.parse().map_err(|_| ErrorCode::InvalidParameter)?;
-            state
-                .lists
-                .group_by_legacy_id(id)
-                .map(|g| g.guid.clone())
-                .ok_or(ErrorCode::InvalidGroup)
+            state.lists.group_by_legacy_id(id).map(|g| g.guid.clone()).ok_or(ErrorCode::InvalidGroup)
         } else if is_guid(param) {
-            state
-                .lists
-                .group(param)
-                .map(|g| g.guid.clone())
-                .ok_or(ErrorCode::InvalidGroup)
+            state.lists.group(param).map(|g| g.guid.clone()).ok_or(ErrorCode::InvalidGroup)
         } else {
             Err(ErrorCode::InvalidGroup)
         }
@@ -568,19 +457,10 @@ impl Session {
                 if self.dialect.has_list_versions() {
                     self.send(Frame::with_params(
                         "REG",
-                        [
-                            trid.to_string(),
-                            outcome.serial.to_string(),
-                            frame.params[1].clone(),
-                            encoded,
-                            "0".into(),
-                        ],
+                        [trid.to_string(), outcome.serial.to_string(), frame.params[1].clone(), encoded, "0".into()],
                     ));
                 } else {
-                    self.send(Frame::with_params(
-                        "REG",
-                        [trid.to_string(), frame.params[1].clone(), encoded],
-                    ));
+                    self.send(Frame::with_params("REG", [trid.to_string(), frame.params[1].clone(), encoded]));
                 }
             }
             Err(error) => self.list_error(trid, error),
@@ -588,14 +468,7 @@ impl Session {
     }
 
     /// `BLP n AL|BL` and `GTC n A|N` share their reply shape.
-    async fn set_mode(
-        &mut self,
-        trid: u32,
-        command: &str,
-        value: &str,
-        allow: Option<bool>,
-        ask: Option<bool>,
-    ) {
+    async fn set_mode(&mut self, trid: u32, command: &str, value: &str, allow: Option<bool>, ask: Option<bool>) {
         let Some(me) = self.me() else { return };
         match self.ctx.core.set_privacy(&me, allow, ask).await {
             Ok(serial) => {
@@ -638,10 +511,7 @@ impl Session {
                 return self.error(ErrorCode::InvalidFriendlyName, trid);
             };
             return match self.ctx.core.set_friendly_name(&me, &name).await {
-                Ok(()) => self.send(Frame::with_params(
-                    "PRP",
-                    [trid.to_string(), "MFN".into(), encode_param(&name)],
-                )),
+                Ok(()) => self.send(Frame::with_params("PRP", [trid.to_string(), "MFN".into(), encode_param(&name)])),
                 Err(error) => self.list_error(trid, error.into()),
             };
         }
@@ -682,15 +552,7 @@ impl Session {
         match self.ctx.core.set_friendly_name(&me, &name).await {
             Ok(()) => {
                 let serial = self.serial().to_string();
-                self.send(Frame::with_params(
-                    "REA",
-                    [
-                        trid.to_string(),
-                        serial,
-                        me.email.clone(),
-                        encode_param(&name),
-                    ],
-                ));
+                self.send(Frame::with_params("REA", [trid.to_string(), serial, me.email.clone(), encode_param(&name)]));
             }
             Err(error) => self.list_error(trid, error.into()),
         }
@@ -699,11 +561,8 @@ impl Session {
     /// `SBP n guid MFN name` (MSNP10–12): the name the user keeps for a contact.
     pub(super) async fn sbp(&mut self, trid: u32, frame: &Frame) {
         let Some(me) = self.me() else { return };
-        let (Some(guid), Some(key), Some(encoded)) = (
-            frame.params.get(1),
-            frame.params.get(2),
-            frame.params.get(3),
-        ) else {
+        let (Some(guid), Some(key), Some(encoded)) = (frame.params.get(1), frame.params.get(2), frame.params.get(3))
+        else {
             return self.error(ErrorCode::InvalidParameter, trid);
         };
         if key != "MFN" || !is_guid(guid) {
@@ -715,21 +574,9 @@ impl Session {
         let Some(contact) = me.lock().lists.by_guid(guid).map(|c| c.id) else {
             return self.error(ErrorCode::NotOnList, trid);
         };
-        match self
-            .ctx
-            .core
-            .set_contact_nickname(&me, contact, &name)
-            .await
-        {
-            Ok(_) => self.send(Frame::with_params(
-                "SBP",
-                [
-                    trid.to_string(),
-                    guid.clone(),
-                    "MFN".into(),
-                    encode_param(&name),
-                ],
-            )),
+        match self.ctx.core.set_contact_nickname(&me, contact, &name).await {
+            Ok(_) => self
+                .send(Frame::with_params("SBP", [trid.to_string(), guid.clone(), "MFN".into(), encode_param(&name)])),
             Err(error) => self.list_error(trid, error),
         }
     }

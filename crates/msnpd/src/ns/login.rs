@@ -30,16 +30,10 @@ impl Session {
                 self.owes_cvr = offer.cvr0;
                 self.conn.set_dialect(dialect);
                 self.login = Login::Negotiated;
-                self.send(Frame::with_params(
-                    "VER",
-                    [trid.to_string(), dialect.to_string()],
-                ));
+                self.send(Frame::with_params("VER", [trid.to_string(), dialect.to_string()]));
             }
             None => {
-                self.send(Frame::with_params(
-                    "VER",
-                    [trid.to_string(), "0".to_owned()],
-                ));
+                self.send(Frame::with_params("VER", [trid.to_string(), "0".to_owned()]));
                 self.closing = true;
             }
         }
@@ -59,14 +53,7 @@ impl Session {
         let download = format!("{}/", self.ctx.http_base);
         self.send(Frame::with_params(
             "CVR",
-            [
-                trid.to_string(),
-                version.clone(),
-                version.clone(),
-                version,
-                download.clone(),
-                download,
-            ],
+            [trid.to_string(), version.clone(), version.clone(), version, download.clone(), download],
         ));
     }
 
@@ -93,18 +80,13 @@ impl Session {
                     return self.error(ErrorCode::InvalidParameter, trid);
                 };
                 self.login = Login::Authenticating { email };
-                self.send(Frame::with_params(
-                    "USR",
-                    [trid.to_string(), "TWN".into(), "S".into(), twn_policy()],
-                ));
+                self.send(Frame::with_params("USR", [trid.to_string(), "TWN".into(), "S".into(), twn_policy()]));
             }
             (Some("S"), Some(ticket), Login::Authenticating { email }) => {
                 let email = email.clone();
                 let token = ticket_token(ticket).to_owned();
                 match self.ctx.core.tickets.check(&token, TicketScope::Messenger) {
-                    Some(ticket) if ticket.email == email => {
-                        self.sign_in(trid, ticket.account, &token).await
-                    }
+                    Some(ticket) if ticket.email == email => self.sign_in(trid, ticket.account, &token).await,
                     _ => {
                         tracing::info!(peer = %self.conn.peer, %email, "NS login refused: bad ticket");
                         self.error(ErrorCode::AuthenticationFailed, trid);
@@ -131,9 +113,7 @@ impl Session {
         let mut ok = vec![trid.to_string(), "OK".to_owned(), online.email.clone()];
         match self.dialect.usr_ok_form() {
             UsrOkForm::EmailFriendly => ok.push(encode_param(&friendly_name)),
-            UsrOkForm::EmailFriendlyVerified => {
-                ok.extend([encode_param(&friendly_name), "1".into()])
-            }
+            UsrOkForm::EmailFriendlyVerified => ok.extend([encode_param(&friendly_name), "1".into()]),
             UsrOkForm::EmailFriendlyVerifiedRestricted => {
                 ok.extend([encode_param(&friendly_name), "1".into(), "0".into()])
             }
@@ -167,10 +147,7 @@ impl Session {
         if self.dialect.profile_has_client_address() {
             // The port is sent byte-swapped, as the official server did.
             let swapped = ((port & 0xff) << 8) | (port >> 8);
-            profile.push_str(&format!(
-                "ClientIP: {}\r\nClientPort: {swapped}\r\n",
-                self.conn.peer.ip()
-            ));
+            profile.push_str(&format!("ClientIP: {}\r\nClientPort: {swapped}\r\n", self.conn.peer.ip()));
         }
         if self.dialect.profile_has_abch_migrated() {
             profile.push_str("ABCHMigrated: 1\r\n");

@@ -27,10 +27,7 @@ use crate::server::{Context, accept_loop};
 pub const SUPPORTED: std::ops::RangeInclusive<Dialect> = Dialect::MSNP8..=Dialect::MSNP12;
 
 pub async fn serve(listener: TcpListener, ctx: Arc<Context>, stopped: watch::Receiver<bool>) {
-    accept_loop(listener, stopped, "ns", move |stream, peer| {
-        run(ctx.clone(), stream, peer)
-    })
-    .await;
+    accept_loop(listener, stopped, "ns", move |stream, peer| run(ctx.clone(), stream, peer)).await;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,13 +58,7 @@ pub(crate) struct Session {
 }
 
 async fn run(ctx: Arc<Context>, stream: TcpStream, peer: SocketAddr) {
-    let conn = Connection::new(
-        stream,
-        peer,
-        ctx.config.max_payload,
-        ctx.config.trace_protocol,
-        "NS",
-    );
+    let conn = Connection::new(stream, peer, ctx.config.max_payload, ctx.config.trace_protocol, "NS");
     let mut session = Session {
         ctx,
         conn,
@@ -98,9 +89,7 @@ async fn next_notice(inbox: &mut Option<SessionInbox>) -> Option<Notice> {
 
 async fn challenge_deadline(challenge: &Option<(String, tokio::time::Instant)>, limit: u64) {
     match challenge {
-        Some((_, sent)) if limit > 0 => {
-            tokio::time::sleep_until(*sent + Duration::from_secs(limit)).await
-        }
+        Some((_, sent)) if limit > 0 => tokio::time::sleep_until(*sent + Duration::from_secs(limit)).await,
         _ => std::future::pending().await,
     }
 }
@@ -152,11 +141,7 @@ impl Session {
                     self.closing = true;
                 }
             }
-            if self
-                .inbox
-                .as_ref()
-                .is_some_and(|inbox| inbox.overflowed.load(std::sync::atomic::Ordering::Relaxed))
-            {
+            if self.inbox.as_ref().is_some_and(|inbox| inbox.overflowed.load(std::sync::atomic::Ordering::Relaxed)) {
                 break;
             }
         }
@@ -197,7 +182,7 @@ impl Session {
             "USR" => self.usr(trid, &frame).await,
             _ if !self.command_exists(&command) => self.error(ErrorCode::SyntaxError, trid),
             _ if !logged_in => self.error(ErrorCode::NotLoggedIn, trid),
-            "SYN" => self.syn(trid, &frame),
+            "SYN" => self.syn(trid, &frame).await,
             "ADD" => self.add(trid, &frame).await,
             "ADC" => self.adc(trid, &frame).await,
             "REM" => self.rem(trid, &frame).await,

@@ -16,11 +16,7 @@ impl Session {
     /// contacts' presence (ILN), their personal messages, and a challenge.
     pub(super) fn chg(&mut self, trid: u32, frame: &Frame) {
         let Some(me) = self.me() else { return };
-        let Some(status) = frame
-            .params
-            .get(1)
-            .and_then(|s| super::render::parse_status(s))
-        else {
+        let Some(status) = frame.params.get(1).and_then(|s| super::render::parse_status(s)) else {
             return self.error(ErrorCode::InvalidParameter, trid);
         };
         let caps = match frame.params.get(2) {
@@ -30,34 +26,19 @@ impl Session {
             },
             _ => Capabilities::default(),
         };
-        let msnobj = frame
-            .params
-            .get(3)
-            .filter(|m| self.dialect.presence_has_msnobj() && m.as_str() != "0")
-            .cloned();
+        let msnobj = frame.params.get(3).filter(|m| self.dialect.presence_has_msnobj() && m.as_str() != "0").cloned();
         if frame.params.len() > 4 {
             return self.error(ErrorCode::InvalidParameter, trid);
         }
         let mut echo = vec![trid.to_string(), status_code(status).to_owned()];
         if self.dialect.presence_has_caps() {
             echo.push(caps_text(self.dialect, caps));
-            if let Some(raw) = frame
-                .params
-                .get(3)
-                .filter(|_| self.dialect.presence_has_msnobj())
-            {
+            if let Some(raw) = frame.params.get(3).filter(|_| self.dialect.presence_has_msnobj()) {
                 echo.push(raw.clone());
             }
         }
         self.send(Frame::with_params("CHG", echo));
-        let first = self.ctx.core.set_presence(
-            &me,
-            Presence {
-                status,
-                caps,
-                msnobj,
-            },
-        );
+        let first = self.ctx.core.set_presence(&me, Presence { status, caps, msnobj });
         if let Some(contacts) = first {
             for view in &contacts {
                 let mut params = vec![trid.to_string()];
@@ -71,15 +52,11 @@ impl Session {
                     };
                     if let Some(status) = self.ctx.core.visible_personal_message(contact, me.id) {
                         self.send(
-                            Frame::with_params("UBX", [view.email.clone()])
-                                .with_payload(uux::render_ubx(&status)),
+                            Frame::with_params("UBX", [view.email.clone()]).with_payload(uux::render_ubx(&status)),
                         );
                     }
                 }
-                self.send(
-                    Frame::with_params("MSG", ["Hotmail", "Hotmail"])
-                        .with_payload(INITIAL_MAIL_DATA),
-                );
+                self.send(Frame::with_params("MSG", ["Hotmail", "Hotmail"]).with_payload(INITIAL_MAIL_DATA));
             }
             self.send_challenge();
         }

@@ -40,11 +40,8 @@ pub fn parse_caps(text: &str) -> Option<Capabilities> {
         Some((flags, extended)) => (flags, Some(extended)),
         None => (text, None),
     };
-    let number = |t: &str| {
-        (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| t.parse::<u32>().ok())
-            .flatten()
-    };
+    let number =
+        |t: &str| (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())).then(|| t.parse::<u32>().ok()).flatten();
     Some(Capabilities {
         flags: number(flags)?,
         extended: match extended {
@@ -55,21 +52,14 @@ pub fn parse_caps(text: &str) -> Option<Capabilities> {
 }
 
 pub fn caps_text(dialect: Dialect, caps: Capabilities) -> String {
-    if dialect.has_extended_caps() {
-        format!("{}:{}", caps.flags, caps.extended)
-    } else {
-        caps.flags.to_string()
-    }
+    if dialect.has_extended_caps() { format!("{}:{}", caps.flags, caps.extended) } else { caps.flags.to_string() }
 }
 
 /// The parameters after the command (and TrID) of ILN/NLN:
 /// `status email friendly [caps [msnobj]]` in the dialect's form.
 pub fn presence_params(dialect: Dialect, view: &ContactPresence) -> Vec<String> {
-    let mut params = vec![
-        status_code(view.presence.status).to_owned(),
-        view.email.clone(),
-        encode_param(&view.friendly_name),
-    ];
+    let mut params =
+        vec![status_code(view.presence.status).to_owned(), view.email.clone(), encode_param(&view.friendly_name)];
     if dialect.presence_has_caps() {
         params.push(caps_text(dialect, view.presence.caps));
         if dialect.presence_has_msnobj()
@@ -83,8 +73,8 @@ pub fn presence_params(dialect: Dialect, view: &ContactPresence) -> Vec<String> 
 
 /// MSNP10–12 list timestamps: `2005-04-23T18:57:44.8130000-07:00`, in UTC.
 pub fn list_timestamp(micros: i64) -> String {
-    let time = OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let time =
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000).unwrap_or(OffsetDateTime::UNIX_EPOCH);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:07}-00:00",
         time.year(),
@@ -108,20 +98,8 @@ mod tests {
             assert_eq!(parse_status(code).map(status_code), Some(code));
         }
         assert_eq!(parse_status("FLN"), None);
-        assert_eq!(
-            parse_caps("268435492"),
-            Some(Capabilities {
-                flags: 268435492,
-                extended: 0
-            })
-        );
-        assert_eq!(
-            parse_caps("2789003324:48"),
-            Some(Capabilities {
-                flags: 2789003324,
-                extended: 48
-            })
-        );
+        assert_eq!(parse_caps("268435492"), Some(Capabilities { flags: 268435492, extended: 0 }));
+        assert_eq!(parse_caps("2789003324:48"), Some(Capabilities { flags: 2789003324, extended: 48 }));
         assert_eq!(parse_caps("x"), None);
         assert_eq!(parse_caps("1:"), None);
         assert_eq!(parse_caps("99999999999"), None);
@@ -134,33 +112,21 @@ mod tests {
             friendly_name: "Bob B".into(),
             presence: Presence {
                 status: Status::Busy,
-                caps: Capabilities {
-                    flags: 5,
-                    extended: 0,
-                },
+                caps: Capabilities { flags: 5, extended: 0 },
                 msnobj: Some("%3Cmsnobj%2F%3E".into()),
             },
         };
-        assert_eq!(
-            presence_params(Dialect::MSNP8, &view),
-            ["BSY", "bob@example.com", "Bob%20B", "5"]
-        );
+        assert_eq!(presence_params(Dialect::MSNP8, &view), ["BSY", "bob@example.com", "Bob%20B", "5"]);
         assert_eq!(
             presence_params(Dialect::MSNP9, &view),
             ["BSY", "bob@example.com", "Bob%20B", "5", "%3Cmsnobj%2F%3E"]
         );
-        assert_eq!(
-            presence_params(Dialect::MSNP7, &view),
-            ["BSY", "bob@example.com", "Bob%20B"]
-        );
+        assert_eq!(presence_params(Dialect::MSNP7, &view), ["BSY", "bob@example.com", "Bob%20B"]);
     }
 
     #[test]
     fn timestamps() {
-        assert_eq!(
-            list_timestamp(1_114_307_864_813_000),
-            "2005-04-24T01:57:44.8130000-00:00"
-        );
+        assert_eq!(list_timestamp(1_114_307_864_813_000), "2005-04-24T01:57:44.8130000-00:00");
         assert_eq!(list_timestamp(0), "1970-01-01T00:00:00.0000000-00:00");
     }
 }

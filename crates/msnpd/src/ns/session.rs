@@ -18,10 +18,7 @@ impl Session {
     /// `PNG` → `QNG [seconds]`.
     pub(super) fn png(&mut self) {
         if self.dialect.qng_has_seconds() {
-            self.send(Frame::with_params(
-                "QNG",
-                [self.ctx.config.ping_interval_secs.to_string()],
-            ));
+            self.send(Frame::with_params("QNG", [self.ctx.config.ping_interval_secs.to_string()]));
         } else {
             self.send(Frame::new("QNG"));
         }
@@ -32,18 +29,14 @@ impl Session {
         if self.dialect.challenge().is_none() || self.challenge.is_some() {
             return;
         }
-        let digits: String = (0..20)
-            .map(|_| char::from(b'0' + rand::random_range(0..10u8)))
-            .collect();
+        let digits: String = (0..20).map(|_| char::from(b'0' + rand::random_range(0..10u8))).collect();
         self.send(Frame::with_params("CHL", ["0".to_owned(), digits.clone()]));
         self.challenge = Some((digits, tokio::time::Instant::now()));
     }
 
     /// `QRY n product-id 32` + the answer to the outstanding challenge.
     pub(super) fn qry(&mut self, trid: u32, frame: &Frame) {
-        let (Some(algorithm), Some((challenge, _))) =
-            (self.dialect.challenge(), self.challenge.clone())
-        else {
+        let (Some(algorithm), Some((challenge, _))) = (self.dialect.challenge(), self.challenge.clone()) else {
             return self.error(ErrorCode::NotExpected, trid);
         };
         let product = frame.params.get(1).and_then(|id| product_by_id(id));
@@ -72,19 +65,11 @@ impl Session {
             return self.error(ErrorCode::InvalidParameter, trid);
         }
         let Some(me) = self.me() else { return };
-        let visible = me
-            .lock()
-            .presence
-            .as_ref()
-            .is_some_and(|p| p.status != Status::Hidden);
+        let visible = me.lock().presence.as_ref().is_some_and(|p| p.status != Status::Hidden);
         if !visible {
             return self.error(ErrorCode::NotAllowedWhenHidden, trid);
         }
-        let cookie = self
-            .ctx
-            .core
-            .switchboards
-            .issue_create_cookie(me.id, self.dialect.version());
+        let cookie = self.ctx.core.switchboards.issue_create_cookie(me.id, self.dialect.version());
         let mut params = vec![
             trid.to_string(),
             "SB".to_owned(),
@@ -92,22 +77,16 @@ impl Session {
             "CKI".to_owned(),
             cookie,
         ];
-        params.extend(
-            self.dialect
-                .switchboard_referral_suffix()
-                .iter()
-                .map(|s| (*s).to_owned()),
-        );
+        params.extend(self.dialect.switchboard_referral_suffix().iter().map(|s| (*s).to_owned()));
         self.send(Frame::with_params("XFR", params));
     }
 
     /// `GCF n Shields.xml` (MSNP11–12) → the policy file.
     pub(super) fn gcf(&mut self, trid: u32, frame: &Frame) {
         match frame.params.get(1).map(String::as_str) {
-            Some("Shields.xml") => self.send(
-                Frame::with_params("GCF", [trid.to_string(), "Shields.xml".to_owned()])
-                    .with_payload(SHIELDS),
-            ),
+            Some("Shields.xml") => {
+                self.send(Frame::with_params("GCF", [trid.to_string(), "Shields.xml".to_owned()]).with_payload(SHIELDS))
+            }
             _ => self.error(ErrorCode::InvalidParameter, trid),
         }
     }
@@ -135,10 +114,7 @@ impl Session {
             return self.error(ErrorCode::InvalidParameter, trid);
         }
         let url = format!("{}/", self.ctx.http_base);
-        self.send(Frame::with_params(
-            "URL",
-            [trid.to_string(), "/".to_owned(), url, "2".to_owned()],
-        ));
+        self.send(Frame::with_params("URL", [trid.to_string(), "/".to_owned(), url, "2".to_owned()]));
     }
 
     /// Renders a notice from the core in this session's dialect.
@@ -154,41 +130,35 @@ impl Session {
                     self.send(Frame::with_params("UBX", [email]).with_payload(render_ubx(&status)));
                 }
             }
-            Notice::AddedBy {
-                email,
-                friendly_name,
-            } => {
+            Notice::Phone { email, name, value } => {
+                let mut params = Vec::with_capacity(4);
+                if dialect.has_list_versions() {
+                    params.push(self.serial().to_string());
+                }
+                params.extend([email, name]);
+                if !value.is_empty() {
+                    params.push(encode_param(&value));
+                }
+                self.send(Frame::with_params("BPR", params));
+            }
+            Notice::AddedBy { email, friendly_name } => {
                 let name = encode_param(&friendly_name);
                 if dialect.has_list_versions() {
                     let serial = self.serial().to_string();
-                    self.send(Frame::with_params(
-                        "ADD",
-                        ["0".to_owned(), "RL".into(), serial, email, name],
-                    ));
+                    self.send(Frame::with_params("ADD", ["0".to_owned(), "RL".into(), serial, email, name]));
                 } else {
                     self.send(Frame::with_params(
                         "ADC",
-                        [
-                            "0".to_owned(),
-                            "RL".into(),
-                            format!("N={email}"),
-                            format!("F={name}"),
-                        ],
+                        ["0".to_owned(), "RL".into(), format!("N={email}"), format!("F={name}")],
                     ));
                 }
             }
             Notice::RemovedBy { email } => {
                 if dialect.has_list_versions() {
                     let serial = self.serial().to_string();
-                    self.send(Frame::with_params(
-                        "REM",
-                        ["0".to_owned(), "RL".into(), serial, email],
-                    ));
+                    self.send(Frame::with_params("REM", ["0".to_owned(), "RL".into(), serial, email]));
                 } else {
-                    self.send(Frame::with_params(
-                        "REM",
-                        ["0".to_owned(), "RL".into(), format!("N={email}")],
-                    ));
+                    self.send(Frame::with_params("REM", ["0".to_owned(), "RL".into(), format!("N={email}")]));
                 }
             }
             Notice::Ring(invitation) => {
@@ -200,12 +170,7 @@ impl Session {
                     invitation.inviter_email,
                     encode_param(&invitation.inviter_name),
                 ];
-                params.extend(
-                    dialect
-                        .switchboard_referral_suffix()
-                        .iter()
-                        .map(|s| (*s).to_owned()),
-                );
+                params.extend(dialect.switchboard_referral_suffix().iter().map(|s| (*s).to_owned()));
                 self.send(Frame::with_params("RNG", params));
             }
             Notice::SignedInElsewhere => {

@@ -19,10 +19,7 @@ use crate::ns::render::caps_text;
 use crate::server::{Context, accept_loop};
 
 pub async fn serve(listener: TcpListener, ctx: Arc<Context>, stopped: watch::Receiver<bool>) {
-    accept_loop(listener, stopped, "sb", move |stream, peer| {
-        run(ctx.clone(), stream, peer)
-    })
-    .await;
+    accept_loop(listener, stopped, "sb", move |stream, peer| run(ctx.clone(), stream, peer)).await;
 }
 
 struct Session {
@@ -40,22 +37,9 @@ struct Session {
 async fn run(ctx: Arc<Context>, stream: TcpStream, peer: SocketAddr) {
     // The decoder accepts any payload up to the general limit, so that an
     // oversized MSG can be refused with an answer instead of a cut connection.
-    let conn = Connection::new(
-        stream,
-        peer,
-        ctx.config.max_payload,
-        ctx.config.trace_protocol,
-        "SB",
-    );
-    let mut session = Session {
-        ctx,
-        conn,
-        dialect: Dialect::MSNP12,
-        account: None,
-        seat: None,
-        closing: false,
-        timed_out: false,
-    };
+    let conn = Connection::new(stream, peer, ctx.config.max_payload, ctx.config.trace_protocol, "SB");
+    let mut session =
+        Session { ctx, conn, dialect: Dialect::MSNP12, account: None, seat: None, closing: false, timed_out: false };
     session.run().await;
 }
 
@@ -92,11 +76,7 @@ impl Session {
             if !self.conn.flush().await || self.closing {
                 break;
             }
-            let limit = if self.seat.is_some() {
-                idle
-            } else {
-                login_timeout
-            };
+            let limit = if self.seat.is_some() { idle } else { login_timeout };
             let wake = {
                 let conn = &mut self.conn;
                 let seat = &mut self.seat;
@@ -115,11 +95,7 @@ impl Session {
                     break;
                 }
             }
-            if self
-                .seat
-                .as_ref()
-                .is_some_and(|seat| seat.overflowed.load(Ordering::Relaxed))
-            {
+            if self.seat.as_ref().is_some_and(|seat| seat.overflowed.load(Ordering::Relaxed)) {
                 self.timed_out = true;
                 break;
             }
@@ -158,18 +134,11 @@ impl Session {
         let (friendly_name, caps) = match &online {
             Some(online) => {
                 let state = online.lock();
-                (
-                    state.friendly_name.clone(),
-                    state.presence.as_ref().map(|p| p.caps).unwrap_or_default(),
-                )
+                (state.friendly_name.clone(), state.presence.as_ref().map(|p| p.caps).unwrap_or_default())
             }
             None => (email.to_owned(), Default::default()),
         };
-        Member {
-            email: email.to_owned(),
-            friendly_name,
-            caps,
-        }
+        Member { email: email.to_owned(), friendly_name, caps }
     }
 
     /// Common checks of `USR`/`ANS`: the email is a known account, the session is new.
@@ -179,18 +148,9 @@ impl Session {
             return None;
         }
         // MSNP16+ adds `;{machine-guid}`; the account is what precedes it.
-        let email = email
-            .map(|e| e.split(';').next().unwrap_or(e))
-            .and_then(normalize_email);
+        let email = email.map(|e| e.split(';').next().unwrap_or(e)).and_then(normalize_email);
         let account = match &email {
-            Some(email) => self
-                .ctx
-                .core
-                .store
-                .account_by_email(email)
-                .await
-                .ok()
-                .flatten(),
+            Some(email) => self.ctx.core.store.account_by_email(email).await.ok().flatten(),
             None => None,
         };
         match (account, email) {
@@ -223,10 +183,7 @@ impl Session {
                 let name = encode_param(&member.friendly_name);
                 self.seat = Some(self.ctx.core.switchboards.create(account, member));
                 self.account = Some(account);
-                self.conn.send(&Frame::with_params(
-                    "USR",
-                    [trid.to_string(), "OK".into(), email, name],
-                ));
+                self.conn.send(&Frame::with_params("USR", [trid.to_string(), "OK".into(), email, name]));
             }
             _ => self.refuse_cookie(trid),
         }
@@ -237,31 +194,19 @@ impl Session {
         let Some((account, email)) = self.claimant(trid, frame.params.get(1)).await else {
             return;
         };
-        let (Some(cookie), Some(session_id)) = (
-            frame.params.get(2),
-            frame.params.get(3).and_then(|s| s.parse::<u64>().ok()),
-        ) else {
+        let (Some(cookie), Some(session_id)) =
+            (frame.params.get(2), frame.params.get(3).and_then(|s| s.parse::<u64>().ok()))
+        else {
             return self.refuse_cookie(trid);
         };
-        let Ok(Admission::Join {
-            conversation,
-            client_tag,
-        }) = self
-            .ctx
-            .core
-            .switchboards
-            .redeem(cookie, account, Some(session_id))
+        let Ok(Admission::Join { conversation, client_tag }) =
+            self.ctx.core.switchboards.redeem(cookie, account, Some(session_id))
         else {
             return self.refuse_cookie(trid);
         };
         self.dialect = Dialect::new(client_tag).unwrap_or(Dialect::MSNP12);
         let member = self.member(account, &email).await;
-        match self
-            .ctx
-            .core
-            .switchboards
-            .join(conversation, account, member)
-        {
+        match self.ctx.core.switchboards.join(conversation, account, member) {
             Ok(seat) => {
                 let total = seat.roster.len();
                 for (index, other) in seat.roster.iter().enumerate() {
@@ -277,8 +222,7 @@ impl Session {
                     }
                     self.conn.send(&Frame::with_params("IRO", params));
                 }
-                self.conn
-                    .send(&Frame::with_params("ANS", [trid.to_string(), "OK".into()]));
+                self.conn.send(&Frame::with_params("ANS", [trid.to_string(), "OK".into()]));
                 self.seat = Some(seat);
                 self.account = Some(account);
             }
@@ -295,19 +239,18 @@ impl Session {
             return self.error(ErrorCode::InvalidUsername, trid);
         };
         match self.ctx.core.invite(seat, account, &email).await {
-            Ok(session_id) => self.conn.send(&Frame::with_params(
-                "CAL",
-                [trid.to_string(), "RINGING".into(), session_id.to_string()],
-            )),
+            Ok(session_id) => {
+                self.conn.send(&Frame::with_params("CAL", [trid.to_string(), "RINGING".into(), session_id.to_string()]))
+            }
             Err(error) => {
                 let code = match error {
                     SwitchboardError::UnknownUser => ErrorCode::InvalidUsername,
                     SwitchboardError::Unavailable => ErrorCode::NotAcceptingIms,
                     SwitchboardError::AlreadyPresent => ErrorCode::AlreadyInList,
                     SwitchboardError::Hidden => ErrorCode::NotAllowedWhenHidden,
-                    SwitchboardError::Full
-                    | SwitchboardError::Ended
-                    | SwitchboardError::BadCookie => ErrorCode::SwitchboardFailed,
+                    SwitchboardError::Full | SwitchboardError::Ended | SwitchboardError::BadCookie => {
+                        ErrorCode::SwitchboardFailed
+                    }
                     SwitchboardError::Service(error) => {
                         tracing::error!(%error, "CAL failed");
                         ErrorCode::InternalServerError
@@ -336,12 +279,8 @@ impl Session {
         }
         let delivered = self.ctx.core.switchboards.relay(seat, payload);
         match (ack, delivered) {
-            (Some("A" | "D"), true) => self
-                .conn
-                .send(&Frame::with_params("ACK", [trid.to_string()])),
-            (Some("A" | "D" | "N"), false) => self
-                .conn
-                .send(&Frame::with_params("NAK", [trid.to_string()])),
+            (Some("A" | "D"), true) => self.conn.send(&Frame::with_params("ACK", [trid.to_string()])),
+            (Some("A" | "D" | "N"), false) => self.conn.send(&Frame::with_params("NAK", [trid.to_string()])),
             _ => {}
         }
     }
@@ -362,15 +301,8 @@ impl Session {
                 }
                 self.conn.send(&Frame::with_params("BYE", params));
             }
-            ConversationEvent::Message {
-                email,
-                friendly_name,
-                payload,
-            } => {
-                self.conn.send(
-                    &Frame::with_params("MSG", [email, encode_param(&friendly_name)])
-                        .with_payload(payload),
-                );
+            ConversationEvent::Message { email, friendly_name, payload } => {
+                self.conn.send(&Frame::with_params("MSG", [email, encode_param(&friendly_name)]).with_payload(payload));
             }
         }
     }

@@ -142,9 +142,7 @@ impl Store {
         .await;
         match result {
             Ok(_) => Ok(()),
-            Err(error) if is_unique_violation(&error) => {
-                Err(StoreError::Duplicate(row.email.clone()))
-            }
+            Err(error) if is_unique_violation(&error) => Err(StoreError::Duplicate(row.email.clone())),
             Err(error) => Err(error.into()),
         }
     }
@@ -160,31 +158,27 @@ impl Store {
     }
 
     pub async fn account_by_email(&self, email: &str) -> StoreResult<Option<AccountRow>> {
-        let row = sqlx::query(
-            "SELECT id, email, password_hash, friendly_name, created_at FROM accounts WHERE email = $1",
-        )
-        .bind(email)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row =
+            sqlx::query("SELECT id, email, password_hash, friendly_name, created_at FROM accounts WHERE email = $1")
+                .bind(email)
+                .fetch_optional(&self.pool)
+                .await?;
         row.as_ref().map(Self::account_from_row).transpose()
     }
 
     pub async fn account_by_id(&self, id: i64) -> StoreResult<Option<AccountRow>> {
-        let row = sqlx::query(
-            "SELECT id, email, password_hash, friendly_name, created_at FROM accounts WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query("SELECT id, email, password_hash, friendly_name, created_at FROM accounts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(Self::account_from_row).transpose()
     }
 
     pub async fn list_accounts(&self) -> StoreResult<Vec<AccountRow>> {
-        let rows = sqlx::query(
-            "SELECT id, email, password_hash, friendly_name, created_at FROM accounts ORDER BY email",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let rows =
+            sqlx::query("SELECT id, email, password_hash, friendly_name, created_at FROM accounts ORDER BY email")
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter().map(Self::account_from_row).collect()
     }
 
@@ -217,10 +211,7 @@ impl Store {
         ] {
             sqlx::query(statement).bind(id).execute(&mut *tx).await?;
         }
-        let done = sqlx::query("DELETE FROM accounts WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let done = sqlx::query("DELETE FROM accounts WHERE id = $1").bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
@@ -259,10 +250,11 @@ impl Store {
                 groups: Vec::new(),
             });
         }
-        let members = sqlx::query("SELECT contact_id, group_guid FROM group_members WHERE owner_id = $1 ORDER BY group_guid")
-            .bind(owner)
-            .fetch_all(&self.pool)
-            .await?;
+        let members =
+            sqlx::query("SELECT contact_id, group_guid FROM group_members WHERE owner_id = $1 ORDER BY group_guid")
+                .bind(owner)
+                .fetch_all(&self.pool)
+                .await?;
         for row in &members {
             let contact_id: i64 = row.try_get("contact_id")?;
             let guid: String = row.try_get("group_guid")?;
@@ -270,36 +262,45 @@ impl Store {
                 contact.groups.push(guid);
             }
         }
-        let groups = sqlx::query(
-            "SELECT guid, legacy_id, name FROM list_groups WHERE owner_id = $1 ORDER BY legacy_id",
+        let groups =
+            sqlx::query("SELECT guid, legacy_id, name FROM list_groups WHERE owner_id = $1 ORDER BY legacy_id")
+                .bind(owner)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|row| {
+                    Ok(GroupRow {
+                        guid: row.try_get("guid")?,
+                        legacy_id: row.try_get("legacy_id")?,
+                        name: row.try_get("name")?,
+                    })
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+        let properties = sqlx::query("SELECT name, value FROM account_properties WHERE account_id = $1 ORDER BY name")
+            .bind(owner)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get("name")?, row.try_get("value")?)))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(ListData { settings, contacts, groups, properties })
+    }
+
+    /// The phone properties (PHH, MOB…) of the owner's forward-list contacts
+    /// who allow the owner to see them, by contact id.
+    pub async fn contact_properties(&self, owner: i64) -> StoreResult<Vec<(i64, String, String)>> {
+        let rows = sqlx::query(
+            "SELECT p.account_id, p.name, p.value FROM account_properties p \
+             JOIN contacts c ON c.contact_id = p.account_id AND c.owner_id = $1 AND (c.lists & 1) <> 0 \
+             JOIN accounts a ON a.id = p.account_id \
+             LEFT JOIN contacts r ON r.owner_id = p.account_id AND r.contact_id = $1 \
+             WHERE (COALESCE(r.lists, 0) & 4) = 0 AND ((COALESCE(r.lists, 0) & 2) <> 0 OR a.blp_allow <> 0) \
+             ORDER BY p.account_id, p.name",
         )
         .bind(owner)
         .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|row| {
-            Ok(GroupRow {
-                guid: row.try_get("guid")?,
-                legacy_id: row.try_get("legacy_id")?,
-                name: row.try_get("name")?,
-            })
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
-        let properties = sqlx::query(
-            "SELECT name, value FROM account_properties WHERE account_id = $1 ORDER BY name",
-        )
-        .bind(owner)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|row| Ok((row.try_get("name")?, row.try_get("value")?)))
-        .collect::<StoreResult<Vec<_>>>()?;
-        Ok(ListData {
-            settings,
-            contacts,
-            groups,
-            properties,
-        })
+        .await?;
+        rows.iter().map(|row| Ok((row.try_get("account_id")?, row.try_get("name")?, row.try_get("value")?))).collect()
     }
 
     /// Applies a batch of list changes atomically and advances each touched
@@ -313,15 +314,7 @@ impl Store {
                 owners.push(owner);
             }
             match change {
-                ListChange::SetLists {
-                    owner,
-                    contact_id,
-                    guid,
-                    nickname,
-                    add,
-                    remove,
-                    ..
-                } => {
+                ListChange::SetLists { owner, contact_id, guid, nickname, add, remove, .. } => {
                     sqlx::query(
                         "INSERT INTO contacts (owner_id, contact_id, guid, lists, nickname, position) \
                          SELECT $1, $2, $3, 0, $4, (SELECT COALESCE(MAX(position), 0) + 1 FROM contacts WHERE owner_id = $1) \
@@ -333,21 +326,21 @@ impl Store {
                     .bind(nickname)
                     .execute(&mut *tx)
                     .await?;
-                    sqlx::query("UPDATE contacts SET lists = (lists | $1) & ~$2 WHERE owner_id = $3 AND contact_id = $4")
-                        .bind(*add)
-                        .bind(*remove)
-                        .bind(*owner)
-                        .bind(*contact_id)
-                        .execute(&mut *tx)
-                        .await?;
+                    sqlx::query(
+                        "UPDATE contacts SET lists = (lists | $1) & ~$2 WHERE owner_id = $3 AND contact_id = $4",
+                    )
+                    .bind(*add)
+                    .bind(*remove)
+                    .bind(*owner)
+                    .bind(*contact_id)
+                    .execute(&mut *tx)
+                    .await?;
                     if *remove & FORWARD_LIST_BIT != 0 {
-                        sqlx::query(
-                            "DELETE FROM group_members WHERE owner_id = $1 AND contact_id = $2",
-                        )
-                        .bind(*owner)
-                        .bind(*contact_id)
-                        .execute(&mut *tx)
-                        .await?;
+                        sqlx::query("DELETE FROM group_members WHERE owner_id = $1 AND contact_id = $2")
+                            .bind(*owner)
+                            .bind(*contact_id)
+                            .execute(&mut *tx)
+                            .await?;
                     }
                     sqlx::query("DELETE FROM contacts WHERE owner_id = $1 AND contact_id = $2 AND lists = 0")
                         .bind(*owner)
@@ -355,25 +348,15 @@ impl Store {
                         .execute(&mut *tx)
                         .await?;
                 }
-                ListChange::SetNickname {
-                    owner,
-                    contact_id,
-                    nickname,
-                } => {
-                    sqlx::query(
-                        "UPDATE contacts SET nickname = $1 WHERE owner_id = $2 AND contact_id = $3",
-                    )
-                    .bind(nickname)
-                    .bind(*owner)
-                    .bind(*contact_id)
-                    .execute(&mut *tx)
-                    .await?;
+                ListChange::SetNickname { owner, contact_id, nickname } => {
+                    sqlx::query("UPDATE contacts SET nickname = $1 WHERE owner_id = $2 AND contact_id = $3")
+                        .bind(nickname)
+                        .bind(*owner)
+                        .bind(*contact_id)
+                        .execute(&mut *tx)
+                        .await?;
                 }
-                ListChange::AddToGroup {
-                    owner,
-                    contact_id,
-                    group,
-                } => {
+                ListChange::AddToGroup { owner, contact_id, group } => {
                     sqlx::query("INSERT INTO group_members (owner_id, contact_id, group_guid) VALUES ($1, $2, $3)")
                         .bind(*owner)
                         .bind(*contact_id)
@@ -381,72 +364,64 @@ impl Store {
                         .execute(&mut *tx)
                         .await?;
                 }
-                ListChange::RemoveFromGroup {
-                    owner,
-                    contact_id,
-                    group,
-                } => {
-                    sqlx::query("DELETE FROM group_members WHERE owner_id = $1 AND contact_id = $2 AND group_guid = $3")
-                        .bind(*owner)
-                        .bind(*contact_id)
-                        .bind(group)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                ListChange::PutGroup { owner, group } => {
-                    let updated = sqlx::query(
-                        "UPDATE list_groups SET name = $1 WHERE owner_id = $2 AND guid = $3",
+                ListChange::RemoveFromGroup { owner, contact_id, group } => {
+                    sqlx::query(
+                        "DELETE FROM group_members WHERE owner_id = $1 AND contact_id = $2 AND group_guid = $3",
                     )
-                    .bind(&group.name)
                     .bind(*owner)
-                    .bind(&group.guid)
+                    .bind(*contact_id)
+                    .bind(group)
                     .execute(&mut *tx)
                     .await?;
+                }
+                ListChange::PutGroup { owner, group } => {
+                    let updated = sqlx::query("UPDATE list_groups SET name = $1 WHERE owner_id = $2 AND guid = $3")
+                        .bind(&group.name)
+                        .bind(*owner)
+                        .bind(&group.guid)
+                        .execute(&mut *tx)
+                        .await?;
                     if updated.rows_affected() == 0 {
-                        sqlx::query("INSERT INTO list_groups (owner_id, guid, legacy_id, name) VALUES ($1, $2, $3, $4)")
-                            .bind(*owner)
-                            .bind(&group.guid)
-                            .bind(group.legacy_id)
-                            .bind(&group.name)
-                            .execute(&mut *tx)
-                            .await?;
+                        sqlx::query(
+                            "INSERT INTO list_groups (owner_id, guid, legacy_id, name) VALUES ($1, $2, $3, $4)",
+                        )
+                        .bind(*owner)
+                        .bind(&group.guid)
+                        .bind(group.legacy_id)
+                        .bind(&group.name)
+                        .execute(&mut *tx)
+                        .await?;
                     }
                 }
                 ListChange::DeleteGroup { owner, guid } => {
-                    sqlx::query(
-                        "DELETE FROM group_members WHERE owner_id = $1 AND group_guid = $2",
-                    )
-                    .bind(*owner)
-                    .bind(guid)
-                    .execute(&mut *tx)
-                    .await?;
+                    sqlx::query("DELETE FROM group_members WHERE owner_id = $1 AND group_guid = $2")
+                        .bind(*owner)
+                        .bind(guid)
+                        .execute(&mut *tx)
+                        .await?;
                     sqlx::query("DELETE FROM list_groups WHERE owner_id = $1 AND guid = $2")
                         .bind(*owner)
                         .bind(guid)
                         .execute(&mut *tx)
                         .await?;
                 }
-                ListChange::Settings {
-                    owner,
-                    blp_allow,
-                    gtc_ask,
-                } => {
-                    sqlx::query("UPDATE accounts SET blp_allow = $1, gtc_ask = $2, settings_modified = $3 WHERE id = $4")
-                        .bind(i32::from(*blp_allow))
-                        .bind(i32::from(*gtc_ask))
-                        .bind(now)
-                        .bind(*owner)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                ListChange::Property { owner, name, value } => {
+                ListChange::Settings { owner, blp_allow, gtc_ask } => {
                     sqlx::query(
-                        "DELETE FROM account_properties WHERE account_id = $1 AND name = $2",
+                        "UPDATE accounts SET blp_allow = $1, gtc_ask = $2, settings_modified = $3 WHERE id = $4",
                     )
+                    .bind(i32::from(*blp_allow))
+                    .bind(i32::from(*gtc_ask))
+                    .bind(now)
                     .bind(*owner)
-                    .bind(name)
                     .execute(&mut *tx)
                     .await?;
+                }
+                ListChange::Property { owner, name, value } => {
+                    sqlx::query("DELETE FROM account_properties WHERE account_id = $1 AND name = $2")
+                        .bind(*owner)
+                        .bind(name)
+                        .execute(&mut *tx)
+                        .await?;
                     if !value.is_empty() {
                         sqlx::query("INSERT INTO account_properties (account_id, name, value) VALUES ($1, $2, $3)")
                             .bind(*owner)

@@ -47,9 +47,7 @@ const MIGRATIONS: &[&[&str]] = &[&[
 ]];
 
 pub async fn migrate(pool: &AnyPool) -> Result<(), sqlx::Error> {
-    sqlx::query("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-        .execute(pool)
-        .await?;
+    sqlx::query("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)").execute(pool).await?;
     let mut tx = pool.begin().await?;
     let current: Option<i32> = sqlx::query("SELECT version FROM schema_version")
         .fetch_optional(&mut *tx)
@@ -58,18 +56,13 @@ pub async fn migrate(pool: &AnyPool) -> Result<(), sqlx::Error> {
         .transpose()?;
     let current = current.unwrap_or(0);
     if current == 0 {
-        sqlx::query("INSERT INTO schema_version (version) VALUES (0)")
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("INSERT INTO schema_version (version) VALUES (0)").execute(&mut *tx).await?;
     }
     for (index, statements) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
         for statement in *statements {
             sqlx::query(*statement).execute(&mut *tx).await?;
         }
-        sqlx::query("UPDATE schema_version SET version = $1")
-            .bind(index as i32 + 1)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("UPDATE schema_version SET version = $1").bind(index as i32 + 1).execute(&mut *tx).await?;
     }
     tx.commit().await
 }

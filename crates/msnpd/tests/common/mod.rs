@@ -31,20 +31,13 @@ impl Drop for TestServer {
         };
         // Drop cannot await: a thread of its own runs the statement.
         let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
             runtime.block_on(async {
-                let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+                let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await.ok()?;
+                sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                    .execute(&mut connection)
                     .await
-                    .ok()?;
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                )))
-                .execute(&mut connection)
-                .await
-                .ok()
+                    .ok()
             })
         })
         .join();
@@ -78,12 +71,7 @@ impl TestServer {
         }
         adjust(&mut config);
         let server = Server::start(config.clone()).await.expect("server starts");
-        TestServer {
-            server: Some(server),
-            dir,
-            config,
-            postgres: postgres.map(|(_, admin, name)| (admin, name)),
-        }
+        TestServer { server: Some(server), dir, config, postgres: postgres.map(|(_, admin, name)| (admin, name)) }
     }
 
     /// Stops the server and starts a new one on the same database.
@@ -91,11 +79,7 @@ impl TestServer {
         if let Some(server) = self.server.take() {
             server.shutdown().await;
         }
-        self.server = Some(
-            Server::start(self.config.clone())
-                .await
-                .expect("server restarts"),
-        );
+        self.server = Some(Server::start(self.config.clone()).await.expect("server restarts"));
     }
 
     pub fn server(&self) -> &Server {
@@ -115,22 +99,14 @@ impl TestServer {
     }
 
     pub async fn user(&self, email: &str, password: &str, nick: &str) {
-        self.server()
-            .context
-            .core
-            .create_account(email, password, Some(nick))
-            .await
-            .expect("account created");
+        self.server().context.core.create_account(email, password, Some(nick)).await.expect("account created");
     }
 
     /// Passport 1.4: the Nexus, then login2.srf; returns the `from-PP` ticket.
     pub async fn ticket(&self, email: &str, password: &str) -> String {
         let nexus = http_get(self.http(), "/rdr/pprdr.asp", &[]).await;
         assert_eq!(nexus.status, 200);
-        let login = nexus
-            .header("PassportURLs")
-            .expect("PassportURLs")
-            .replace("DALogin=", "");
+        let login = nexus.header("PassportURLs").expect("PassportURLs").replace("DALogin=", "");
         let path = login
             .split_once("//")
             .map(|(_, rest)| rest)
@@ -144,14 +120,8 @@ impl TestServer {
         );
         let response = http_get(self.http(), &path, &[("Authorization", &authorization)]).await;
         assert_eq!(response.status, 200, "login2.srf refused {email}");
-        let info = response
-            .header("Authentication-Info")
-            .expect("Authentication-Info");
-        info.split("from-PP='")
-            .nth(1)
-            .and_then(|t| t.split('\'').next())
-            .expect("from-PP")
-            .to_owned()
+        let info = response.header("Authentication-Info").expect("Authentication-Info");
+        info.split("from-PP='").nth(1).and_then(|t| t.split('\'').next()).expect("from-PP").to_owned()
     }
 }
 
@@ -159,21 +129,16 @@ impl TestServer {
 /// create databases), each test server gets a database of its own there
 /// instead of a SQLite file. Returns its URL, the admin URL and its name.
 async fn postgres_database() -> Option<(String, String, String)> {
-    let admin = std::env::var("MSNP_TEST_POSTGRES")
-        .ok()
-        .filter(|url| !url.is_empty())?;
+    let admin = std::env::var("MSNP_TEST_POSTGRES").ok().filter(|url| !url.is_empty())?;
     sqlx::any::install_default_drivers();
     let name = format!("msnpd_test_{}", uuid::Uuid::new_v4().simple());
-    let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
-        .await
-        .expect("PostgreSQL reachable");
+    let mut connection =
+        <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await.expect("PostgreSQL reachable");
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut connection)
         .await
         .expect("test database created");
-    let base = admin
-        .rsplit_once('/')
-        .map_or(admin.as_str(), |(base, _)| base);
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
     Some((format!("{base}/{name}"), admin.clone(), name))
 }
 
@@ -198,10 +163,7 @@ pub struct HttpResponse {
 
 impl HttpResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     pub fn text(&self) -> String {
@@ -218,60 +180,35 @@ pub async fn http_request(
     body: &[u8],
 ) -> HttpResponse {
     let mut stream = TcpStream::connect(addr).await.expect("http connect");
-    let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
     request.push_str("\r\n");
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .expect("http write");
+    stream.write_all(request.as_bytes()).await.expect("http write");
     stream.write_all(body).await.expect("http write body");
     let mut raw = Vec::new();
     tokio::time::timeout(PATIENCE, stream.read_to_end(&mut raw))
         .await
         .expect("http answer in time")
         .expect("http read");
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("http head");
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("http head");
     let head = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .expect("status");
-    let headers = lines
-        .filter_map(|l| l.split_once(": "))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
+    let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).expect("status");
+    let headers = lines.filter_map(|l| l.split_once(": ")).map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
     let mut body = raw[split + 4..].to_vec();
-    if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
+    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
         body = dechunk(&body);
     }
-    HttpResponse {
-        status,
-        headers,
-        body,
-        raw_head: head,
-    }
+    HttpResponse { status, headers, body, raw_head: head }
 }
 
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(end) = data.windows(2).position(|w| w == b"\r\n") {
-        let size =
-            usize::from_str_radix(std::str::from_utf8(&data[..end]).unwrap_or("0").trim(), 16)
-                .unwrap_or(0);
+        let size = usize::from_str_radix(std::str::from_utf8(&data[..end]).unwrap_or("0").trim(), 16).unwrap_or(0);
         if size == 0 {
             break;
         }
@@ -325,11 +262,7 @@ impl Peer {
     /// The next frame, or `None` when the server closed the connection.
     pub async fn try_frame(&mut self) -> Option<Frame> {
         loop {
-            if let Some(frame) = self
-                .decoder
-                .decode(&mut self.buf)
-                .expect("server sent a well-formed frame")
-            {
+            if let Some(frame) = self.decoder.decode(&mut self.buf).expect("server sent a well-formed frame") {
                 return Some(frame);
             }
             let read = tokio::time::timeout(PATIENCE, self.stream.read_buf(&mut self.buf))
@@ -363,12 +296,7 @@ impl Peer {
     pub async fn expect_payload(&mut self, expected: &str, payload: &str) {
         let frame = self.frame().await;
         assert_eq!(frame.to_string(), expected, "{}", self.name);
-        assert_eq!(
-            String::from_utf8_lossy(frame.payload.as_deref().unwrap_or_default()),
-            payload,
-            "{}",
-            self.name
-        );
+        assert_eq!(String::from_utf8_lossy(frame.payload.as_deref().unwrap_or_default()), payload, "{}", self.name);
     }
 
     /// Nothing arrives for a while.
@@ -377,9 +305,7 @@ impl Peer {
             panic!("{}: unexpected {frame}", self.name);
         }
         let mut byte = [0u8; 1];
-        if let Ok(read) =
-            tokio::time::timeout(Duration::from_millis(300), self.stream.peek(&mut byte)).await
-        {
+        if let Ok(read) = tokio::time::timeout(Duration::from_millis(300), self.stream.peek(&mut byte)).await {
             let read = read.expect("peek");
             if read > 0 {
                 let frame = self.frame().await;
@@ -391,43 +317,24 @@ impl Peer {
     /// The server closes the connection (after any frames it still sends, which must be none).
     pub async fn expect_closed(&mut self) {
         if let Some(frame) = self.try_frame().await {
-            panic!(
-                "{}: expected the connection to close, got {frame}",
-                self.name
-            );
+            panic!("{}: expected the connection to close, got {frame}", self.name);
         }
     }
 }
 
 /// A peer signed in to the Notification Server through Passport 1.4, its
 /// profile message read. `dialect` is e.g. "MSNP8".
-pub async fn sign_in(
-    server: &TestServer,
-    dialect: &str,
-    email: &str,
-    password: &str,
-    name: &'static str,
-) -> Peer {
+pub async fn sign_in(server: &TestServer, dialect: &str, email: &str, password: &str, name: &'static str) -> Peer {
     let mut peer = Peer::connect(server.ns(), name).await;
     let version = msnp::Dialect::from_token(dialect).expect("dialect");
     peer.set_dialect(version);
     peer.send(&format!("VER 1 {dialect} CVR0")).await;
     peer.expect(&format!("VER 1 {dialect}")).await;
-    peer.send(&format!(
-        "CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 7.0.0777 msmsgs {email}"
-    ))
-    .await;
-    peer.expect(&format!(
-        "CVR 2 7.0.0777 7.0.0777 7.0.0777 http://{0}/ http://{0}/",
-        server.http()
-    ))
-    .await;
+    peer.send(&format!("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 7.0.0777 msmsgs {email}")).await;
+    peer.expect(&format!("CVR 2 7.0.0777 7.0.0777 7.0.0777 http://{0}/ http://{0}/", server.http())).await;
     peer.send(&format!("USR 3 TWN I {email}")).await;
     let policy = peer.line().await;
-    assert!(
-        policy.starts_with("USR 3 TWN S lc=1033,id=507,"),
-        "{policy}"
-    );
+    assert!(policy.starts_with("USR 3 TWN S lc=1033,id=507,"), "{policy}");
     let ticket = server.ticket(email, password).await;
     peer.send(&format!("USR 4 TWN S {ticket}")).await;
     let ok = peer.line().await;
