@@ -170,3 +170,21 @@ async fn hidden_users_look_offline_and_cannot_open_conversations() {
     alice_sb.send("CAL 2 bob@example.com").await;
     alice_sb.expect("913 2").await;
 }
+
+#[tokio::test]
+async fn a_dropped_connection_is_a_sign_out() {
+    let server = TestServer::start().await;
+    server.user("alice@example.com", "alice-pw", "Alice").await;
+    server.user("bob@example.com", "bob-pw", "Bob").await;
+    let mut alice = sign_in(&server, "MSNP11", "alice@example.com", "alice-pw", "alice").await;
+    let mut bob = sign_in(&server, "MSNP11", "bob@example.com", "bob-pw", "bob").await;
+    bob.send("ADC 1 FL N=alice@example.com F=Alice").await;
+    assert!(bob.line().await.starts_with("ADC 1 FL N=alice@example.com F=Alice C="));
+    alice.expect("ADC 0 RL N=bob@example.com F=Bob").await;
+    alice.send("CHG 2 NLN 0").await;
+    alice.expect("CHG 2 NLN 0").await;
+    bob.expect("NLN NLN alice@example.com Alice 0").await;
+    // msnp11-sdk may just close the socket: contacts see the user leave.
+    drop(alice);
+    bob.expect("FLN alice@example.com").await;
+}

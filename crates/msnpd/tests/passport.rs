@@ -117,4 +117,8 @@ async fn rst_refuses_bad_credentials_and_bad_xml_with_soap_faults() {
     assert!(response.text().contains("<S:Fault><faultcode>S:Client</faultcode>"));
     let response = http_get(server.http(), "/nothing-here", &[]).await;
     assert_eq!(response.status, 404);
+    // What URL INBOX and friends point at.
+    let response = http_get(server.http(), "/", &[]).await;
+    assert_eq!(response.status, 200);
+    assert!(response.text().contains("no web mail"));
 }

@@ -15,12 +15,23 @@ use crate::server::Context;
 
 pub fn router(ctx: Arc<Context>) -> Router {
     Router::new()
+        .route("/", get(home))
         .route("/rdr/pprdr.asp", get(passport::nexus))
         .route("/login2.srf", get(passport::login))
         .route("/RST.srf", post(passport::rst))
         .route("/RST2.srf", post(passport::rst))
         .fallback(passport::not_found)
         .with_state(ctx)
+}
+
+/// Where `URL` (INBOX, PROFILE…) sends clients: this service has no web mail
+/// or profile pages, and says so.
+async fn home() -> axum::response::Html<&'static str> {
+    axum::response::Html(concat!(
+        "<!doctype html><html><head><title>msnpd</title></head><body>",
+        "<h1>msnpd</h1><p>This Messenger service has no web mail, profile or mobile pages.</p>",
+        "</body></html>"
+    ))
 }
 
 fn collapse_slashes<B>(mut request: axum::http::Request<B>) -> axum::http::Request<B> {
