@@ -87,6 +87,17 @@ impl Connection {
         self.send(&Frame::error(code, trid.unwrap_or(0)));
     }
 
+    /// Answers a frame that could not be decoded; `true` when the connection must close.
+    pub fn reject(&mut self, error: &DecodeError) -> bool {
+        if let Some(code) = error.reply_code() {
+            self.send_error(code, error.trid());
+        }
+        if error.is_fatal() {
+            tracing::info!(peer = %self.peer, %error, "{}: closing connection", self.label);
+        }
+        error.is_fatal()
+    }
+
     /// Writes everything queued; `false` if the peer is gone.
     pub async fn flush(&mut self) -> bool {
         if self.output.is_empty() {

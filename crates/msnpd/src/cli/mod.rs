@@ -47,6 +47,21 @@ fn init_logging() {
         .try_init();
 }
 
+/// The configuration and a runtime to run with it, or a message on stderr.
+fn prepare(
+    file: Option<&std::path::Path>,
+    overrides: &crate::config::Overrides,
+) -> Option<(crate::config::Config, tokio::runtime::Runtime)> {
+    let config = match crate::config::Config::load(file, overrides) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("msnpd: bad configuration: {error}");
+            return None;
+        }
+    };
+    Some((config, runtime()?))
+}
+
 fn runtime() -> Option<tokio::runtime::Runtime> {
     match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => Some(runtime),

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::config::{Config, Overrides};
+use crate::config::Overrides;
 use crate::server::Server;
 
 #[derive(clap::Args)]
@@ -41,14 +41,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         database: args.database,
         trace_protocol: args.trace_protocol,
     };
-    let config = match Config::load(args.config.as_deref(), &overrides) {
-        Ok(config) => config,
-        Err(error) => {
-            eprintln!("msnpd: bad configuration: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let Some(runtime) = super::runtime() else {
+    let Some((config, runtime)) = super::prepare(args.config.as_deref(), &overrides) else {
         return ExitCode::FAILURE;
     };
     runtime.block_on(async move {

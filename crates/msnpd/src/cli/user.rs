@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use crate::config::{Config, Overrides};
+use crate::config::Overrides;
 use crate::core::Core;
 use crate::store::Store;
 
@@ -63,14 +63,7 @@ pub fn run(command: UserCommand) -> ExitCode {
         | UserCommand::Passwd { database, .. }
         | UserCommand::Del { database, .. } => database.clone(),
     };
-    let config = match Config::load(None, &Overrides { database, ..Overrides::default() }) {
-        Ok(config) => config,
-        Err(error) => {
-            eprintln!("msnpd: bad configuration: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let Some(runtime) = super::runtime() else {
+    let Some((config, runtime)) = super::prepare(None, &Overrides { database, ..Overrides::default() }) else {
         return ExitCode::FAILURE;
     };
     runtime.block_on(async move {

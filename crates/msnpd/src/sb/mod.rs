@@ -64,12 +64,7 @@ impl Session {
             while !self.closing {
                 match self.conn.next_buffered() {
                     Some(Incoming::Frame(frame)) => self.dispatch(frame).await,
-                    Some(Incoming::Malformed(error)) => {
-                        if let Some(code) = error.reply_code() {
-                            self.conn.send_error(code, error.trid());
-                        }
-                        self.closing |= error.is_fatal();
-                    }
+                    Some(Incoming::Malformed(error)) => self.closing |= self.conn.reject(&error),
                     None => break,
                 }
             }
