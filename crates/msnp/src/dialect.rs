@@ -323,6 +323,21 @@ impl Dialect {
     pub const fn has_fqy(self) -> bool {
         self.since(14)
     }
+
+    /// `SND n email …`: invite someone to Messenger by e-mail (MSNP2–9).
+    pub const fn has_snd(self) -> bool {
+        self.within(2, 9)
+    }
+
+    /// `SDC n email … len`: the e-mail invitation with a payload (MSNP5–12).
+    pub const fn has_sdc(self) -> bool {
+        self.within(5, 12)
+    }
+
+    /// `IMS n ON|OFF`: accept instant messages or not (MSNP2–9).
+    pub const fn has_ims(self) -> bool {
+        self.within(2, 9)
+    }
 }
 
 impl fmt::Display for Dialect {

@@ -181,6 +181,10 @@ async fn a_dropped_connection_is_a_sign_out() {
     bob.send("ADC 1 FL N=alice@example.com F=Alice").await;
     assert!(bob.line().await.starts_with("ADC 1 FL N=alice@example.com F=Alice C="));
     alice.expect("ADC 0 RL N=bob@example.com F=Bob").await;
+    bob.send("CHG 2 NLN 0").await;
+    bob.expect("CHG 2 NLN 0").await;
+    bob.frame().await; // Mail-Data
+    bob.frame().await; // CHL
     alice.send("CHG 2 NLN 0").await;
     alice.expect("CHG 2 NLN 0").await;
     bob.expect("NLN NLN alice@example.com Alice 0").await;

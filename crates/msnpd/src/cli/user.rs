@@ -20,6 +20,10 @@ pub enum UserCommand {
         /// The friendly name (default: the email).
         #[arg(long)]
         nick: Option<String>,
+        /// Also keep the MD5 secret MSN Messenger 1.0-4.x (MSNP2-7) log in with
+        /// (see the README: it trades away some safety).
+        #[arg(long)]
+        legacy_md5: bool,
         #[arg(long)]
         database: Option<String>,
     },
@@ -34,6 +38,9 @@ pub enum UserCommand {
         /// The new password; read from standard input when absent.
         #[arg(long)]
         password: Option<String>,
+        /// Keep (or start keeping) the MSNP2-7 MD5 secret; without this flag it is removed.
+        #[arg(long)]
+        legacy_md5: bool,
         #[arg(long)]
         database: Option<String>,
     },
@@ -76,11 +83,17 @@ pub fn run(command: UserCommand) -> ExitCode {
         };
         let core = Core::new(config.core(String::new()), store);
         let result = match command {
-            UserCommand::Add { email, password, nick, .. } => match read_password(password) {
-                Some(password) => core
-                    .create_account(&email, &password, nick.as_deref())
-                    .await
-                    .map(|row| println!("created {}", row.email)),
+            UserCommand::Add { email, password, nick, legacy_md5, .. } => match read_password(password) {
+                Some(password) => match core.create_account(&email, &password, nick.as_deref()).await {
+                    Ok(row) if legacy_md5 => core.set_legacy_md5(row.id, Some(&password)).await.map(|()| {
+                        println!("created {} (with the MSNP2-7 MD5 secret)", row.email);
+                    }),
+                    Ok(row) => {
+                        println!("created {}", row.email);
+                        Ok(())
+                    }
+                    Err(error) => Err(error),
+                },
                 None => {
                     eprintln!("msnpd: a password is required");
                     return ExitCode::FAILURE;
@@ -95,10 +108,11 @@ pub fn run(command: UserCommand) -> ExitCode {
                 }
                 Err(error) => Err(error.into()),
             },
-            UserCommand::Passwd { email, password, .. } => match read_password(password) {
-                Some(password) => {
-                    core.set_password(&email, &password).await.map(|()| println!("password changed for {email}"))
-                }
+            UserCommand::Passwd { email, password, legacy_md5, .. } => match read_password(password) {
+                Some(password) => core.set_password(&email, &password, legacy_md5).await.map(|()| {
+                    let md5 = if legacy_md5 { "MD5 secret kept" } else { "no MD5 secret" };
+                    println!("password changed for {email} ({md5})");
+                }),
                 None => {
                     eprintln!("msnpd: a password is required");
                     return ExitCode::FAILURE;

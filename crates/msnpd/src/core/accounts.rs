@@ -123,12 +123,28 @@ impl Core {
         Ok(ok.then_some(account))
     }
 
-    pub async fn set_password(&self, email: &str, password: &str) -> Result<(), AccountError> {
+    /// Changes the password. The MD5 credential of MSNP2-7 is replaced when
+    /// `legacy_md5` is set and dropped otherwise, so no old password keeps working.
+    pub async fn set_password(&self, email: &str, password: &str, legacy_md5: bool) -> Result<(), AccountError> {
         let email = normalize_email(email).ok_or_else(|| AccountError::InvalidEmail(email.to_owned()))?;
         let account =
             self.store.account_by_email(&email).await?.ok_or_else(|| AccountError::NotFound(email.clone()))?;
         let hash = hash_password(password, self.config.argon2_params)?;
         self.store.set_password_hash(account.id, &hash).await?;
+        self.set_legacy_md5(account.id, legacy_md5.then_some(password)).await
+    }
+
+    /// Stores (or with `None` removes) the MD5 credential for `password`.
+    pub async fn set_legacy_md5(&self, account: AccountId, password: Option<&str>) -> Result<(), AccountError> {
+        match password {
+            Some(password) => {
+                // The salt the server sends this account in every `USR MD5 S`.
+                let salt = format!("{}.{}", rand::random::<u32>(), rand::random::<u32>());
+                let hash = msnp::auth::md5_login_response(&salt, password);
+                self.store.set_legacy_md5(account, Some((&salt, &hash))).await?;
+            }
+            None => self.store.set_legacy_md5(account, None).await?,
+        }
         Ok(())
     }
 

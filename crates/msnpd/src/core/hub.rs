@@ -58,6 +58,8 @@ pub struct OnlineState {
     /// `None` until the first status change after sign-in.
     pub presence: Option<Presence>,
     pub personal_message: Option<PersonalStatus>,
+    /// `IMS OFF` turns invitations to conversations away.
+    pub accepting_messages: bool,
     /// An opaque tag the front that signed the account in chose (its dialect),
     /// carried into the switchboard cookies issued for it.
     pub client_tag: u8,
@@ -149,6 +151,7 @@ impl Core {
                 friendly_name: row.friendly_name,
                 presence: None,
                 personal_message: None,
+                accepting_messages: true,
                 client_tag,
                 lists,
                 sessions: vec![link],

@@ -120,7 +120,13 @@ impl Core {
         };
         candidates
             .into_iter()
-            .filter(|&id| self.hub.get(id).is_some_and(|other| other.lock().lists.is_on_forward_list(me.id)))
+            .filter(|&id| {
+                // A session hears about others once it has set its own first status (then ILN tells it all).
+                self.hub.get(id).is_some_and(|other| {
+                    let other = other.lock();
+                    other.presence.is_some() && other.lists.is_on_forward_list(me.id)
+                })
+            })
             .collect()
     }
 

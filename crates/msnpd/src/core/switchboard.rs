@@ -321,7 +321,7 @@ impl Core {
         let client_tag = {
             let state = online.lock();
             let visible = state.presence.as_ref().is_some_and(|p| p.status != Status::Hidden);
-            if !visible || !state.lists.allows(inviter) {
+            if !visible || !state.accepting_messages || !state.lists.allows(inviter) {
                 return Err(SwitchboardError::Unavailable);
             }
             state.client_tag

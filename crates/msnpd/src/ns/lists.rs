@@ -8,6 +8,7 @@ use super::Session;
 use super::render::{list_timestamp, presence_params};
 use crate::core::accounts::normalize_email;
 use crate::core::lists::{Contact, List, ListError, ListOutcome};
+use msnp::dialect::ListSync;
 
 /// Longest phone property value accepted (MSNP.md §2.7).
 const MAX_PROPERTY: usize = 95;
@@ -81,6 +82,81 @@ impl Session {
         if ids.is_empty() { "0".into() } else { ids.join(",") }
     }
 
+    /// MSNP2–7: `SYN n serial`, then every line with the TrID and serial, one
+    /// `LST n LIST serial index total email name [groups]` per list entry.
+    fn syn_per_list(&mut self, trid: u32, frame: &Frame, phones: &[(i64, String, String)]) {
+        let Some(me) = self.me() else { return };
+        let Some(client_serial) = frame.params.get(1).and_then(|s| s.parse::<i64>().ok()) else {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        };
+        let lists = me.lock().lists.clone();
+        let (t, serial) = (trid.to_string(), lists.serial.to_string());
+        self.send(Frame::with_params("SYN", [t.clone(), serial.clone()]));
+        if client_serial == lists.serial && client_serial > 0 {
+            return;
+        }
+        self.send(Frame::with_params(
+            "GTC",
+            [t.clone(), serial.clone(), (if lists.gtc_ask { "A" } else { "N" }).into()],
+        ));
+        self.send(Frame::with_params(
+            "BLP",
+            [t.clone(), serial.clone(), (if lists.blp_allow { "AL" } else { "BL" }).into()],
+        ));
+        if self.dialect.has_phone_properties() {
+            for (name, value) in &lists.properties {
+                self.send(Frame::with_params("PRP", [t.clone(), serial.clone(), name.clone(), encode_param(value)]));
+            }
+        }
+        let groups = self.dialect.has_groups();
+        if groups {
+            let total = (lists.groups.len() + 1).to_string();
+            let all = std::iter::once((0, "Other Contacts".to_owned()))
+                .chain(lists.groups.iter().map(|g| (g.legacy_id, g.name.clone())));
+            for (index, (id, name)) in all.enumerate() {
+                let params = [
+                    t.clone(),
+                    serial.clone(),
+                    (index + 1).to_string(),
+                    total.clone(),
+                    id.to_string(),
+                    encode_param(&name),
+                    "0".into(),
+                ];
+                self.send(Frame::with_params("LSG", params));
+            }
+        }
+        for (list, name) in [(List::Forward, "FL"), (List::Allow, "AL"), (List::Block, "BL"), (List::Reverse, "RL")] {
+            let members: Vec<&Contact> = lists.contacts.iter().filter(|c| c.is_on(list)).collect();
+            if members.is_empty() {
+                self.send(Frame::with_params("LST", [t.clone(), name.into(), serial.clone(), "0".into(), "0".into()]));
+                continue;
+            }
+            let total = members.len().to_string();
+            for (index, contact) in members.iter().enumerate() {
+                let mut params = vec![
+                    t.clone(),
+                    name.to_owned(),
+                    serial.clone(),
+                    (index + 1).to_string(),
+                    total.clone(),
+                    contact.email.clone(),
+                    encode_param(&contact.nickname),
+                ];
+                if groups && list == List::Forward {
+                    params.push(self.legacy_groups(contact));
+                }
+                self.send(Frame::with_params("LST", params));
+                if list == List::Forward && self.dialect.has_phone_properties() {
+                    for (_, key, value) in phones.iter().filter(|(id, _, _)| *id == contact.id) {
+                        let params = [serial.clone(), contact.email.clone(), key.clone(), encode_param(value)];
+                        self.send(Frame::with_params("BPR", params));
+                    }
+                }
+            }
+        }
+    }
+
     /// `SYN n serial` (MSNP8–9) or `SYN n ts ts` (MSNP10–12).
     pub(super) async fn syn(&mut self, trid: u32, frame: &Frame) {
         let Some(me) = self.me() else { return };
@@ -96,6 +172,9 @@ impl Session {
                 .map(|(_, name, value)| Frame::with_params("BPR", [name.clone(), encode_param(value)]))
                 .collect()
         };
+        if matches!(self.dialect.list_sync(), ListSync::PerList | ListSync::PerListWithGroups) {
+            return self.syn_per_list(trid, frame, &phones);
+        }
         let lists = me.lock().lists.clone();
         let friendly_name = me.lock().friendly_name.clone();
         let visible_bits = |c: &Contact| c.lists & (if self.dialect.has_pending_list() { 31 } else { 15 });
@@ -202,7 +281,7 @@ impl Session {
             return self.error(ErrorCode::InvalidFriendlyName, trid);
         };
         let group = match frame.params.get(4) {
-            Some(_) if list != List::Forward => {
+            Some(_) if list != List::Forward || !self.dialect.has_groups() => {
                 return self.error(ErrorCode::InvalidParameter, trid);
             }
             Some(id) => match id.parse::<i32>() {

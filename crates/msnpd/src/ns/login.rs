@@ -5,9 +5,11 @@ use msnp::dialect::{AuthScheme, UsrOkForm, VersionOffer};
 use msnp::text::encode_param;
 use msnp::{ErrorCode, Frame};
 
+use super::Md5Challenge;
 use super::{Login, SUPPORTED, Session};
 use crate::core::tickets::{TicketScope, ticket_token};
 use crate::core::{accounts::normalize_email, unix_now};
+use msnp::auth::constant_time_eq;
 
 /// The opaque string clients copy into their Passport request (MSNP.md §2.4).
 fn twn_policy() -> String {
@@ -57,6 +59,7 @@ impl Session {
         ));
     }
 
+    /// `USR n TWN|MD5 I email`, then `USR n TWN S ticket` or `USR n MD5 S md5hex`.
     pub(super) async fn usr(&mut self, trid: u32, frame: &Frame) {
         if self.login == Login::LoggedIn {
             return self.error(ErrorCode::AlreadyLoggedIn, trid);
@@ -64,39 +67,94 @@ impl Session {
         if self.login == Login::Start || self.owes_cvr {
             return self.error(ErrorCode::NotExpected, trid);
         }
-        let scheme = frame.params.get(1).map(String::as_str);
-        let stage = frame.params.get(2).map(String::as_str);
-        let expected = match self.dialect.auth_scheme() {
+        let scheme = self.dialect.auth_scheme();
+        let expected = match scheme {
             AuthScheme::Twn => "TWN",
             AuthScheme::Md5 => "MD5",
             AuthScheme::Sso => "SSO",
         };
-        if scheme != Some(expected) {
+        if frame.params.get(1).map(String::as_str) != Some(expected) {
             return self.error(ErrorCode::InvalidParameter, trid);
         }
-        match (stage, frame.params.get(3), &self.login) {
+        match (frame.params.get(2).map(String::as_str), frame.params.get(3), self.login.clone()) {
             (Some("I"), Some(email), Login::Negotiated) => {
                 let Some(email) = normalize_email(email) else {
                     return self.error(ErrorCode::InvalidParameter, trid);
                 };
-                self.login = Login::Authenticating { email };
-                self.send(Frame::with_params("USR", [trid.to_string(), "TWN".into(), "S".into(), twn_policy()]));
+                let challenge = match scheme {
+                    AuthScheme::Md5 => self.md5_challenge(&email).await,
+                    _ => Md5Challenge::None,
+                };
+                let offer = match &challenge {
+                    Md5Challenge::Account { salt, .. } | Md5Challenge::Unusable { salt, .. } => salt.clone(),
+                    Md5Challenge::None => twn_policy(),
+                };
+                self.login = Login::Authenticating { email, md5: challenge };
+                self.send(Frame::with_params("USR", [trid.to_string(), expected.into(), "S".into(), offer]));
             }
-            (Some("S"), Some(ticket), Login::Authenticating { email }) => {
-                let email = email.clone();
-                let token = ticket_token(ticket).to_owned();
-                match self.ctx.core.tickets.check(&token, TicketScope::Messenger) {
-                    Some(ticket) if ticket.email == email => self.sign_in(trid, ticket.account, &token).await,
-                    _ => {
-                        tracing::info!(peer = %self.conn.peer, %email, "NS login refused: bad ticket");
-                        self.error(ErrorCode::AuthenticationFailed, trid);
-                        self.closing = true;
+            (Some("S"), Some(answer), Login::Authenticating { email, md5 }) => match md5 {
+                Md5Challenge::None => self.check_ticket(trid, &email, answer).await,
+                Md5Challenge::Account { account, hash, .. } => {
+                    if constant_time_eq(answer.to_ascii_lowercase().as_bytes(), hash.as_bytes()) {
+                        let session_token = crate::core::random_token();
+                        self.sign_in(trid, account, &session_token).await;
+                    } else {
+                        self.refuse(trid, &email, "wrong password (MD5)");
                     }
                 }
-            }
+                Md5Challenge::Unusable { reason, .. } => self.refuse(trid, &email, reason),
+            },
             (Some("I" | "S"), Some(_), _) => self.error(ErrorCode::NotExpected, trid),
             _ => self.error(ErrorCode::InvalidParameter, trid),
         }
+    }
+
+    /// The salt to send for an MD5 login. Unknown accounts and accounts without
+    /// the MD5 secret get a random salt too, so the answer does not tell them apart.
+    async fn md5_challenge(&self, email: &str) -> Md5Challenge {
+        let random_salt = || format!("{}.{}", rand::random::<u32>(), rand::random::<u32>());
+        let account = match self.ctx.core.store.account_by_email(email).await {
+            Ok(Some(account)) => account,
+            Ok(None) => return Md5Challenge::Unusable { salt: random_salt(), reason: "no such account" },
+            Err(error) => {
+                tracing::error!(%error, "MD5 login lookup failed");
+                return Md5Challenge::Unusable { salt: random_salt(), reason: "database failure" };
+            }
+        };
+        match self.ctx.core.store.legacy_md5(account.id).await {
+            Ok(Some((salt, hash))) => Md5Challenge::Account { account: account.id, salt, hash },
+            Ok(None) => Md5Challenge::Unusable {
+                salt: random_salt(),
+                reason: "the account has no MSNP2-7 MD5 secret (msnpd user passwd --legacy-md5)",
+            },
+            Err(error) => {
+                tracing::error!(%error, "MD5 login lookup failed");
+                Md5Challenge::Unusable { salt: random_salt(), reason: "database failure" }
+            }
+        }
+    }
+
+    async fn check_ticket(&mut self, trid: u32, email: &str, ticket: &str) {
+        let token = ticket_token(ticket).to_owned();
+        match self.ctx.core.tickets.check(&token, TicketScope::Messenger) {
+            Some(ticket) if ticket.email == email => self.sign_in(trid, ticket.account, &token).await,
+            _ => self.refuse(trid, email, "bad ticket"),
+        }
+    }
+
+    /// `911` and close, with a log line that says why.
+    fn refuse(&mut self, trid: u32, email: &str, reason: &str) {
+        tracing::info!(peer = %self.conn.peer, %email, reason, "NS login refused");
+        self.error(ErrorCode::AuthenticationFailed, trid);
+        self.closing = true;
+    }
+
+    /// `INF n` → `INF n MD5` (MSNP2-7): the login schemes on offer.
+    pub(super) fn inf(&mut self, trid: u32) {
+        if self.login != Login::Negotiated {
+            return self.error(ErrorCode::NotExpected, trid);
+        }
+        self.send(Frame::with_params("INF", [trid.to_string(), "MD5".to_owned()]));
     }
 
     async fn sign_in(&mut self, trid: u32, account: i64, ticket: &str) {

@@ -24,10 +24,21 @@ use crate::core::hub::{Notice, Online, SessionInbox};
 use crate::server::{Context, accept_loop};
 
 /// The dialects the Notification Server speaks.
-pub const SUPPORTED: std::ops::RangeInclusive<Dialect> = Dialect::MSNP8..=Dialect::MSNP12;
+pub const SUPPORTED: std::ops::RangeInclusive<Dialect> = Dialect::MSNP2..=Dialect::MSNP12;
 
 pub async fn serve(listener: TcpListener, ctx: Arc<Context>, stopped: watch::Receiver<bool>) {
     accept_loop(listener, stopped, "ns", move |stream, peer| run(ctx.clone(), stream, peer)).await;
+}
+
+/// What an MSNP2-7 MD5 login expects as the answer to its salt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Md5Challenge {
+    /// Not an MD5 login (TWN).
+    None,
+    /// The account's salt and MD5(salt || password).
+    Account { account: i64, salt: String, hash: String },
+    /// A random salt; whatever comes back is refused for `reason`.
+    Unusable { salt: String, reason: &'static str },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +50,7 @@ enum Login {
     /// `USR … I email` done; waiting for the ticket.
     Authenticating {
         email: String,
+        md5: Md5Challenge,
     },
     LoggedIn,
 }
@@ -172,6 +184,7 @@ impl Session {
             "VER" => self.ver(trid, &frame),
             "CVR" => self.cvr(trid, &frame),
             "USR" => self.usr(trid, &frame).await,
+            "INF" if self.dialect.has_inf() => self.inf(trid),
             _ if !self.command_exists(&command) => self.error(ErrorCode::SyntaxError, trid),
             _ if !logged_in => self.error(ErrorCode::NotLoggedIn, trid),
             "SYN" => self.syn(trid, &frame).await,
@@ -191,6 +204,8 @@ impl Session {
             "XFR" => self.xfr(trid, &frame),
             "QRY" => self.qry(trid, &frame),
             "GCF" => self.gcf(trid, &frame),
+            "IMS" => self.ims(trid, &frame),
+            "SND" | "SDC" => self.invite_by_email(trid, &frame),
             "URL" => self.url(trid, &frame),
             _ => self.error(ErrorCode::SyntaxError, trid),
         }
@@ -209,6 +224,9 @@ impl Session {
             "QRY" => d.challenge().is_some(),
             "UUX" => d.has_uux(),
             "GCF" => d.gcf_form().is_some(),
+            "IMS" => d.has_ims(),
+            "SND" => d.has_snd(),
+            "SDC" => d.has_sdc(),
             _ => false,
         }
     }

@@ -117,6 +117,28 @@ impl Session {
         self.send(Frame::with_params("URL", [trid.to_string(), "/".to_owned(), url, "2".to_owned()]));
     }
 
+    /// `IMS n ON|OFF` → `IMS n 0 ON|OFF`: while off, invitations to
+    /// conversations are refused (217) as if the user were away.
+    pub(super) fn ims(&mut self, trid: u32, frame: &Frame) {
+        let Some(me) = self.me() else { return };
+        let accepting = match frame.params.get(1).map(String::as_str) {
+            Some("ON") => true,
+            Some("OFF") => false,
+            _ => return self.error(ErrorCode::InvalidParameter, trid),
+        };
+        me.lock().accepting_messages = accepting;
+        self.send(Frame::with_params("IMS", [trid.to_string(), "0".into(), frame.params[1].clone()]));
+    }
+
+    /// `SND n email …` / `SDC n email … len`: inviting someone by e-mail. This
+    /// service sends no mail, so the feature is honestly reported as disabled (417).
+    pub(super) fn invite_by_email(&mut self, trid: u32, frame: &Frame) {
+        match frame.params.get(1).and_then(|email| crate::core::accounts::normalize_email(email)) {
+            Some(_) => self.error(ErrorCode::DisabledEverywhere, trid),
+            None => self.error(ErrorCode::InvalidParameter, trid),
+        }
+    }
+
     /// Renders a notice from the core in this session's dialect.
     pub(super) fn on_notice(&mut self, notice: Notice) {
         let dialect = self.dialect;

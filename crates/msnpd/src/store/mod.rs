@@ -191,6 +191,29 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
+    /// Sets or clears the MSNP2-7 MD5 credential (a salt and MD5(salt || password)).
+    pub async fn set_legacy_md5(&self, id: i64, credential: Option<(&str, &str)>) -> StoreResult<()> {
+        sqlx::query("UPDATE accounts SET legacy_md5_salt = $1, legacy_md5_hash = $2 WHERE id = $3")
+            .bind(credential.map(|(salt, _)| salt.to_owned()))
+            .bind(credential.map(|(_, hash)| hash.to_owned()))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The MD5 credential of an account, if it opted in.
+    pub async fn legacy_md5(&self, id: i64) -> StoreResult<Option<(String, String)>> {
+        let row = sqlx::query("SELECT legacy_md5_salt, legacy_md5_hash FROM accounts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let salt: Option<String> = row.try_get("legacy_md5_salt")?;
+        let hash: Option<String> = row.try_get("legacy_md5_hash")?;
+        Ok(salt.zip(hash))
+    }
+
     pub async fn set_friendly_name(&self, id: i64, name: &str) -> StoreResult<()> {
         sqlx::query("UPDATE accounts SET friendly_name = $1 WHERE id = $2")
             .bind(name)

@@ -3,8 +3,9 @@
 use sqlx::{AnyPool, Row};
 
 /// Each entry brings the schema from version `index` to `index + 1`.
-const MIGRATIONS: &[&[&str]] = &[&[
-    "CREATE TABLE accounts (
+const MIGRATIONS: &[&[&str]] = &[
+    &[
+        "CREATE TABLE accounts (
         id BIGINT PRIMARY KEY,
         email TEXT NOT NULL UNIQUE,
         password_hash TEXT NOT NULL,
@@ -16,13 +17,13 @@ const MIGRATIONS: &[&[&str]] = &[&[
         settings_modified BIGINT NOT NULL,
         created_at BIGINT NOT NULL
     )",
-    "CREATE TABLE account_properties (
+        "CREATE TABLE account_properties (
         account_id BIGINT NOT NULL REFERENCES accounts (id),
         name TEXT NOT NULL,
         value TEXT NOT NULL,
         PRIMARY KEY (account_id, name)
     )",
-    "CREATE TABLE contacts (
+        "CREATE TABLE contacts (
         owner_id BIGINT NOT NULL REFERENCES accounts (id),
         contact_id BIGINT NOT NULL REFERENCES accounts (id),
         guid TEXT NOT NULL,
@@ -31,20 +32,23 @@ const MIGRATIONS: &[&[&str]] = &[&[
         position BIGINT NOT NULL,
         PRIMARY KEY (owner_id, contact_id)
     )",
-    "CREATE TABLE list_groups (
+        "CREATE TABLE list_groups (
         owner_id BIGINT NOT NULL REFERENCES accounts (id),
         guid TEXT NOT NULL,
         legacy_id INTEGER NOT NULL,
         name TEXT NOT NULL,
         PRIMARY KEY (owner_id, guid)
     )",
-    "CREATE TABLE group_members (
+        "CREATE TABLE group_members (
         owner_id BIGINT NOT NULL,
         contact_id BIGINT NOT NULL,
         group_guid TEXT NOT NULL,
         PRIMARY KEY (owner_id, contact_id, group_guid)
     )",
-]];
+    ],
+    // The opt-in secret for the MSNP2-7 MD5 login: a salt and MD5(salt || password).
+    &["ALTER TABLE accounts ADD COLUMN legacy_md5_salt TEXT", "ALTER TABLE accounts ADD COLUMN legacy_md5_hash TEXT"],
+];
 
 pub async fn migrate(pool: &AnyPool) -> Result<(), sqlx::Error> {
     sqlx::query("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)").execute(pool).await?;

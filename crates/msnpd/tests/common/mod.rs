@@ -102,6 +102,13 @@ impl TestServer {
         self.server().context.core.create_account(email, password, Some(nick)).await.expect("account created");
     }
 
+    /// An account that also keeps the MSNP2-7 MD5 secret.
+    pub async fn user_md5(&self, email: &str, password: &str, nick: &str) {
+        let core = &self.server().context.core;
+        let row = core.create_account(email, password, Some(nick)).await.expect("account created");
+        core.set_legacy_md5(row.id, Some(password)).await.expect("MD5 secret stored");
+    }
+
     /// Passport 1.4: the Nexus, then login2.srf; returns the `from-PP` ticket.
     pub async fn ticket(&self, email: &str, password: &str) -> String {
         let nexus = http_get(self.http(), "/rdr/pprdr.asp", &[]).await;
@@ -344,6 +351,30 @@ pub async fn sign_in(server: &TestServer, dialect: &str, email: &str, password: 
     }
     let profile = peer.frame().await;
     assert_eq!(profile.command, "MSG");
+    assert_eq!(profile.params, ["Hotmail", "Hotmail"]);
+    peer
+}
+
+/// A peer signed in with the MSNP2-7 MD5 scheme (`INF`, `USR MD5 I/S`), its
+/// profile message read. `dialect` is e.g. "MSNP2".
+pub async fn sign_in_md5(server: &TestServer, dialect: &str, email: &str, password: &str, name: &'static str) -> Peer {
+    let mut peer = Peer::connect(server.ns(), name).await;
+    let version = msnp::Dialect::from_token(dialect).expect("dialect");
+    peer.set_dialect(version);
+    peer.send(&format!("VER 1 {dialect} CVR0")).await;
+    peer.expect(&format!("VER 1 {dialect}")).await;
+    peer.send(&format!("CVR 2 0x0409 win 4.10 i386 MSMSGS 4.7.3001 MSMSGS {email}")).await;
+    peer.expect(&format!("CVR 2 4.7.3001 4.7.3001 4.7.3001 http://{0}/ http://{0}/", server.http())).await;
+    peer.send("INF 3").await;
+    peer.expect("INF 3 MD5").await;
+    peer.send(&format!("USR 4 MD5 I {email}")).await;
+    let salt_line = peer.line().await;
+    assert!(salt_line.starts_with("USR 4 MD5 S "), "{salt_line}");
+    let salt = salt_line.rsplit(' ').next().expect("salt");
+    peer.send(&format!("USR 5 MD5 S {}", msnp::auth::md5_login_response(salt, password))).await;
+    let ok = peer.line().await;
+    assert!(ok.starts_with(&format!("USR 5 OK {email} ")), "{ok}");
+    let profile = peer.frame().await;
     assert_eq!(profile.params, ["Hotmail", "Hotmail"]);
     peer
 }
