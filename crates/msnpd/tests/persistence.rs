@@ -25,6 +25,9 @@ async fn lists_groups_and_settings_survive_a_restart() {
         alice.expect(reply).await;
     }
     // Bob's phone number reaches Alice, who has him on her list, at once.
+    alice.send("CHG 9 NLN 0").await;
+    alice.expect("CHG 9 NLN 0").await;
+    assert!(alice.line().await.starts_with("CHL 0 "));
     let mut bob = sign_in(&server, "MSNP9", "bob@example.com", "pw", "bob").await;
     bob.send("PRP 1 PHW 123").await;
     bob.expect("PRP 1 2 PHW 123").await;
