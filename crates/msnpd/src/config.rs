@@ -53,6 +53,10 @@ pub struct Config {
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
     pub argon2_lanes: u32,
+    /// A gateway session unused for this long is closed.
+    pub gateway_idle_secs: u64,
+    /// Most server output a gateway session holds between polls, in bytes.
+    pub gateway_max_output: usize,
     /// Log every protocol line in and out (target `msnpd::wire`).
     pub trace_protocol: bool,
 }
@@ -80,6 +84,8 @@ impl Default for Config {
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
             argon2_lanes: 1,
+            gateway_idle_secs: 60,
+            gateway_max_output: 256 * 1024,
             trace_protocol: false,
         }
     }

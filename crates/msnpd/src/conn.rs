@@ -2,24 +2,33 @@
 //! decoder, and the replies of one batch of commands written together.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use bytes::BytesMut;
 use msnp::codec::{DecodeError, Decoder, Direction, Limits};
 use msnp::{Dialect, ErrorCode, Frame};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// Input bytes read per system call; the buffer grows only for a long line or payload.
 const READ_CHUNK: usize = 512;
 
+/// A byte stream a session runs over: a TCP socket, or the HTTP gateway's pipe.
+pub trait Transport: AsyncRead + AsyncWrite + Unpin + Send + Sync {}
+
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + Sync> Transport for T {}
+
 pub struct Connection {
-    stream: TcpStream,
+    stream: Box<dyn Transport>,
     input: BytesMut,
     decoder: Decoder,
     output: BytesMut,
     pub peer: SocketAddr,
     trace: bool,
     label: &'static str,
+    /// Over the HTTP gateway the client polls instead of sending PNG; the
+    /// gateway expires idle sessions itself.
+    pub idle_exempt: bool,
 }
 
 /// What reading produced.
@@ -31,13 +40,12 @@ pub enum Incoming {
 
 impl Connection {
     pub fn new(
-        stream: TcpStream,
+        stream: Box<dyn Transport>,
         peer: SocketAddr,
         max_payload: usize,
         trace: bool,
         label: &'static str,
     ) -> Connection {
-        let _ = stream.set_nodelay(true);
         Connection {
             stream,
             input: BytesMut::new(),
@@ -46,7 +54,26 @@ impl Connection {
             peer,
             trace,
             label,
+            idle_exempt: false,
         }
+    }
+
+    /// A connection over TCP, with Nagle's delay off: MSNP is all small writes.
+    pub fn tcp(
+        stream: TcpStream,
+        peer: SocketAddr,
+        max_payload: usize,
+        trace: bool,
+        label: &'static str,
+    ) -> Connection {
+        let _ = stream.set_nodelay(true);
+        Connection::new(Box::new(stream), peer, max_payload, trace, label)
+    }
+
+    /// How long the session may wait for input before it counts as idle.
+    pub fn idle_limit(&self, configured: Duration) -> Duration {
+        // About 136 years: never, in practice.
+        if self.idle_exempt { Duration::from_secs(u64::from(u32::MAX)) } else { configured }
     }
 
     pub fn set_dialect(&mut self, dialect: Dialect) {

@@ -20,6 +20,8 @@ pub struct Context {
     pub public_host: String,
     /// `http://host:port` of the HTTP listener as clients reach it.
     pub http_base: String,
+    /// Sessions of the HTTP polling gateway.
+    pub gateway: crate::http::gateway::Gateway,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,11 +64,13 @@ impl Server {
             http_base: format!("http://{public_host}:{}", http_addr.port()),
             public_host,
             config,
+            gateway: Default::default(),
         });
         let (stop, stopped) = watch::channel(false);
         let mut tasks = JoinSet::new();
         tasks.spawn(crate::ns::serve(ns, context.clone(), stopped.clone()));
         tasks.spawn(crate::sb::serve(sb, context.clone(), stopped.clone()));
+        tasks.spawn(crate::http::gateway::sweep(context.clone(), stopped.clone()));
         tasks.spawn(crate::http::serve(http, context.clone(), stopped));
         tracing::info!(ns = %ns_addr, sb = %sb_addr, http = %http_addr, public_host = %context.public_host, "msnpd listening");
         Ok(Server { ns_addr, sb_addr, http_addr, context, stop, tasks })

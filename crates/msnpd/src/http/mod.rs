@@ -1,6 +1,7 @@
 //! The HTTP listener: Passport (Nexus, login2.srf, RST.srf). Repeated slashes
 //! in paths are collapsed first: Pidgin asks for `//RST.srf`.
 
+pub mod gateway;
 mod passport;
 
 use std::sync::Arc;
@@ -20,6 +21,7 @@ pub fn router(ctx: Arc<Context>) -> Router {
         .route("/login2.srf", get(passport::login))
         .route("/RST.srf", post(passport::rst))
         .route("/RST2.srf", post(passport::rst))
+        .route("/gateway/gateway.dll", post(gateway::handle))
         .fallback(passport::not_found)
         .with_state(ctx)
 }
@@ -70,7 +72,12 @@ pub async fn serve(listener: TcpListener, ctx: Arc<Context>, mut shutdown: tokio
             },
             _ = crate::server::until_stopped(&mut shutdown) => break,
         };
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        // Handlers that need the client's address (the gateway) find it here.
+        let app = app.clone().map_request(move |mut request: axum::http::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            request
+        });
+        let service = hyper_util::service::TowerToHyperService::new(app);
         let mut stopped = shutdown.clone();
         tokio::spawn(async move {
             let connection = hyper::server::conn::http1::Builder::new()

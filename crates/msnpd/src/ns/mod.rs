@@ -11,12 +11,11 @@ mod presence;
 pub(crate) mod render;
 mod session;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use msnp::{Dialect, ErrorCode, Frame};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::conn::{Connection, Incoming};
@@ -27,7 +26,11 @@ use crate::server::{Context, accept_loop};
 pub const SUPPORTED: std::ops::RangeInclusive<Dialect> = Dialect::MSNP2..=Dialect::MSNP12;
 
 pub async fn serve(listener: TcpListener, ctx: Arc<Context>, stopped: watch::Receiver<bool>) {
-    accept_loop(listener, stopped, "ns", move |stream, peer| run(ctx.clone(), stream, peer)).await;
+    accept_loop(listener, stopped, "ns", move |stream, peer| {
+        let conn = Connection::tcp(stream, peer, ctx.config.max_payload, ctx.config.trace_protocol, "NS");
+        run(ctx.clone(), conn)
+    })
+    .await;
 }
 
 /// What an MSNP2-7 MD5 login expects as the answer to its salt.
@@ -69,8 +72,8 @@ pub(crate) struct Session {
     closing: bool,
 }
 
-async fn run(ctx: Arc<Context>, stream: TcpStream, peer: SocketAddr) {
-    let conn = Connection::new(stream, peer, ctx.config.max_payload, ctx.config.trace_protocol, "NS");
+/// Runs one Notification Server session over `conn` until it ends.
+pub(crate) async fn run(ctx: Arc<Context>, conn: Connection) {
     let mut session = Session {
         ctx,
         conn,
@@ -108,7 +111,7 @@ async fn challenge_deadline(challenge: &Option<(String, tokio::time::Instant)>, 
 
 impl Session {
     async fn run(&mut self) {
-        let idle = Duration::from_secs(self.ctx.config.idle_timeout_secs);
+        let idle = self.conn.idle_limit(Duration::from_secs(self.ctx.config.idle_timeout_secs));
         let challenge_limit = self.ctx.config.challenge_timeout_secs;
         loop {
             while !self.closing {

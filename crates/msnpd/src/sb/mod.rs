@@ -2,14 +2,13 @@
 //! (`USR` to open one, `ANS` to join one), invites (`CAL`), and sends `MSG`s
 //! that the core relays to the other participants.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use msnp::text::encode_param;
 use msnp::{Dialect, ErrorCode, Frame};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::conn::{Connection, Incoming};
@@ -19,7 +18,13 @@ use crate::ns::render::caps_text;
 use crate::server::{Context, accept_loop};
 
 pub async fn serve(listener: TcpListener, ctx: Arc<Context>, stopped: watch::Receiver<bool>) {
-    accept_loop(listener, stopped, "sb", move |stream, peer| run(ctx.clone(), stream, peer)).await;
+    accept_loop(listener, stopped, "sb", move |stream, peer| {
+        // The decoder accepts any payload up to the general limit, so that an
+        // oversized MSG can be refused with an answer instead of a cut connection.
+        let conn = Connection::tcp(stream, peer, ctx.config.max_payload, ctx.config.trace_protocol, "SB");
+        run(ctx.clone(), conn)
+    })
+    .await;
 }
 
 struct Session {
@@ -34,10 +39,8 @@ struct Session {
     timed_out: bool,
 }
 
-async fn run(ctx: Arc<Context>, stream: TcpStream, peer: SocketAddr) {
-    // The decoder accepts any payload up to the general limit, so that an
-    // oversized MSG can be refused with an answer instead of a cut connection.
-    let conn = Connection::new(stream, peer, ctx.config.max_payload, ctx.config.trace_protocol, "SB");
+/// Runs one switchboard session over `conn` until it ends.
+pub(crate) async fn run(ctx: Arc<Context>, conn: Connection) {
     let mut session =
         Session { ctx, conn, dialect: Dialect::MSNP12, account: None, seat: None, closing: false, timed_out: false };
     session.run().await;
@@ -59,7 +62,7 @@ enum Wake {
 impl Session {
     async fn run(&mut self) {
         let login_timeout = Duration::from_secs(self.ctx.config.switchboard_login_timeout_secs);
-        let idle = Duration::from_secs(self.ctx.config.idle_timeout_secs);
+        let idle = self.conn.idle_limit(Duration::from_secs(self.ctx.config.idle_timeout_secs));
         loop {
             while !self.closing {
                 match self.conn.next_buffered() {
