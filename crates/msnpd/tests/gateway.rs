@@ -157,6 +157,7 @@ async fn msnp11_over_the_gateway_signs_in_with_passport() {
     let login = carol.send(&format!("USR 4 TWN S {ticket}\r\n")).await;
     assert!(login.starts_with("USR 4 OK carol@example.com 1 0\r\nSBS 0 null\r\nMSG Hotmail Hotmail "), "{login}");
     assert!(login.contains("\r\nClientPort: 0\r\n"), "{login}");
+    assert_eq!(carol.poll().await, "");
     assert_eq!(carol.send("PNG\r\n").await, "QNG 60\r\n");
     assert_eq!(carol.send("BOGUS 5\r\n").await, "200 5\r\n");
 }
