@@ -1,11 +1,12 @@
 //! `VER`, `CVR`, `USR`: negotiating the dialect and signing in with a
 //! Passport ticket (TWN), then the profile message.
 
-use msnp::dialect::{AuthScheme, UsrOkForm, VersionOffer};
+use msnp::auth::mbi;
+use msnp::dialect::{AuthScheme, GcfForm, UsrOkForm, VersionOffer};
 use msnp::text::encode_param;
 use msnp::{ErrorCode, Frame};
 
-use super::Md5Challenge;
+use super::Proof;
 use super::{Login, SUPPORTED, Session};
 use crate::core::tickets::{TicketScope, ticket_token};
 use crate::core::{accounts::normalize_email, unix_now};
@@ -18,6 +19,22 @@ fn twn_policy() -> String {
         unix_now()
     )
 }
+
+/// The nonce of `USR … SSO S MBI_KEY_OLD`: exactly 64 characters, since the
+/// client's encrypted block is sized for 64 bytes (MSNP.md §2.8).
+fn sso_nonce() -> String {
+    use base64::Engine as _;
+    let bytes: [u8; 48] = rand::random();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The policies pushed with `GCF 0` before `USR … S` (MSNP13+).
+const POLICIES: &str = concat!(
+    r#"<Policies><Policy type="SHIELDS" checksum="D9705A71BA841CB38955822E048970C3"><config><shield>"#,
+    r#"<cli maj="7" min="0" minbld="0" maxbld="9999" deny=" " /></shield><block></block></config></Policy>"#,
+    r#"<Policy type="ABCH" checksum="03DC55910A9CB79133F1576221A80346"><policy><set id="push" service="ABCH" priority="200">"#,
+    r#"<r id="pushstorage" threshold="180000" /></set></policy></Policy></Policies>"#
+);
 
 impl Session {
     /// `VER n MSNPx … [CVR0]` → `VER n MSNPx`, or `VER n 0` and close.
@@ -59,9 +76,17 @@ impl Session {
         ));
     }
 
-    /// `USR n TWN|MD5 I email`, then `USR n TWN S ticket` or `USR n MD5 S md5hex`.
+    /// `USR n TWN|SSO|MD5 I email`, then `USR n TWN S ticket`,
+    /// `USR n SSO S ticket mbi-response [guid]` or `USR n MD5 S md5hex`.
     pub(super) async fn usr(&mut self, trid: u32, frame: &Frame) {
         if self.login == Login::LoggedIn {
+            // MSNP18 clients (Pidgin) present their circle ticket once signed in.
+            let sha = frame.params.get(1).map(String::as_str) == Some("SHA")
+                && frame.params.get(2).map(String::as_str) == Some("A");
+            if self.dialect.version() >= 18 && sha {
+                let email = self.online.as_ref().map(|me| me.email.clone()).unwrap_or_default();
+                return self.send(Frame::with_params("USR", [trid.to_string(), "OK".into(), email, "0".into(), "0".into()]));
+            }
             return self.error(ErrorCode::AlreadyLoggedIn, trid);
         }
         if self.login == Login::Start || self.owes_cvr {
@@ -81,20 +106,29 @@ impl Session {
                 let Some(email) = normalize_email(email) else {
                     return self.error(ErrorCode::InvalidParameter, trid);
                 };
-                let challenge = match scheme {
+                let (proof, offer) = match scheme {
                     AuthScheme::Md5 => self.md5_challenge(&email).await,
-                    _ => Md5Challenge::None,
+                    AuthScheme::Twn => (Proof::Ticket, vec![twn_policy()]),
+                    AuthScheme::Sso => {
+                        let nonce = sso_nonce();
+                        (Proof::SsoTicket { nonce: nonce.clone() }, vec!["MBI_KEY_OLD".to_owned(), nonce])
+                    }
                 };
-                let offer = match &challenge {
-                    Md5Challenge::Account { salt, .. } | Md5Challenge::Unusable { salt, .. } => salt.clone(),
-                    Md5Challenge::None => twn_policy(),
-                };
-                self.login = Login::Authenticating { email, md5: challenge };
-                self.send(Frame::with_params("USR", [trid.to_string(), expected.into(), "S".into(), offer]));
+                if self.dialect.gcf_form() == Some(GcfForm::PushedAtLogin) {
+                    self.send(Frame::with_params("GCF", ["0"]).with_payload(POLICIES));
+                }
+                self.login = Login::Authenticating { email, proof };
+                let mut params = vec![trid.to_string(), expected.into(), "S".into()];
+                params.extend(offer);
+                self.send(Frame::with_params("USR", params));
             }
-            (Some("S"), Some(answer), Login::Authenticating { email, md5 }) => match md5 {
-                Md5Challenge::None => self.check_ticket(trid, &email, answer).await,
-                Md5Challenge::Account { account, hash, .. } => {
+            (Some("S"), Some(answer), Login::Authenticating { email, proof }) => match proof {
+                Proof::Ticket => self.check_ticket(trid, &email, answer, None).await,
+                Proof::SsoTicket { nonce } => match frame.params.get(4) {
+                    Some(response) => self.check_ticket(trid, &email, answer, Some((&nonce, response))).await,
+                    None => self.refuse(trid, &email, "no MBI_KEY response"),
+                },
+                Proof::Md5 { account, hash } => {
                     if constant_time_eq(answer.to_ascii_lowercase().as_bytes(), hash.as_bytes()) {
                         let session_token = crate::core::random_token();
                         self.sign_in(trid, account, &session_token).await;
@@ -102,7 +136,7 @@ impl Session {
                         self.refuse(trid, &email, "wrong password (MD5)");
                     }
                 }
-                Md5Challenge::Unusable { reason, .. } => self.refuse(trid, &email, reason),
+                Proof::Md5Unusable { reason } => self.refuse(trid, &email, reason),
             },
             (Some("I" | "S"), Some(_), _) => self.error(ErrorCode::NotExpected, trid),
             _ => self.error(ErrorCode::InvalidParameter, trid),
@@ -111,35 +145,45 @@ impl Session {
 
     /// The salt to send for an MD5 login. Unknown accounts and accounts without
     /// the MD5 secret get a random salt too, so the answer does not tell them apart.
-    async fn md5_challenge(&self, email: &str) -> Md5Challenge {
+    async fn md5_challenge(&self, email: &str) -> (Proof, Vec<String>) {
         let random_salt = || format!("{}.{}", rand::random::<u32>(), rand::random::<u32>());
+        let unusable = |reason| (Proof::Md5Unusable { reason }, vec![random_salt()]);
         let account = match self.ctx.core.store.account_by_email(email).await {
             Ok(Some(account)) => account,
-            Ok(None) => return Md5Challenge::Unusable { salt: random_salt(), reason: "no such account" },
+            Ok(None) => return unusable("no such account"),
             Err(error) => {
                 tracing::error!(%error, "MD5 login lookup failed");
-                return Md5Challenge::Unusable { salt: random_salt(), reason: "database failure" };
+                return unusable("database failure");
             }
         };
         match self.ctx.core.store.legacy_md5(account.id).await {
-            Ok(Some((salt, hash))) => Md5Challenge::Account { account: account.id, salt, hash },
-            Ok(None) => Md5Challenge::Unusable {
-                salt: random_salt(),
-                reason: "the account has no MSNP2-7 MD5 secret (msnpd user passwd --legacy-md5)",
-            },
+            Ok(Some((salt, hash))) => (Proof::Md5 { account: account.id, hash }, vec![salt]),
+            Ok(None) => unusable("the account has no MSNP2-7 MD5 secret (msnpd user passwd --legacy-md5)"),
             Err(error) => {
                 tracing::error!(%error, "MD5 login lookup failed");
-                Md5Challenge::Unusable { salt: random_salt(), reason: "database failure" }
+                unusable("database failure")
             }
         }
     }
 
-    async fn check_ticket(&mut self, trid: u32, email: &str, ticket: &str) {
+    /// A Passport ticket for this email; for SSO also the MBI_KEY response
+    /// made with the BinarySecret issued with that ticket.
+    async fn check_ticket(&mut self, trid: u32, email: &str, ticket: &str, sso: Option<(&str, &str)>) {
         let token = ticket_token(ticket).to_owned();
-        match self.ctx.core.tickets.check(&token, TicketScope::Messenger) {
-            Some(ticket) if ticket.email == email => self.sign_in(trid, ticket.account, &token).await,
-            _ => self.refuse(trid, email, "bad ticket"),
+        let Some(found) = self.ctx.core.tickets.check(&token, TicketScope::Messenger).filter(|t| t.email == email)
+        else {
+            return self.refuse(trid, email, "bad ticket");
+        };
+        if let Some((nonce, response)) = sso {
+            let Some(secret) = &found.binary_secret else {
+                return self.refuse(trid, email, "ticket issued without a proof key");
+            };
+            if let Err(error) = mbi::verify(secret, nonce, response) {
+                tracing::info!(peer = %self.conn.peer, %email, %error, "MBI_KEY response refused");
+                return self.refuse(trid, email, "bad MBI_KEY response");
+            }
         }
+        self.sign_in(trid, found.account, &token).await;
     }
 
     /// `911` and close, with a log line that says why.

@@ -23,7 +23,7 @@ use crate::core::hub::{Notice, Online, SessionInbox};
 use crate::server::{Context, accept_loop};
 
 /// The dialects the Notification Server speaks.
-pub const SUPPORTED: std::ops::RangeInclusive<Dialect> = Dialect::MSNP2..=Dialect::MSNP12;
+pub const SUPPORTED: std::ops::RangeInclusive<Dialect> = Dialect::MSNP2..=Dialect::MSNP18;
 
 pub async fn serve(listener: TcpListener, ctx: Arc<Context>, stopped: watch::Receiver<bool>) {
     accept_loop(listener, stopped, "ns", move |stream, peer| {
@@ -33,15 +33,17 @@ pub async fn serve(listener: TcpListener, ctx: Arc<Context>, stopped: watch::Rec
     .await;
 }
 
-/// What an MSNP2-7 MD5 login expects as the answer to its salt.
+/// What the second `USR` of a login must prove.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Md5Challenge {
-    /// Not an MD5 login (TWN).
-    None,
-    /// The account's salt and MD5(salt || password).
-    Account { account: i64, salt: String, hash: String },
-    /// A random salt; whatever comes back is refused for `reason`.
-    Unusable { salt: String, reason: &'static str },
+enum Proof {
+    /// TWN: a Passport ticket.
+    Ticket,
+    /// SSO: a ticket and the MBI_KEY response to this nonce.
+    SsoTicket { nonce: String },
+    /// MD5 (MSNP2-7): the account's MD5(salt || password).
+    Md5 { account: i64, hash: String },
+    /// MD5 for an account that cannot log in so; refused for `reason`.
+    Md5Unusable { reason: &'static str },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,10 +53,7 @@ enum Login {
     /// `VER` done; `CVR` and `USR … I` may follow.
     Negotiated,
     /// `USR … I email` done; waiting for the ticket.
-    Authenticating {
-        email: String,
-        md5: Md5Challenge,
-    },
+    Authenticating { email: String, proof: Proof },
     LoggedIn,
 }
 

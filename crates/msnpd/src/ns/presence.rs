@@ -51,9 +51,8 @@ impl Session {
                         continue;
                     };
                     if let Some(status) = self.ctx.core.visible_personal_message(contact, me.id) {
-                        self.send(
-                            Frame::with_params("UBX", [view.email.clone()]).with_payload(uux::render_ubx(&status)),
-                        );
+                        let handle = super::render::handle_params(self.dialect, &view.email);
+                        self.send(Frame::with_params("UBX", handle).with_payload(uux::render_ubx(&status)));
                     }
                 }
                 self.send(Frame::with_params("MSG", ["Hotmail", "Hotmail"]).with_payload(INITIAL_MAIL_DATA));

@@ -55,11 +55,33 @@ pub fn caps_text(dialect: Dialect, caps: Capabilities) -> String {
     if dialect.has_extended_caps() { format!("{}:{}", caps.flags, caps.extended) } else { caps.flags.to_string() }
 }
 
+/// How presence lines name a Messenger user (network 1): `email` (up to
+/// MSNP13), `email 1` (MSNP14–17) or `1:email` (MSNP18).
+pub fn handle_params(dialect: Dialect, email: &str) -> Vec<String> {
+    if dialect.handles_have_network_prefix() {
+        vec![format!("1:{email}")]
+    } else if dialect.presence_has_network_id() {
+        vec![email.to_owned(), "1".to_owned()]
+    } else {
+        vec![email.to_owned()]
+    }
+}
+
+/// The parameters of `FLN`: the handle, and from MSNP16 empty capabilities.
+pub fn offline_params(dialect: Dialect, email: &str) -> Vec<String> {
+    let mut params = handle_params(dialect, email);
+    if dialect.has_extended_caps() {
+        params.push("0:0".to_owned());
+    }
+    params
+}
+
 /// The parameters after the command (and TrID) of ILN/NLN:
 /// `status email friendly [caps [msnobj]]` in the dialect's form.
 pub fn presence_params(dialect: Dialect, view: &ContactPresence) -> Vec<String> {
-    let mut params =
-        vec![status_code(view.presence.status).to_owned(), view.email.clone(), encode_param(&view.friendly_name)];
+    let mut params = vec![status_code(view.presence.status).to_owned()];
+    params.extend(handle_params(dialect, &view.email));
+    params.push(encode_param(&view.friendly_name));
     if dialect.presence_has_caps() {
         params.push(caps_text(dialect, view.presence.caps));
         if dialect.presence_has_msnobj()
@@ -122,6 +144,18 @@ mod tests {
             ["BSY", "bob@example.com", "Bob%20B", "5", "%3Cmsnobj%2F%3E"]
         );
         assert_eq!(presence_params(Dialect::MSNP7, &view), ["BSY", "bob@example.com", "Bob%20B"]);
+        assert_eq!(
+            presence_params(Dialect::MSNP14, &view),
+            ["BSY", "bob@example.com", "1", "Bob%20B", "5", "%3Cmsnobj%2F%3E"]
+        );
+        assert_eq!(
+            presence_params(Dialect::MSNP18, &view),
+            ["BSY", "1:bob@example.com", "Bob%20B", "5:0", "%3Cmsnobj%2F%3E"]
+        );
+        assert_eq!(offline_params(Dialect::MSNP13, "a@b.c"), ["a@b.c"]);
+        assert_eq!(offline_params(Dialect::MSNP15, "a@b.c"), ["a@b.c", "1"]);
+        assert_eq!(offline_params(Dialect::MSNP16, "a@b.c"), ["a@b.c", "1", "0:0"]);
+        assert_eq!(offline_params(Dialect::MSNP18, "a@b.c"), ["1:a@b.c", "0:0"]);
     }
 
     #[test]

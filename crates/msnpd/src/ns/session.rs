@@ -4,11 +4,13 @@
 use msnp::auth::challenge::{challenge_response, product_by_id};
 use msnp::auth::constant_time_eq;
 use msnp::text::encode_param;
+use msnp::dialect::ListCommands;
+use msnp::xml::ml::{self, MlContact};
 use msnp::xml::uux::render_ubx;
 use msnp::{ErrorCode, Frame};
 
 use super::Session;
-use super::render::presence_params;
+use super::render::{handle_params, offline_params, presence_params};
 use crate::core::hub::Notice;
 use crate::core::presence::Status;
 
@@ -146,10 +148,10 @@ impl Session {
             Notice::Presence(view) => {
                 self.send(Frame::with_params("NLN", presence_params(dialect, &view)));
             }
-            Notice::Offline { email } => self.send(Frame::with_params("FLN", [email])),
+            Notice::Offline { email } => self.send(Frame::with_params("FLN", offline_params(dialect, &email))),
             Notice::PersonalMessage { email, status } => {
                 if dialect.has_uux() {
-                    self.send(Frame::with_params("UBX", [email]).with_payload(render_ubx(&status)));
+                    self.send(Frame::with_params("UBX", handle_params(dialect, &email)).with_payload(render_ubx(&status)));
                 }
             }
             Notice::Phone { email, name, value } => {
@@ -165,7 +167,10 @@ impl Session {
             }
             Notice::AddedBy { email, friendly_name } => {
                 let name = encode_param(&friendly_name);
-                if dialect.has_list_versions() {
+                if dialect.list_commands() == ListCommands::AdlRml {
+                    let entry = MlContact { address: email, lists: 8, network: 1, friendly_name: Some(name) };
+                    self.send(Frame::with_params("ADL", ["0"]).with_payload(ml::render(&[entry])));
+                } else if dialect.has_list_versions() {
                     let serial = self.serial().to_string();
                     self.send(Frame::with_params("ADD", ["0".to_owned(), "RL".into(), serial, email, name]));
                 } else {
@@ -176,7 +181,10 @@ impl Session {
                 }
             }
             Notice::RemovedBy { email } => {
-                if dialect.has_list_versions() {
+                if dialect.list_commands() == ListCommands::AdlRml {
+                    let entry = MlContact { address: email, lists: 8, network: 1, friendly_name: None };
+                    self.send(Frame::with_params("RML", ["0"]).with_payload(ml::render(&[entry])));
+                } else if dialect.has_list_versions() {
                     let serial = self.serial().to_string();
                     self.send(Frame::with_params("REM", ["0".to_owned(), "RL".into(), serial, email]));
                 } else {
