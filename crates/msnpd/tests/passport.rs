@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{TestServer, http_get, http_request};
+use common::{TestServer, http_get, http_request, rst_request};
 
 #[tokio::test]
 async fn nexus_names_only_the_login_url_with_its_scheme() {
@@ -41,20 +41,6 @@ async fn login_answers_from_pp_last_or_401() {
     }
     let response = http_get(server.http(), "/login2.srf", &[]).await;
     assert_eq!(response.status, 401);
-}
-
-fn rst_request(email: &str, password: &str, addresses: &[(&str, Option<&str>)]) -> String {
-    let mut tokens = String::new();
-    for (index, (address, policy)) in addresses.iter().enumerate() {
-        let policy =
-            policy.map(|p| format!(r#"<wsse:PolicyReference URI="{p}"></wsse:PolicyReference>"#)).unwrap_or_default();
-        tokens.push_str(&format!(
-            r#"<wst:RequestSecurityToken Id="RST{index}"><wst:RequestType>http://schemas.xmlsoap.org/ws/2004/04/security/trust/Issue</wst:RequestType><wsp:AppliesTo><wsa:EndpointReference><wsa:Address>{address}</wsa:Address></wsa:EndpointReference></wsp:AppliesTo>{policy}</wst:RequestSecurityToken>"#
-        ));
-    }
-    format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/" xmlns:wsse="http://schemas.xmlsoap.org/ws/2003/06/secext" xmlns:saml="urn:oasis:names:tc:SAML:1.0:assertion" xmlns:wsp="http://schemas.xmlsoap.org/ws/2002/12/policy" xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd" xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/03/addressing" xmlns:wssc="http://schemas.xmlsoap.org/ws/2004/04/sc" xmlns:wst="http://schemas.xmlsoap.org/ws/2004/04/trust"><Header><ps:AuthInfo xmlns:ps="http://schemas.microsoft.com/Passport/SoapServices/PPCRL" Id="PPAuthInfo"><ps:HostingApp>{{7108E71A-9926-4FCB-BCC9-9A9D3F32E423}}</ps:HostingApp><ps:BinaryVersion>4</ps:BinaryVersion></ps:AuthInfo><wsse:Security><wsse:UsernameToken Id="user"><wsse:Username>{email}</wsse:Username><wsse:Password>{password}</wsse:Password></wsse:UsernameToken></wsse:Security></Header><Body><ps:RequestMultipleSecurityTokens xmlns:ps="http://schemas.microsoft.com/Passport/SoapServices/PPCRL" Id="RSTS">{tokens}</ps:RequestMultipleSecurityTokens></Body></Envelope>"#
-    )
 }
 
 #[tokio::test]

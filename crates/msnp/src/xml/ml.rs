@@ -165,7 +165,10 @@ mod tests {
             .expect("parses");
         assert!(list.initial);
         assert_eq!(list.contacts.len(), 3);
-        assert_eq!(list.contacts[0], MlContact { address: "friend@example.com".into(), lists: 3, network: 1, friendly_name: None });
+        assert_eq!(
+            list.contacts[0],
+            MlContact { address: "friend@example.com".into(), lists: 3, network: 1, friendly_name: None }
+        );
         assert_eq!(list.contacts[1].network, 32);
         assert_eq!(list.contacts[2].address, "tel:+15551111222");
     }

@@ -31,7 +31,7 @@ fn is_guid(text: &str) -> bool {
 }
 
 impl Session {
-    fn list_error(&mut self, trid: u32, error: ListError) {
+    pub(super) fn list_error(&mut self, trid: u32, error: ListError) {
         let code = match error {
             ListError::UnknownUser if self.dialect.has_list_versions() => ErrorCode::InvalidUser,
             ListError::UnknownUser => ErrorCode::InvalidUsername,

@@ -85,7 +85,8 @@ impl Session {
                 && frame.params.get(2).map(String::as_str) == Some("A");
             if self.dialect.version() >= 18 && sha {
                 let email = self.online.as_ref().map(|me| me.email.clone()).unwrap_or_default();
-                return self.send(Frame::with_params("USR", [trid.to_string(), "OK".into(), email, "0".into(), "0".into()]));
+                return self
+                    .send(Frame::with_params("USR", [trid.to_string(), "OK".into(), email, "0".into(), "0".into()]));
             }
             return self.error(ErrorCode::AlreadyLoggedIn, trid);
         }

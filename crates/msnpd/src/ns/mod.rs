@@ -7,6 +7,7 @@
 
 mod lists;
 mod login;
+mod membership;
 mod presence;
 pub(crate) mod render;
 mod session;
@@ -14,6 +15,7 @@ mod session;
 use std::sync::Arc;
 use std::time::Duration;
 
+use msnp::dialect::{ListCommands, ListSync};
 use msnp::{Dialect, ErrorCode, Frame};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -53,7 +55,10 @@ enum Login {
     /// `VER` done; `CVR` and `USR … I` may follow.
     Negotiated,
     /// `USR … I email` done; waiting for the ticket.
-    Authenticating { email: String, proof: Proof },
+    Authenticating {
+        email: String,
+        proof: Proof,
+    },
     LoggedIn,
 }
 
@@ -206,6 +211,9 @@ impl Session {
             "XFR" => self.xfr(trid, &frame),
             "QRY" => self.qry(trid, &frame),
             "GCF" => self.gcf(trid, &frame),
+            "ADL" => self.adl(trid, &frame).await,
+            "RML" => self.rml(trid, &frame).await,
+            "FQY" => self.fqy(trid, &frame).await,
             "IMS" => self.ims(trid, &frame),
             "SND" | "SDC" => self.invite_by_email(trid, &frame),
             "URL" => self.url(trid, &frame),
@@ -217,7 +225,11 @@ impl Session {
     fn command_exists(&self, command: &str) -> bool {
         let d = self.dialect;
         match command {
-            "SYN" | "REM" | "BLP" | "GTC" | "CHG" | "XFR" | "URL" => true,
+            "BLP" | "CHG" | "XFR" | "URL" => true,
+            "SYN" | "GTC" => d.list_sync() != ListSync::AddressBook,
+            "REM" => d.list_commands() != ListCommands::AdlRml,
+            "ADL" | "RML" => d.list_commands() == ListCommands::AdlRml,
+            "FQY" => d.has_fqy(),
             "ADD" => d.has_list_versions(),
             "ADG" | "RMG" | "REG" => d.has_groups(),
             "REA" => d.renames_with_rea(),

@@ -3,8 +3,8 @@
 
 use msnp::auth::challenge::{challenge_response, product_by_id};
 use msnp::auth::constant_time_eq;
-use msnp::text::encode_param;
 use msnp::dialect::ListCommands;
+use msnp::text::encode_param;
 use msnp::xml::ml::{self, MlContact};
 use msnp::xml::uux::render_ubx;
 use msnp::{ErrorCode, Frame};
@@ -151,7 +151,9 @@ impl Session {
             Notice::Offline { email } => self.send(Frame::with_params("FLN", offline_params(dialect, &email))),
             Notice::PersonalMessage { email, status } => {
                 if dialect.has_uux() {
-                    self.send(Frame::with_params("UBX", handle_params(dialect, &email)).with_payload(render_ubx(&status)));
+                    self.send(
+                        Frame::with_params("UBX", handle_params(dialect, &email)).with_payload(render_ubx(&status)),
+                    );
                 }
             }
             Notice::Phone { email, name, value } => {

@@ -378,3 +378,62 @@ pub async fn sign_in_md5(server: &TestServer, dialect: &str, email: &str, passwo
     assert_eq!(profile.params, ["Hotmail", "Hotmail"]);
     peer
 }
+
+/// A WS-Trust `RequestMultipleSecurityTokens` body as Pidgin and WLM send it.
+pub fn rst_request(email: &str, password: &str, addresses: &[(&str, Option<&str>)]) -> String {
+    let mut tokens = String::new();
+    for (index, (address, policy)) in addresses.iter().enumerate() {
+        let policy =
+            policy.map(|p| format!(r#"<wsse:PolicyReference URI="{p}"></wsse:PolicyReference>"#)).unwrap_or_default();
+        tokens.push_str(&format!(
+            r#"<wst:RequestSecurityToken Id="RST{index}"><wst:RequestType>http://schemas.xmlsoap.org/ws/2004/04/security/trust/Issue</wst:RequestType><wsp:AppliesTo><wsa:EndpointReference><wsa:Address>{address}</wsa:Address></wsa:EndpointReference></wsp:AppliesTo>{policy}</wst:RequestSecurityToken>"#
+        ));
+    }
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/" xmlns:wsse="http://schemas.xmlsoap.org/ws/2003/06/secext" xmlns:saml="urn:oasis:names:tc:SAML:1.0:assertion" xmlns:wsp="http://schemas.xmlsoap.org/ws/2002/12/policy" xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd" xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/03/addressing" xmlns:wssc="http://schemas.xmlsoap.org/ws/2004/04/sc" xmlns:wst="http://schemas.xmlsoap.org/ws/2004/04/trust"><Header><ps:AuthInfo xmlns:ps="http://schemas.microsoft.com/Passport/SoapServices/PPCRL" Id="PPAuthInfo"><ps:HostingApp>{{7108E71A-9926-4FCB-BCC9-9A9D3F32E423}}</ps:HostingApp><ps:BinaryVersion>4</ps:BinaryVersion></ps:AuthInfo><wsse:Security><wsse:UsernameToken Id="user"><wsse:Username>{email}</wsse:Username><wsse:Password>{password}</wsse:Password></wsse:UsernameToken></wsse:Security></Header><Body><ps:RequestMultipleSecurityTokens xmlns:ps="http://schemas.microsoft.com/Passport/SoapServices/PPCRL" Id="RSTS">{tokens}</ps:RequestMultipleSecurityTokens></Body></Envelope>"#
+    )
+}
+
+/// A token from an RST response: the address, the `t=…&p=` ticket, the proof key.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub address: String,
+    pub ticket: String,
+    pub secret: Vec<u8>,
+}
+
+/// Asks RST.srf for tokens and reads them back, in order.
+pub async fn rst_tokens(
+    server: &TestServer,
+    email: &str,
+    password: &str,
+    addresses: &[(&str, Option<&str>)],
+) -> Vec<IssuedToken> {
+    use base64::Engine as _;
+    let body = rst_request(email, password, addresses);
+    let response =
+        http_request(server.http(), "POST", "/RST.srf", &[("Content-Type", "text/xml")], body.as_bytes()).await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    let xml = response.text();
+    let between = |text: &str, open: &str, close: &str| -> Option<String> {
+        let start = text.find(open)? + open.len();
+        let end = text[start..].find(close)? + start;
+        Some(text[start..end].to_owned())
+    };
+    xml.split("<wst:RequestSecurityTokenResponse>")
+        .skip(1)
+        .map(|part| IssuedToken {
+            address: between(part, "<wsa:Address>", "</wsa:Address>").expect("address"),
+            ticket: between(part, "\">", "</wsse:BinarySecurityToken>")
+                .or_else(|| between(part, "<CipherValue>", "</CipherValue>"))
+                .expect("token")
+                .rsplit('>')
+                .next()
+                .unwrap_or_default()
+                .replace("&amp;", "&"),
+            secret: base64::engine::general_purpose::STANDARD
+                .decode(between(part, "<wst:BinarySecret>", "</wst:BinarySecret>").expect("secret"))
+                .expect("base64 secret"),
+        })
+        .collect()
+}

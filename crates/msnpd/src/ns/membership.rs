@@ -1,0 +1,141 @@
+//! MSNP13+ lists: `ADL`, `RML` and `FQY` with `<ml>` payloads. The address
+//! book (SOAP) and these commands change the same lists in the core; an `ADL`
+//! of a contact not yet on a list puts it there, so a client that skips the
+//! SOAP call still gets what it asked for.
+
+use msnp::xml::ml::{self, MlContact, MlError};
+use msnp::{ErrorCode, Frame};
+
+use super::Session;
+use super::render::presence_params;
+use crate::core::lists::{List, ListError};
+
+/// Network ids an `<ml>` may name: Messenger (1) and phone numbers (4).
+const MESSENGER: u8 = 1;
+const PHONE: u8 = 4;
+
+impl Session {
+    /// The `<ml>` of a payload command, or the error already answered.
+    fn membership_payload(&mut self, trid: u32, frame: &Frame) -> Option<ml::MembershipList> {
+        let text = frame.payload.as_deref().and_then(|p| std::str::from_utf8(p).ok());
+        match text.map(ml::parse) {
+            Some(Ok(list)) => Some(list),
+            Some(Err(MlError::Empty)) => {
+                self.error(ErrorCode::InvalidXml, trid);
+                None
+            }
+            Some(Err(MlError::Invalid(_))) | None => {
+                self.error(ErrorCode::InvalidXmlItem, trid);
+                None
+            }
+        }
+    }
+
+    /// Refuses contacts on other networks (there is no federation here) and
+    /// list bits a client may not set; `false` when the command was answered.
+    fn check_memberships(&mut self, trid: u32, list: &ml::MembershipList) -> bool {
+        if list.contacts.iter().any(|c| !matches!(c.network, 0 | MESSENGER | PHONE)) {
+            self.error(ErrorCode::UnroutableUser, trid);
+            return false;
+        }
+        if list.contacts.iter().any(|c| c.lists & !7 != 0) {
+            // RL and PL belong to the server: a client setting them is broken.
+            self.error(ErrorCode::InvalidXmlItem, trid);
+            self.closing = true;
+            return false;
+        }
+        true
+    }
+
+    /// `ADL n len` + `<ml>` → `ADL n OK`, or `241 n len` naming the unknown contacts.
+    pub(super) async fn adl(&mut self, trid: u32, frame: &Frame) {
+        let Some(me) = self.me() else { return };
+        let Some(list) = self.membership_payload(trid, frame) else { return };
+        if !self.check_memberships(trid, &list) {
+            return;
+        }
+        let mut unknown: Vec<MlContact> = Vec::new();
+        let mut appeared = Vec::new();
+        for contact in list.contacts.iter().filter(|c| c.network != PHONE) {
+            for wanted in [List::Forward, List::Allow, List::Block] {
+                if contact.lists & wanted.bit() as u8 == 0 {
+                    continue;
+                }
+                let present = me.lock().lists.by_email(&contact.address).is_some_and(|c| c.is_on(wanted));
+                if present {
+                    continue;
+                }
+                match self.ctx.core.add_to_list(&me, wanted, &contact.address, &contact.address, None).await {
+                    Ok(outcome) => appeared.extend(outcome.presence),
+                    Err(ListError::UnknownUser) => {
+                        unknown.push(MlContact {
+                            lists: contact.lists,
+                            network: MESSENGER,
+                            friendly_name: None,
+                            ..contact.clone()
+                        });
+                        break;
+                    }
+                    Err(ListError::AlreadyInList) => {}
+                    Err(error) => return self.list_error(trid, error),
+                }
+            }
+        }
+        if unknown.is_empty() {
+            self.send(Frame::with_params("ADL", [trid.to_string(), "OK".into()]));
+        } else {
+            self.send(Frame::with_params("241", [trid.to_string()]).with_payload(ml::render(&unknown)));
+        }
+        // Contacts that appear after the first status change are announced at once.
+        if me.lock().presence.is_some() {
+            for view in appeared {
+                let mut params = vec![trid.to_string()];
+                params.extend(presence_params(self.dialect, &view));
+                self.send(Frame::with_params("ILN", params));
+            }
+        }
+    }
+
+    /// `RML n len` + `<ml>` → `RML n OK`.
+    pub(super) async fn rml(&mut self, trid: u32, frame: &Frame) {
+        let Some(me) = self.me() else { return };
+        let Some(list) = self.membership_payload(trid, frame) else { return };
+        if !self.check_memberships(trid, &list) {
+            return;
+        }
+        for contact in list.contacts.iter().filter(|c| c.network != PHONE) {
+            let Some(id) = me.lock().lists.by_email(&contact.address).map(|c| c.id) else { continue };
+            for wanted in [List::Forward, List::Allow, List::Block] {
+                if contact.lists & wanted.bit() as u8 == 0 {
+                    continue;
+                }
+                match self.ctx.core.remove_from_list(&me, wanted, id, None).await {
+                    Ok(_) | Err(ListError::NotOnList) => {}
+                    Err(error) => return self.list_error(trid, error),
+                }
+            }
+        }
+        self.send(Frame::with_params("RML", [trid.to_string(), "OK".into()]));
+    }
+
+    /// `FQY n len` + `<ml>` (MSNP14+): which network each address is on. Only
+    /// Messenger accounts of this server are known.
+    pub(super) async fn fqy(&mut self, trid: u32, frame: &Frame) {
+        let Some(list) = self.membership_payload(trid, frame) else { return };
+        let mut known = Vec::new();
+        for contact in &list.contacts {
+            if let Ok(Some(_)) = self.ctx.core.store.account_by_email(&contact.address).await {
+                known.push(MlContact {
+                    address: contact.address.clone(),
+                    lists: 0,
+                    network: MESSENGER,
+                    friendly_name: None,
+                });
+            }
+        }
+        if known.is_empty() {
+            return self.error(ErrorCode::InvalidUsername, trid);
+        }
+        self.send(Frame::with_params("FQY", [trid.to_string()]).with_payload(ml::render(&known)));
+    }
+}

@@ -1,0 +1,230 @@
+//! MSNP13–MSNP18 on the Notification Server, over real sockets: tickets from
+//! RST.srf, `USR TWN` (13) and `USR SSO` with the MBI_KEY response computed by
+//! our own crypto (15, 18), `ADL`/`RML`/`FQY`, and presence between an MSNP18
+//! and an MSNP11 user, each in its own format.
+
+mod common;
+
+use common::{Peer, TestServer, rst_tokens, sign_in};
+use msnp::Dialect;
+use msnp::auth::challenge::msnp11_challenge_response;
+use msnp::auth::mbi;
+
+fn word(line: &str, index: usize) -> String {
+    line.split(' ').nth(index).unwrap_or_else(|| panic!("no word {index} in {line}")).to_owned()
+}
+
+const MACHINE: &str = "{F26D1F07-95E2-403C-BC18-D4BFED493428}";
+
+/// Signs in with SSO (15+) or TWN (13-14) using a ticket from RST.srf.
+async fn sign_in_new(server: &TestServer, dialect: &str, email: &str, password: &str, name: &'static str) -> Peer {
+    let version = Dialect::from_token(dialect).expect("dialect");
+    let tokens = rst_tokens(
+        server,
+        email,
+        password,
+        &[("http://Passport.NET/tb", None), ("messengerclear.live.com", Some("MBI_KEY_OLD"))],
+    )
+    .await;
+    assert_eq!(tokens[1].address, "messengerclear.live.com");
+    assert_eq!(tokens[1].secret.len(), 24);
+    let mut peer = Peer::connect(server.ns(), name).await;
+    peer.set_dialect(version);
+    peer.send(&format!("VER 1 {dialect} CVR0")).await;
+    peer.expect(&format!("VER 1 {dialect}")).await;
+    peer.send(&format!("CVR 2 0x0409 winnt 6.1.0 i386 MSNMSGR 14.0.8117.0416 msmsgs {email}")).await;
+    assert!(peer.line().await.starts_with("CVR 2 14.0.8117.0416 "));
+    let sso = version.version() >= 15;
+    peer.send(&format!("USR 3 {} I {email}", if sso { "SSO" } else { "TWN" })).await;
+    let gcf = peer.frame().await;
+    assert_eq!(gcf.to_string(), format!("GCF 0 {}", gcf.payload.as_ref().map_or(0, |p| p.len())));
+    assert!(
+        String::from_utf8_lossy(gcf.payload.as_deref().unwrap_or_default())
+            .starts_with("<Policies><Policy type=\"SHIELDS\"")
+    );
+    let offer = peer.line().await;
+    if sso {
+        assert!(offer.starts_with("USR 3 SSO S MBI_KEY_OLD "), "{offer}");
+        let nonce = word(&offer, 5);
+        assert_eq!(nonce.len(), 64);
+        let response = mbi::response(&tokens[1].secret, &nonce, rand_iv());
+        peer.send(&format!("USR 4 SSO S {} {response} {MACHINE}", tokens[1].ticket)).await;
+    } else {
+        assert!(offer.starts_with("USR 3 TWN S "), "{offer}");
+        peer.send(&format!("USR 4 TWN S {}", tokens[1].ticket)).await;
+    }
+    peer.expect(&format!("USR 4 OK {email} 1 0")).await;
+    peer.expect("SBS 0 null").await;
+    let profile = peer.frame().await;
+    let text = String::from_utf8_lossy(profile.payload.as_deref().unwrap_or_default()).into_owned();
+    assert!(text.contains("ABCHMigrated: 1\r\n"));
+    assert_eq!(text.contains("MPOPEnabled: 0\r\n"), version.has_mpop());
+    peer
+}
+
+fn rand_iv() -> [u8; 8] {
+    let value: u64 =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7);
+    value.to_le_bytes()
+}
+
+/// The status burst after the first CHG: Mail-Data, then a challenge to answer.
+async fn settle(peer: &mut Peer, trid: u32) {
+    let mail = peer.frame().await;
+    assert_eq!(mail.params, ["Hotmail", "Hotmail"]);
+    let chl = peer.line().await;
+    let answer = msnp11_challenge_response(&word(&chl, 2), "PROD0120PW!CCV9@", "C1BX{V4W}Q3*10SM");
+    peer.send_payload(&format!("QRY {trid} PROD0120PW!CCV9@"), answer.as_bytes()).await;
+    peer.expect(&format!("QRY {trid}")).await;
+}
+
+#[tokio::test]
+async fn sso_refuses_a_flipped_bit_and_a_ticket_without_its_key() {
+    let server = TestServer::start().await;
+    server.user("alice@example.com", "alice-pw", "Alice").await;
+    let tokens =
+        rst_tokens(&server, "alice@example.com", "alice-pw", &[("messengerclear.live.com", Some("MBI_KEY_OLD"))]).await;
+    for tamper in [true, false] {
+        let mut peer = Peer::connect(server.ns(), "tamper").await;
+        peer.send("VER 1 MSNP15 CVR0").await;
+        peer.expect("VER 1 MSNP15").await;
+        peer.send("CVR 2 0x0409 winnt 6.1.0 i386 MSNMSGR 8.5.1302 msmsgs alice@example.com").await;
+        peer.line().await;
+        peer.send("USR 3 SSO I alice@example.com").await;
+        peer.frame().await; // GCF
+        let nonce = word(&peer.line().await, 5);
+        let mut blob = mbi::response_blob(&tokens[0].secret, &nonce, [0; 8]);
+        if tamper {
+            blob[60] ^= 0x10;
+            use base64::Engine as _;
+            let response = base64::engine::general_purpose::STANDARD.encode(&blob);
+            peer.send(&format!("USR 4 SSO S {} {response}", tokens[0].ticket)).await;
+        } else {
+            peer.send(&format!("USR 4 SSO S {}", tokens[0].ticket)).await;
+        }
+        peer.expect("911 4").await;
+        peer.expect_closed().await;
+    }
+}
+
+#[tokio::test]
+async fn msnp13_signs_in_with_twn_and_an_rst_ticket() {
+    let server = TestServer::start().await;
+    server.user("alice@example.com", "alice-pw", "Alice").await;
+    let mut alice = sign_in_new(&server, "MSNP13", "alice@example.com", "alice-pw", "alice").await;
+    alice.send("SYN 5 0 0").await;
+    alice.expect("200 5").await;
+    alice.send("FQY 6 0").await;
+    alice.expect("200 6").await;
+    alice.send("BLP 7 BL").await;
+    alice.expect("BLP 7 BL").await;
+}
+
+async fn new_dialect_transcript(dialect: &str) {
+    let version = Dialect::from_token(dialect).expect("dialect");
+    let eighteen = version.version() >= 18;
+    let server = TestServer::start().await;
+    server.user("alice@example.com", "alice-pw", "Alice").await;
+    server.user("bob@example.com", "bob-pw", "Bob").await;
+
+    let mut bob = sign_in(&server, "MSNP11", "bob@example.com", "bob-pw", "bob").await;
+    bob.send("CHG 1 NLN 1073741824").await;
+    bob.expect("CHG 1 NLN 1073741824").await;
+    bob.frame().await; // Mail-Data
+    bob.line().await; // CHL
+    let mut alice = sign_in_new(&server, dialect, "alice@example.com", "alice-pw", "alice").await;
+    if eighteen {
+        alice.send("USR 5 SHA A c2hh").await;
+        alice.expect("USR 5 OK alice@example.com 0 0").await;
+    }
+    alice.send("BLP 6 AL").await;
+    alice.expect("218 6").await;
+
+    // The initial list: Bob to FL and AL; Bob, online, learns Alice added him.
+    alice.send_payload("ADL 7", br#"<ml l="1"><d n="example.com"><c n="bob" l="3" t="1" /></d></ml>"#).await;
+    alice.expect("ADL 7 OK").await;
+    bob.expect("ADC 0 RL N=alice@example.com F=Alice").await;
+    // Bob adds Alice back; MSNP13+ shows that as an ADL from the server.
+    bob.send("ADC 2 FL N=alice@example.com F=Alice").await;
+    assert!(bob.line().await.starts_with("ADC 2 FL N=alice@example.com F=Alice C="));
+    let added = r#"<ml><d n="example.com"><c n="bob" t="1" l="8" f="Bob" /></d></ml>"#;
+    alice.expect_payload(&format!("ADL 0 {}", added.len()), added).await;
+    // Errors of the grammar and of the networks.
+    alice.send_payload("ADL 8", b"<ml></ml>").await;
+    alice.expect("240 8").await;
+    alice.send_payload("ADL 9", b"<ml><d n=\"example.com\"><c l=\"1\"/></d></ml>").await;
+    alice.expect("241 9").await;
+    alice.send_payload("ADL 10", br#"<ml><d n="yahoo.com"><c n="bob" l="1" t="32" /></d></ml>"#).await;
+    alice.expect("204 10").await;
+    let unknown = r#"<ml><d n="example.com"><c n="nobody" t="1" l="1" /></d></ml>"#;
+    alice.send_payload("ADL 11", br#"<ml><d n="example.com"><c n="nobody" l="1" t="1" /></d></ml>"#).await;
+    alice.expect_payload(&format!("241 11 {}", unknown.len()), unknown).await;
+    if version.has_fqy() {
+        alice.send_payload("FQY 12", br#"<ml><d n="example.com"><c n="bob" /><c n="nobody" /></d></ml>"#).await;
+        let known = r#"<ml><d n="example.com"><c n="bob" t="1" /></d></ml>"#;
+        alice.expect_payload(&format!("FQY 12 {}", known.len()), known).await;
+    }
+
+    // Alice comes online: she sees Bob in her dialect, Bob sees her in his.
+    let caps = if version.has_extended_caps() { "2789003324:48" } else { "2789003324" };
+    alice.send(&format!("CHG 13 NLN {caps} 0")).await;
+    alice.expect(&format!("CHG 13 NLN {caps} 0")).await;
+    let bob_handle = match version.version() {
+        18 => "1:bob@example.com".to_owned(),
+        14..=17 => "bob@example.com 1".to_owned(),
+        _ => "bob@example.com".to_owned(),
+    };
+    let bob_caps = if version.has_extended_caps() { "1073741824:0" } else { "1073741824" };
+    alice.expect(&format!("ILN 13 NLN {bob_handle} Bob {bob_caps}")).await;
+    settle(&mut alice, 14).await;
+    bob.expect("NLN NLN alice@example.com Alice 2789003324").await;
+    bob.send("CHG 3 BSY 1073741824").await;
+    bob.expect("CHG 3 BSY 1073741824").await;
+    alice.expect(&format!("NLN BSY {bob_handle} Bob {bob_caps}")).await;
+    let psm = "<Data><PSM>from 2009</PSM><CurrentMedia></CurrentMedia><MachineGuid>{F26D1F07-95E2-403C-BC18-D4BFED493428}</MachineGuid></Data>";
+    alice.send_payload("UUX 15", psm.as_bytes()).await;
+    alice.expect("UUX 15 0").await;
+    let ubx = "<Data><PSM>from 2009</PSM><CurrentMedia></CurrentMedia></Data>";
+    bob.expect_payload(&format!("UBX alice@example.com {}", ubx.len()), ubx).await;
+
+    // A switchboard referral in the new form.
+    alice.send("XFR 16 SB").await;
+    let xfr = alice.line().await;
+    let suffix = if version.version() >= 14 { "U messenger.msn.com 1" } else { "U messenger.msn.com" };
+    assert_eq!(xfr, format!("XFR 16 SB {} CKI {} {suffix}", server.sb(), word(&xfr, 5)));
+
+    // Removing Bob: he learns it; Alice removes nothing twice.
+    alice.send_payload("RML 17", br#"<ml><d n="example.com"><c n="bob" l="1" t="1" /></d></ml>"#).await;
+    alice.expect("RML 17 OK").await;
+    bob.expect("REM 0 RL N=alice@example.com").await;
+    alice.send_payload("RML 18", br#"<ml><d n="example.com"><c n="bob" l="1" t="1" /></d></ml>"#).await;
+    alice.expect("RML 18 OK").await;
+    // Alice still allows Bob, who still watches her: she leaves, he sees it.
+    alice.send_payload("ADL 19", br#"<ml><d n="example.com"><c n="bob" l="1" t="1" /></d></ml>"#).await;
+    alice.expect("ADL 19 OK").await;
+    alice.expect(&format!("ILN 19 BSY {bob_handle} Bob {bob_caps}")).await;
+    bob.expect("ADC 0 RL N=alice@example.com F=Alice").await;
+    bob.send("OUT").await;
+    bob.expect_closed().await;
+    let fln = match version.version() {
+        18 => "FLN 1:bob@example.com 0:0",
+        16..=17 => "FLN bob@example.com 1 0:0",
+        14..=15 => "FLN bob@example.com 1",
+        _ => "FLN bob@example.com",
+    };
+    alice.expect(fln).await;
+    // A client may not set RL: 241, and the connection is closed.
+    alice.send_payload("ADL 20", br#"<ml><d n="example.com"><c n="bob" l="8" t="1" /></d></ml>"#).await;
+    alice.expect("241 20").await;
+    alice.expect_closed().await;
+}
+
+#[tokio::test]
+async fn msnp15_transcript() {
+    new_dialect_transcript("MSNP15").await;
+}
+
+#[tokio::test]
+async fn msnp18_transcript() {
+    new_dialect_transcript("MSNP18").await;
+}
