@@ -40,7 +40,7 @@ async fn out_of_order_and_malformed_login_commands() {
     peer.send("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 7.0.0777 msmsgs alice@example.com").await;
     peer.expect("715 2").await;
     peer.send("SYN 3 0 0").await;
-    peer.expect("302 3").await;
+    peer.expect("715 3").await;
 
     let mut peer = negotiated(&server, "no-cvr").await;
     peer.send("USR 2 TWN I alice@example.com").await;

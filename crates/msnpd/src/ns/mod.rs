@@ -189,6 +189,8 @@ impl Session {
         let logged_in = self.login == Login::LoggedIn;
         match command.as_str() {
             "VER" => self.ver(trid, &frame),
+            // Nothing but VER makes sense before the dialect is known.
+            _ if self.login == Login::Start => self.error(ErrorCode::NotExpected, trid),
             "CVR" => self.cvr(trid, &frame),
             "USR" => self.usr(trid, &frame).await,
             "INF" if self.dialect.has_inf() => self.inf(trid),
