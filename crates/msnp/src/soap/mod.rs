@@ -1,5 +1,7 @@
 //! SOAP payloads of the Passport and MSNP13+ web services.
 
+pub mod abch;
+pub mod envelope;
 pub mod rst;
 
 pub use crate::xml::XmlError as SoapError;

@@ -177,6 +177,31 @@ impl Core {
         Ok((online, SessionInbox { id, receiver, overflowed }))
     }
 
+    /// The account as the core acts on it: its online state when signed in, or
+    /// a detached copy loaded from the store (changes are written through
+    /// either way; a detached copy is dropped afterwards).
+    pub async fn acting_as(&self, account: AccountId) -> Result<Arc<Online>, ServiceError> {
+        if let Some(online) = self.hub.get(account) {
+            return Ok(online);
+        }
+        let row = self.store.account_by_id(account).await?.ok_or(ServiceError::AccountGone)?;
+        let lists = ContactList::from(self.store.load_lists(account).await?);
+        Ok(Arc::new(Online {
+            id: account,
+            email: row.email,
+            state: Mutex::new(OnlineState {
+                friendly_name: row.friendly_name,
+                presence: None,
+                personal_message: None,
+                accepting_messages: true,
+                client_tag: 0,
+                lists,
+                sessions: Vec::new(),
+            }),
+            list_writes: tokio::sync::Mutex::new(()),
+        }))
+    }
+
     /// Ends a session; when it was the account's current one, the account goes
     /// offline and its watchers are told.
     pub fn sign_out(&self, me: &Arc<Online>, session: u64) {

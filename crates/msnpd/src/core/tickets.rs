@@ -12,6 +12,8 @@ use super::{AccountId, random_token};
 pub enum TicketScope {
     /// Notification Server login (`USR TWN S` / `USR SSO S`).
     Messenger,
+    /// The address book and sharing services (contacts.msn.com).
+    Contacts,
 }
 
 #[derive(Debug, Clone)]

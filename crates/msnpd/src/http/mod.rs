@@ -1,6 +1,7 @@
 //! The HTTP listener: Passport (Nexus, login2.srf, RST.srf). Repeated slashes
 //! in paths are collapsed first: Pidgin asks for `//RST.srf`.
 
+mod abch;
 pub mod gateway;
 mod passport;
 
@@ -22,6 +23,8 @@ pub fn router(ctx: Arc<Context>) -> Router {
         .route("/RST.srf", post(passport::rst))
         .route("/RST2.srf", post(passport::rst))
         .route("/gateway/gateway.dll", post(gateway::handle))
+        .route("/abservice/abservice.asmx", post(abch::address_book))
+        .route("/abservice/SharingService.asmx", post(abch::sharing))
         .fallback(passport::not_found)
         .with_state(ctx)
 }

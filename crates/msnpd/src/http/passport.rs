@@ -91,6 +91,7 @@ fn soap(status: StatusCode, body: String) -> Response {
 fn scope_of(address: &str) -> Option<TicketScope> {
     match address.trim_end_matches('/') {
         "messengerclear.live.com" | "messenger.msn.com" => Some(TicketScope::Messenger),
+        "contacts.msn.com" | "contacts.live.com" => Some(TicketScope::Contacts),
         _ => None,
     }
 }

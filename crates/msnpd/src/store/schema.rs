@@ -48,6 +48,8 @@ const MIGRATIONS: &[&[&str]] = &[
     ],
     // The opt-in secret for the MSNP2-7 MD5 login: a salt and MD5(salt || password).
     &["ALTER TABLE accounts ADD COLUMN legacy_md5_salt TEXT", "ALTER TABLE accounts ADD COLUMN legacy_md5_hash TEXT"],
+    // WLM clients create their address book (ABAdd) the first time they meet the service.
+    &["ALTER TABLE accounts ADD COLUMN ab_created INTEGER NOT NULL DEFAULT 0"],
 ];
 
 pub async fn migrate(pool: &AnyPool) -> Result<(), sqlx::Error> {

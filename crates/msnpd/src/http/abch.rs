@@ -1,0 +1,407 @@
+//! The address book (`/abservice/abservice.asmx`) and sharing
+//! (`/abservice/SharingService.asmx`) services of MSNP13+ clients. They read
+//! and change the same lists as `SYN`/`ADC` and `ADL`: one store of truth.
+//! Every call is authenticated by the contacts.msn.com ticket in
+//! `ABAuthHeader/TicketToken`; every malformed request is a SOAP fault.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use msnp::soap::abch::{self, AbContact, AbGroup, AddressBook, Role, ServiceHeader};
+use msnp::soap::envelope::Envelope;
+
+use crate::core::hub::Online;
+use crate::core::lists::{List, ListError};
+use crate::core::tickets::{TicketScope, ticket_token};
+use crate::ns::render::list_timestamp;
+use crate::server::Context;
+
+fn xml(status: StatusCode, body: String) -> Response {
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml; charset=utf-8"));
+    response
+}
+
+fn fault(operation: &str, code: &str, message: &str) -> Response {
+    xml(StatusCode::INTERNAL_SERVER_ERROR, abch::render_fault(operation, code, message))
+}
+
+/// The guid the address book gives the owner's own `Me` contact.
+fn me_contact_id(account: i64) -> String {
+    let id = account as u64;
+    format!("{:08x}-0000-0000-0000-{:012x}", id >> 48, id & 0xFFFF_FFFF_FFFF)
+}
+
+/// The membership id of a contact in one role (Pidgin deletes Pending members by it).
+fn membership_id(contact: i64, list: List) -> u32 {
+    ((contact as u64 & 0x00FF_FFFF) as u32) << 5 | list.bit() as u32
+}
+
+/// Reads the request, finds the account its ticket belongs to, and runs `serve`.
+async fn authenticated(ctx: &Arc<Context>, body: &str) -> Result<(Envelope, Arc<Online>), Response> {
+    let envelope =
+        Envelope::parse(body).map_err(|e| fault("Unknown", "BadArgument", &format!("unreadable request: {e}")))?;
+    let operation = envelope.operation.clone();
+    let account = envelope
+        .text(&["ABAuthHeader", "TicketToken"])
+        .map(ticket_token)
+        .and_then(|token| ctx.core.tickets.check(token, TicketScope::Contacts))
+        .ok_or_else(|| xml(StatusCode::INTERNAL_SERVER_ERROR, abch::render_bad_token(&operation)))?;
+    let me =
+        ctx.core.acting_as(account.account).await.map_err(|e| fault(&operation, "InternalError", &e.to_string()))?;
+    Ok((envelope, me))
+}
+
+fn service_header(ctx: &Context, me: &Online) -> ServiceHeader {
+    let serial = me.lock().lists.serial;
+    ServiceHeader { cache_key: format!("12r1:{}:{serial}", me.id), host: ctx.public_host.clone() }
+}
+
+fn ok(ctx: &Context, me: &Online, operation: &str, inner: Option<&str>) -> Response {
+    xml(StatusCode::OK, abch::render_result(&service_header(ctx, me), operation, inner))
+}
+
+fn list_fault(operation: &str, error: ListError) -> Response {
+    let (code, message) = match &error {
+        ListError::UnknownUser => ("InvalidPassportUser", "The user does not exist"),
+        ListError::AlreadyInList => ("ContactAlreadyExists", "Already on the list"),
+        ListError::NotOnList => ("ContactDoesNotExist", "Not on the list"),
+        ListError::OppositeList => ("MemberAlreadyExists", "On the opposite list"),
+        ListError::ListFull => ("QuotaLimitReached", "The list is full"),
+        ListError::TooManyGroups => ("QuotaLimitReached", "Too many groups"),
+        ListError::InvalidGroup => ("GroupDoesNotExist", "No such group"),
+        ListError::GroupExists => ("GroupAlreadyExists", "A group with that name exists"),
+        ListError::GroupNameTooLong => ("BadArgumentLength", "The group name is too long"),
+        ListError::NotInGroup => ("ContactDoesNotExist", "Not in that group"),
+        ListError::ReadOnlyList | ListError::AlreadyInMode => ("BadArgument", "Not allowed"),
+        ListError::Service(error) => {
+            tracing::error!(%error, operation, "address book change failed");
+            ("InternalError", "The service failed")
+        }
+    };
+    fault(operation, code, message)
+}
+
+/// `POST /abservice/abservice.asmx`.
+pub async fn address_book(State(ctx): State<Arc<Context>>, body: String) -> Response {
+    let (envelope, me) = match authenticated(&ctx, &body).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let operation = envelope.operation.as_str();
+    let core = &ctx.core;
+    match operation {
+        "ABAdd" => match core.store.set_ab_created(me.id).await {
+            Ok(()) => ok(&ctx, &me, operation, Some("00000000-0000-0000-0000-000000000000")),
+            Err(error) => fault(operation, "InternalError", &error.to_string()),
+        },
+        "ABFindAll" | "ABFindContactsPaged" => {
+            if !core.store.ab_created(me.id).await.unwrap_or(false) {
+                return fault(operation, "ABDoesNotExist", "AB does not exist");
+            }
+            let (groups, contacts, changed) = book(&me);
+            let created = changed.clone();
+            let book = AddressBook {
+                owner: &me.email,
+                owner_cid: me.id,
+                groups: &groups,
+                contacts: &contacts,
+                changed: &changed,
+                created: &created,
+                circle_ticket: "bXNucGQ=",
+            };
+            let header = service_header(&ctx, &me);
+            let body = if operation == "ABFindAll" {
+                abch::render_find_all(&header, &book)
+            } else {
+                abch::render_find_contacts_paged(&header, &book)
+            };
+            xml(StatusCode::OK, body)
+        }
+        "ABContactAdd" => {
+            let Some(email) = envelope.text(&["contactInfo", "passportName"]).map(str::to_ascii_lowercase) else {
+                return fault(operation, "BadArgument", "passportName is required");
+            };
+            let name = envelope.text(&["MessengerMemberInfo", "DisplayName"]).unwrap_or(&email).to_owned();
+            let existing = me.lock().lists.by_email(&email).filter(|c| c.is_on(List::Forward)).map(|c| c.guid.clone());
+            let guid = match existing {
+                Some(guid) => guid,
+                None => match core.add_to_list(&me, List::Forward, &email, &name, None).await {
+                    Ok(outcome) => outcome.contact.map(|c| c.guid).unwrap_or_default(),
+                    Err(error) => return list_fault(operation, error),
+                },
+            };
+            ok(&ctx, &me, operation, Some(&format!("<guid>{guid}</guid>")))
+        }
+        "ABContactDelete" => {
+            for id in envelope.texts(&["contacts", "Contact", "contactId"]) {
+                let contact = me.lock().lists.by_guid(id).map(|c| c.id);
+                let Some(contact) = contact else { return fault(operation, "ContactDoesNotExist", "No such contact") };
+                match core.remove_from_list(&me, List::Forward, contact, None).await {
+                    Ok(_) | Err(ListError::NotOnList) => {}
+                    Err(error) => return list_fault(operation, error),
+                }
+            }
+            ok(&ctx, &me, operation, None)
+        }
+        "ABContactUpdate" => {
+            for index in envelope.each(&["contacts", "Contact"]) {
+                let is_me = envelope.child_text(index, &["contactInfo", "contactType"]) == Some("Me");
+                if is_me {
+                    if let Some(name) =
+                        envelope.child_text(index, &["contactInfo", "displayName"]).filter(|n| !n.is_empty())
+                        && let Err(error) = core.set_friendly_name(&me, name).await
+                    {
+                        return fault(operation, "InternalError", &error.to_string());
+                    }
+                    continue;
+                }
+                // Accepting a contact: isMessengerUser=true puts them on the forward list.
+                let id = envelope.child_text(index, &["contactId"]).unwrap_or_default();
+                let contact = me.lock().lists.by_guid(id).cloned();
+                let messenger = envelope.child_text(index, &["contactInfo", "isMessengerUser"]) == Some("true");
+                if let Some(contact) = contact
+                    && messenger
+                    && !contact.is_on(List::Forward)
+                    && let Err(error) =
+                        core.add_to_list(&me, List::Forward, &contact.email, &contact.nickname, None).await
+                {
+                    return list_fault(operation, error);
+                }
+            }
+            ok(&ctx, &me, operation, None)
+        }
+        "ABGroupAdd" => {
+            let Some(name) =
+                envelope.text(&["groupInfo", "GroupInfo", "name"]).or(envelope.text(&["groupInfo", "name"]))
+            else {
+                return fault(operation, "BadArgument", "name is required");
+            };
+            if name.len() > core.config.max_group_name {
+                return list_fault(operation, ListError::GroupNameTooLong);
+            }
+            match core.add_group(&me, name).await {
+                Ok(outcome) => {
+                    let guid = outcome.group.map(|g| g.guid).unwrap_or_default();
+                    ok(&ctx, &me, operation, Some(&format!("<guid>{guid}</guid>")))
+                }
+                Err(error) => list_fault(operation, error),
+            }
+        }
+        "ABGroupDelete" => {
+            for guid in envelope.texts(&["groupFilter", "groupIds", "guid"]) {
+                if let Err(error) = core.remove_group(&me, guid).await {
+                    return list_fault(operation, error);
+                }
+            }
+            ok(&ctx, &me, operation, None)
+        }
+        "ABGroupUpdate" => {
+            for index in envelope.each(&["groups", "Group"]) {
+                let (Some(guid), Some(name)) =
+                    (envelope.child_text(index, &["groupId"]), envelope.child_text(index, &["groupInfo", "name"]))
+                else {
+                    return fault(operation, "BadArgument", "groupId and name are required");
+                };
+                if let Err(error) = core.rename_group(&me, guid, name).await {
+                    return list_fault(operation, error);
+                }
+            }
+            ok(&ctx, &me, operation, None)
+        }
+        "ABGroupContactAdd" => {
+            let Some(group) = envelope.text(&["groupFilter", "groupIds", "guid"]).map(str::to_owned) else {
+                return fault(operation, "BadArgument", "a group is required");
+            };
+            let mut guid = String::new();
+            for index in envelope.each(&["contacts", "Contact"]) {
+                let by_id =
+                    envelope.child_text(index, &["contactId"]).and_then(|id| me.lock().lists.by_guid(id).cloned());
+                let result = match (by_id, envelope.child_text(index, &["contactInfo", "passportName"])) {
+                    (Some(contact), _) if contact.is_on(List::Forward) => {
+                        guid = contact.guid.clone();
+                        core.add_to_group(&me, contact.id, &group).await
+                    }
+                    (_, Some(email)) => {
+                        core.add_to_list(&me, List::Forward, &email.to_ascii_lowercase(), email, Some(&group)).await
+                    }
+                    _ => return fault(operation, "ContactDoesNotExist", "No such contact"),
+                };
+                match result {
+                    Ok(outcome) => {
+                        if let Some(contact) = outcome.contact {
+                            guid = contact.guid;
+                        }
+                    }
+                    Err(error) => return list_fault(operation, error),
+                }
+            }
+            ok(&ctx, &me, operation, Some(&format!("<guid>{guid}</guid>")))
+        }
+        "ABGroupContactDelete" => {
+            let Some(group) = envelope.text(&["groupFilter", "groupIds", "guid"]).map(str::to_owned) else {
+                return fault(operation, "BadArgument", "a group is required");
+            };
+            for id in envelope.texts(&["contacts", "Contact", "contactId"]) {
+                let contact = me.lock().lists.by_guid(id).map(|c| c.id);
+                let Some(contact) = contact else { return fault(operation, "ContactDoesNotExist", "No such contact") };
+                if let Err(error) = core.remove_from_list(&me, List::Forward, contact, Some(&group)).await {
+                    return list_fault(operation, error);
+                }
+            }
+            ok(&ctx, &me, operation, None)
+        }
+        // Dynamic items (Spaces "gleams", profile feeds) have no home here:
+        // the call is acknowledged and nothing is kept.
+        "UpdateDynamicItem" => ok(&ctx, &me, operation, None),
+        _ => fault(operation, "NotImplemented", "This address book operation is not supported"),
+    }
+}
+
+/// The groups and contacts of the owner's address book: the `Me` contact, then
+/// the forward list.
+fn book(me: &Online) -> (Vec<AbGroup>, Vec<AbContact>, String) {
+    let state = me.lock();
+    let groups = state.lists.groups.iter().map(|g| AbGroup { id: g.guid.clone(), name: g.name.clone() }).collect();
+    let mut contacts = vec![AbContact {
+        id: me_contact_id(me.id),
+        email: me.email.clone(),
+        display_name: state.friendly_name.clone(),
+        is_messenger_user: false,
+        is_me: true,
+        cid: me.id,
+        groups: Vec::new(),
+    }];
+    contacts.extend(state.lists.contacts.iter().filter(|c| c.is_on(List::Forward)).map(|c| AbContact {
+        id: c.guid.clone(),
+        email: c.email.clone(),
+        display_name: c.nickname.clone(),
+        is_messenger_user: true,
+        is_me: false,
+        cid: c.id,
+        groups: c.groups.clone(),
+    }));
+    (groups, contacts, list_timestamp(state.lists.lists_modified))
+}
+
+fn role_of(name: &str) -> Option<List> {
+    match name {
+        "Allow" => Some(List::Allow),
+        "Block" => Some(List::Block),
+        "Reverse" => Some(List::Reverse),
+        "Pending" => Some(List::Pending),
+        _ => None,
+    }
+}
+
+/// `POST /abservice/SharingService.asmx`.
+pub async fn sharing(State(ctx): State<Arc<Context>>, body: String) -> Response {
+    let (envelope, me) = match authenticated(&ctx, &body).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let operation = envelope.operation.as_str();
+    let core = &ctx.core;
+    match operation {
+        "FindMembership" | "FindMembershipByRole" => {
+            if !core.store.ab_created(me.id).await.unwrap_or(false) {
+                return fault(operation, "ABDoesNotExist", "AB does not exist");
+            }
+            let (roles, changed) = {
+                let state = me.lock();
+                let lists = &state.lists;
+                let members =
+                    |keep: &dyn Fn(&crate::core::lists::Contact) -> bool, list: List| -> Vec<(u32, String, String)> {
+                        lists
+                            .contacts
+                            .iter()
+                            .filter(|c| keep(c))
+                            .map(|c| (membership_id(c.id, list), c.email.clone(), c.nickname.clone()))
+                            .collect()
+                    };
+                // Pending: people who added the user and whom the user has neither allowed nor blocked.
+                let roles = vec![
+                    Role { name: "Allow", members: members(&|c| c.is_on(List::Allow), List::Allow) },
+                    Role { name: "Block", members: members(&|c| c.is_on(List::Block), List::Block) },
+                    Role { name: "Reverse", members: members(&|c| c.is_on(List::Reverse), List::Reverse) },
+                    Role {
+                        name: "Pending",
+                        members: members(
+                            &|c| c.is_on(List::Reverse) && !c.is_on(List::Allow) && !c.is_on(List::Block),
+                            List::Pending,
+                        ),
+                    },
+                ];
+                (roles, list_timestamp(lists.lists_modified))
+            };
+            let header = service_header(&ctx, &me);
+            xml(StatusCode::OK, abch::render_find_membership(&header, &me.email, &roles, &changed))
+        }
+        "AddMember" | "DeleteMember" => {
+            let adding = operation == "AddMember";
+            for index in envelope.each(&["memberships", "Membership"]) {
+                let Some(list) = envelope.child_text(index, &["MemberRole"]).and_then(role_of) else {
+                    return fault(operation, "BadArgument", "unknown MemberRole");
+                };
+                let emails: Vec<String> = envelope
+                    .child_texts(index, &["Members", "Member", "PassportName"])
+                    .into_iter()
+                    .map(str::to_ascii_lowercase)
+                    .collect();
+                let ids: Vec<u32> = envelope
+                    .child_texts(index, &["Members", "Member", "MembershipId"])
+                    .into_iter()
+                    .filter_map(|id| id.parse().ok())
+                    .collect();
+                let contacts: Vec<(i64, String)> = {
+                    let state = me.lock();
+                    let by_id = state.lists.contacts.iter().filter(|c| ids.contains(&membership_id(c.id, list)));
+                    by_id.map(|c| (c.id, c.email.clone())).collect()
+                };
+                match (adding, list) {
+                    // The server keeps the reverse list; a pending member is answered by allowing or blocking.
+                    (_, List::Reverse | List::Forward) | (true, List::Pending) => {
+                        return fault(operation, "BadArgument", "that role is kept by the server");
+                    }
+                    (false, List::Pending) => {}
+                    (true, _) => {
+                        for email in &emails {
+                            if let Err(error) = add_member(core, &me, list, email).await {
+                                return list_fault(operation, error);
+                            }
+                        }
+                    }
+                    (false, _) => {
+                        let mut targets: Vec<i64> = contacts.iter().map(|(id, _)| *id).collect();
+                        targets.extend(emails.iter().filter_map(|e| me.lock().lists.by_email(e).map(|c| c.id)));
+                        for contact in targets {
+                            match core.remove_from_list(&me, list, contact, None).await {
+                                Ok(_) | Err(ListError::NotOnList) => {}
+                                Err(error) => return list_fault(operation, error),
+                            }
+                        }
+                    }
+                }
+            }
+            ok(&ctx, &me, operation, None)
+        }
+        _ => fault(operation, "NotImplemented", "This sharing operation is not supported"),
+    }
+}
+
+/// Puts a member on AL or BL; one already on the opposite list moves over
+/// (WLM blocks by adding to Block).
+async fn add_member(core: &crate::core::Core, me: &Arc<Online>, list: List, email: &str) -> Result<(), ListError> {
+    match core.add_to_list(me, list, email, email, None).await {
+        Ok(_) | Err(ListError::AlreadyInList) => Ok(()),
+        Err(ListError::OppositeList) => {
+            let opposite = if list == List::Allow { List::Block } else { List::Allow };
+            let contact = me.lock().lists.by_email(email).map(|c| c.id).ok_or(ListError::NotOnList)?;
+            core.remove_from_list(me, opposite, contact, None).await?;
+            core.add_to_list(me, list, email, email, None).await.map(|_| ())
+        }
+        Err(error) => Err(error),
+    }
+}
