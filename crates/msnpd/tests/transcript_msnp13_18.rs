@@ -18,6 +18,18 @@ const MACHINE: &str = "{F26D1F07-95E2-403C-BC18-D4BFED493428}";
 
 /// Signs in with SSO (15+) or TWN (13-14) using a ticket from RST.srf.
 async fn sign_in_new(server: &TestServer, dialect: &str, email: &str, password: &str, name: &'static str) -> Peer {
+    sign_in_endpoint(server, dialect, email, password, name, MACHINE).await
+}
+
+/// As `sign_in_new`, from the endpoint with machine GUID `machine`.
+async fn sign_in_endpoint(
+    server: &TestServer,
+    dialect: &str,
+    email: &str,
+    password: &str,
+    name: &'static str,
+    machine: &str,
+) -> Peer {
     let version = Dialect::from_token(dialect).expect("dialect");
     let tokens = rst_tokens(
         server,
@@ -48,7 +60,7 @@ async fn sign_in_new(server: &TestServer, dialect: &str, email: &str, password: 
         let nonce = word(&offer, 5);
         assert_eq!(nonce.len(), 64);
         let response = mbi::response(&tokens[1].secret, &nonce, rand_iv());
-        peer.send(&format!("USR 4 SSO S {} {response} {MACHINE}", tokens[1].ticket)).await;
+        peer.send(&format!("USR 4 SSO S {} {response} {machine}", tokens[1].ticket)).await;
     } else {
         assert!(offer.starts_with("USR 3 TWN S "), "{offer}");
         peer.send(&format!("USR 4 TWN S {}", tokens[1].ticket)).await;
@@ -58,7 +70,14 @@ async fn sign_in_new(server: &TestServer, dialect: &str, email: &str, password: 
     let profile = peer.frame().await;
     let text = String::from_utf8_lossy(profile.payload.as_deref().unwrap_or_default()).into_owned();
     assert!(text.contains("ABCHMigrated: 1\r\n"));
-    assert_eq!(text.contains("MPOPEnabled: 0\r\n"), version.has_mpop());
+    assert_eq!(text.contains("MPOPEnabled: 1\r\n"), version.has_mpop());
+    if version.has_mpop() {
+        // The self-UBX: this endpoint among the account's endpoints.
+        let ubx = peer.frame().await;
+        assert_eq!(ubx.command, "UBX");
+        let payload = String::from_utf8_lossy(ubx.payload.as_deref().unwrap_or_default()).into_owned();
+        assert!(payload.contains(&format!("<EndpointData id=\"{}\">", machine.to_ascii_lowercase())), "{payload}");
+    }
     peer
 }
 
@@ -184,6 +203,12 @@ async fn new_dialect_transcript(dialect: &str) {
     let psm = "<Data><PSM>from 2009</PSM><CurrentMedia></CurrentMedia><MachineGuid>{F26D1F07-95E2-403C-BC18-D4BFED493428}</MachineGuid></Data>";
     alice.send_payload("UUX 15", psm.as_bytes()).await;
     alice.expect("UUX 15 0").await;
+    if version.has_mpop() {
+        // The new status reaches the user's own endpoints too.
+        let own = alice.frame().await;
+        assert_eq!(own.to_string(), format!("UBX 1:alice@example.com {}", own.payload.as_ref().map_or(0, |p| p.len())));
+        assert!(String::from_utf8_lossy(own.payload.as_deref().unwrap_or_default()).contains("<PSM>from 2009</PSM>"));
+    }
     let ubx = "<Data><PSM>from 2009</PSM><CurrentMedia></CurrentMedia></Data>";
     bob.expect_payload(&format!("UBX alice@example.com {}", ubx.len()), ubx).await;
 
@@ -227,4 +252,58 @@ async fn msnp15_transcript() {
 #[tokio::test]
 async fn msnp18_transcript() {
     new_dialect_transcript("MSNP18").await;
+}
+
+/// MSNP16+: two endpoints of one account are online together; each sees the
+/// other in its self-UBX; one signs the other out with UUN; an MSNP15 login
+/// still takes the account over.
+#[tokio::test]
+async fn multiple_points_of_presence() {
+    let server = TestServer::start().await;
+    server.user("alice@example.com", "alice-pw", "Alice").await;
+    const LAPTOP: &str = "{11111111-2222-3333-4444-555555555555}";
+    const DESKTOP: &str = "{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE}";
+    let mut laptop = sign_in_endpoint(&server, "MSNP18", "alice@example.com", "alice-pw", "laptop", LAPTOP).await;
+    laptop.send_payload("UUX 5", b"<PrivateEndpointData><EpName>Laptop</EpName><Idle>false</Idle><ClientType>1</ClientType><State>NLN</State></PrivateEndpointData>").await;
+    laptop.expect("UUX 5 0").await;
+    let own = laptop.frame().await;
+    assert!(String::from_utf8_lossy(own.payload.as_deref().unwrap_or_default()).contains("<EpName>Laptop</EpName>"));
+
+    let mut desktop = sign_in_endpoint(&server, "MSNP18", "alice@example.com", "alice-pw", "desktop", DESKTOP).await;
+    // The laptop stays, and hears of the desktop.
+    let update = laptop.frame().await;
+    let payload = String::from_utf8_lossy(update.payload.as_deref().unwrap_or_default()).into_owned();
+    assert!(payload.contains("<EndpointData id=\"{11111111-2222-3333-4444-555555555555}\">"), "{payload}");
+    assert!(payload.contains("<EndpointData id=\"{aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee}\">"), "{payload}");
+    desktop.send_payload("UUX 5", b"<EndpointData><Capabilities>2789003324:48</Capabilities></EndpointData>").await;
+    desktop.expect("UUX 5 0").await;
+    assert!(
+        String::from_utf8_lossy(desktop.frame().await.payload.as_deref().unwrap_or_default())
+            .contains("<Capabilities>2789003324:48</Capabilities>")
+    );
+    laptop.frame().await; // the same update
+
+    // The desktop signs the laptop out.
+    desktop.send_payload(&format!("UUN 6 alice@example.com;{LAPTOP} 4"), b"goawyplzthxbye").await;
+    desktop.expect("UUN 6 OK").await;
+    laptop
+        .expect_payload(
+            &format!("UBN alice@example.com;{{aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee}} 4 14"),
+            "goawyplzthxbye",
+        )
+        .await;
+    laptop.expect_closed().await;
+    let left = desktop.frame().await;
+    assert!(!String::from_utf8_lossy(left.payload.as_deref().unwrap_or_default()).contains("11111111"));
+    desktop.send_payload("UUN 7 alice@example.com;{00000000-0000-0000-0000-000000000000} 4", b"gtfo").await;
+    desktop.expect("217 7").await;
+    desktop.send_payload("UUM 8 bob@yahoo.com 32 1", b"hi").await;
+    desktop.expect("204 8").await;
+
+    // An MSNP15 login is a single point of presence: it takes over.
+    let mut old = sign_in_new(&server, "MSNP15", "alice@example.com", "alice-pw", "wlm85").await;
+    desktop.expect("OUT OTH").await;
+    desktop.expect_closed().await;
+    old.send("PNG").await;
+    old.expect("QNG 60").await;
 }

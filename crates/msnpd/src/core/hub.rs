@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use msnp::xml::uux::PersonalStatus;
+use msnp::xml::uux::{EndpointView, PersonalStatus, PrivateEndpoint};
 use tokio::sync::mpsc;
 
 use super::lists::ContactList;
@@ -35,6 +35,10 @@ pub enum Notice {
     Ring(Invitation),
     /// The account signed in elsewhere: this session must end (OUT OTH).
     SignedInElsewhere,
+    /// The account's own endpoints changed (MSNP16+ self-UBX).
+    OwnEndpoints,
+    /// A `UUN` from another user or endpoint, to pass on as `UBN`.
+    Ubn { from: String, kind: String, payload: bytes::Bytes },
 }
 
 /// One front session's end of the notice channel.
@@ -43,6 +47,14 @@ pub struct SessionLink {
     sender: mpsc::Sender<Notice>,
     /// Set when the queue overflowed: the session must close.
     overflowed: Arc<AtomicBool>,
+    /// The endpoint (machine GUID) of an MSNP16+ session.
+    pub endpoint: Option<String>,
+    /// The session accepts other endpoints of its account beside it (MSNP16+).
+    pub mpop: bool,
+    /// What the endpoint published with `UUX <EndpointData>`.
+    pub capabilities: String,
+    /// What it published with `UUX <PrivateEndpointData>`.
+    pub private: Option<PrivateEndpoint>,
 }
 
 /// The receiving end, held by the session.
@@ -68,6 +80,20 @@ pub struct OnlineState {
 }
 
 impl OnlineState {
+    /// The endpoints of the account as `UBX` lists them; `private` for its own sessions.
+    pub fn endpoints(&self, private: bool) -> Vec<EndpointView> {
+        self.sessions
+            .iter()
+            .filter_map(|link| {
+                Some(EndpointView {
+                    guid: link.endpoint.clone()?,
+                    capabilities: link.capabilities.clone(),
+                    private: private.then(|| link.private.clone().unwrap_or_default()),
+                })
+            })
+            .collect()
+    }
+
     /// The user as contacts see them, once a status is set.
     pub fn view(&self, email: &str) -> Option<ContactPresence> {
         self.presence.as_ref().map(|presence| ContactPresence {
@@ -108,8 +134,23 @@ impl Hub {
         self.accounts().get(&id).cloned()
     }
 
+    /// The online account with this email.
+    pub fn get_by_email(&self, email: &str) -> Option<AccountId> {
+        self.accounts().values().find(|online| online.email == email).map(|online| online.id)
+    }
+
     pub fn online_count(&self) -> usize {
         self.accounts().len()
+    }
+
+    /// Queues a notice for one session of an account.
+    pub fn notify_session(&self, id: AccountId, session: u64, notice: Notice) {
+        if let Some(online) = self.get(id) {
+            let state = online.lock();
+            if let Some(link) = state.sessions.iter().find(|link| link.id == session) {
+                send(link, notice);
+            }
+        }
     }
 
     /// Queues a notice for every session of an account, if it is online.
@@ -131,19 +172,46 @@ fn send(link: &SessionLink, notice: Notice) {
 }
 
 impl Core {
-    /// Signs a session in: loads the contact list on the first session of the
-    /// account, and ends any other session of it (one point of presence).
+    /// Signs a session in. A session that allows several points of presence
+    /// (MSNP16+, `mpop`) joins the account's other such sessions if its endpoint
+    /// is new; otherwise the other sessions end (`OUT OTH`) and the account
+    /// starts afresh from the store.
     pub async fn sign_in(
         &self,
         account: AccountId,
         client_tag: u8,
+        endpoint: Option<String>,
+        mpop: bool,
     ) -> Result<(Arc<Online>, SessionInbox), ServiceError> {
-        let row = self.store.account_by_id(account).await?.ok_or(ServiceError::AccountGone)?;
-        let lists = ContactList::from(self.store.load_lists(account).await?);
         let (sender, receiver) = mpsc::channel(NOTICE_QUEUE);
         let id = self.hub.next_session.fetch_add(1, Ordering::Relaxed) + 1;
         let overflowed = Arc::new(AtomicBool::new(false));
-        let link = SessionLink { id, sender, overflowed: overflowed.clone() };
+        let link = SessionLink {
+            id,
+            sender,
+            overflowed: overflowed.clone(),
+            endpoint: endpoint.clone(),
+            mpop,
+            capabilities: String::new(),
+            private: None,
+        };
+        let inbox = SessionInbox { id, receiver, overflowed };
+        if mpop && let Some(existing) = self.hub.get(account) {
+            let mut state = existing.lock();
+            let all_mpop = state.sessions.iter().all(|s| s.mpop);
+            let new_endpoint = state.sessions.iter().all(|s| s.endpoint.is_some() && s.endpoint != endpoint);
+            if all_mpop && new_endpoint && !state.sessions.is_empty() {
+                // The others hear of the new endpoint; it sends its own list after USR OK.
+                for session in &state.sessions {
+                    send(session, Notice::OwnEndpoints);
+                }
+                state.sessions.push(link);
+                drop(state);
+                return Ok((existing, inbox));
+            }
+        }
+        let row = self.store.account_by_id(account).await?.ok_or(ServiceError::AccountGone)?;
+        let lists = ContactList::from(self.store.load_lists(account).await?);
         let online = Arc::new(Online {
             id: account,
             email: row.email.clone(),
@@ -174,7 +242,42 @@ impl Core {
                 }
             }
         }
-        Ok((online, SessionInbox { id, receiver, overflowed }))
+        Ok((online, inbox))
+    }
+
+    /// Records what an endpoint published about itself (`UUX` in MSNP16+) and
+    /// shows it to the account's endpoints.
+    pub fn set_endpoint(
+        &self,
+        me: &Arc<Online>,
+        session: u64,
+        capabilities: Option<String>,
+        private: Option<PrivateEndpoint>,
+    ) {
+        let mut state = me.lock();
+        if let Some(link) = state.sessions.iter_mut().find(|link| link.id == session) {
+            if let Some(capabilities) = capabilities {
+                link.capabilities = capabilities;
+            }
+            if let Some(private) = private {
+                link.private = Some(private);
+            }
+        }
+        for link in &state.sessions {
+            send(link, Notice::OwnEndpoints);
+        }
+    }
+
+    /// The session of an account's endpoint, by machine GUID (braces and case ignored).
+    pub fn endpoint_session(&self, account: AccountId, guid: &str) -> Option<u64> {
+        let normal = |g: &str| g.trim_matches(|c| c == '{' || c == '}').to_ascii_lowercase();
+        let online = self.hub.get(account)?;
+        let state = online.lock();
+        state
+            .sessions
+            .iter()
+            .find(|link| link.endpoint.as_deref().map(normal) == Some(normal(guid)))
+            .map(|link| link.id)
     }
 
     /// The account as the core acts on it: its online state when signed in, or
@@ -215,6 +318,10 @@ impl Core {
                         accounts.remove(&me.id);
                         true
                     } else {
+                        // The other endpoints see this one go.
+                        for link in &state.sessions {
+                            send(link, Notice::OwnEndpoints);
+                        }
                         false
                     }
                 }

@@ -126,6 +126,15 @@ impl Session {
             (Some("S"), Some(answer), Login::Authenticating { email, proof }) => match proof {
                 Proof::Ticket => self.check_ticket(trid, &email, answer, None).await,
                 Proof::SsoTicket { nonce } => match frame.params.get(4) {
+                    Some(response) if self.dialect.has_mpop() => {
+                        // The endpoint: the machine GUID after the response, or one made up.
+                        let guid =
+                            frame.params.get(5).filter(|g| uuid::Uuid::try_parse(g.trim_matches(['{', '}'])).is_ok());
+                        let guid = guid.map(|g| g.trim_matches(['{', '}']).to_ascii_lowercase());
+                        let guid = guid.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+                        self.machine_guid = Some(format!("{{{guid}}}"));
+                        self.check_ticket(trid, &email, answer, Some((&nonce, response))).await
+                    }
                     Some(response) => self.check_ticket(trid, &email, answer, Some((&nonce, response))).await,
                     None => self.refuse(trid, &email, "no MBI_KEY response"),
                 },
@@ -203,7 +212,9 @@ impl Session {
     }
 
     async fn sign_in(&mut self, trid: u32, account: i64, ticket: &str) {
-        let (online, inbox) = match self.ctx.core.sign_in(account, self.dialect.version()).await {
+        let endpoint = self.machine_guid.clone();
+        let mpop = self.dialect.has_mpop();
+        let (online, inbox) = match self.ctx.core.sign_in(account, self.dialect.version(), endpoint, mpop).await {
             Ok(signed_in) => signed_in,
             Err(error) => {
                 tracing::error!(%error, "sign-in failed");
@@ -232,6 +243,9 @@ impl Session {
         self.online = Some(online);
         self.inbox = Some(inbox);
         self.login = Login::LoggedIn;
+        if self.dialect.has_mpop() {
+            self.own_endpoints();
+        }
     }
 
     /// The `text/x-msmsgsprofile` message sent right after `USR OK` (MSNP.md §2.6).
@@ -256,7 +270,7 @@ impl Session {
             profile.push_str("ABCHMigrated: 1\r\n");
         }
         if self.dialect.profile_has_mpop_enabled() {
-            profile.push_str("MPOPEnabled: 0\r\n");
+            profile.push_str("MPOPEnabled: 1\r\n");
         }
         profile.push_str("\r\n");
         profile

@@ -71,6 +71,8 @@ pub(crate) struct Session {
     login: Login,
     online: Option<Arc<Online>>,
     inbox: Option<SessionInbox>,
+    /// The machine GUID an MSNP16+ client signed in with (its endpoint).
+    machine_guid: Option<String>,
     /// The challenge sent with `CHL` and not answered yet.
     challenge: Option<(String, tokio::time::Instant)>,
     closing: bool,
@@ -86,6 +88,7 @@ pub(crate) async fn run(ctx: Arc<Context>, conn: Connection) {
         login: Login::Start,
         online: None,
         inbox: None,
+        machine_guid: None,
         challenge: None,
         closing: false,
     };
@@ -216,6 +219,8 @@ impl Session {
             "ADL" => self.adl(trid, &frame).await,
             "RML" => self.rml(trid, &frame).await,
             "FQY" => self.fqy(trid, &frame).await,
+            "UUN" => self.uun(trid, &frame),
+            "UUM" => self.error(ErrorCode::UnroutableUser, trid),
             "IMS" => self.ims(trid, &frame),
             "SND" | "SDC" => self.invite_by_email(trid, &frame),
             "URL" => self.url(trid, &frame),
@@ -231,7 +236,8 @@ impl Session {
             "SYN" | "GTC" => d.list_sync() != ListSync::AddressBook,
             "REM" => d.list_commands() != ListCommands::AdlRml,
             "ADL" | "RML" => d.list_commands() == ListCommands::AdlRml,
-            "FQY" => d.has_fqy(),
+            "FQY" | "UUM" => d.has_fqy(),
+            "UUN" => d.has_uun(),
             "ADD" => d.has_list_versions(),
             "ADG" | "RMG" | "REG" => d.has_groups(),
             "REA" => d.renames_with_rea(),

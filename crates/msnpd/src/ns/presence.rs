@@ -68,12 +68,25 @@ impl Session {
         let Ok(text) = std::str::from_utf8(&payload) else {
             return self.error(ErrorCode::InvalidXml, trid);
         };
-        match uux::parse(text) {
-            Ok(status) => {
+        let session = self.inbox.as_ref().map_or(0, |inbox| inbox.id);
+        match uux::parse_payload(text) {
+            Ok(uux::UuxPayload::Status(status)) => {
                 self.send(Frame::with_params("UUX", [trid.to_string()]).with_payload(Bytes::new()));
                 self.ctx.core.set_personal_message(&me, status);
+                if self.dialect.has_mpop() {
+                    self.ctx.core.set_endpoint(&me, session, None, None);
+                }
             }
-            Err(_) => self.error(ErrorCode::InvalidXml, trid),
+            // Endpoint data (MSNP16+) describes this endpoint to the user's other endpoints.
+            Ok(uux::UuxPayload::Endpoint { capabilities }) if self.dialect.has_mpop() => {
+                self.send(Frame::with_params("UUX", [trid.to_string()]).with_payload(Bytes::new()));
+                self.ctx.core.set_endpoint(&me, session, Some(capabilities), None);
+            }
+            Ok(uux::UuxPayload::PrivateEndpoint(private)) if self.dialect.has_mpop() => {
+                self.send(Frame::with_params("UUX", [trid.to_string()]).with_payload(Bytes::new()));
+                self.ctx.core.set_endpoint(&me, session, None, Some(private));
+            }
+            Ok(_) | Err(_) => self.error(ErrorCode::InvalidXml, trid),
         }
     }
 }

@@ -141,6 +141,54 @@ impl Session {
         }
     }
 
+    /// MSNP16+: the user's own status and every endpoint, to this endpoint (self-UBX).
+    pub(super) fn own_endpoints(&mut self) {
+        let Some(me) = self.me() else { return };
+        let payload = {
+            let state = me.lock();
+            let status = state.personal_message.clone().unwrap_or_default();
+            msnp::xml::uux::render_ubx_with_endpoints(&status, &state.endpoints(true))
+        };
+        self.send(Frame::with_params("UBX", handle_params(self.dialect, &me.email)).with_payload(payload));
+    }
+
+    /// `UUN n target type len` (MSNP13+) → `UUN n OK`; the target gets `UBN`.
+    /// Type 4 to one of the user's own endpoints (`me;{guid}`) signs it out.
+    pub(super) fn uun(&mut self, trid: u32, frame: &Frame) {
+        let Some(me) = self.me() else { return };
+        let (Some(target), Some(kind)) = (frame.params.get(1), frame.params.get(2)) else {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        };
+        if !kind.bytes().all(|b| b.is_ascii_digit()) || kind.is_empty() {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        }
+        let payload = frame.payload.clone().unwrap_or_default();
+        let (email, guid) = match target.split_once(';') {
+            Some((email, guid)) => (email, Some(guid)),
+            None => (target.as_str(), None),
+        };
+        let email = email.strip_prefix("1:").unwrap_or(email);
+        let Some(email) = crate::core::accounts::normalize_email(email) else {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        };
+        let Some(target_account) = self.ctx.core.hub.get_by_email(&email) else {
+            return self.error(ErrorCode::NotAcceptingIms, trid);
+        };
+        let from = match &self.machine_guid {
+            Some(own) => format!("{};{own}", me.email),
+            None => me.email.clone(),
+        };
+        let notice = Notice::Ubn { from, kind: kind.clone(), payload };
+        match guid {
+            Some(guid) => match self.ctx.core.endpoint_session(target_account, guid) {
+                Some(session) => self.ctx.core.hub.notify_session(target_account, session, notice),
+                None => return self.error(ErrorCode::NotAcceptingIms, trid),
+            },
+            None => self.ctx.core.hub.notify(target_account, notice),
+        }
+        self.send(Frame::with_params("UUN", [trid.to_string(), "OK".into()]));
+    }
+
     /// Renders a notice from the core in this session's dialect.
     pub(super) fn on_notice(&mut self, notice: Notice) {
         let dialect = self.dialect;
@@ -204,6 +252,19 @@ impl Session {
                 ];
                 params.extend(dialect.switchboard_referral_suffix().iter().map(|s| (*s).to_owned()));
                 self.send(Frame::with_params("RNG", params));
+            }
+            Notice::OwnEndpoints => {
+                if dialect.has_mpop() {
+                    self.own_endpoints();
+                }
+            }
+            Notice::Ubn { from, kind, payload } => {
+                let goodbye = kind == "4";
+                self.send(Frame::with_params("UBN", [from, kind]).with_payload(payload));
+                // Type 4 is another endpoint of the user asking this one to sign out.
+                if goodbye {
+                    self.closing = true;
+                }
             }
             Notice::SignedInElsewhere => {
                 self.send(Frame::with_params("OUT", ["OTH"]));
