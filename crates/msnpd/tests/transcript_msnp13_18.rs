@@ -288,7 +288,7 @@ async fn multiple_points_of_presence() {
     desktop.expect("UUN 6 OK").await;
     laptop
         .expect_payload(
-            &format!("UBN alice@example.com;{{aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee}} 4 14"),
+            "UBN alice@example.com;{aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee} 4 14",
             "goawyplzthxbye",
         )
         .await;
