@@ -53,6 +53,10 @@ pub struct Config {
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
     pub argon2_lanes: u32,
+    /// Largest offline message (OIM), in bytes.
+    pub max_offline_message: usize,
+    /// Most offline messages kept for one recipient.
+    pub max_offline_messages: usize,
     /// A gateway session unused for this long is closed.
     pub gateway_idle_secs: u64,
     /// Most server output a gateway session holds between polls, in bytes.
@@ -84,6 +88,8 @@ impl Default for Config {
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
             argon2_lanes: 1,
+            max_offline_message: 16 * 1024,
+            max_offline_messages: 100,
             gateway_idle_secs: 60,
             gateway_max_output: 256 * 1024,
             trace_protocol: false,
@@ -127,6 +133,8 @@ impl Config {
             max_list_entries: self.max_list_entries,
             max_groups: self.max_groups,
             max_participants: self.max_participants,
+            max_offline_message: self.max_offline_message,
+            max_offline_messages: self.max_offline_messages,
             ..CoreConfig::default()
         }
     }

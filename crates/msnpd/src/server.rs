@@ -22,6 +22,8 @@ pub struct Context {
     pub http_base: String,
     /// Sessions of the HTTP polling gateway.
     pub gateway: crate::http::gateway::Gateway,
+    /// The lock-key challenge each sender of offline messages must answer.
+    pub oim_challenges: std::sync::Mutex<std::collections::HashMap<i64, String>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +67,7 @@ impl Server {
             public_host,
             config,
             gateway: Default::default(),
+            oim_challenges: Default::default(),
         });
         let (stop, stopped) = watch::channel(false);
         let mut tasks = JoinSet::new();

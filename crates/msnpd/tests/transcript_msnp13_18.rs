@@ -286,12 +286,7 @@ async fn multiple_points_of_presence() {
     // The desktop signs the laptop out.
     desktop.send_payload(&format!("UUN 6 alice@example.com;{LAPTOP} 4"), b"goawyplzthxbye").await;
     desktop.expect("UUN 6 OK").await;
-    laptop
-        .expect_payload(
-            "UBN alice@example.com;{aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee} 4 14",
-            "goawyplzthxbye",
-        )
-        .await;
+    laptop.expect_payload("UBN alice@example.com;{aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee} 4 14", "goawyplzthxbye").await;
     laptop.expect_closed().await;
     let left = desktop.frame().await;
     assert!(!String::from_utf8_lossy(left.payload.as_deref().unwrap_or_default()).contains("11111111"));

@@ -2,6 +2,7 @@
 
 pub mod abch;
 pub mod envelope;
+pub mod oim;
 pub mod rst;
 
 pub use crate::xml::XmlError as SoapError;

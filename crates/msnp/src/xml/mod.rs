@@ -2,6 +2,7 @@
 //! Parsing goes by local element names, so any namespace prefix a client
 //! chooses is accepted.
 
+pub mod maildata;
 pub mod ml;
 pub mod uux;
 

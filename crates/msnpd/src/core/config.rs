@@ -22,6 +22,10 @@ pub struct CoreConfig {
     pub max_group_name: usize,
     /// Most participants in one switchboard conversation.
     pub max_participants: usize,
+    /// Largest offline message, in bytes.
+    pub max_offline_message: usize,
+    /// Most offline messages kept for one recipient.
+    pub max_offline_messages: usize,
 }
 
 impl Default for CoreConfig {
@@ -36,6 +40,8 @@ impl Default for CoreConfig {
             max_friendly_name: 387,
             max_group_name: 61,
             max_participants: 20,
+            max_offline_message: 16 * 1024,
+            max_offline_messages: 100,
         }
     }
 }

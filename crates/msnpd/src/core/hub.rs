@@ -35,6 +35,8 @@ pub enum Notice {
     Ring(Invitation),
     /// The account signed in elsewhere: this session must end (OUT OTH).
     SignedInElsewhere,
+    /// An offline message arrived: the new `Mail-Data` document.
+    OfflineMessages { mail_data: String },
     /// The account's own endpoints changed (MSNP16+ self-UBX).
     OwnEndpoints,
     /// A `UUN` from another user or endpoint, to pass on as `UBN`.

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod config;
 pub mod hub;
 pub mod lists;
+pub mod offline;
 pub mod presence;
 pub mod switchboard;
 pub mod tickets;

@@ -14,6 +14,8 @@ pub enum TicketScope {
     Messenger,
     /// The address book and sharing services (contacts.msn.com).
     Contacts,
+    /// Sending offline messages (messengersecure.live.com).
+    MessengerSecure,
 }
 
 #[derive(Debug, Clone)]

@@ -3,6 +3,7 @@
 
 mod abch;
 pub mod gateway;
+mod oim;
 mod passport;
 
 use std::sync::Arc;
@@ -25,6 +26,8 @@ pub fn router(ctx: Arc<Context>) -> Router {
         .route("/gateway/gateway.dll", post(gateway::handle))
         .route("/abservice/abservice.asmx", post(abch::address_book))
         .route("/abservice/SharingService.asmx", post(abch::sharing))
+        .route("/OimWS/oim.asmx", post(oim::store))
+        .route("/rsi/rsi.asmx", post(oim::rsi))
         .fallback(passport::not_found)
         .with_state(ctx)
 }

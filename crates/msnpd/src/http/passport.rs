@@ -92,6 +92,7 @@ fn scope_of(address: &str) -> Option<TicketScope> {
     match address.trim_end_matches('/') {
         "messengerclear.live.com" | "messenger.msn.com" => Some(TicketScope::Messenger),
         "contacts.msn.com" | "contacts.live.com" => Some(TicketScope::Contacts),
+        "messengersecure.live.com" => Some(TicketScope::MessengerSecure),
         _ => None,
     }
 }

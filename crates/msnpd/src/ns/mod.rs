@@ -211,7 +211,7 @@ impl Session {
             "PRP" => self.prp(trid, &frame).await,
             "REA" => self.rea(trid, &frame).await,
             "SBP" => self.sbp(trid, &frame).await,
-            "CHG" => self.chg(trid, &frame),
+            "CHG" => self.chg(trid, &frame).await,
             "UUX" => self.uux(trid, &frame),
             "XFR" => self.xfr(trid, &frame),
             "QRY" => self.qry(trid, &frame),

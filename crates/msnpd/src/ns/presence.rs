@@ -8,13 +8,10 @@ use super::Session;
 use super::render::{caps_text, parse_caps, presence_params, status_code};
 use crate::core::presence::{Capabilities, Presence};
 
-/// `text/x-msmsgsinitialmdatanotification`: no offline messages stored yet.
-const INITIAL_MAIL_DATA: &str = "MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsinitialmdatanotification; charset=UTF-8\r\n\r\nMail-Data: <MD><E><I>0</I><IU>0</IU><O>0</O><OU>0</OU></E><Q><QTM>409600</QTM><QNM>204800</QNM></Q></MD>\r\n";
-
 impl Session {
     /// `CHG n STATUS [caps [msnobj]]` → echoed; the first one also brings the
     /// contacts' presence (ILN), their personal messages, and a challenge.
-    pub(super) fn chg(&mut self, trid: u32, frame: &Frame) {
+    pub(super) async fn chg(&mut self, trid: u32, frame: &Frame) {
         let Some(me) = self.me() else { return };
         let Some(status) = frame.params.get(1).and_then(|s| super::render::parse_status(s)) else {
             return self.error(ErrorCode::InvalidParameter, trid);
@@ -55,7 +52,18 @@ impl Session {
                         self.send(Frame::with_params("UBX", handle).with_payload(uux::render_ubx(&status)));
                     }
                 }
-                self.send(Frame::with_params("MSG", ["Hotmail", "Hotmail"]).with_payload(INITIAL_MAIL_DATA));
+                // The offline messages waiting (`text/x-msmsgsinitialmdatanotification`).
+                let mail_data = match self.ctx.core.mail_data(me.id).await {
+                    Ok(data) => data,
+                    Err(error) => {
+                        tracing::error!(%error, "offline messages unavailable");
+                        msnp::xml::maildata::render(&[])
+                    }
+                };
+                let body = format!(
+                    "MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsinitialmdatanotification; charset=UTF-8\r\n\r\nMail-Data: {mail_data}\r\n"
+                );
+                self.send(Frame::with_params("MSG", ["Hotmail", "Hotmail"]).with_payload(body));
             }
             self.send_challenge();
         }

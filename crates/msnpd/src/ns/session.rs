@@ -253,6 +253,14 @@ impl Session {
                 params.extend(dialect.switchboard_referral_suffix().iter().map(|s| (*s).to_owned()));
                 self.send(Frame::with_params("RNG", params));
             }
+            Notice::OfflineMessages { mail_data } => {
+                if dialect.list_commands() == ListCommands::AdlRml {
+                    let body = format!(
+                        "MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsoimnotification; charset=UTF-8\r\n\r\nMail-Data: {mail_data}\r\n"
+                    );
+                    self.send(Frame::with_params("MSG", ["Hotmail", "Hotmail"]).with_payload(body));
+                }
+            }
             Notice::OwnEndpoints => {
                 if dialect.has_mpop() {
                     self.own_endpoints();

@@ -202,6 +202,82 @@ impl Store {
         Ok(())
     }
 
+    /// Stores an offline message unless the recipient already has `limit` of them.
+    pub async fn store_offline_message(&self, message: &OfflineMessage, limit: usize) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM offline_messages WHERE recipient_id = $1")
+            .bind(message.recipient_id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
+        if count >= limit as i64 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO offline_messages (id, recipient_id, sender_email, sender_name, received_at, content, was_read) \
+             VALUES ($1, $2, $3, $4, $5, $6, 0)",
+        )
+        .bind(&message.id)
+        .bind(message.recipient_id)
+        .bind(&message.sender_email)
+        .bind(&message.sender_name)
+        .bind(message.received_at)
+        .bind(&message.content)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The recipient's offline messages, oldest first.
+    pub async fn offline_messages(&self, recipient: i64) -> StoreResult<Vec<OfflineMessage>> {
+        let rows = sqlx::query(
+            "SELECT id, recipient_id, sender_email, sender_name, received_at, content, was_read FROM offline_messages \
+             WHERE recipient_id = $1 ORDER BY received_at, id",
+        )
+        .bind(recipient)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(OfflineMessage {
+                    id: row.try_get("id")?,
+                    recipient_id: row.try_get("recipient_id")?,
+                    sender_email: row.try_get("sender_email")?,
+                    sender_name: row.try_get("sender_name")?,
+                    received_at: row.try_get("received_at")?,
+                    content: row.try_get("content")?,
+                    read: row.try_get::<i32, _>("was_read")? != 0,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn mark_offline_message_read(&self, recipient: i64, id: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE offline_messages SET was_read = 1 WHERE recipient_id = $1 AND id = $2")
+            .bind(recipient)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes the recipient's messages with these ids; returns how many went.
+    pub async fn delete_offline_messages(&self, recipient: i64, ids: &[String]) -> StoreResult<u64> {
+        let mut deleted = 0;
+        let mut tx = self.pool.begin().await?;
+        for id in ids {
+            deleted += sqlx::query("DELETE FROM offline_messages WHERE recipient_id = $1 AND id = $2")
+                .bind(recipient)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(deleted)
+    }
+
     /// Whether the account's address book was created (`ABAdd`).
     pub async fn ab_created(&self, id: i64) -> StoreResult<bool> {
         let row =
@@ -246,6 +322,7 @@ impl Store {
             "DELETE FROM contacts WHERE owner_id = $1 OR contact_id = $1",
             "DELETE FROM list_groups WHERE owner_id = $1",
             "DELETE FROM account_properties WHERE account_id = $1",
+            "DELETE FROM offline_messages WHERE recipient_id = $1",
         ] {
             sqlx::query(statement).bind(id).execute(&mut *tx).await?;
         }
@@ -488,6 +565,20 @@ impl Store {
         tx.commit().await?;
         Ok(serials)
     }
+}
+
+/// A message left for someone who was offline (OIM).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfflineMessage {
+    pub id: String,
+    pub recipient_id: i64,
+    pub sender_email: String,
+    pub sender_name: String,
+    /// Seconds since the Unix epoch.
+    pub received_at: i64,
+    /// The MIME text the sender's client wrote (headers, blank line, body).
+    pub content: String,
+    pub read: bool,
 }
 
 /// The forward-list bit: leaving the FL also leaves every group.

@@ -50,6 +50,16 @@ const MIGRATIONS: &[&[&str]] = &[
     &["ALTER TABLE accounts ADD COLUMN legacy_md5_salt TEXT", "ALTER TABLE accounts ADD COLUMN legacy_md5_hash TEXT"],
     // WLM clients create their address book (ABAdd) the first time they meet the service.
     &["ALTER TABLE accounts ADD COLUMN ab_created INTEGER NOT NULL DEFAULT 0"],
+    // Offline messages (OIM), kept until the recipient deletes them.
+    &["CREATE TABLE offline_messages (
+        id TEXT PRIMARY KEY,
+        recipient_id BIGINT NOT NULL REFERENCES accounts (id),
+        sender_email TEXT NOT NULL,
+        sender_name TEXT NOT NULL,
+        received_at BIGINT NOT NULL,
+        content TEXT NOT NULL,
+        was_read INTEGER NOT NULL
+    )"],
 ];
 
 pub async fn migrate(pool: &AnyPool) -> Result<(), sqlx::Error> {
