@@ -28,7 +28,7 @@ fn store_request(ticket: &str, from: &str, to: &str, lockkey: &str, text: &str) 
         from = from,
         to = to,
         ticket = ticket.replace('&', "&amp;"),
-        product = PRODUCT.replace('$', "$"),
+        product = PRODUCT,
         lockkey = lockkey,
         content = content
     )
