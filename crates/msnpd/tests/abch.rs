@@ -186,3 +186,21 @@ async fn address_book_and_memberships_share_the_lists_with_syn() {
     let response = call(&server, AB, &ticket, &format!("<ABFrobnicate{NS}/>")).await;
     assert!(response.text().contains("NotImplemented"));
 }
+
+#[tokio::test]
+async fn a_change_through_the_address_book_reaches_the_users_sessions_as_not() {
+    let server = TestServer::start().await;
+    server.user("alice@example.com", "alice-pw", "Alice").await;
+    server.user("bob@example.com", "bob-pw", "Bob").await;
+    let mut alice = sign_in(&server, "MSNP13", "alice@example.com", "alice-pw", "alice13").await;
+    let tokens = rst_tokens(&server, "alice@example.com", "alice-pw", &[("contacts.msn.com", Some("MBI"))]).await;
+    let add = format!(
+        "<ABContactAdd{NS}><contacts><Contact><contactInfo><passportName>bob@example.com</passportName><isMessengerUser>true</isMessengerUser></contactInfo></Contact></contacts></ABContactAdd>"
+    );
+    assert_eq!(call(&server, AB, &tokens[0].ticket, &add).await.status, 200);
+    let not = alice.frame().await;
+    assert_eq!(not.command, "NOT");
+    let text = String::from_utf8_lossy(not.payload.as_deref().unwrap_or_default()).into_owned();
+    assert!(text.starts_with("<NOTIFICATION id=\"0\" siteid=\"45705\""), "{text}");
+    assert!(text.contains("&lt;Service&gt;ABCHInternal&lt;/Service&gt;"));
+}

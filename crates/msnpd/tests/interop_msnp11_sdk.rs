@@ -148,6 +148,12 @@ async fn two_sdk_clients_add_each_other_see_presence_and_chat() {
     .await;
     assert_eq!(received, "hi alice");
 
+    // The client configuration (MsgrConfig) reads as the SDK expects it.
+    let config_url = format!("http://{}/Config/MsgrConfig.asmx", server.http());
+    let config = within("config", alice.get_config(&config_url)).await.expect("config parses");
+    assert_eq!(config.tabs.len(), 1);
+    assert_eq!(config.msn_today_url, format!("http://{}/", server.http()));
+
     within("bob disconnects", bob.disconnect()).await.expect("disconnects");
     wait_for(&mut alice_events, "alice sees bob leave", |event| match event {
         Event::ContactOffline { email } if email == "bob@example.com" => Some(()),

@@ -35,6 +35,8 @@ pub enum Notice {
     Ring(Invitation),
     /// The account signed in elsewhere: this session must end (OUT OTH).
     SignedInElsewhere,
+    /// The account's address book changed through the SOAP services (MSNP13+ `NOT`).
+    AddressBookChanged,
     /// An offline message arrived: the new `Mail-Data` document.
     OfflineMessages { mail_data: String },
     /// The account's own endpoints changed (MSNP16+ self-UBX).

@@ -63,6 +63,12 @@ fn ok(ctx: &Context, me: &Online, operation: &str, inner: Option<&str>) -> Respo
     xml(StatusCode::OK, abch::render_result(&service_header(ctx, me), operation, inner))
 }
 
+/// A successful change: the user's MSNP13+ sessions are told to fetch the book again.
+fn changed(ctx: &Context, me: &Online, operation: &str, inner: Option<&str>) -> Response {
+    ctx.core.hub.notify(me.id, crate::core::hub::Notice::AddressBookChanged);
+    ok(ctx, me, operation, inner)
+}
+
 fn list_fault(operation: &str, error: ListError) -> Response {
     let (code, message) = match &error {
         ListError::UnknownUser => ("InvalidPassportUser", "The user does not exist"),
@@ -133,7 +139,7 @@ pub async fn address_book(State(ctx): State<Arc<Context>>, body: String) -> Resp
                     Err(error) => return list_fault(operation, error),
                 },
             };
-            ok(&ctx, &me, operation, Some(&format!("<guid>{guid}</guid>")))
+            changed(&ctx, &me, operation, Some(&format!("<guid>{guid}</guid>")))
         }
         "ABContactDelete" => {
             for id in envelope.texts(&["contacts", "Contact", "contactId"]) {
@@ -144,7 +150,7 @@ pub async fn address_book(State(ctx): State<Arc<Context>>, body: String) -> Resp
                     Err(error) => return list_fault(operation, error),
                 }
             }
-            ok(&ctx, &me, operation, None)
+            changed(&ctx, &me, operation, None)
         }
         "ABContactUpdate" => {
             for index in envelope.each(&["contacts", "Contact"]) {
@@ -171,7 +177,7 @@ pub async fn address_book(State(ctx): State<Arc<Context>>, body: String) -> Resp
                     return list_fault(operation, error);
                 }
             }
-            ok(&ctx, &me, operation, None)
+            changed(&ctx, &me, operation, None)
         }
         "ABGroupAdd" => {
             let Some(name) =
@@ -185,7 +191,7 @@ pub async fn address_book(State(ctx): State<Arc<Context>>, body: String) -> Resp
             match core.add_group(&me, name).await {
                 Ok(outcome) => {
                     let guid = outcome.group.map(|g| g.guid).unwrap_or_default();
-                    ok(&ctx, &me, operation, Some(&format!("<guid>{guid}</guid>")))
+                    changed(&ctx, &me, operation, Some(&format!("<guid>{guid}</guid>")))
                 }
                 Err(error) => list_fault(operation, error),
             }
@@ -196,7 +202,7 @@ pub async fn address_book(State(ctx): State<Arc<Context>>, body: String) -> Resp
                     return list_fault(operation, error);
                 }
             }
-            ok(&ctx, &me, operation, None)
+            changed(&ctx, &me, operation, None)
         }
         "ABGroupUpdate" => {
             for index in envelope.each(&["groups", "Group"]) {
@@ -209,7 +215,7 @@ pub async fn address_book(State(ctx): State<Arc<Context>>, body: String) -> Resp
                     return list_fault(operation, error);
                 }
             }
-            ok(&ctx, &me, operation, None)
+            changed(&ctx, &me, operation, None)
         }
         "ABGroupContactAdd" => {
             let Some(group) = envelope.text(&["groupFilter", "groupIds", "guid"]).map(str::to_owned) else {
@@ -238,7 +244,7 @@ pub async fn address_book(State(ctx): State<Arc<Context>>, body: String) -> Resp
                     Err(error) => return list_fault(operation, error),
                 }
             }
-            ok(&ctx, &me, operation, Some(&format!("<guid>{guid}</guid>")))
+            changed(&ctx, &me, operation, Some(&format!("<guid>{guid}</guid>")))
         }
         "ABGroupContactDelete" => {
             let Some(group) = envelope.text(&["groupFilter", "groupIds", "guid"]).map(str::to_owned) else {
@@ -251,7 +257,7 @@ pub async fn address_book(State(ctx): State<Arc<Context>>, body: String) -> Resp
                     return list_fault(operation, error);
                 }
             }
-            ok(&ctx, &me, operation, None)
+            changed(&ctx, &me, operation, None)
         }
         // Dynamic items (Spaces "gleams", profile feeds) have no home here:
         // the call is acknowledged and nothing is kept.
@@ -385,7 +391,7 @@ pub async fn sharing(State(ctx): State<Arc<Context>>, body: String) -> Response 
                     }
                 }
             }
-            ok(&ctx, &me, operation, None)
+            changed(&ctx, &me, operation, None)
         }
         _ => fault(operation, "NotImplemented", "This sharing operation is not supported"),
     }

@@ -2,6 +2,7 @@
 //! in paths are collapsed first: Pidgin asks for `//RST.srf`.
 
 mod abch;
+mod config;
 pub mod gateway;
 mod oim;
 mod passport;
@@ -26,6 +27,7 @@ pub fn router(ctx: Arc<Context>) -> Router {
         .route("/gateway/gateway.dll", post(gateway::handle))
         .route("/abservice/abservice.asmx", post(abch::address_book))
         .route("/abservice/SharingService.asmx", post(abch::sharing))
+        .route("/Config/MsgrConfig.asmx", get(config::msgr_config).post(config::msgr_config))
         .route("/OimWS/oim.asmx", post(oim::store))
         .route("/rsi/rsi.asmx", post(oim::rsi))
         .fallback(passport::not_found)

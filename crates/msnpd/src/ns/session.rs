@@ -16,6 +16,27 @@ use crate::core::presence::Status;
 
 const SHIELDS: &str = "<?xml version=\"1.0\" encoding=\"utf-8\" ?>\n<config>\n\t<shield><cli maj=\"7\" min=\"0\" minbld=\"0\" maxbld=\"9999\" deny=\" \" /></shield>\n\t<block></block>\n</config>";
 
+/// The `NOT` that tells an MSNP13+ client its address book changed elsewhere
+/// (siteid 45705, Service ABCHInternal, the owner's CID), so it fetches it again.
+fn abch_notification(account: i64, email: &str) -> String {
+    let puid = account as u64;
+    let now =
+        time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    format!(
+        concat!(
+            r#"<NOTIFICATION id="0" siteid="45705" siteurl="http://contacts.msn.com"><TO pid="0x{hi:08x}:0x{lo:08x}" name="{email}"><VIA agent="messenger" /></TO>"#,
+            r#"<MSG id="0"><SUBSCR url="s.htm" /><ACTION url="a.htm" /><BODY>&lt;NotificationData xmlns=&quot;http://www.msn.com/webservices/AddressBook&quot;&gt;"#,
+            r#"&lt;Service&gt;ABCHInternal&lt;/Service&gt;&lt;CID&gt;{cid}&lt;/CID&gt;&lt;LastModifiedDate&gt;{now}&lt;/LastModifiedDate&gt;"#,
+            r#"&lt;HasNewItem&gt;false&lt;/HasNewItem&gt;&lt;/NotificationData&gt;</BODY></MSG></NOTIFICATION>"#
+        ),
+        hi = puid >> 32,
+        lo = puid & 0xFFFF_FFFF,
+        email = msnp::text::escape_xml(email),
+        cid = account,
+        now = now
+    )
+}
+
 impl Session {
     /// `PNG` → `QNG [seconds]`.
     pub(super) fn png(&mut self) {
@@ -259,6 +280,13 @@ impl Session {
                         "MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsoimnotification; charset=UTF-8\r\n\r\nMail-Data: {mail_data}\r\n"
                     );
                     self.send(Frame::with_params("MSG", ["Hotmail", "Hotmail"]).with_payload(body));
+                }
+            }
+            Notice::AddressBookChanged => {
+                if dialect.list_commands() == ListCommands::AdlRml
+                    && let Some(me) = self.me()
+                {
+                    self.send(Frame::new("NOT").with_payload(abch_notification(me.id, &me.email)));
                 }
             }
             Notice::OwnEndpoints => {

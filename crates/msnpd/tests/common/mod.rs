@@ -340,6 +340,9 @@ pub async fn sign_in(server: &TestServer, dialect: &str, email: &str, password: 
     peer.send(&format!("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 7.0.0777 msmsgs {email}")).await;
     peer.expect(&format!("CVR 2 7.0.0777 7.0.0777 7.0.0777 http://{0}/ http://{0}/", server.http())).await;
     peer.send(&format!("USR 3 TWN I {email}")).await;
+    if version.gcf_form() == Some(msnp::dialect::GcfForm::PushedAtLogin) {
+        assert_eq!(peer.frame().await.command, "GCF");
+    }
     let policy = peer.line().await;
     assert!(policy.starts_with("USR 3 TWN S lc=1033,id=507,"), "{policy}");
     let ticket = server.ticket(email, password).await;
