@@ -12,6 +12,9 @@ use crate::config::Config;
 use crate::core::Core;
 use crate::store::{Store, StoreError};
 
+/// How long a shutdown waits for online sessions to take their `OUT SSD`.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// What every front shares.
 pub struct Context {
     pub core: Arc<Core>,
@@ -22,6 +25,8 @@ pub struct Context {
     pub http_base: String,
     /// Sessions of the HTTP polling gateway.
     pub gateway: crate::http::gateway::Gateway,
+    /// Set once a shutdown began: logins are refused with 604.
+    pub stopping: std::sync::atomic::AtomicBool,
     /// The lock-key challenge each sender of offline messages must answer.
     pub oim_challenges: std::sync::Mutex<std::collections::HashMap<i64, String>>,
 }
@@ -68,6 +73,7 @@ impl Server {
             config,
             gateway: Default::default(),
             oim_challenges: Default::default(),
+            stopping: Default::default(),
         });
         let (stop, stopped) = watch::channel(false);
         let mut tasks = JoinSet::new();
@@ -80,9 +86,18 @@ impl Server {
     }
 
     /// Stops accepting, ends the listeners and closes the store.
+    /// Stops gracefully: listeners close, new logins get 604, everyone online
+    /// gets `OUT SSD`, and the store closes once they are gone (or after
+    /// `SHUTDOWN_GRACE`, whichever is first).
     pub async fn shutdown(mut self) {
+        self.context.stopping.store(true, std::sync::atomic::Ordering::Release);
         let _ = self.stop.send(true);
+        self.context.core.hub.notify_everyone(crate::core::hub::Notice::ServerShutdown);
         while self.tasks.join_next().await.is_some() {}
+        let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
+        while self.context.core.hub.online_count() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
         self.context.core.store.close().await;
     }
 

@@ -96,4 +96,19 @@ async fn user_commands_then_serve_with_the_default_database() {
     let mut peer = common::Peer::connect(ns, "cli").await;
     peer.send("VER 1 MSNP8 CVR0").await;
     peer.expect("VER 1 MSNP8").await;
+
+    // SIGTERM: a graceful stop, within the grace period, exit code 0.
+    let mut running = _running;
+    let status = Command::new("kill").args(["-TERM", &running.0.id().to_string()]).status().expect("kill runs");
+    assert!(status.success());
+    let started = std::time::Instant::now();
+    let exit = loop {
+        if let Some(exit) = running.0.try_wait().expect("wait") {
+            break exit;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "msnpd did not stop");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(exit.success(), "{exit:?}");
+    peer.expect_closed().await;
 }

@@ -192,3 +192,21 @@ async fn a_dropped_connection_is_a_sign_out() {
     drop(alice);
     bob.expect("FLN alice@example.com").await;
 }
+
+#[tokio::test]
+async fn shutdown_says_out_ssd_and_refuses_new_logins_with_604() {
+    let mut server = TestServer::start().await;
+    server.user("alice@example.com", "alice-pw", "Alice").await;
+    let mut alice = sign_in(&server, "MSNP11", "alice@example.com", "alice-pw", "alice").await;
+    let mut late = negotiated(&server, "late").await;
+    late.send("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 7.0.0777 msmsgs alice@example.com").await;
+    late.line().await;
+    let running = server.server.take().expect("running");
+    let stopping = tokio::spawn(running.shutdown());
+    alice.expect("OUT SSD").await;
+    alice.expect_closed().await;
+    late.send("USR 3 TWN I alice@example.com").await;
+    late.expect("604 3").await;
+    late.expect_closed().await;
+    tokio::time::timeout(std::time::Duration::from_secs(10), stopping).await.expect("bounded").expect("shut down");
+}

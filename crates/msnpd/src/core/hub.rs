@@ -33,6 +33,8 @@ pub enum Notice {
     RemovedBy { email: String },
     /// An invitation to a switchboard conversation (RNG).
     Ring(Invitation),
+    /// The server is shutting down: this session must end (OUT SSD).
+    ServerShutdown,
     /// The account signed in elsewhere: this session must end (OUT OTH).
     SignedInElsewhere,
     /// The account's address book changed through the SOAP services (MSNP13+ `NOT`).
@@ -145,6 +147,17 @@ impl Hub {
 
     pub fn online_count(&self) -> usize {
         self.accounts().len()
+    }
+
+    /// Queues a notice for every session of every account online.
+    pub fn notify_everyone(&self, notice: Notice) {
+        let everyone: Vec<Arc<Online>> = self.accounts().values().cloned().collect();
+        for online in everyone {
+            let state = online.lock();
+            for link in &state.sessions {
+                send(link, notice.clone());
+            }
+        }
     }
 
     /// Queues a notice for one session of an account.

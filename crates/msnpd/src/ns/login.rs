@@ -93,6 +93,11 @@ impl Session {
         if self.login == Login::Start || self.owes_cvr {
             return self.error(ErrorCode::NotExpected, trid);
         }
+        if self.ctx.stopping.load(std::sync::atomic::Ordering::Acquire) {
+            self.error(ErrorCode::ServerGoingDown, trid);
+            self.closing = true;
+            return;
+        }
         let scheme = self.dialect.auth_scheme();
         let expected = match scheme {
             AuthScheme::Twn => "TWN",

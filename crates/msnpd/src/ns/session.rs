@@ -302,6 +302,10 @@ impl Session {
                     self.closing = true;
                 }
             }
+            Notice::ServerShutdown => {
+                self.send(Frame::with_params("OUT", ["SSD"]));
+                self.closing = true;
+            }
             Notice::SignedInElsewhere => {
                 self.send(Frame::with_params("OUT", ["OTH"]));
                 self.closing = true;
