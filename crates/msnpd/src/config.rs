@@ -57,6 +57,8 @@ pub struct Config {
     pub max_offline_message: usize,
     /// Most offline messages kept for one recipient.
     pub max_offline_messages: usize,
+    /// Largest display picture the storage service keeps, in bytes.
+    pub max_picture: usize,
     /// A gateway session unused for this long is closed.
     pub gateway_idle_secs: u64,
     /// Most server output a gateway session holds between polls, in bytes.
@@ -90,6 +92,7 @@ impl Default for Config {
             argon2_lanes: 1,
             max_offline_message: 16 * 1024,
             max_offline_messages: 100,
+            max_picture: 256 * 1024,
             gateway_idle_secs: 60,
             gateway_max_output: 256 * 1024,
             trace_protocol: false,

@@ -4,5 +4,6 @@ pub mod abch;
 pub mod envelope;
 pub mod oim;
 pub mod rst;
+pub mod storage;
 
 pub use crate::xml::XmlError as SoapError;

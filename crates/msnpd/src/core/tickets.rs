@@ -16,6 +16,8 @@ pub enum TicketScope {
     Contacts,
     /// Sending offline messages (messengersecure.live.com).
     MessengerSecure,
+    /// The storage service: roaming profile and display picture (storage.live.com).
+    Storage,
 }
 
 #[derive(Debug, Clone)]

@@ -6,6 +6,7 @@ mod config;
 pub mod gateway;
 mod oim;
 mod passport;
+mod storage;
 
 use std::sync::Arc;
 
@@ -28,6 +29,8 @@ pub fn router(ctx: Arc<Context>) -> Router {
         .route("/abservice/abservice.asmx", post(abch::address_book))
         .route("/abservice/SharingService.asmx", post(abch::sharing))
         .route("/Config/MsgrConfig.asmx", get(config::msgr_config).post(config::msgr_config))
+        .route("/storageservice/SchematizedStore.asmx", post(storage::schematized_store))
+        .route("/storage/usertile/{cid}/{kind}", get(storage::user_tile))
         .route("/OimWS/oim.asmx", post(oim::store))
         .route("/rsi/rsi.asmx", post(oim::rsi))
         .fallback(passport::not_found)

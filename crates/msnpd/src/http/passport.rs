@@ -93,6 +93,7 @@ fn scope_of(address: &str) -> Option<TicketScope> {
         "messengerclear.live.com" | "messenger.msn.com" => Some(TicketScope::Messenger),
         "contacts.msn.com" | "contacts.live.com" => Some(TicketScope::Contacts),
         "messengersecure.live.com" => Some(TicketScope::MessengerSecure),
+        "storage.live.com" | "storage.msn.com" => Some(TicketScope::Storage),
         _ => None,
     }
 }

@@ -60,6 +60,16 @@ const MIGRATIONS: &[&[&str]] = &[
         content TEXT NOT NULL,
         was_read INTEGER NOT NULL
     )"],
+    // The roaming profile of the storage service: name, message, display picture.
+    &["CREATE TABLE profiles (
+        account_id BIGINT PRIMARY KEY REFERENCES accounts (id),
+        display_name TEXT NOT NULL,
+        personal_message TEXT NOT NULL,
+        picture_type TEXT,
+        picture_data TEXT,
+        picture_version BIGINT NOT NULL,
+        modified BIGINT NOT NULL
+    )"],
 ];
 
 pub async fn migrate(pool: &AnyPool) -> Result<(), sqlx::Error> {
