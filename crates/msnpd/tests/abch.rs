@@ -204,3 +204,50 @@ async fn a_change_through_the_address_book_reaches_the_users_sessions_as_not() {
     assert!(text.starts_with("<NOTIFICATION id=\"0\" siteid=\"45705\""), "{text}");
     assert!(text.contains("&lt;Service&gt;ABCHInternal&lt;/Service&gt;"));
 }
+
+#[tokio::test]
+async fn deltas_only_answers_with_what_changed_since_last_change() {
+    let server = TestServer::start().await;
+    for email in ["alice@example.com", "bob@example.com", "carol@example.com", "dave@example.com"] {
+        server.user(email, "pw", "Someone").await;
+    }
+    let tokens = rst_tokens(&server, "alice@example.com", "pw", &[("contacts.msn.com", Some("MBI"))]).await;
+    let ticket = tokens[0].ticket.clone();
+    assert_eq!(call(&server, AB, &ticket, &format!("<ABAdd{NS}/>")).await.status, 200);
+    let add = |email: &str| {
+        format!(
+            "<ABContactAdd{NS}><contacts><Contact><contactInfo><passportName>{email}</passportName><isMessengerUser>true</isMessengerUser></contactInfo></Contact></contacts></ABContactAdd>"
+        )
+    };
+    let bob =
+        between(&call(&server, AB, &ticket, &add("bob@example.com")).await.text(), "<guid>", "</guid>").to_owned();
+    let dave =
+        between(&call(&server, AB, &ticket, &add("dave@example.com")).await.text(), "<guid>", "</guid>").to_owned();
+    let full =
+        call(&server, AB, &ticket, &format!("<ABFindAll{NS}><deltasOnly>false</deltasOnly></ABFindAll>")).await.text();
+    let last_change = between(between(&full, "<ab>", "</ab>"), "<lastChange>", "</lastChange>").to_owned();
+    assert!(full.contains(&bob) && full.contains(&dave));
+
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let carol =
+        between(&call(&server, AB, &ticket, &add("carol@example.com")).await.text(), "<guid>", "</guid>").to_owned();
+    let delete = format!(
+        "<ABContactDelete{NS}><contacts><Contact><contactId>{bob}</contactId></Contact></contacts></ABContactDelete>"
+    );
+    assert_eq!(call(&server, AB, &ticket, &delete).await.status, 200);
+
+    let request = format!(
+        "<ABFindAll{NS}><abView>Full</abView><deltasOnly>true</deltasOnly><lastChange>{last_change}</lastChange></ABFindAll>"
+    );
+    let delta = call(&server, AB, &ticket, &request).await.text();
+    assert!(delta.contains(&format!("<contactId>{carol}</contactId>")), "{delta}");
+    let removed = between(&delta, &format!("<contactId>{bob}</contactId>"), "</Contact>");
+    assert!(removed.contains("<fDeleted>true</fDeleted>"), "{removed}");
+    assert!(!delta.contains(&dave), "unchanged contacts are left out");
+    // A client with no usable lastChange gets the whole book.
+    let stale = format!(
+        "<ABFindAll{NS}><deltasOnly>true</deltasOnly><lastChange>0001-01-01T00:00:00.0000000-08:00</lastChange></ABFindAll>"
+    );
+    let whole = call(&server, AB, &ticket, &stale).await.text();
+    assert!(whole.contains(&dave) && whole.contains(&carol) && !whole.contains(&bob));
+}

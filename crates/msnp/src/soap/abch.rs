@@ -13,6 +13,8 @@ const AB_NS: &str = "http://www.msn.com/webservices/AddressBook";
 pub struct AbGroup {
     pub id: String,
     pub name: String,
+    /// Listed in a delta answer as removed (`fDeleted`).
+    pub deleted: bool,
 }
 
 /// A contact of the address book; the owner appears as the `Me` contact.
@@ -26,6 +28,8 @@ pub struct AbContact {
     pub is_me: bool,
     pub cid: i64,
     pub groups: Vec<String>,
+    /// Listed in a delta answer as removed (`fDeleted`).
+    pub deleted: bool,
 }
 
 /// One membership role (`Allow`, `Block`, `Reverse`, `Pending`) and its members.
@@ -110,11 +114,12 @@ fn group_xml(out: &mut String, group: &AbGroup, changed: &str) {
         concat!(
             "<Group><groupId>{id}</groupId><groupInfo><annotations><Annotation><Name>MSN.IM.Display</Name><Value>1</Value></Annotation></annotations>",
             "<groupType>c8529ce2-6ead-434d-881f-341e17db3ff8</groupType><name>{name}</name><IsNotMobileVisible>false</IsNotMobileVisible>",
-            "<IsPrivate>false</IsPrivate><IsFavorite>false</IsFavorite></groupInfo><propertiesChanged /><fDeleted>false</fDeleted>",
+            "<IsPrivate>false</IsPrivate><IsFavorite>false</IsFavorite></groupInfo><propertiesChanged /><fDeleted>{deleted}</fDeleted>",
             "<lastChange>{changed}</lastChange></Group>"
         ),
         id = escape_xml(&group.id),
         name = escape_xml(&group.name),
+        deleted = group.deleted,
         changed = changed
     );
 }
@@ -141,13 +146,14 @@ fn contact_xml(out: &mut String, contact: &AbContact, changed: &str) {
             "<spotWatchState>NoDevice</spotWatchState><birthdate>0001-01-01T00:00:00</birthdate>",
             "<primaryEmailType>ContactEmailPersonal</primaryEmailType><PrimaryLocation>ContactLocationPersonal</PrimaryLocation>",
             "<PrimaryPhone>ContactPhonePersonal</PrimaryPhone><IsPrivate>false</IsPrivate><Gender>Unspecified</Gender><TimeZone>None</TimeZone>",
-            "</contactInfo><propertiesChanged /><fDeleted>false</fDeleted><lastChange>{changed}</lastChange></Contact>"
+            "</contactInfo><propertiesChanged /><fDeleted>{deleted}</fDeleted><lastChange>{changed}</lastChange></Contact>"
         ),
         kind = if contact.is_me { "Me" } else { "Regular" },
         name = escape_xml(&contact.display_name),
         email = escape_xml(&contact.email),
         cid = contact.cid,
         messenger = contact.is_messenger_user,
+        deleted = contact.deleted,
         changed = changed
     );
 }
@@ -287,7 +293,7 @@ mod tests {
                 groups: vec!["g1".into()],
             },
         ];
-        let groups = [AbGroup { id: "g1".into(), name: "Friends".into() }];
+        let groups = [AbGroup { id: "g1".into(), name: "Friends".into(), deleted: false }];
         let book = AddressBook {
             owner: "a@b.c",
             owner_cid: 1,

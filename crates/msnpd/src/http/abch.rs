@@ -15,7 +15,7 @@ use msnp::soap::envelope::Envelope;
 use crate::core::hub::Online;
 use crate::core::lists::{List, ListError};
 use crate::core::tickets::{TicketScope, ticket_token};
-use crate::ns::render::list_timestamp;
+use crate::ns::render::{list_timestamp, parse_list_timestamp};
 use crate::server::Context;
 
 fn xml(status: StatusCode, body: String) -> Response {
@@ -107,7 +107,8 @@ pub async fn address_book(State(ctx): State<Arc<Context>>, body: String) -> Resp
             if !core.store.ab_created(me.id).await.unwrap_or(false) {
                 return fault(operation, "ABDoesNotExist", "AB does not exist");
             }
-            let (groups, contacts, changed) = book(&me);
+            let delta = delta(&ctx, &me, &envelope).await;
+            let (groups, contacts, changed) = book(&me, delta.as_ref());
             let created = changed.clone();
             let book = AddressBook {
                 owner: &me.email,
@@ -266,11 +267,65 @@ pub async fn address_book(State(ctx): State<Arc<Context>>, body: String) -> Resp
     }
 }
 
-/// The groups and contacts of the owner's address book: the `Me` contact, then
-/// the forward list.
-fn book(me: &Online) -> (Vec<AbGroup>, Vec<AbContact>, String) {
+/// Which items a delta answer covers: changed contact ids and group guids,
+/// with the guid a removed contact had.
+struct Delta {
+    contacts: Vec<(i64, String)>,
+    groups: Vec<String>,
+}
+
+/// The changes since the client's `lastChange`, when it asked for deltas and
+/// the change log reaches back that far; `None` means the whole book.
+async fn delta(ctx: &Context, me: &Online, envelope: &Envelope) -> Option<Delta> {
+    let wanted = [envelope.text(&["deltasOnly"]), envelope.text(&["filterOptions", "DeltasOnly"])];
+    if !wanted.contains(&Some("true")) {
+        return None;
+    }
+    let since = envelope
+        .text(&["lastChange"])
+        .or(envelope.text(&["filterOptions", "LastChanged"]))
+        .and_then(parse_list_timestamp)?;
+    let oldest = crate::core::unix_micros() - crate::store::CHANGE_LOG_DAYS * 86_400 * 1_000_000;
+    if since < oldest {
+        return None;
+    }
+    let changes = ctx.core.store.changes_since(me.id, since).await.ok()?;
+    let mut delta = Delta { contacts: Vec::new(), groups: Vec::new() };
+    for (kind, item, guid) in changes {
+        match kind.as_str() {
+            "contact" => {
+                let Ok(id) = item.parse::<i64>() else { continue };
+                match delta.contacts.iter_mut().find(|(known, _)| *known == id) {
+                    Some(entry) if !guid.is_empty() => entry.1 = guid,
+                    Some(_) => {}
+                    None => delta.contacts.push((id, guid)),
+                }
+            }
+            "group" if !delta.groups.contains(&item) => delta.groups.push(item),
+            _ => {}
+        }
+    }
+    Some(delta)
+}
+
+/// The groups and contacts of the owner's address book (the `Me` contact,
+/// then the forward list), or with `delta` only what changed, removals
+/// marked `fDeleted`.
+fn book(me: &Online, delta: Option<&Delta>) -> (Vec<AbGroup>, Vec<AbContact>, String) {
     let state = me.lock();
-    let groups = state.lists.groups.iter().map(|g| AbGroup { id: g.guid.clone(), name: g.name.clone() }).collect();
+    let lists = &state.lists;
+    let group_view =
+        |g: &crate::core::lists::Group| AbGroup { id: g.guid.clone(), name: g.name.clone(), deleted: false };
+    let contact_view = |c: &crate::core::lists::Contact| AbContact {
+        id: c.guid.clone(),
+        email: c.email.clone(),
+        display_name: c.nickname.clone(),
+        is_messenger_user: true,
+        is_me: false,
+        cid: c.id,
+        groups: c.groups.clone(),
+        deleted: false,
+    };
     let mut contacts = vec![AbContact {
         id: me_contact_id(me.id),
         email: me.email.clone(),
@@ -279,17 +334,47 @@ fn book(me: &Online) -> (Vec<AbGroup>, Vec<AbContact>, String) {
         is_me: true,
         cid: me.id,
         groups: Vec::new(),
+        deleted: false,
     }];
-    contacts.extend(state.lists.contacts.iter().filter(|c| c.is_on(List::Forward)).map(|c| AbContact {
-        id: c.guid.clone(),
-        email: c.email.clone(),
-        display_name: c.nickname.clone(),
-        is_messenger_user: true,
-        is_me: false,
-        cid: c.id,
-        groups: c.groups.clone(),
-    }));
-    (groups, contacts, list_timestamp(state.lists.lists_modified))
+    let groups = match delta {
+        None => {
+            contacts.extend(lists.contacts.iter().filter(|c| c.is_on(List::Forward)).map(contact_view));
+            lists.groups.iter().map(group_view).collect()
+        }
+        Some(delta) => {
+            for (id, guid) in &delta.contacts {
+                match lists.contact(*id) {
+                    Some(contact) if contact.is_on(List::Forward) => contacts.push(contact_view(contact)),
+                    found => {
+                        let id =
+                            found.map(|c| c.guid.clone()).filter(|g| !g.is_empty()).unwrap_or_else(|| guid.clone());
+                        if id.is_empty() {
+                            continue;
+                        }
+                        contacts.push(AbContact {
+                            id,
+                            email: found.map(|c| c.email.clone()).unwrap_or_default(),
+                            display_name: String::new(),
+                            is_messenger_user: false,
+                            is_me: false,
+                            cid: 0,
+                            groups: Vec::new(),
+                            deleted: true,
+                        });
+                    }
+                }
+            }
+            delta
+                .groups
+                .iter()
+                .map(|guid| match lists.group(guid) {
+                    Some(group) => group_view(group),
+                    None => AbGroup { id: guid.clone(), name: String::new(), deleted: true },
+                })
+                .collect()
+        }
+    };
+    (groups, contacts, list_timestamp(lists.lists_modified))
 }
 
 fn role_of(name: &str) -> Option<List> {

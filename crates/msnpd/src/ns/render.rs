@@ -109,6 +109,13 @@ pub fn list_timestamp(micros: i64) -> String {
     )
 }
 
+/// Reads a list timestamp back (any RFC 3339 time); `None` for anything else,
+/// such as the `0001-01-01T00:00:00` of a client with no cache.
+pub fn parse_list_timestamp(text: &str) -> Option<i64> {
+    let time = OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339).ok()?;
+    i64::try_from(time.unix_timestamp_nanos() / 1000).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +169,7 @@ mod tests {
     fn timestamps() {
         assert_eq!(list_timestamp(1_114_307_864_813_000), "2005-04-24T01:57:44.8130000-00:00");
         assert_eq!(list_timestamp(0), "1970-01-01T00:00:00.0000000-00:00");
+        assert_eq!(parse_list_timestamp(&list_timestamp(1_114_307_864_813_000)), Some(1_114_307_864_813_000));
+        assert_eq!(parse_list_timestamp("0001-01-01T00:00:00"), None);
     }
 }

@@ -317,6 +317,20 @@ impl Store {
         Ok(())
     }
 
+    /// What changed in the owner's lists after `since` (microseconds): the kind
+    /// (`contact`, `group`, `settings`), the item (contact id or group guid) and
+    /// the guid it had, oldest first.
+    pub async fn changes_since(&self, owner: i64, since: i64) -> StoreResult<Vec<(String, String, String)>> {
+        let rows = sqlx::query(
+            "SELECT kind, item, guid FROM ab_changes WHERE owner_id = $1 AND changed_at > $2 ORDER BY changed_at",
+        )
+        .bind(owner)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|row| Ok((row.try_get("kind")?, row.try_get("item")?, row.try_get("guid")?))).collect()
+    }
+
     /// Whether the account's address book was created (`ABAdd`).
     pub async fn ab_created(&self, id: i64) -> StoreResult<bool> {
         let row =
@@ -363,6 +377,7 @@ impl Store {
             "DELETE FROM account_properties WHERE account_id = $1",
             "DELETE FROM offline_messages WHERE recipient_id = $1",
             "DELETE FROM profiles WHERE account_id = $1",
+            "DELETE FROM ab_changes WHERE owner_id = $1",
         ] {
             sqlx::query(statement).bind(id).execute(&mut *tx).await?;
         }
@@ -588,6 +603,33 @@ impl Store {
                 }
             }
         }
+        for change in changes {
+            let (kind, item, guid) = match change {
+                ListChange::SetLists { contact_id, guid, .. } => ("contact", contact_id.to_string(), guid.clone()),
+                ListChange::SetNickname { contact_id, .. }
+                | ListChange::AddToGroup { contact_id, .. }
+                | ListChange::RemoveFromGroup { contact_id, .. } => ("contact", contact_id.to_string(), String::new()),
+                ListChange::PutGroup { group, .. } => ("group", group.guid.clone(), group.guid.clone()),
+                ListChange::DeleteGroup { guid, .. } => ("group", guid.clone(), guid.clone()),
+                ListChange::Settings { .. } | ListChange::Property { .. } => ("settings", String::new(), String::new()),
+            };
+            sqlx::query("INSERT INTO ab_changes (owner_id, changed_at, kind, item, guid) VALUES ($1, $2, $3, $4, $5)")
+                .bind(change.owner())
+                .bind(now)
+                .bind(kind)
+                .bind(item)
+                .bind(guid)
+                .execute(&mut *tx)
+                .await?;
+        }
+        // The log keeps CHANGE_LOG_DAYS; a client asking from before that gets the whole book.
+        for owner in &owners {
+            sqlx::query("DELETE FROM ab_changes WHERE owner_id = $1 AND changed_at < $2")
+                .bind(*owner)
+                .bind(now - CHANGE_LOG_DAYS * 86_400 * 1_000_000)
+                .execute(&mut *tx)
+                .await?;
+        }
         let mut serials = Vec::with_capacity(owners.len());
         for owner in owners {
             sqlx::query("UPDATE accounts SET list_serial = list_serial + 1, lists_modified = $1 WHERE id = $2")
@@ -606,6 +648,9 @@ impl Store {
         Ok(serials)
     }
 }
+
+/// How long the address book change log reaches back.
+pub const CHANGE_LOG_DAYS: i64 = 30;
 
 /// The roaming profile of the storage service.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

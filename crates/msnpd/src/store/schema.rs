@@ -70,6 +70,17 @@ const MIGRATIONS: &[&[&str]] = &[
         picture_version BIGINT NOT NULL,
         modified BIGINT NOT NULL
     )"],
+    // What changed in an address book and when, for delta sync (deltasOnly).
+    &[
+        "CREATE TABLE ab_changes (
+            owner_id BIGINT NOT NULL,
+            changed_at BIGINT NOT NULL,
+            kind TEXT NOT NULL,
+            item TEXT NOT NULL,
+            guid TEXT NOT NULL
+        )",
+        "CREATE INDEX ab_changes_by_owner ON ab_changes (owner_id, changed_at)",
+    ],
 ];
 
 pub async fn migrate(pool: &AnyPool) -> Result<(), sqlx::Error> {
