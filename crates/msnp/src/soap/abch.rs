@@ -282,6 +282,7 @@ mod tests {
                 is_me: true,
                 cid: 1,
                 groups: vec![],
+                deleted: false,
             },
             AbContact {
                 id: "c-id".into(),
@@ -291,6 +292,7 @@ mod tests {
                 is_me: false,
                 cid: 2,
                 groups: vec!["g1".into()],
+                deleted: false,
             },
         ];
         let groups = [AbGroup { id: "g1".into(), name: "Friends".into(), deleted: false }];
