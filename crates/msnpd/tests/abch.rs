@@ -3,28 +3,7 @@
 
 mod common;
 
-use common::{HttpResponse, TestServer, http_request, rst_tokens, sign_in};
-
-fn envelope(ticket: &str, scenario: &str, body: &str) -> String {
-    let ticket = ticket.replace('&', "&amp;");
-    format!(
-        concat!(
-            r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">"#,
-            r#"<soap:Header><ABApplicationHeader xmlns="http://www.msn.com/webservices/AddressBook"><ApplicationId>CFE80F9D-180F-4399-82AB-413F33A1FA11</ApplicationId>"#,
-            r#"<IsMigration>false</IsMigration><PartnerScenario>{scenario}</PartnerScenario></ABApplicationHeader>"#,
-            r#"<ABAuthHeader xmlns="http://www.msn.com/webservices/AddressBook"><ManagedGroupRequest>false</ManagedGroupRequest><TicketToken>{ticket}</TicketToken></ABAuthHeader></soap:Header>"#,
-            r#"<soap:Body>{body}</soap:Body></soap:Envelope>"#
-        ),
-        scenario = scenario,
-        ticket = ticket,
-        body = body
-    )
-}
-
-async fn call(server: &TestServer, path: &str, ticket: &str, body: &str) -> HttpResponse {
-    let request = envelope(ticket, "Initial", body);
-    http_request(server.http(), "POST", path, &[("Content-Type", "text/xml; charset=utf-8")], request.as_bytes()).await
-}
+use common::{TestServer, ab_call as call, http_request, rst_tokens, sign_in};
 
 const AB: &str = "/abservice/abservice.asmx";
 const SHARING: &str = "/abservice/SharingService.asmx";

@@ -302,3 +302,98 @@ async fn multiple_points_of_presence() {
     old.send("PNG").await;
     old.expect("QNG 60").await;
 }
+
+/// Pidgin 2.x's MSN plugin (MSNP18), call for call (shared/reference/clients.md):
+/// sign-in FindMembership → (ABDoesNotExist → ABAdd) → ABFindContactsPaged →
+/// ABContactUpdate → USR SHA A → BLP → ADL → PRP → UUX → CHG; adding a buddy
+/// ABGroupAdd → ABGroupContactAdd → ADL; accepting one FindMembership →
+/// DeleteMember (Pending) → ABContactUpdate.
+#[tokio::test]
+async fn pidgin_sign_in_add_and_accept_sequences() {
+    use common::ab_call;
+    let server = TestServer::start().await;
+    server.user("alice@example.com", "alice-pw", "Alice").await;
+    server.user("bob@example.com", "bob-pw", "Bob").await;
+    server.user("carol@example.com", "carol-pw", "Carol").await;
+    let ns = r#" xmlns="http://www.msn.com/webservices/AddressBook""#;
+    let contacts = rst_tokens(&server, "alice@example.com", "alice-pw", &[("contacts.msn.com", Some("MBI"))]).await;
+    let ticket = contacts[0].ticket.clone();
+    let mut alice = sign_in_new(&server, "MSNP18", "alice@example.com", "alice-pw", "pidgin").await;
+
+    let find = format!(
+        "<FindMembership{ns}><serviceFilter><Types><ServiceType>Messenger</ServiceType></Types></serviceFilter></FindMembership>"
+    );
+    assert!(
+        ab_call(&server, "//abservice/SharingService.asmx", &ticket, &find).await.text().contains("ABDoesNotExist")
+    );
+    assert_eq!(ab_call(&server, "//abservice/abservice.asmx", &ticket, &format!("<ABAdd{ns}><abInfo><name/><ownerPuid>0</ownerPuid><ownerEmail>alice@example.com</ownerEmail><fDefault>true</fDefault></abInfo></ABAdd>")).await.status, 200);
+    let paged = ab_call(&server, "//abservice/abservice.asmx", &ticket, &format!("<ABFindContactsPaged{ns}><filterOptions><DeltasOnly>false</DeltasOnly><NotificationsOnly>false</NotificationsOnly></filterOptions></ABFindContactsPaged>")).await.text();
+    let circle = {
+        let start = paged.find("<CircleTicket>").expect("circle ticket") + "<CircleTicket>".len();
+        paged[start..paged[start..].find('<').expect("end") + start].to_owned()
+    };
+    let update_me = format!(
+        "<ABContactUpdate{ns}><contacts><Contact><contactInfo><contactType>Me</contactType><displayName>Alice P</displayName></contactInfo><propertiesChanged>DisplayName</propertiesChanged></Contact></contacts></ABContactUpdate>"
+    );
+    assert_eq!(ab_call(&server, "//abservice/abservice.asmx", &ticket, &update_me).await.status, 200);
+    alice.frame().await; // NOT: the address book changed
+    alice.send(&format!("USR 5 SHA A {circle}")).await;
+    alice.expect("USR 5 OK alice@example.com 0 0").await;
+    alice.send("BLP 6 BL").await;
+    alice.expect("BLP 6 BL").await;
+    alice.send_payload("ADL 7", br#"<ml l="1"/>"#).await;
+    alice.expect("ADL 7 OK").await;
+    alice.send("PRP 8 MFN Alice%20P").await;
+    alice.expect("PRP 8 MFN Alice%20P").await;
+    alice.send_payload("UUX 9", b"<Data><PSM></PSM><CurrentMedia></CurrentMedia><MachineGuid>{F26D1F07-95E2-403C-BC18-D4BFED493428}</MachineGuid></Data>").await;
+    alice.expect("UUX 9 0").await;
+    alice.frame().await; // self-UBX
+    alice.send("CHG 10 NLN 2789003324:48 0").await;
+    alice.expect("CHG 10 NLN 2789003324:48 0").await;
+    settle(&mut alice, 11).await;
+
+    // Adding Bob into a new group.
+    let group = ab_call(&server, "//abservice/abservice.asmx", &ticket, &format!("<ABGroupAdd{ns}><abId>00000000-0000-0000-0000-000000000000</abId><groupAddOptions><fRenameOnMsgrConflict>false</fRenameOnMsgrConflict></groupAddOptions><groupInfo><GroupInfo><name>Buddies</name><groupType>C8529CE2-6EAD-434d-881F-341E17DB3FF8</groupType><fMessenger>false</fMessenger><annotations><Annotation><Name>MSN.IM.Display</Name><Value>1</Value></Annotation></annotations></GroupInfo></groupInfo></ABGroupAdd>")).await.text();
+    let group = {
+        let start = group.find("<guid>").expect("group guid") + 6;
+        group[start..group[start..].find('<').expect("end") + start].to_owned()
+    };
+    alice.frame().await; // NOT
+    let add = format!(
+        "<ABGroupContactAdd{ns}><abId>00000000-0000-0000-0000-000000000000</abId><groupFilter><groupIds><guid>{group}</guid></groupIds></groupFilter><contacts><Contact><contactInfo><passportName>bob@example.com</passportName><isSmtp>false</isSmtp><isMessengerUser>true</isMessengerUser></contactInfo></Contact></contacts><groupContactAddOptions><fGenerateMissingQuickName>true</fGenerateMissingQuickName><EnableAllowListManagement>true</EnableAllowListManagement></groupContactAddOptions></ABGroupContactAdd>"
+    );
+    let response = ab_call(&server, "//abservice/abservice.asmx", &ticket, &add).await;
+    assert!(response.text().contains("<ABGroupContactAddResult><guid>"), "{}", response.text());
+    alice.frame().await; // NOT
+    alice.send_payload("ADL 12", br#"<ml><d n="example.com"><c n="bob" l="3" t="1" /></d></ml>"#).await;
+    alice.expect("ADL 12 OK").await;
+
+    // Carol adds Alice; Alice accepts: Pending, DeleteMember, ABContactUpdate.
+    let mut carol = sign_in(&server, "MSNP11", "carol@example.com", "carol-pw", "carol").await;
+    carol.send("ADC 1 FL N=alice@example.com F=Alice").await;
+    assert!(carol.line().await.starts_with("ADC 1 FL N=alice@example.com F=Alice C="));
+    let added = r#"<ml><d n="example.com"><c n="carol" t="1" l="8" f="Carol" /></d></ml>"#;
+    alice.expect_payload(&format!("ADL 0 {}", added.len()), added).await;
+    let memberships = ab_call(&server, "//abservice/SharingService.asmx", &ticket, &find).await.text();
+    let pending = memberships.split("<MemberRole>Pending</MemberRole>").nth(1).expect("pending role");
+    let pending = &pending[..pending.find("</Membership>").expect("end")];
+    assert!(pending.contains("<PassportName>carol@example.com</PassportName>"), "{pending}");
+    let member_id = {
+        let start = pending.find("<MembershipId>").expect("id") + "<MembershipId>".len();
+        pending[start..pending[start..].find('<').expect("end") + start].to_owned()
+    };
+    let delete = format!(
+        "<DeleteMember{ns}><serviceHandle><Id>0</Id><Type>Messenger</Type><ForeignId></ForeignId></serviceHandle><memberships><Membership><MemberRole>Pending</MemberRole><Members><Member xsi:type=\"PassportMember\"><Type>Passport</Type><MembershipId>{member_id}</MembershipId><State>Accepted</State></Member></Members></Membership></memberships></DeleteMember>"
+    );
+    assert_eq!(ab_call(&server, "//abservice/SharingService.asmx", &ticket, &delete).await.status, 200);
+    let accept = format!(
+        "<AddMember{ns}><memberships><Membership><MemberRole>Allow</MemberRole><Members><Member xsi:type=\"PassportMember\"><Type>Passport</Type><State>Accepted</State><PassportName>carol@example.com</PassportName></Member></Members></Membership></memberships></AddMember>"
+    );
+    assert_eq!(ab_call(&server, "//abservice/SharingService.asmx", &ticket, &accept).await.status, 200);
+    let memberships = ab_call(&server, "//abservice/SharingService.asmx", &ticket, &find).await.text();
+    let pending = memberships.split("<MemberRole>Pending</MemberRole>").nth(1).expect("pending role");
+    assert!(
+        !pending[..pending.find("</Membership>").expect("end")].contains("carol@"),
+        "accepted members leave Pending"
+    );
+}

@@ -117,7 +117,9 @@ pub fn parse(xml: &str) -> Result<MembershipList, MlError> {
     if !saw_root {
         return Err(MlError::Invalid("no <ml> element".into()));
     }
-    if list.contacts.is_empty() {
+    // An empty initial list is how a client with no contacts says it is ready
+    // (libpurple sends `<ml l="1"/>`); any other empty list is an error.
+    if list.contacts.is_empty() && !list.initial {
         return Err(MlError::Empty);
     }
     Ok(list)
@@ -176,6 +178,7 @@ mod tests {
     #[test]
     fn refuses_what_the_grammar_does_not_allow() {
         assert_eq!(parse("<ml></ml>"), Err(MlError::Empty));
+        assert_eq!(parse(r#"<ml l="1"/>"#).map(|l| (l.initial, l.contacts.len())), Ok((true, 0)));
         assert_eq!(parse(r#"<ml><d n="example.com"></d></ml>"#), Err(MlError::Empty));
         for bad in [
             "<ml><d>",
