@@ -397,3 +397,70 @@ async fn pidgin_sign_in_add_and_accept_sequences() {
         "accepted members leave Pending"
     );
 }
+
+/// MSNP16+ on the switchboard: each endpoint rings with its own cookie and is a
+/// participant (`email;{guid}`); older clients see the account once; calling
+/// yourself rings your other endpoints.
+#[tokio::test]
+async fn switchboard_endpoints() {
+    let server = TestServer::start().await;
+    server.user("alice@example.com", "alice-pw", "Alice").await;
+    server.user("bob@example.com", "bob-pw", "Bob").await;
+    const LAPTOP: &str = "{11111111-2222-3333-4444-555555555555}";
+    const DESKTOP: &str = "{aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee}";
+    let mut laptop = sign_in_endpoint(&server, "MSNP18", "alice@example.com", "alice-pw", "laptop", LAPTOP).await;
+    laptop.send("CHG 5 NLN 2789003324:48 0").await;
+    laptop.expect("CHG 5 NLN 2789003324:48 0").await;
+    settle(&mut laptop, 6).await;
+    let mut desktop = sign_in_endpoint(&server, "MSNP18", "alice@example.com", "alice-pw", "desktop", DESKTOP).await;
+    laptop.frame().await; // self-UBX: the desktop arrived
+    let mut bob = sign_in(&server, "MSNP11", "bob@example.com", "bob-pw", "bob").await;
+    bob.send("CHG 1 NLN 0").await;
+    bob.expect("CHG 1 NLN 0").await;
+    bob.frame().await; // Mail-Data
+    bob.line().await; // CHL
+
+    bob.send("XFR 2 SB").await;
+    let cookie = word(&bob.line().await, 5);
+    let mut bob_sb = Peer::connect(server.sb(), "bob-sb").await;
+    bob_sb.send(&format!("USR 1 bob@example.com {cookie}")).await;
+    bob_sb.expect("USR 1 OK bob@example.com Bob").await;
+    bob_sb.send("CAL 2 alice@example.com").await;
+    let session = word(&bob_sb.line().await, 3);
+    let laptop_rng = laptop.line().await;
+    let desktop_rng = desktop.line().await;
+    assert_ne!(word(&laptop_rng, 4), word(&desktop_rng, 4), "each endpoint has its own cookie");
+
+    let mut laptop_sb = Peer::connect(server.sb(), "laptop-sb").await;
+    laptop_sb.send(&format!("ANS 1 alice@example.com;{LAPTOP} {} {session}", word(&laptop_rng, 4))).await;
+    laptop_sb.expect("IRO 1 1 1 bob@example.com Bob 0:0").await;
+    laptop_sb.expect("ANS 1 OK").await;
+    // Bob's switchboard speaks his MSNP11: no capabilities, no endpoints.
+    bob_sb.expect("JOI alice@example.com Alice").await;
+    let mut desktop_sb = Peer::connect(server.sb(), "desktop-sb").await;
+    desktop_sb.send(&format!("ANS 1 alice@example.com;{DESKTOP} {} {session}", word(&desktop_rng, 4))).await;
+    desktop_sb.expect("IRO 1 1 3 bob@example.com Bob 0:0").await;
+    desktop_sb.expect("IRO 1 2 3 alice@example.com Alice 2789003324:48").await;
+    desktop_sb.expect(&format!("IRO 1 3 3 alice@example.com;{LAPTOP} Alice 2789003324:48")).await;
+    desktop_sb.expect("ANS 1 OK").await;
+    laptop_sb.expect(&format!("JOI alice@example.com;{DESKTOP} Alice 2789003324:48")).await;
+    bob_sb.expect_silence().await;
+
+    bob_sb.send_payload("MSG 3 A", b"to both").await;
+    bob_sb.expect("ACK 3").await;
+    laptop_sb.expect_payload("MSG bob@example.com Bob 7", "to both").await;
+    desktop_sb.expect_payload("MSG bob@example.com Bob 7", "to both").await;
+
+    desktop_sb.send("OUT").await;
+    desktop_sb.expect_closed().await;
+    laptop_sb.expect(&format!("BYE alice@example.com;{DESKTOP}")).await;
+    bob_sb.expect_silence().await;
+
+    // Calling yourself rings your other endpoint.
+    laptop_sb.send("CAL 2 alice@example.com").await;
+    laptop_sb.expect(&format!("CAL 2 RINGING {session}")).await;
+    assert!(desktop.line().await.starts_with(&format!("RNG {session} ")));
+    laptop_sb.send("OUT").await;
+    laptop_sb.expect_closed().await;
+    bob_sb.expect("BYE alice@example.com").await;
+}

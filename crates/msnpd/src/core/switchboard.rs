@@ -29,11 +29,18 @@ pub struct Invitation {
 /// What a participant's front must tell its client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConversationEvent {
-    Joined(Member),
-    /// `idle` when the server timed the participant out.
+    /// `first` when no other endpoint of the same account was there.
+    Joined {
+        member: Member,
+        first: bool,
+    },
+    /// `idle` when the server timed the participant out; `last` when no other
+    /// endpoint of the same account remains.
     Left {
         email: String,
+        machine: Option<String>,
         idle: bool,
+        last: bool,
     },
     Message {
         email: String,
@@ -48,6 +55,8 @@ pub struct Member {
     pub email: String,
     pub friendly_name: String,
     pub caps: Capabilities,
+    /// The endpoint's machine GUID (MSNP16+ `email;{guid}`), if it gave one.
+    pub machine: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -229,11 +238,13 @@ impl Switchboards {
             if participants.is_empty() {
                 return Err(SwitchboardError::Ended);
             }
-            if participants.iter().any(|p| p.account == account) {
+            // Each endpoint of an account may be there once (MPOP), an account without endpoints once.
+            if participants.iter().any(|p| p.account == account && p.member.machine == member.machine) {
                 return Err(SwitchboardError::AlreadyPresent);
             }
+            let first = participants.iter().all(|p| p.account != account);
             for other in participants.iter() {
-                deliver(other, ConversationEvent::Joined(member.clone()));
+                deliver(other, ConversationEvent::Joined { member: member.clone(), first });
             }
             participants.iter().map(|p| p.member.clone()).collect()
         };
@@ -268,8 +279,15 @@ impl Switchboards {
                 return;
             };
             let gone = participants.remove(index);
+            let last = participants.iter().all(|p| p.account != gone.account);
             for other in participants.iter() {
-                deliver(other, ConversationEvent::Left { email: gone.member.email.clone(), idle });
+                let event = ConversationEvent::Left {
+                    email: gone.member.email.clone(),
+                    machine: gone.member.machine.clone(),
+                    idle,
+                    last,
+                };
+                deliver(other, event);
             }
             participants.is_empty()
         };
@@ -292,8 +310,9 @@ fn deliver(participant: &Participant, event: ConversationEvent) -> bool {
 }
 
 impl Core {
-    /// Invites `email` into the seat's conversation: rings each of their
-    /// sessions. Returns the session id (`CAL … RINGING id`).
+    /// Invites `email` into the seat's conversation: each of their sessions
+    /// rings with a cookie of its own. Inviting yourself rings your other
+    /// endpoints (MSNP16+). Returns the session id (`CAL … RINGING id`).
     pub async fn invite(&self, seat: &Seat, inviter: AccountId, email: &str) -> Result<u64, SwitchboardError> {
         let target = self.store.account_by_email(email).await?.ok_or(SwitchboardError::UnknownUser)?;
         let conversation = &seat.conversation;
@@ -304,9 +323,12 @@ impl Core {
                 .find(|p| p.endpoint == seat.endpoint)
                 .map(|p| p.member.clone())
                 .ok_or(SwitchboardError::Ended)?;
-            (me, participants.iter().any(|p| p.account == target.id))
+            let present: Vec<Option<String>> =
+                participants.iter().filter(|p| p.account == target.id).map(|p| p.member.machine.clone()).collect();
+            (me, present)
         };
-        if present {
+        let calling_self = target.id == inviter;
+        if !present.is_empty() && !calling_self {
             return Err(SwitchboardError::AlreadyPresent);
         }
         if conversation.member_count() >= self.config.max_participants {
@@ -318,25 +340,35 @@ impl Core {
             return Err(SwitchboardError::Hidden);
         }
         let online = self.hub.get(target.id).ok_or(SwitchboardError::Unavailable)?;
-        let client_tag = {
+        let (client_tag, sessions) = {
             let state = online.lock();
             let visible = state.presence.as_ref().is_some_and(|p| p.status != Status::Hidden);
-            if !visible || !state.accepting_messages || !state.lists.allows(inviter) {
+            if !calling_self && (!visible || !state.accepting_messages || !state.lists.allows(inviter)) {
                 return Err(SwitchboardError::Unavailable);
             }
-            state.client_tag
+            // Yourself: only your endpoints that are not in the conversation yet.
+            let sessions: Vec<u64> = state
+                .sessions
+                .iter()
+                .filter(|link| !calling_self || (link.endpoint.is_some() && !present.contains(&link.endpoint)))
+                .map(|link| link.id)
+                .collect();
+            (state.client_tag, sessions)
         };
-        let cookie = self.switchboards.issue(target.id, CookiePurpose::Join(conversation.id), client_tag);
-        self.hub.notify(
-            target.id,
-            Notice::Ring(Invitation {
+        if sessions.is_empty() {
+            return Err(if calling_self { SwitchboardError::AlreadyPresent } else { SwitchboardError::Unavailable });
+        }
+        for session in sessions {
+            let cookie = self.switchboards.issue(target.id, CookiePurpose::Join(conversation.id), client_tag);
+            let invitation = Invitation {
                 session_id: conversation.id,
                 address: self.config.switchboard_address.clone(),
                 cookie,
-                inviter_email: inviter_member.email,
-                inviter_name: inviter_member.friendly_name,
-            }),
-        );
+                inviter_email: inviter_member.email.clone(),
+                inviter_name: inviter_member.friendly_name.clone(),
+            };
+            self.hub.notify_session(target.id, session, Notice::Ring(invitation));
+        }
         Ok(conversation.id)
     }
 }

@@ -127,7 +127,7 @@ impl Session {
     }
 
     /// The participant as the others will see them.
-    async fn member(&self, account: i64, email: &str) -> Member {
+    async fn member(&self, account: i64, email: &str, machine: Option<String>) -> Member {
         let online = self.ctx.core.hub.get(account);
         let (friendly_name, caps) = match &online {
             Some(online) => {
@@ -136,23 +136,28 @@ impl Session {
             }
             None => (email.to_owned(), Default::default()),
         };
-        Member { email: email.to_owned(), friendly_name, caps }
+        Member { email: email.to_owned(), friendly_name, caps, machine }
     }
 
     /// Common checks of `USR`/`ANS`: the email is a known account, the session is new.
-    async fn claimant(&mut self, trid: u32, email: Option<&String>) -> Option<(i64, String)> {
+    async fn claimant(&mut self, trid: u32, email: Option<&String>) -> Option<(i64, String, Option<String>)> {
         if self.seat.is_some() {
             self.error(ErrorCode::AlreadyLoggedIn, trid);
             return None;
         }
-        // MSNP16+ adds `;{machine-guid}`; the account is what precedes it.
+        // MSNP16+ adds `;{machine-guid}`: the endpoint; the account is what precedes it.
+        let machine = email
+            .and_then(|e| e.split_once(';'))
+            .map(|(_, guid)| guid.trim_matches(['{', '}']).to_ascii_lowercase())
+            .filter(|guid| uuid::Uuid::try_parse(guid).is_ok())
+            .map(|guid| format!("{{{guid}}}"));
         let email = email.map(|e| e.split(';').next().unwrap_or(e)).and_then(normalize_email);
         let account = match &email {
             Some(email) => self.ctx.core.store.account_by_email(email).await.ok().flatten(),
             None => None,
         };
         match (account, email) {
-            (Some(account), Some(email)) => Some((account.id, email)),
+            (Some(account), Some(email)) => Some((account.id, email, machine)),
             _ => {
                 self.error(ErrorCode::AuthenticationFailed, trid);
                 self.closing = true;
@@ -168,7 +173,7 @@ impl Session {
 
     /// `USR n email cookie` → `USR n OK email friendly`: opens a conversation.
     async fn usr(&mut self, trid: u32, frame: &Frame) {
-        let Some((account, email)) = self.claimant(trid, frame.params.get(1)).await else {
+        let Some((account, email, machine)) = self.claimant(trid, frame.params.get(1)).await else {
             return;
         };
         let Some(cookie) = frame.params.get(2) else {
@@ -177,11 +182,12 @@ impl Session {
         match self.ctx.core.switchboards.redeem(cookie, account, None) {
             Ok(Admission::Create { client_tag }) => {
                 self.dialect = Dialect::new(client_tag).unwrap_or(Dialect::MSNP12);
-                let member = self.member(account, &email).await;
+                let member = self.member(account, &email, machine).await;
                 let name = encode_param(&member.friendly_name);
+                let handle = self.handle(&member, true);
                 self.seat = Some(self.ctx.core.switchboards.create(account, member));
                 self.account = Some(account);
-                self.conn.send(&Frame::with_params("USR", [trid.to_string(), "OK".into(), email, name]));
+                self.conn.send(&Frame::with_params("USR", [trid.to_string(), "OK".into(), handle, name]));
             }
             _ => self.refuse_cookie(trid),
         }
@@ -189,7 +195,7 @@ impl Session {
 
     /// `ANS n email cookie session` → `IRO` per participant, then `ANS n OK`.
     async fn ans(&mut self, trid: u32, frame: &Frame) {
-        let Some((account, email)) = self.claimant(trid, frame.params.get(1)).await else {
+        let Some((account, email, machine)) = self.claimant(trid, frame.params.get(1)).await else {
             return;
         };
         let (Some(cookie), Some(session_id)) =
@@ -203,16 +209,27 @@ impl Session {
             return self.refuse_cookie(trid);
         };
         self.dialect = Dialect::new(client_tag).unwrap_or(Dialect::MSNP12);
-        let member = self.member(account, &email).await;
+        let member = self.member(account, &email, machine).await;
         match self.ctx.core.switchboards.join(conversation, account, member) {
             Ok(seat) => {
-                let total = seat.roster.len();
-                for (index, other) in seat.roster.iter().enumerate() {
+                // MSNP16+ lists every endpoint (`email;{guid}`) and each account once
+                // more by its plain email; older dialects list each account once.
+                let mut entries: Vec<(String, &Member)> = Vec::new();
+                for other in &seat.roster {
+                    if !entries.iter().any(|(handle, _)| *handle == other.email) {
+                        entries.push((other.email.clone(), other));
+                    }
+                    if self.dialect.has_mpop() && other.machine.is_some() {
+                        entries.push((self.handle(other, true), other));
+                    }
+                }
+                let total = entries.len();
+                for (index, (handle, other)) in entries.into_iter().enumerate() {
                     let mut params = vec![
                         trid.to_string(),
                         (index + 1).to_string(),
                         total.to_string(),
-                        other.email.clone(),
+                        handle,
                         encode_param(&other.friendly_name),
                     ];
                     if self.dialect.switchboard_has_caps() {
@@ -283,21 +300,49 @@ impl Session {
         }
     }
 
+    /// A participant's handle for this client: `email;{guid}` for an
+    /// endpoint when asked and the dialect has endpoints, else the email.
+    fn handle(&self, member: &Member, endpoint: bool) -> String {
+        match &member.machine {
+            Some(machine) if endpoint && self.dialect.has_mpop() => format!("{};{machine}", member.email),
+            _ => member.email.clone(),
+        }
+    }
+
+    fn joined(&mut self, handle: String, member: &Member) {
+        let mut params = vec![handle, encode_param(&member.friendly_name)];
+        if self.dialect.switchboard_has_caps() {
+            params.push(caps_text(self.dialect, member.caps));
+        }
+        self.conn.send(&Frame::with_params("JOI", params));
+    }
+
     fn on_event(&mut self, event: ConversationEvent) {
         match event {
-            ConversationEvent::Joined(member) => {
-                let mut params = vec![member.email, encode_param(&member.friendly_name)];
-                if self.dialect.switchboard_has_caps() {
-                    params.push(caps_text(self.dialect, member.caps));
+            // MSNP16+ sees each endpoint join, and the account itself with its first endpoint.
+            ConversationEvent::Joined { member, first } => {
+                let endpoint = self.dialect.has_mpop() && member.machine.is_some();
+                if endpoint {
+                    let handle = self.handle(&member, true);
+                    self.joined(handle, &member);
                 }
-                self.conn.send(&Frame::with_params("JOI", params));
+                if first {
+                    self.joined(member.email.clone(), &member);
+                }
             }
-            ConversationEvent::Left { email, idle } => {
-                let mut params = vec![email];
-                if idle {
-                    params.push("1".into());
+            ConversationEvent::Left { email, machine, idle, last } => {
+                let flag = |mut params: Vec<String>| {
+                    if idle {
+                        params.push("1".into());
+                    }
+                    params
+                };
+                if let Some(machine) = machine.filter(|_| self.dialect.has_mpop()) {
+                    self.conn.send(&Frame::with_params("BYE", flag(vec![format!("{email};{machine}")])));
                 }
-                self.conn.send(&Frame::with_params("BYE", params));
+                if last {
+                    self.conn.send(&Frame::with_params("BYE", flag(vec![email])));
+                }
             }
             ConversationEvent::Message { email, friendly_name, payload } => {
                 self.conn.send(&Frame::with_params("MSG", [email, encode_param(&friendly_name)]).with_payload(payload));
