@@ -19,6 +19,12 @@ pub struct Config {
     pub sb_listen: String,
     /// HTTP listener: Passport (Nexus, login2.srf, RST.srf).
     pub http_listen: String,
+    /// HTTPS listener for the same services (off unless set).
+    pub https_listen: Option<String>,
+    /// PEM certificate chain and key for HTTPS; a self-signed pair is
+    /// generated into these files on first start when they do not exist.
+    pub tls_cert: String,
+    pub tls_key: String,
     /// The host clients are told to use in XFR, RNG and PassportURLs; by default
     /// the listen host, or 127.0.0.1 when that is a wildcard.
     pub public_host: Option<String>,
@@ -73,6 +79,9 @@ impl Default for Config {
             ns_listen: "0.0.0.0:1863".into(),
             sb_listen: "0.0.0.0:1864".into(),
             http_listen: "0.0.0.0:8080".into(),
+            https_listen: None,
+            tls_cert: "msnpd-cert.pem".into(),
+            tls_key: "msnpd-key.pem".into(),
             public_host: None,
             database: "sqlite://msnpd.db".into(),
             ticket_lifetime_secs: 24 * 3600,
@@ -109,6 +118,8 @@ pub struct Overrides {
     pub sb_listen: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http_listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub https_listen: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public_host: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

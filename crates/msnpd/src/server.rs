@@ -23,6 +23,8 @@ pub struct Context {
     pub public_host: String,
     /// `http://host:port` of the HTTP listener as clients reach it.
     pub http_base: String,
+    /// `https://host:port` of the HTTPS listener, when there is one.
+    pub https_base: Option<String>,
     /// Sessions of the HTTP polling gateway.
     pub gateway: crate::http::gateway::Gateway,
     /// Set once a shutdown began: logins are refused with 604.
@@ -37,6 +39,8 @@ pub enum StartError {
     Bind { address: String, source: std::io::Error },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("HTTPS: {0}")]
+    Tls(#[from] crate::http::tls::TlsError),
 }
 
 /// A running server.
@@ -44,6 +48,7 @@ pub struct Server {
     pub ns_addr: SocketAddr,
     pub sb_addr: SocketAddr,
     pub http_addr: SocketAddr,
+    pub https_addr: Option<SocketAddr>,
     pub context: Arc<Context>,
     stop: watch::Sender<bool>,
     tasks: JoinSet<()>,
@@ -62,13 +67,32 @@ impl Server {
         let ns = bind(&config.ns_listen).await?;
         let sb = bind(&config.sb_listen).await?;
         let http = bind(&config.http_listen).await?;
+        let https = match &config.https_listen {
+            Some(address) => Some(bind(address).await?),
+            None => None,
+        };
         let (ns_addr, sb_addr, http_addr) = (local(&ns)?, local(&sb)?, local(&http)?);
         let public_host = config.public_host.clone().unwrap_or_else(|| default_public_host(&ns_addr));
+        let tls = match &https {
+            Some(_) => {
+                let (cert, key) = (std::path::Path::new(&config.tls_cert), std::path::Path::new(&config.tls_key));
+                if crate::http::tls::ensure_self_signed(cert, key, &public_host)? {
+                    tracing::warn!(cert = %cert.display(), "generated a self-signed HTTPS certificate (for development)");
+                }
+                Some(crate::http::tls::acceptor(cert, key)?)
+            }
+            None => None,
+        };
+        let https_addr = match &https {
+            Some(listener) => Some(local(listener)?),
+            None => None,
+        };
         let store = Store::open(&config.database).await?;
         let core = Core::new(config.core(format!("{public_host}:{}", sb_addr.port())), store);
         let context = Arc::new(Context {
             core,
             http_base: format!("http://{public_host}:{}", http_addr.port()),
+            https_base: https_addr.map(|addr| format!("https://{public_host}:{}", addr.port())),
             public_host,
             config,
             gateway: Default::default(),
@@ -80,9 +104,13 @@ impl Server {
         tasks.spawn(crate::ns::serve(ns, context.clone(), stopped.clone()));
         tasks.spawn(crate::sb::serve(sb, context.clone(), stopped.clone()));
         tasks.spawn(crate::http::gateway::sweep(context.clone(), stopped.clone()));
-        tasks.spawn(crate::http::serve(http, context.clone(), stopped));
-        tracing::info!(ns = %ns_addr, sb = %sb_addr, http = %http_addr, public_host = %context.public_host, "msnpd listening");
-        Ok(Server { ns_addr, sb_addr, http_addr, context, stop, tasks })
+        if let (Some(listener), Some(tls)) = (https, tls) {
+            tasks.spawn(crate::http::serve(listener, context.clone(), stopped.clone(), Some(tls)));
+        }
+        tasks.spawn(crate::http::serve(http, context.clone(), stopped, None));
+        let https_shown = https_addr.map_or_else(|| "off".to_owned(), |addr| addr.to_string());
+        tracing::info!(ns = %ns_addr, sb = %sb_addr, http = %http_addr, https = %https_shown, public_host = %context.public_host, "msnpd listening");
+        Ok(Server { ns_addr, sb_addr, http_addr, https_addr, context, stop, tasks })
     }
 
     /// Stops accepting, ends the listeners and closes the store.

@@ -20,6 +20,10 @@ pub struct ServeArgs {
     /// HTTP listener (Passport).
     #[arg(long)]
     http_listen: Option<String>,
+    /// HTTPS listener for the same services (certificate: --config tls_cert/tls_key,
+    /// self-signed on first start when absent).
+    #[arg(long)]
+    https_listen: Option<String>,
     /// The host clients are told to use in XFR, RNG and PassportURLs.
     #[arg(long)]
     public_host: Option<String>,
@@ -37,6 +41,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         ns_listen: args.ns_listen,
         sb_listen: args.sb_listen,
         http_listen: args.http_listen,
+        https_listen: args.https_listen,
         public_host: args.public_host,
         database: args.database,
         trace_protocol: args.trace_protocol,

@@ -7,6 +7,7 @@ pub mod gateway;
 mod oim;
 mod passport;
 mod storage;
+pub mod tls;
 
 use std::sync::Arc;
 
@@ -67,9 +68,19 @@ fn collapse_slashes<B>(mut request: axum::http::Request<B>) -> axum::http::Reque
     request
 }
 
-/// Serves HTTP/1.1 with header names in their usual capitalisation
-/// (`Content-Length`, not `content-length`): msn-pecan matches them exactly.
-pub async fn serve(listener: TcpListener, ctx: Arc<Context>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+/// Whether a request came over HTTPS (set for every request of a connection).
+#[derive(Debug, Clone, Copy)]
+pub struct Secure(pub bool);
+
+/// Serves HTTP/1.1 (over TLS when `tls` is given) with header names in their
+/// usual capitalisation (`Content-Length`, not `content-length`): msn-pecan
+/// matches them exactly.
+pub async fn serve(
+    listener: TcpListener,
+    ctx: Arc<Context>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
     let app = router(ctx).map_request(collapse_slashes::<hyper::body::Incoming>);
     loop {
         let (stream, peer) = tokio::select! {
@@ -83,31 +94,63 @@ pub async fn serve(listener: TcpListener, ctx: Arc<Context>, mut shutdown: tokio
             },
             _ = crate::server::until_stopped(&mut shutdown) => break,
         };
-        // Handlers that need the client's address (the gateway) find it here.
+        let secure = tls.is_some();
+        // Handlers that need the client's address (the gateway) or the scheme find them here.
         let app = app.clone().map_request(move |mut request: axum::http::Request<hyper::body::Incoming>| {
             request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            request.extensions_mut().insert(Secure(secure));
             request
         });
         let service = hyper_util::service::TowerToHyperService::new(app);
-        let mut stopped = shutdown.clone();
+        let stopped = shutdown.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            let connection = hyper::server::conn::http1::Builder::new()
-                .title_case_headers(true)
-                .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(std::time::Duration::from_secs(30))
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
-            let mut connection = std::pin::pin!(connection);
-            tokio::select! {
-                result = connection.as_mut() => {
-                    if let Err(error) = result {
-                        tracing::debug!(%peer, %error, "HTTP connection ended");
+            match tls {
+                None => serve_connection(stream, service, peer, stopped).await,
+                Some(acceptor) => {
+                    let handshake = tokio::time::timeout(TLS_HANDSHAKE_LIMIT, acceptor.accept(stream)).await;
+                    match handshake {
+                        Ok(Ok(stream)) => serve_connection(stream, service, peer, stopped).await,
+                        Ok(Err(error)) => tracing::debug!(%peer, %error, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
                     }
-                }
-                _ = crate::server::until_stopped(&mut stopped) => {
-                    connection.as_mut().graceful_shutdown();
-                    let _ = connection.await;
                 }
             }
         });
+    }
+}
+
+/// A client that does not finish its TLS handshake in this time is dropped.
+const TLS_HANDSHAKE_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+async fn serve_connection<I, S>(
+    io: I,
+    service: S,
+    peer: std::net::SocketAddr,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    S: hyper::service::Service<axum::http::Request<hyper::body::Incoming>, Response = axum::response::Response>
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    S::Error: std::error::Error + Send + Sync + 'static,
+{
+    let connection = hyper::server::conn::http1::Builder::new()
+        .title_case_headers(true)
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(std::time::Duration::from_secs(30))
+        .serve_connection(hyper_util::rt::TokioIo::new(io), service);
+    let mut connection = std::pin::pin!(connection);
+    tokio::select! {
+        result = connection.as_mut() => {
+            if let Err(error) = result {
+                tracing::debug!(%peer, %error, "HTTP connection ended");
+            }
+        }
+        _ = crate::server::until_stopped(&mut stopped) => {
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -17,9 +17,14 @@ use crate::server::Context;
 
 /// `GET /rdr/pprdr.asp`: where to log in. Only `DALogin`, first and alone:
 /// msnp11-sdk takes the whole header value after `DALogin=` as the URL.
-pub async fn nexus(State(ctx): State<Arc<Context>>) -> Response {
+pub async fn nexus(State(ctx): State<Arc<Context>>, Extension(secure): Extension<super::Secure>) -> Response {
     let mut response = StatusCode::OK.into_response();
-    if let Ok(value) = HeaderValue::from_str(&format!("DALogin={}/login2.srf", ctx.http_base)) {
+    // Asked over HTTPS, the login URL is HTTPS too.
+    let base = match (&ctx.https_base, secure.0) {
+        (Some(https), true) => https,
+        _ => &ctx.http_base,
+    };
+    if let Ok(value) = HeaderValue::from_str(&format!("DALogin={base}/login2.srf")) {
         response.headers_mut().insert("PassportURLs", value);
     }
     response

@@ -51,6 +51,8 @@ pub fn test_config(dir: &std::path::Path) -> Config {
         sb_listen: "127.0.0.1:0".into(),
         http_listen: "127.0.0.1:0".into(),
         database: format!("sqlite://{}", dir.join("msnpd.db").display()),
+        tls_cert: dir.join("cert.pem").display().to_string(),
+        tls_key: dir.join("key.pem").display().to_string(),
         argon2_memory_kib: 64,
         argon2_iterations: 1,
         ..Config::default()
