@@ -59,6 +59,20 @@ pub struct Config {
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
     pub argon2_lanes: u32,
+    /// Commands a Notification Server connection may send per second, and in a burst (800 beyond).
+    pub ns_command_rate: f64,
+    pub ns_command_burst: f64,
+    /// Switchboard messages an account may send per second, and in a burst (713 beyond).
+    pub sb_message_rate: f64,
+    pub sb_message_burst: f64,
+    /// Rate-limit answers a connection may earn before it is closed.
+    pub abuse_strikes: u32,
+    /// Failed Passport logins allowed per account and per client address in a window.
+    pub login_failure_window_secs: u64,
+    pub login_failures_per_account: u32,
+    pub login_failures_per_address: u32,
+    /// Most accounts signed in on this server at once (920 beyond).
+    pub max_sessions: usize,
     /// Largest offline message (OIM), in bytes.
     pub max_offline_message: usize,
     /// Most offline messages kept for one recipient.
@@ -99,6 +113,15 @@ impl Default for Config {
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
             argon2_lanes: 1,
+            ns_command_rate: 20.0,
+            ns_command_burst: 60.0,
+            sb_message_rate: 10.0,
+            sb_message_burst: 30.0,
+            abuse_strikes: 20,
+            login_failure_window_secs: 300,
+            login_failures_per_account: 10,
+            login_failures_per_address: 50,
+            max_sessions: 100_000,
             max_offline_message: 16 * 1024,
             max_offline_messages: 100,
             max_picture: 256 * 1024,
@@ -149,6 +172,12 @@ impl Config {
             max_participants: self.max_participants,
             max_offline_message: self.max_offline_message,
             max_offline_messages: self.max_offline_messages,
+            sb_message_rate: (self.sb_message_rate, self.sb_message_burst),
+            login_guard: (
+                Duration::from_secs(self.login_failure_window_secs),
+                self.login_failures_per_account,
+                self.login_failures_per_address,
+            ),
             ..CoreConfig::default()
         }
     }

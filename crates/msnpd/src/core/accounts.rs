@@ -106,10 +106,28 @@ impl Core {
 
     /// The account if `password` is right. Verification runs on a blocking
     /// thread: Argon2 is deliberately slow.
-    pub async fn authenticate(&self, email: &str, password: &str) -> Result<Option<AccountRow>, ServiceError> {
+    pub async fn authenticate(
+        &self,
+        email: &str,
+        password: &str,
+        address: Option<std::net::IpAddr>,
+    ) -> Result<Option<AccountRow>, ServiceError> {
         let Some(email) = normalize_email(email) else {
             return Ok(None);
         };
+        if !self.login_guard.allowed(&email, address) {
+            tracing::warn!(%email, ?address, "login refused unchecked: too many failures in the window");
+            return Ok(None);
+        }
+        let found = self.check_password(&email, password).await?;
+        if found.is_none() {
+            self.login_guard.failed(&email, address);
+        }
+        Ok(found)
+    }
+
+    async fn check_password(&self, email: &str, password: &str) -> Result<Option<AccountRow>, ServiceError> {
+        let email = email.to_owned();
         let account = self.store.account_by_email(&email).await?;
         let password = password.to_owned();
         let Some(account) = account else {

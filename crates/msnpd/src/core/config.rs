@@ -26,6 +26,10 @@ pub struct CoreConfig {
     pub max_offline_message: usize,
     /// Most offline messages kept for one recipient.
     pub max_offline_messages: usize,
+    /// Switchboard messages per second an account may send, and its burst.
+    pub sb_message_rate: (f64, f64),
+    /// Failed-login window, failures allowed per account and per address.
+    pub login_guard: (Duration, u32, u32),
 }
 
 impl Default for CoreConfig {
@@ -42,6 +46,8 @@ impl Default for CoreConfig {
             max_participants: 20,
             max_offline_message: 16 * 1024,
             max_offline_messages: 100,
+            sb_message_rate: (10.0, 30.0),
+            login_guard: (Duration::from_secs(300), 10, 50),
         }
     }
 }

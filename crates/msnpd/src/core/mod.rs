@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod config;
 pub mod hub;
+pub mod limits;
 pub mod lists;
 pub mod offline;
 pub mod presence;
@@ -37,14 +38,16 @@ pub struct Core {
     pub tickets: tickets::Tickets,
     pub hub: hub::Hub,
     pub switchboards: switchboard::Switchboards,
+    pub login_guard: limits::LoginGuard,
 }
 
 impl Core {
     pub fn new(config: CoreConfig, store: Store) -> Arc<Core> {
         Arc::new(Core {
             tickets: tickets::Tickets::new(config.ticket_lifetime),
-            switchboards: switchboard::Switchboards::new(config.cookie_lifetime),
+            switchboards: switchboard::Switchboards::new(config.cookie_lifetime, config.sb_message_rate),
             hub: hub::Hub::default(),
+            login_guard: limits::LoginGuard::new(config.login_guard.0, config.login_guard.1, config.login_guard.2),
             config,
             store,
         })

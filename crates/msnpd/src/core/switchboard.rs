@@ -140,15 +140,20 @@ pub enum Admission {
 
 pub struct Switchboards {
     lifetime: Duration,
+    /// Messages per second an account may send, and its burst.
+    message_rate: (f64, f64),
+    message_buckets: Mutex<HashMap<AccountId, crate::core::limits::TokenBucket>>,
     cookies: Mutex<HashMap<String, Cookie>>,
     conversations: Mutex<HashMap<u64, Arc<Conversation>>>,
     next_id: AtomicU64,
 }
 
 impl Switchboards {
-    pub fn new(lifetime: Duration) -> Switchboards {
+    pub fn new(lifetime: Duration, message_rate: (f64, f64)) -> Switchboards {
         Switchboards {
             lifetime,
+            message_rate,
+            message_buckets: Mutex::new(HashMap::new()),
             cookies: Mutex::new(HashMap::new()),
             conversations: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(rand::random::<u32>() as u64),
@@ -294,6 +299,16 @@ impl Switchboards {
         if empty {
             self.conversations().remove(&seat.conversation.id);
         }
+    }
+
+    /// Whether `account` may send one more message now (all its conversations together).
+    pub fn allow_message(&self, account: AccountId) -> bool {
+        let mut buckets = self.message_buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if buckets.len() > 100_000 {
+            buckets.clear();
+        }
+        let (rate, burst) = self.message_rate;
+        buckets.entry(account).or_insert_with(|| crate::core::limits::TokenBucket::new(rate, burst)).take()
     }
 
     pub fn conversation_count(&self) -> usize {

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Extension, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Extension, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -50,7 +52,11 @@ fn passport_credentials(headers: &HeaderMap) -> Option<(String, String)> {
 }
 
 /// `GET /login2.srf`: a ticket for the Notification Server, or 401.
-pub async fn login(State(ctx): State<Arc<Context>>, headers: HeaderMap) -> Response {
+pub async fn login(
+    State(ctx): State<Arc<Context>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
     let failed = || {
         let mut response = StatusCode::UNAUTHORIZED.into_response();
         response.headers_mut().insert(
@@ -64,7 +70,7 @@ pub async fn login(State(ctx): State<Arc<Context>>, headers: HeaderMap) -> Respo
     let Some((email, password)) = passport_credentials(&headers) else {
         return failed();
     };
-    let account = match ctx.core.authenticate(&email, &password).await {
+    let account = match ctx.core.authenticate(&email, &password, Some(peer.ip())).await {
         Ok(Some(account)) => account,
         Ok(None) => {
             tracing::info!(%email, "Passport login refused: wrong email or password");
@@ -104,14 +110,18 @@ fn scope_of(address: &str) -> Option<TicketScope> {
 }
 
 /// `POST /RST.srf` and `/RST2.srf`: one token per requested service, in request order.
-pub async fn rst(State(ctx): State<Arc<Context>>, body: String) -> Response {
+pub async fn rst(
+    State(ctx): State<Arc<Context>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: String,
+) -> Response {
     let request = match rst::parse_request(&body) {
         Ok(request) => request,
         Err(error) => {
             return soap(StatusCode::BAD_REQUEST, rst::render_bad_request(&error.to_string()));
         }
     };
-    let account = match ctx.core.authenticate(&request.username, &request.password).await {
+    let account = match ctx.core.authenticate(&request.username, &request.password, Some(peer.ip())).await {
         Ok(Some(account)) => account,
         Ok(None) => {
             tracing::info!(email = %request.username, "RST login refused: wrong email or password");

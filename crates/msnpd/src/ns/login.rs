@@ -112,6 +112,12 @@ impl Session {
                 let Some(email) = normalize_email(email) else {
                     return self.error(ErrorCode::InvalidParameter, trid);
                 };
+                if self.ctx.core.hub.online_count() >= self.ctx.config.max_sessions {
+                    tracing::warn!(peer = %self.conn.peer, "login refused: the server is full");
+                    self.error(ErrorCode::NotAcceptingNewUsers, trid);
+                    self.closing = true;
+                    return;
+                }
                 let (proof, offer) = match scheme {
                     AuthScheme::Md5 => self.md5_challenge(&email).await,
                     AuthScheme::Twn => (Proof::Ticket, vec![twn_policy()]),

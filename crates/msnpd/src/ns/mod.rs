@@ -73,6 +73,9 @@ pub(crate) struct Session {
     inbox: Option<SessionInbox>,
     /// The machine GUID an MSNP16+ client signed in with (its endpoint).
     machine_guid: Option<String>,
+    /// Commands this connection may still send now (800 beyond).
+    commands: crate::core::limits::TokenBucket,
+    strikes: crate::core::limits::Strikes,
     /// The challenge sent with `CHL` and not answered yet.
     challenge: Option<(String, tokio::time::Instant)>,
     closing: bool,
@@ -80,6 +83,7 @@ pub(crate) struct Session {
 
 /// Runs one Notification Server session over `conn` until it ends.
 pub(crate) async fn run(ctx: Arc<Context>, conn: Connection) {
+    let commands = crate::core::limits::TokenBucket::new(ctx.config.ns_command_rate, ctx.config.ns_command_burst);
     let mut session = Session {
         ctx,
         conn,
@@ -89,6 +93,8 @@ pub(crate) async fn run(ctx: Arc<Context>, conn: Connection) {
         online: None,
         inbox: None,
         machine_guid: None,
+        commands,
+        strikes: Default::default(),
         challenge: None,
         closing: false,
     };
@@ -176,6 +182,14 @@ impl Session {
 
     async fn dispatch(&mut self, frame: Frame) {
         let command = frame.command.clone();
+        if !self.commands.take() {
+            self.error(ErrorCode::RateLimited, frame.trid().unwrap_or(0));
+            if self.strikes.strike(self.ctx.config.abuse_strikes) {
+                tracing::info!(peer = %self.conn.peer, "closing NS connection: persistently over its command rate");
+                self.closing = true;
+            }
+            return;
+        }
         // Commands without a TrID.
         match command.as_str() {
             "OUT" => {

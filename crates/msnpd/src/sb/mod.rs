@@ -37,12 +37,21 @@ struct Session {
     closing: bool,
     /// Leaving because the server timed the participant out (`BYE email 1`).
     timed_out: bool,
+    strikes: crate::core::limits::Strikes,
 }
 
 /// Runs one switchboard session over `conn` until it ends.
 pub(crate) async fn run(ctx: Arc<Context>, conn: Connection) {
-    let mut session =
-        Session { ctx, conn, dialect: Dialect::MSNP12, account: None, seat: None, closing: false, timed_out: false };
+    let mut session = Session {
+        ctx,
+        conn,
+        dialect: Dialect::MSNP12,
+        account: None,
+        seat: None,
+        closing: false,
+        timed_out: false,
+        strikes: Default::default(),
+    };
     session.run().await;
 }
 
@@ -291,6 +300,16 @@ impl Session {
         }
         if payload.len() > self.ctx.config.max_message {
             return self.error(ErrorCode::InvalidParameter, trid);
+        }
+        if let Some(account) = self.account
+            && !self.ctx.core.switchboards.allow_message(account)
+        {
+            self.error(ErrorCode::UserTooActive, trid);
+            if self.strikes.strike(self.ctx.config.abuse_strikes) {
+                tracing::info!(peer = %self.conn.peer, "closing SB connection: persistently over its message rate");
+                self.closing = true;
+            }
+            return;
         }
         let delivered = self.ctx.core.switchboards.relay(seat, payload);
         match (ack, delivered) {

@@ -55,6 +55,9 @@ pub fn test_config(dir: &std::path::Path) -> Config {
         tls_key: dir.join("key.pem").display().to_string(),
         argon2_memory_kib: 64,
         argon2_iterations: 1,
+        // Transcripts fire commands faster than any person; rate-limit tests set their own.
+        ns_command_burst: 10_000.0,
+        sb_message_burst: 10_000.0,
         ..Config::default()
     }
 }

@@ -1,0 +1,89 @@
+//! Rate limits and capacity: 800 on the Notification Server, 713 on the
+//! switchboard, disconnection for persistent abuse, a login guard that does
+//! not lock the owner out for good, and 920 when the server is full.
+
+mod common;
+
+use common::{Peer, TestServer, http_get, sign_in};
+
+#[tokio::test]
+async fn commands_over_the_rate_get_800_and_abuse_is_cut_off() {
+    let server = TestServer::start_with(|config| {
+        config.ns_command_rate = 0.001;
+        config.ns_command_burst = 3.0;
+        config.abuse_strikes = 2;
+    })
+    .await;
+    let mut peer = Peer::connect(server.ns(), "flood").await;
+    peer.send_raw(b"VER 1 MSNP8 CVR0\r\nPNG\r\nPNG\r\nPNG\r\nPNG\r\n").await;
+    peer.expect("VER 1 MSNP8").await;
+    peer.expect("QNG").await;
+    peer.expect("QNG").await;
+    peer.expect("800 0").await;
+    peer.expect("800 0").await;
+    peer.expect_closed().await;
+}
+
+#[tokio::test]
+async fn messages_over_the_rate_get_713() {
+    let server = TestServer::start_with(|config| {
+        config.sb_message_rate = 0.001;
+        config.sb_message_burst = 2.0;
+        config.abuse_strikes = 2;
+    })
+    .await;
+    server.user("alice@example.com", "pw", "Alice").await;
+    let mut alice = sign_in(&server, "MSNP8", "alice@example.com", "pw", "alice").await;
+    alice.send("CHG 1 NLN 0").await;
+    alice.expect("CHG 1 NLN 0").await;
+    alice.line().await; // CHL
+    alice.send("XFR 2 SB").await;
+    let cookie = alice.line().await.split(' ').nth(5).expect("cookie").to_owned();
+    let mut sb = Peer::connect(server.sb(), "alice-sb").await;
+    sb.send(&format!("USR 1 alice@example.com {cookie}")).await;
+    sb.expect("USR 1 OK alice@example.com Alice").await;
+    for trid in 2..=3 {
+        sb.send_payload(&format!("MSG {trid} U"), b"x").await;
+    }
+    sb.send_payload("MSG 4 N", b"x").await;
+    sb.expect("713 4").await;
+    sb.send_payload("MSG 5 N", b"x").await;
+    sb.expect("713 5").await;
+    sb.expect_closed().await;
+}
+
+#[tokio::test]
+async fn failed_logins_hold_the_account_for_one_window() {
+    let server = TestServer::start_with(|config| {
+        config.login_failures_per_account = 2;
+        config.login_failure_window_secs = 1;
+    })
+    .await;
+    server.user("alice@example.com", "right", "Alice").await;
+    let attempt = |password: &'static str| {
+        let http = server.http();
+        async move {
+            let authorization = format!("Passport1.4 sign-in=alice%40example.com,pwd={password}");
+            http_get(http, "/login2.srf", &[("Authorization", &authorization)]).await.status
+        }
+    };
+    assert_eq!(attempt("wrong").await, 401);
+    assert_eq!(attempt("wrong").await, 401);
+    assert_eq!(attempt("right").await, 401, "held: not even checked");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(attempt("right").await, 200, "the window passed");
+}
+
+#[tokio::test]
+async fn a_full_server_answers_920() {
+    let server = TestServer::start_with(|config| config.max_sessions = 1).await;
+    server.user("alice@example.com", "pw", "Alice").await;
+    server.user("bob@example.com", "pw", "Bob").await;
+    let _alice = sign_in(&server, "MSNP8", "alice@example.com", "pw", "alice").await;
+    let mut bob = Peer::connect(server.ns(), "bob").await;
+    bob.send("VER 1 MSNP8").await;
+    bob.expect("VER 1 MSNP8").await;
+    bob.send("USR 2 TWN I bob@example.com").await;
+    bob.expect("920 2").await;
+    bob.expect_closed().await;
+}
