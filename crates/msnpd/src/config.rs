@@ -157,7 +157,14 @@ impl Config {
         if let Some(file) = file {
             figment = figment.merge(Toml::file_exact(file));
         }
-        figment.merge(Env::prefixed("MSNPD_")).merge(Serialized::defaults(overrides)).extract().map_err(Box::new)
+        // Only variables naming a setting count: an unrelated MSNPD_* variable
+        // in the environment must not stop the server (a file's typo still does).
+        let known: Vec<String> = match serde_json::to_value(Config::default()) {
+            Ok(serde_json::Value::Object(fields)) => fields.keys().cloned().collect(),
+            _ => Vec::new(),
+        };
+        let env = Env::prefixed("MSNPD_").filter(move |key| known.iter().any(|k| key.as_str().eq_ignore_ascii_case(k)));
+        figment.merge(env).merge(Serialized::defaults(overrides)).extract().map_err(Box::new)
     }
 
     /// The core's settings, given the switchboard address clients must use.

@@ -287,6 +287,23 @@ impl Peer {
         }
     }
 
+    /// The next frame if one comes (`None` on close, error or silence): for
+    /// reading what is left on a connection whose server was killed.
+    pub async fn try_frame_quietly(&mut self) -> Option<Frame> {
+        loop {
+            match self.decoder.decode(&mut self.buf) {
+                Ok(Some(frame)) => return Some(frame),
+                Ok(None) => {}
+                Err(_) => return None,
+            }
+            match tokio::time::timeout(std::time::Duration::from_millis(500), self.stream.read_buf(&mut self.buf)).await
+            {
+                Ok(Ok(n)) if n > 0 => {}
+                _ => return None,
+            }
+        }
+    }
+
     pub async fn frame(&mut self) -> Frame {
         match self.try_frame().await {
             Some(frame) => frame,
