@@ -38,6 +38,8 @@ pub struct Config {
     pub ping_interval_secs: u64,
     /// A Notification Server connection silent this long is closed.
     pub idle_timeout_secs: u64,
+    /// A command must arrive whole within this time once it has begun (slow senders are cut off).
+    pub command_timeout_secs: u64,
     /// A switchboard connection that has not signed in within this time is closed.
     pub switchboard_login_timeout_secs: u64,
     /// A wrong answer to CHL gets 540 and the connection is closed.
@@ -103,6 +105,7 @@ impl Default for Config {
             ping_interval_secs: 60,
             idle_timeout_secs: 300,
             switchboard_login_timeout_secs: 60,
+            command_timeout_secs: 30,
             enforce_challenge: true,
             challenge_timeout_secs: 0,
             max_payload: msnp::codec::DEFAULT_MAX_PAYLOAD,

@@ -10,6 +10,9 @@ use msnp::{Dialect, ErrorCode, Frame};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// Longest a write of one batch of answers may take before the client counts as gone.
+const WRITE_LIMIT: Duration = Duration::from_secs(30);
+
 /// Input bytes read per system call; the buffer grows only for a long line or payload.
 const READ_CHUNK: usize = 512;
 
@@ -29,6 +32,16 @@ pub struct Connection {
     /// Over the HTTP gateway the client polls instead of sending PNG; the
     /// gateway expires idle sessions itself.
     pub idle_exempt: bool,
+    /// Since when an unfinished command has been waiting for its rest.
+    partial_since: Option<tokio::time::Instant>,
+}
+
+/// Sleeps until `deadline`, or forever without one.
+pub async fn until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// What reading produced.
@@ -55,6 +68,7 @@ impl Connection {
             trace,
             label,
             idle_exempt: false,
+            partial_since: None,
         }
     }
 
@@ -89,9 +103,22 @@ impl Connection {
                 }
                 Some(Incoming::Frame(frame))
             }
-            Ok(None) => None,
+            Ok(None) => {
+                // Bytes of an unfinished command are waiting: start its clock.
+                if self.input.is_empty() && !self.decoder.is_mid_frame() {
+                    self.partial_since = None;
+                } else if self.partial_since.is_none() {
+                    self.partial_since = Some(tokio::time::Instant::now());
+                }
+                None
+            }
             Err(error) => Some(Incoming::Malformed(error)),
         }
+    }
+
+    /// When an unfinished command must be complete (slow senders are cut off).
+    pub fn partial_deadline(&self, limit: Duration) -> Option<tokio::time::Instant> {
+        self.partial_since.map(|since| since + limit)
     }
 
     /// Reads more bytes; `false` when the peer closed the connection.
@@ -130,7 +157,8 @@ impl Connection {
         if self.output.is_empty() {
             return true;
         }
-        let ok = self.stream.write_all(&self.output).await.is_ok();
+        // A client that does not read is cut off rather than buffered for.
+        let ok = matches!(tokio::time::timeout(WRITE_LIMIT, self.stream.write_all(&self.output)).await, Ok(Ok(())));
         self.output.clear();
         // An idle connection keeps no large buffers.
         if self.output.capacity() > 4 * 1024 {

@@ -210,3 +210,19 @@ async fn shutdown_says_out_ssd_and_refuses_new_logins_with_604() {
     late.expect_closed().await;
     tokio::time::timeout(std::time::Duration::from_secs(10), stopping).await.expect("bounded").expect("shut down");
 }
+
+#[tokio::test]
+async fn a_command_trickled_byte_by_byte_is_cut_off() {
+    let server = TestServer::start_with(|config| config.command_timeout_secs = 1).await;
+    let mut peer = Peer::connect(server.ns(), "slowloris").await;
+    let started = std::time::Instant::now();
+    for byte in b"VER 1 MSNP8".iter() {
+        peer.send_raw(&[*byte]).await;
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        if started.elapsed() > std::time::Duration::from_millis(1300) {
+            break;
+        }
+    }
+    peer.expect_closed().await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+}

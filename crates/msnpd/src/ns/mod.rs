@@ -137,6 +137,7 @@ impl Session {
             if !self.conn.flush().await || self.closing {
                 break;
             }
+            let partial = self.conn.partial_deadline(Duration::from_secs(self.ctx.config.command_timeout_secs));
             let wake = {
                 let conn = &mut self.conn;
                 let inbox = &mut self.inbox;
@@ -144,6 +145,7 @@ impl Session {
                     more = conn.read_more() => Wake::Read(more),
                     notice = next_notice(inbox) => Wake::Notice(notice),
                     _ = tokio::time::sleep(idle) => Wake::Idle,
+                    _ = crate::conn::until(partial) => Wake::Idle,
                     _ = challenge_deadline(&self.challenge, challenge_limit) => Wake::ChallengeExpired,
                 }
             };

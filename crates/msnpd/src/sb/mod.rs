@@ -84,6 +84,7 @@ impl Session {
                 break;
             }
             let limit = if self.seat.is_some() { idle } else { login_timeout };
+            let partial = self.conn.partial_deadline(Duration::from_secs(self.ctx.config.command_timeout_secs));
             let wake = {
                 let conn = &mut self.conn;
                 let seat = &mut self.seat;
@@ -91,6 +92,7 @@ impl Session {
                     more = conn.read_more() => Wake::Read(more),
                     event = next_event(seat) => Wake::Event(event),
                     _ = tokio::time::sleep(limit) => Wake::Timeout,
+                    _ = crate::conn::until(partial) => Wake::Timeout,
                 }
             };
             match wake {
