@@ -260,6 +260,11 @@ impl Peer {
         self.stream.write_all(bytes).await.expect("send");
     }
 
+    /// Sends without insisting: `false` once the server has closed the connection.
+    pub async fn try_send_raw(&mut self, bytes: &[u8]) -> bool {
+        self.stream.write_all(bytes).await.is_ok()
+    }
+
     /// `COMMAND params len\r\npayload`.
     pub async fn send_payload(&mut self, line: &str, payload: &[u8]) {
         let mut bytes = format!("{line} {}\r\n", payload.len()).into_bytes();
