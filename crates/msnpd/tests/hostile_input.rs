@@ -203,11 +203,14 @@ async fn switchboard_table() {
     }
 }
 
+/// Method, path, headers, body, expected status.
+type HttpCase = (&'static str, &'static str, &'static [(&'static str, &'static str)], &'static str, u16);
+
 #[tokio::test]
 async fn http_table() {
     let server = TestServer::start().await;
     server.user("me@example.com", "pw", "Me").await;
-    let cases: &[(&str, &str, &[(&str, &str)], &str, u16)] = &[
+    let cases: &[HttpCase] = &[
         ("GET", "/login2.srf", &[], "", 401),
         ("GET", "/login2.srf", &[("Authorization", "Passport1.4")], "", 401),
         ("GET", "/login2.srf", &[("Authorization", "Passport1.4 sign-in=%ff,pwd=%ff")], "", 401),
