@@ -30,6 +30,9 @@ pub struct Config {
     pub public_host: Option<String>,
     /// `sqlite://FILE` (default `sqlite://msnpd.db`) or `postgres://…`.
     pub database: String,
+    /// How long a statement waits for a busy or unreachable database, in
+    /// milliseconds, before the client is answered 500/501.
+    pub database_wait_ms: u64,
     /// Lifetime of a Passport ticket, in seconds.
     pub ticket_lifetime_secs: u64,
     /// Lifetime of a switchboard cookie, in seconds.
@@ -57,6 +60,8 @@ pub struct Config {
     pub max_groups: usize,
     /// Most participants in one conversation.
     pub max_participants: usize,
+    /// Most conversations one account may be in at once (714 beyond).
+    pub max_conversations_per_user: usize,
     /// Argon2id cost of new password hashes.
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
@@ -81,6 +86,8 @@ pub struct Config {
     pub max_offline_messages: usize,
     /// Largest display picture the storage service keeps, in bytes.
     pub max_picture: usize,
+    /// Largest HTTP request body (SOAP, RST, gateway), in bytes; 413 beyond.
+    pub max_http_body: usize,
     /// A gateway session unused for this long is closed.
     pub gateway_idle_secs: u64,
     /// Most server output a gateway session holds between polls, in bytes.
@@ -100,6 +107,7 @@ impl Default for Config {
             tls_key: "msnpd-key.pem".into(),
             public_host: None,
             database: "sqlite://msnpd.db".into(),
+            database_wait_ms: 5000,
             ticket_lifetime_secs: 24 * 3600,
             cookie_lifetime_secs: 120,
             ping_interval_secs: 60,
@@ -113,6 +121,7 @@ impl Default for Config {
             max_list_entries: 1000,
             max_groups: 30,
             max_participants: 20,
+            max_conversations_per_user: 64,
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
             argon2_lanes: 1,
@@ -128,6 +137,8 @@ impl Default for Config {
             max_offline_message: 16 * 1024,
             max_offline_messages: 100,
             max_picture: 256 * 1024,
+            // Room for a base64 display picture of `max_picture` in its SOAP envelope.
+            max_http_body: 1024 * 1024,
             gateway_idle_secs: 60,
             gateway_max_output: 256 * 1024,
             trace_protocol: false,
@@ -180,6 +191,7 @@ impl Config {
             max_list_entries: self.max_list_entries,
             max_groups: self.max_groups,
             max_participants: self.max_participants,
+            max_conversations_per_user: self.max_conversations_per_user,
             max_offline_message: self.max_offline_message,
             max_offline_messages: self.max_offline_messages,
             sb_message_rate: (self.sb_message_rate, self.sb_message_burst),

@@ -21,6 +21,42 @@ pub trait Transport: AsyncRead + AsyncWrite + Unpin + Send + Sync {}
 
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + Sync> Transport for T {}
 
+/// A frame as the protocol trace shows it: tickets, password hashes and
+/// switchboard cookies are masked, so a trace log can be shared.
+struct Redacted<'a> {
+    frame: &'a Frame,
+    from_client: bool,
+}
+
+impl Redacted<'_> {
+    fn is_secret(&self, index: usize) -> bool {
+        let params = &self.frame.params;
+        let follows_cki = index > 0 && params[index - 1] == "CKI";
+        if !self.from_client {
+            return follows_cki;
+        }
+        match self.frame.command.as_str() {
+            // NS: `USR trid TWN|SSO|MD5|SHA I|S|A credential...`; SB: `USR trid email cookie`.
+            "USR" => index >= 2 && !(index == 2 && params[2].len() == 1) && params.get(2).is_none_or(|p| p != "I"),
+            "ANS" => index == 2,
+            _ => follows_cki,
+        }
+    }
+}
+
+impl std::fmt::Display for Redacted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.frame.command)?;
+        for (index, param) in self.frame.params.iter().enumerate() {
+            if self.is_secret(index) { f.write_str(" ***")? } else { write!(f, " {param}")? }
+        }
+        if let Some(payload) = &self.frame.payload {
+            write!(f, " {}", payload.len())?;
+        }
+        Ok(())
+    }
+}
+
 pub struct Connection {
     stream: Box<dyn Transport>,
     input: BytesMut,
@@ -99,7 +135,7 @@ impl Connection {
         match self.decoder.decode(&mut self.input) {
             Ok(Some(frame)) => {
                 if self.trace {
-                    tracing::info!(target: "msnpd::wire", peer = %self.peer, "{} C: {frame}", self.label);
+                    tracing::info!(target: "msnpd::wire", peer = %self.peer, "{} C: {}", self.label, Redacted { frame: &frame, from_client: true });
                 }
                 Some(Incoming::Frame(frame))
             }
@@ -132,7 +168,7 @@ impl Connection {
     /// Queues a frame for the next flush.
     pub fn send(&mut self, frame: &Frame) {
         if self.trace {
-            tracing::info!(target: "msnpd::wire", peer = %self.peer, "{} S: {frame}", self.label);
+            tracing::info!(target: "msnpd::wire", peer = %self.peer, "{} S: {}", self.label, Redacted { frame, from_client: false });
         }
         frame.encode(&mut self.output);
     }
@@ -173,5 +209,27 @@ impl Connection {
     pub async fn shutdown(&mut self) {
         let _ = self.flush().await;
         let _ = self.stream.shutdown().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn traced(line: &str, from_client: bool) -> String {
+        let frame = Frame::with_params(line.split(' ').next().unwrap_or_default(), line.split(' ').skip(1));
+        Redacted { frame: &frame, from_client }.to_string()
+    }
+
+    #[test]
+    fn trace_masks_credentials_and_cookies() {
+        assert_eq!(traced("USR 3 TWN I alice@example.com", true), "USR 3 TWN I alice@example.com");
+        assert_eq!(traced("USR 4 TWN S t=abc&p=def", true), "USR 4 TWN S ***");
+        assert_eq!(traced("USR 4 SSO S t=abc response guid", true), "USR 4 SSO S *** *** ***");
+        assert_eq!(traced("USR 2 MD5 S 0123abcd", true), "USR 2 MD5 S ***");
+        assert_eq!(traced("USR 1 bob@example.com 1234.5678", true), "USR 1 bob@example.com ***");
+        assert_eq!(traced("ANS 1 bob@example.com 1234.5678 99", true), "ANS 1 bob@example.com *** 99");
+        assert_eq!(traced("XFR 5 SB 127.0.0.1:1864 CKI 1234.5678", false), "XFR 5 SB 127.0.0.1:1864 CKI ***");
+        assert_eq!(traced("USR 4 OK alice@example.com 1 0", false), "USR 4 OK alice@example.com 1 0");
     }
 }

@@ -87,7 +87,7 @@ impl Server {
             Some(listener) => Some(local(listener)?),
             None => None,
         };
-        let store = Store::open(&config.database).await?;
+        let store = Store::open(&config.database, std::time::Duration::from_millis(config.database_wait_ms)).await?;
         let core = Core::new(config.core(format!("{public_host}:{}", sb_addr.port())), store);
         let context = Arc::new(Context {
             core,

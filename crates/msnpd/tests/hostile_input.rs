@@ -245,3 +245,25 @@ async fn http_table() {
     let response = http_get(server.http(), "/rdr/pprdr.asp", &[("Authorization", "garbage")]).await;
     assert_eq!(response.status, 200);
 }
+
+/// Every HTTP service refuses a body over `max_http_body` with 413 before
+/// reading it, and still serves a request within the limit.
+#[tokio::test]
+async fn http_bodies_over_the_limit_get_413() {
+    let server = TestServer::start_with(|config| config.max_http_body = 4096).await;
+    let oversized = vec![b'x'; 4097];
+    for path in [
+        "/RST.srf",
+        "/abservice/abservice.asmx",
+        "/abservice/SharingService.asmx",
+        "/storageservice/SchematizedStore.asmx",
+        "/OimWS/oim.asmx",
+        "/rsi/rsi.asmx",
+        "/gateway/gateway.dll?Action=open&Server=NS&IP=127.0.0.1",
+    ] {
+        let response = http_request(server.http(), "POST", path, &[], &oversized).await;
+        assert_eq!(response.status, 413, "{path}");
+    }
+    let within = http_request(server.http(), "POST", "/RST.srf", &[], b"not a SOAP envelope").await;
+    assert_ne!(within.status, 413);
+}

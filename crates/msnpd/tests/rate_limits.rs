@@ -5,6 +5,7 @@
 mod common;
 
 use common::{Peer, TestServer, http_get, sign_in};
+use msnp::auth::md5_login_response;
 
 #[tokio::test]
 async fn commands_over_the_rate_get_800_and_abuse_is_cut_off() {
@@ -72,6 +73,25 @@ async fn failed_logins_hold_the_account_for_one_window() {
     assert_eq!(attempt("right").await, 401, "held: not even checked");
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(attempt("right").await, 200, "the window passed");
+}
+
+/// The old MD5 login checks a password as well: it counts failures and is
+/// held like Passport, so MSNP2-7 is no way around the guard.
+#[tokio::test]
+async fn failed_md5_logins_hold_the_account_too() {
+    let server = TestServer::start_with(|config| config.login_failures_per_account = 2).await;
+    server.user_md5("old@example.com", "right", "Old").await;
+    for (attempt, password) in ["wrong", "wrong", "right"].into_iter().enumerate() {
+        let mut peer = Peer::connect(server.ns(), "old").await;
+        peer.send("VER 1 MSNP5").await;
+        peer.expect("VER 1 MSNP5").await;
+        peer.send("USR 2 MD5 I old@example.com").await;
+        let salt_line = peer.line().await;
+        let salt = salt_line.strip_prefix("USR 2 MD5 S ").unwrap_or_else(|| panic!("attempt {attempt}: {salt_line}"));
+        peer.send(&format!("USR 3 MD5 S {}", md5_login_response(salt, password))).await;
+        peer.expect("911 3").await;
+        peer.expect_closed().await;
+    }
 }
 
 #[tokio::test]

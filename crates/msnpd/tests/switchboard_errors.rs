@@ -99,3 +99,40 @@ async fn unauthenticated_switchboard_connections_time_out() {
     let mut peer = Peer::connect(server.sb(), "silent").await;
     peer.expect_closed().await;
 }
+
+/// An account is in at most `max_conversations_per_user` conversations:
+/// beyond, XFR, USR and ANS answer 714, and leaving one frees its place.
+#[tokio::test]
+async fn conversations_per_user_are_limited_with_714() {
+    let server = TestServer::start_with(|config| config.max_conversations_per_user = 1).await;
+    server.user("alice@example.com", "pw", "Alice").await;
+    server.user("bob@example.com", "pw", "Bob").await;
+    let mut alice = online(&server, "alice@example.com", "alice").await;
+    let mut bob = online(&server, "bob@example.com", "bob").await;
+    alice.send("XFR 1 SB").await;
+    let early_cookie = alice.line().await.split(' ').nth(5).expect("cookie").to_owned();
+    let mut first = open(&server, &mut alice, "alice@example.com", "alice-sb").await;
+    alice.send("XFR 2 SB").await;
+    alice.expect("714 2").await;
+    // A cookie taken before the limit was reached does not get around it.
+    let mut second = Peer::connect(server.sb(), "alice-sb2").await;
+    second.send(&format!("USR 1 alice@example.com {early_cookie}")).await;
+    second.expect("714 1").await;
+    second.expect_closed().await;
+    // Invited while full: Alice's ANS is refused the same way.
+    let mut bob_sb = open(&server, &mut bob, "bob@example.com", "bob-sb").await;
+    bob_sb.send("CAL 2 alice@example.com").await;
+    assert!(bob_sb.line().await.starts_with("CAL 2 RINGING "));
+    let ring = alice.line().await;
+    let words: Vec<&str> = ring.split(' ').collect();
+    assert_eq!(words[0], "RNG", "{ring}");
+    let mut answer = Peer::connect(server.sb(), "alice-ans").await;
+    answer.send(&format!("ANS 1 alice@example.com {} {}", words[4], words[1])).await;
+    answer.expect("714 1").await;
+    answer.expect_closed().await;
+    // Leaving the first conversation frees the place.
+    first.send("OUT").await;
+    first.expect_closed().await;
+    alice.send("XFR 3 SB").await;
+    assert!(alice.line().await.starts_with("XFR 3 SB "));
+}

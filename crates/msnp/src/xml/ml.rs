@@ -41,6 +41,16 @@ fn number(text: &str, what: &str) -> Result<u8, MlError> {
     text.parse().map_err(|_| MlError::Invalid(format!("{what}={text:?}")))
 }
 
+/// `tel:` and a dialable number: digits with `+`, `-` or `.`, never an `@`,
+/// so a phone contact can never pass for an email address.
+fn is_phone_address(address: &str) -> bool {
+    address.strip_prefix("tel:").is_some_and(|number| {
+        (1..=32).contains(&number.len())
+            && number.bytes().any(|b| b.is_ascii_digit())
+            && number.bytes().all(|b| b.is_ascii_digit() || b"+-.".contains(&b))
+    })
+}
+
 /// Reads an `<ml>`; addresses are lowercased.
 pub fn parse(xml: &str) -> Result<MembershipList, MlError> {
     let mut list = MembershipList::default();
@@ -92,7 +102,7 @@ pub fn parse(xml: &str) -> Result<MembershipList, MlError> {
             }
             (["ml", "t"], Node::Start(_)) | (["ml", "t"], Node::End) | (["ml", "t", "c"], Node::End) => {}
             (["ml", "t", "c"], Node::Start(attributes)) => match attribute(attributes, "n") {
-                Some(number) if number.starts_with("tel:") => list.contacts.push(MlContact {
+                Some(number) if is_phone_address(&number) => list.contacts.push(MlContact {
                     address: number,
                     lists: attribute(attributes, "l").and_then(|l| l.parse().ok()).unwrap_or(0),
                     network: 4,
@@ -188,6 +198,8 @@ mod tests {
             r#"<ml><d n="example.com"><x/></d></ml>"#,
             r#"<ml><d n="a@b"><c n="a" l="1" t="1"/></d></ml>"#,
             r#"<ml><d n="example.com"><c n="a@b" l="1" t="1"/></d></ml>"#,
+            r#"<ml><t><c n="tel:+1@example.com" l="1"/></t></ml>"#,
+            r#"<ml><t><c n="tel:" l="1"/></t></ml>"#,
         ] {
             assert!(matches!(parse(bad), Err(MlError::Invalid(_))), "{bad}");
         }

@@ -22,6 +22,8 @@ pub struct CoreConfig {
     pub max_group_name: usize,
     /// Most participants in one switchboard conversation.
     pub max_participants: usize,
+    /// Most conversations one account may be in at once, all its endpoints together.
+    pub max_conversations_per_user: usize,
     /// Largest offline message, in bytes.
     pub max_offline_message: usize,
     /// Most offline messages kept for one recipient.
@@ -44,6 +46,7 @@ impl Default for CoreConfig {
             max_friendly_name: 387,
             max_group_name: 61,
             max_participants: 20,
+            max_conversations_per_user: 64,
             max_offline_message: 16 * 1024,
             max_offline_messages: 100,
             sb_message_rate: (10.0, 30.0),

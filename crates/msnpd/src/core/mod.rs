@@ -45,7 +45,11 @@ impl Core {
     pub fn new(config: CoreConfig, store: Store) -> Arc<Core> {
         Arc::new(Core {
             tickets: tickets::Tickets::new(config.ticket_lifetime),
-            switchboards: switchboard::Switchboards::new(config.cookie_lifetime, config.sb_message_rate),
+            switchboards: switchboard::Switchboards::new(
+                config.cookie_lifetime,
+                config.sb_message_rate,
+                config.max_conversations_per_user,
+            ),
             hub: hub::Hub::default(),
             login_guard: limits::LoginGuard::new(config.login_guard.0, config.login_guard.1, config.login_guard.2),
             config,

@@ -75,6 +75,8 @@ pub enum SwitchboardError {
     BadCookie,
     #[error("the conversation has ended")]
     Ended,
+    #[error("too many open conversations")]
+    TooManyConversations,
     #[error(transparent)]
     Service(#[from] ServiceError),
 }
@@ -145,17 +147,22 @@ pub struct Switchboards {
     message_buckets: Mutex<HashMap<AccountId, crate::core::limits::TokenBucket>>,
     cookies: Mutex<HashMap<String, Cookie>>,
     conversations: Mutex<HashMap<u64, Arc<Conversation>>>,
+    /// Seats each account holds, all conversations and endpoints together.
+    seats: Mutex<HashMap<AccountId, usize>>,
+    max_seats: usize,
     next_id: AtomicU64,
 }
 
 impl Switchboards {
-    pub fn new(lifetime: Duration, message_rate: (f64, f64)) -> Switchboards {
+    pub fn new(lifetime: Duration, message_rate: (f64, f64), max_seats: usize) -> Switchboards {
         Switchboards {
             lifetime,
             message_rate,
             message_buckets: Mutex::new(HashMap::new()),
             cookies: Mutex::new(HashMap::new()),
             conversations: Mutex::new(HashMap::new()),
+            seats: Mutex::new(HashMap::new()),
+            max_seats,
             next_id: AtomicU64::new(rand::random::<u32>() as u64),
         }
     }
@@ -209,6 +216,36 @@ impl Switchboards {
         }
     }
 
+    fn seats(&self) -> MutexGuard<'_, HashMap<AccountId, usize>> {
+        self.seats.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether `account` may take one more seat: open or join one more conversation.
+    pub fn may_take_seat(&self, account: AccountId) -> bool {
+        self.seats().get(&account).copied().unwrap_or(0) < self.max_seats
+    }
+
+    /// Counts a seat for `account`, unless it already holds the most allowed.
+    fn reserve_seat(&self, account: AccountId) -> Result<(), SwitchboardError> {
+        let mut seats = self.seats();
+        let held = seats.entry(account).or_insert(0);
+        if *held >= self.max_seats {
+            return Err(SwitchboardError::TooManyConversations);
+        }
+        *held += 1;
+        Ok(())
+    }
+
+    fn release_seat(&self, account: AccountId) {
+        let mut seats = self.seats();
+        if let Some(held) = seats.get_mut(&account) {
+            *held = held.saturating_sub(1);
+            if *held == 0 {
+                seats.remove(&account);
+            }
+        }
+    }
+
     fn seat(&self, conversation: Arc<Conversation>, account: AccountId, member: Member, roster: Vec<Member>) -> Seat {
         let (sender, events) = mpsc::channel(EVENT_QUEUE);
         let overflowed = Arc::new(AtomicBool::new(false));
@@ -224,11 +261,12 @@ impl Switchboards {
     }
 
     /// Opens a conversation with its creator as the only participant.
-    pub fn create(&self, account: AccountId, member: Member) -> Seat {
+    pub fn create(&self, account: AccountId, member: Member) -> Result<Seat, SwitchboardError> {
+        self.reserve_seat(account)?;
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let conversation = Arc::new(Conversation { id, participants: Mutex::new(Vec::new()) });
         self.conversations().insert(id, conversation.clone());
-        self.seat(conversation, account, member, Vec::new())
+        Ok(self.seat(conversation, account, member, Vec::new()))
     }
 
     /// Joins an invitee; the others see them arrive.
@@ -247,6 +285,7 @@ impl Switchboards {
             if participants.iter().any(|p| p.account == account && p.member.machine == member.machine) {
                 return Err(SwitchboardError::AlreadyPresent);
             }
+            self.reserve_seat(account)?;
             let first = participants.iter().all(|p| p.account != account);
             for other in participants.iter() {
                 deliver(other, ConversationEvent::Joined { member: member.clone(), first });
@@ -284,6 +323,7 @@ impl Switchboards {
                 return;
             };
             let gone = participants.remove(index);
+            self.release_seat(gone.account);
             let last = participants.iter().all(|p| p.account != gone.account);
             for other in participants.iter() {
                 let event = ConversationEvent::Left {

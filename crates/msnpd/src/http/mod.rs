@@ -20,6 +20,7 @@ use tower::ServiceExt as _;
 use crate::server::Context;
 
 pub fn router(ctx: Arc<Context>) -> Router {
+    let body_limit = axum::extract::DefaultBodyLimit::max(ctx.config.max_http_body);
     Router::new()
         .route("/", get(home))
         .route("/rdr/pprdr.asp", get(passport::nexus))
@@ -35,6 +36,7 @@ pub fn router(ctx: Arc<Context>) -> Router {
         .route("/OimWS/oim.asmx", post(oim::store))
         .route("/rsi/rsi.asmx", post(oim::rsi))
         .fallback(passport::not_found)
+        .layer(body_limit)
         .with_state(ctx)
 }
 

@@ -149,15 +149,24 @@ impl Session {
                     Some(response) => self.check_ticket(trid, &email, answer, Some((&nonce, response))).await,
                     None => self.refuse(trid, &email, "no MBI_KEY response"),
                 },
+                // MD5 answers are password checks too: the same failure guard as Passport applies.
                 Proof::Md5 { account, hash } => {
-                    if constant_time_eq(answer.to_ascii_lowercase().as_bytes(), hash.as_bytes()) {
+                    let guard = &self.ctx.core.login_guard;
+                    let address = Some(self.conn.peer.ip());
+                    if !guard.allowed(&email, address) {
+                        self.refuse(trid, &email, "too many failed logins in the window (MD5)");
+                    } else if constant_time_eq(answer.to_ascii_lowercase().as_bytes(), hash.as_bytes()) {
                         let session_token = crate::core::random_token();
                         self.sign_in(trid, account, &session_token).await;
                     } else {
+                        guard.failed(&email, address);
                         self.refuse(trid, &email, "wrong password (MD5)");
                     }
                 }
-                Proof::Md5Unusable { reason } => self.refuse(trid, &email, reason),
+                Proof::Md5Unusable { reason } => {
+                    self.ctx.core.login_guard.failed(&email, Some(self.conn.peer.ip()));
+                    self.refuse(trid, &email, reason);
+                }
             },
             (Some("I" | "S"), Some(_), _) => self.error(ErrorCode::NotExpected, trid),
             _ => self.error(ErrorCode::InvalidParameter, trid),

@@ -92,6 +92,9 @@ impl Session {
         if !visible {
             return self.error(ErrorCode::NotAllowedWhenHidden, trid);
         }
+        if !self.ctx.core.switchboards.may_take_seat(me.id) {
+            return self.error(ErrorCode::TooManySessions, trid);
+        }
         let cookie = self.ctx.core.switchboards.issue_create_cookie(me.id, self.dialect.version());
         let mut params = vec![
             trid.to_string(),

@@ -109,10 +109,11 @@ impl Session {
                 break;
             }
         }
-        self.conn.shutdown().await;
+        // Leave before closing, so a client that sees the close can count on its place being free.
         if let Some(seat) = self.seat.take() {
             self.ctx.core.switchboards.leave(&seat, self.timed_out);
         }
+        self.conn.shutdown().await;
     }
 
     fn error(&mut self, code: ErrorCode, trid: u32) {
@@ -164,7 +165,16 @@ impl Session {
             .map(|guid| format!("{{{guid}}}"));
         let email = email.map(|e| e.split(';').next().unwrap_or(e)).and_then(normalize_email);
         let account = match &email {
-            Some(email) => self.ctx.core.store.account_by_email(email).await.ok().flatten(),
+            Some(email) => match self.ctx.core.store.account_by_email(email).await {
+                Ok(account) => account,
+                Err(error) => {
+                    // The database failing is not the client's fault: 500, not 911.
+                    tracing::error!(%error, "switchboard login lookup failed");
+                    self.error(ErrorCode::InternalServerError, trid);
+                    self.closing = true;
+                    return None;
+                }
+            },
             None => None,
         };
         match (account, email) {
@@ -196,9 +206,14 @@ impl Session {
                 let member = self.member(account, &email, machine).await;
                 let name = encode_param(&member.friendly_name);
                 let handle = self.handle(&member, true);
-                self.seat = Some(self.ctx.core.switchboards.create(account, member));
-                self.account = Some(account);
-                self.conn.send(&Frame::with_params("USR", [trid.to_string(), "OK".into(), handle, name]));
+                match self.ctx.core.switchboards.create(account, member) {
+                    Ok(seat) => {
+                        self.seat = Some(seat);
+                        self.account = Some(account);
+                        self.conn.send(&Frame::with_params("USR", [trid.to_string(), "OK".into(), handle, name]));
+                    }
+                    Err(_) => self.too_many_conversations(trid),
+                }
             }
             _ => self.refuse_cookie(trid),
         }
@@ -252,8 +267,15 @@ impl Session {
                 self.seat = Some(seat);
                 self.account = Some(account);
             }
+            Err(SwitchboardError::TooManyConversations) => self.too_many_conversations(trid),
             Err(_) => self.refuse_cookie(trid),
         }
+    }
+
+    /// 714: this account is in as many conversations as it may be.
+    fn too_many_conversations(&mut self, trid: u32) {
+        self.error(ErrorCode::TooManySessions, trid);
+        self.closing = true;
     }
 
     /// `CAL n email` → `CAL n RINGING session`.
@@ -274,9 +296,10 @@ impl Session {
                     SwitchboardError::Unavailable => ErrorCode::NotAcceptingIms,
                     SwitchboardError::AlreadyPresent => ErrorCode::AlreadyInList,
                     SwitchboardError::Hidden => ErrorCode::NotAllowedWhenHidden,
-                    SwitchboardError::Full | SwitchboardError::Ended | SwitchboardError::BadCookie => {
-                        ErrorCode::SwitchboardFailed
-                    }
+                    SwitchboardError::Full
+                    | SwitchboardError::Ended
+                    | SwitchboardError::BadCookie
+                    | SwitchboardError::TooManyConversations => ErrorCode::SwitchboardFailed,
                     SwitchboardError::Service(error) => {
                         tracing::error!(%error, "CAL failed");
                         ErrorCode::InternalServerError

@@ -78,9 +78,15 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
+/// Shortest wait for a pooled connection: a pool must survive a burst of logins.
+const MIN_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 impl Store {
     /// Connects (creating a SQLite file if needed) and brings the schema up to date.
-    pub async fn open(url: &str) -> StoreResult<Store> {
+    /// `wait` bounds how long a statement waits for the database (a locked
+    /// SQLite file, a PostgreSQL pool with no free or reachable connection)
+    /// before it fails and the client is answered 500/501.
+    pub async fn open(url: &str, wait: std::time::Duration) -> StoreResult<Store> {
         install_default_drivers();
         let is_sqlite = url.starts_with("sqlite:");
         if !is_sqlite && !url.starts_with("postgres:") && !url.starts_with("postgresql:") {
@@ -92,19 +98,19 @@ impl Store {
         } else {
             url.to_owned()
         };
-        let mut options = AnyPoolOptions::new().max_connections(if is_sqlite { 4 } else { 16 });
+        let mut options =
+            AnyPoolOptions::new().max_connections(if is_sqlite { 4 } else { 16 }).acquire_timeout(wait.max(MIN_WAIT));
         if is_sqlite {
+            let busy_timeout = format!("PRAGMA busy_timeout={}", wait.as_millis());
             // WAL for concurrent readers; FULL so an acknowledged change survives a crash.
-            options = options.after_connect(|conn, _| {
+            options = options.after_connect(move |conn, _| {
+                let busy_timeout = busy_timeout.clone();
                 Box::pin(async move {
-                    for pragma in [
-                        "PRAGMA journal_mode=WAL",
-                        "PRAGMA synchronous=FULL",
-                        "PRAGMA busy_timeout=5000",
-                        "PRAGMA foreign_keys=ON",
-                    ] {
+                    for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"] {
                         sqlx::query(pragma).execute(&mut *conn).await?;
                     }
+                    // A number this function formatted, not input.
+                    sqlx::query(sqlx::AssertSqlSafe(busy_timeout)).execute(&mut *conn).await?;
                     Ok(())
                 })
             });
