@@ -1,58 +1,29 @@
-//! msnp-client: the client side of MSNP.
+//! msnp-client: the client side of MSNP, for bots, tests and the load
+//! generator.
 //!
-//! So far this holds the offline helpers the `msnp` command exposes (challenge
-//! answers, the MD5 login hash). The async client (login, lists, presence,
-//! switchboard) is not built yet: it is issue 6.
+//! [`Client::login`] signs in to a Notification Server (MSNP8-12 through
+//! Passport TWN so far) and keeps the session alive: challenges are answered
+//! and pings sent by a background task. [`Conversation`] opens or joins
+//! switchboard conversations. Every call has a timeout, and a server error
+//! comes back as [`ClientError::Server`] with the seed's code and text.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), msnp_client::ClientError> {
+//! use msnp_client::{Client, ClientConfig, Conversation};
+//! let client = Client::login(ClientConfig::new("127.0.0.1:1863"), "bot@example.com", "secret").await?;
+//! let chat = Conversation::open(&client, "friend@example.com").await?;
+//! chat.send("hello").await?;
+//! # Ok(()) }
+//! ```
 
-use msnp::auth::challenge::{self, product_by_id};
-use msnp::auth::md5_login_response;
-use msnp::dialect::{ChallengeAlgorithm, Dialect};
+mod error;
+mod ns;
+mod offline;
+mod passport;
+mod sb;
+mod wire;
 
-/// A request the client cannot answer.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum ClientError {
-    #[error("unknown product id {0:?}; give its key with --product-key")]
-    UnknownProduct(String),
-    #[error("{0} has no challenge (CHL/QRY begins with MSNP6)")]
-    NoChallenge(Dialect),
-}
-
-/// The `QRY` payload answering `challenge` for a client of `product_id` speaking `dialect`.
-pub fn answer_challenge(
-    dialect: Dialect,
-    challenge: &str,
-    product_id: &str,
-    product_key: Option<&str>,
-) -> Result<String, ClientError> {
-    let algorithm: ChallengeAlgorithm = dialect.challenge().ok_or(ClientError::NoChallenge(dialect))?;
-    let key = match product_key {
-        Some(key) => key,
-        None => product_by_id(product_id)
-            .map(|p| p.key)
-            .ok_or_else(|| ClientError::UnknownProduct(product_id.to_owned()))?,
-    };
-    Ok(challenge::challenge_response(algorithm, challenge, product_id, key))
-}
-
-/// The MSNP2–7 `USR MD5 S` answer.
-pub fn md5_login(salt: &str, password: &str) -> String {
-    md5_login_response(salt, password)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn answers_by_dialect() {
-        assert_eq!(
-            answer_challenge(Dialect::MSNP11, "22210219642164014968", "PROD0090YUAUV{2B", None),
-            Ok("85ecb0db8f32113df79ce0892b9a102c".to_owned())
-        );
-        assert_eq!(
-            answer_challenge(Dialect::MSNP5, "1", "PROD0090YUAUV{2B", None),
-            Err(ClientError::NoChallenge(Dialect::MSNP5))
-        );
-        assert!(matches!(answer_challenge(Dialect::MSNP11, "1", "PRODX", None), Err(ClientError::UnknownProduct(_))));
-    }
-}
+pub use error::ClientError;
+pub use ns::{Client, ClientConfig, Contact, Event, Invitation};
+pub use offline::{answer_challenge, md5_login};
+pub use sb::{Conversation, ConversationEvent};

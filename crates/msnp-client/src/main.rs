@@ -1,20 +1,50 @@
-//! `msnp`: the MSNP command line. Offline helpers so far; login, send and
-//! watch arrive with the async client (issue 6).
+//! `msnp`: the MSNP command line.
+//!
+//! `msnp login EMAIL --password PW --server HOST:PORT` checks the account and
+//! remembers it (a profile file readable only by its owner); `send`, `watch`,
+//! `contacts` and `add` then sign in with it. `qry` and `md5` need no server.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use msnp::Dialect;
+use msnp_client::{Client, ClientConfig, ClientError, Conversation, ConversationEvent, Event};
+use serde_json::json;
 
 #[derive(Parser)]
 #[command(name = "msnp", version, about = "MSN Messenger protocol command line")]
 struct Cli {
+    /// Print one JSON object per line instead of text.
+    #[arg(long, global = true)]
+    json: bool,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Check an account and remember it for the other commands.
+    Login {
+        email: String,
+        #[arg(long)]
+        password: String,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Send one message to a contact and wait until it is delivered.
+    Send { to: String, text: String },
+    /// Stay signed in and print presence changes and incoming messages.
+    Watch {
+        /// The status to show while watching (NLN, BSY, AWY, HDN...).
+        #[arg(long, default_value = "NLN")]
+        status: String,
+    },
+    /// List the contact list with presence.
+    Contacts,
+    /// Add a contact (forward and allow lists).
+    Add { email: String },
     /// Answer a CHL challenge as a client would (prints the QRY payload).
     Qry {
         challenge: String,
@@ -31,27 +61,218 @@ enum Command {
     Md5 { salt: String, password: String },
 }
 
-fn main() -> ExitCode {
-    match Cli::parse().command {
-        Command::Qry { challenge, product_id, product_key, dialect } => {
-            let Some(dialect) = Dialect::from_token(&dialect) else {
-                eprintln!("msnp: {dialect:?} is not a dialect (MSNP2..MSNP18)");
-                return ExitCode::FAILURE;
+#[derive(Args, Clone)]
+struct ServerArgs {
+    /// The Notification Server.
+    #[arg(long, default_value = "127.0.0.1:1863")]
+    server: String,
+    /// The Passport Nexus URL (default: port 8080 of the server's host).
+    #[arg(long)]
+    nexus: Option<String>,
+    /// MSNP8 to MSNP12.
+    #[arg(long, default_value = "MSNP12")]
+    dialect: String,
+    /// Seconds any one answer may take.
+    #[arg(long, default_value_t = 10)]
+    timeout: u64,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Profile {
+    email: String,
+    password: String,
+    server: String,
+    nexus: String,
+    dialect: String,
+    timeout: u64,
+}
+
+fn profile_path() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("MSNP_PROFILE") {
+        return Some(PathBuf::from(path));
+    }
+    let config = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")))?;
+    Some(config.join("msnp").join("profile.json"))
+}
+
+fn load_profile() -> Result<Profile, String> {
+    let path = profile_path().ok_or("no home directory: set MSNP_PROFILE")?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|_| format!("not signed in: run `msnp login EMAIL --password PW` first ({})", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn save_profile(profile: &Profile) -> Result<PathBuf, String> {
+    let path = profile_path().ok_or("no home directory: set MSNP_PROFILE")?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let text = serde_json::to_string_pretty(profile).map_err(|e| e.to_string())?;
+    // The file holds a password: only its owner may read it.
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
+fn client_config(profile: &Profile) -> Result<ClientConfig, String> {
+    let mut config = ClientConfig::new(&profile.server);
+    config.nexus = profile.nexus.clone();
+    config.dialect = Dialect::from_token(&profile.dialect)
+        .ok_or_else(|| format!("{:?} is not a dialect (MSNP8..MSNP12)", profile.dialect))?;
+    config.timeout = Duration::from_secs(profile.timeout);
+    Ok(config)
+}
+
+async fn sign_in(profile: &Profile) -> Result<Client, String> {
+    let config = client_config(profile)?;
+    Client::login(config, &profile.email, &profile.password).await.map_err(|e| e.to_string())
+}
+
+/// Prints a line for people, or the JSON object for scripts.
+fn report(json_output: bool, text: String, object: serde_json::Value) {
+    if json_output {
+        println!("{object}");
+    } else {
+        println!("{text}");
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let json_output = cli.json;
+    match cli.command {
+        Command::Login { email, password, server } => {
+            let nexus = server.nexus.clone().unwrap_or_else(|| ClientConfig::new(&server.server).nexus);
+            let profile = Profile {
+                email,
+                password,
+                server: server.server,
+                nexus,
+                dialect: server.dialect,
+                timeout: server.timeout,
             };
-            match msnp_client::answer_challenge(dialect, &challenge, &product_id, product_key.as_deref()) {
-                Ok(answer) => {
-                    println!("{answer}");
-                    ExitCode::SUCCESS
+            let client = sign_in(&profile).await?;
+            let contacts = client.contacts().len();
+            let _ = client.sign_out().await;
+            let path = save_profile(&profile)?;
+            let text = format!("Signed in as {} ({contacts} contacts); saved to {}", profile.email, path.display());
+            report(json_output, text, json!({"signed_in": profile.email, "contacts": contacts}));
+        }
+        Command::Send { to, text } => {
+            let profile = load_profile()?;
+            let client = sign_in(&profile).await?;
+            let mut chat = Conversation::open(&client, &to).await.map_err(|e| e.to_string())?;
+            let timeout = Duration::from_secs(profile.timeout);
+            let joined = tokio::time::timeout(timeout, async {
+                while let Some(event) = chat.next_event().await {
+                    if matches!(event, ConversationEvent::Joined { .. }) {
+                        return true;
+                    }
                 }
-                Err(error) => {
-                    eprintln!("msnp: {error}");
-                    ExitCode::FAILURE
+                false
+            })
+            .await;
+            if joined != Ok(true) {
+                return Err(format!("{to} did not join the conversation"));
+            }
+            chat.send(&text).await.map_err(|e| e.to_string())?;
+            let _ = chat.leave().await;
+            let _ = client.sign_out().await;
+            report(json_output, format!("Delivered to {to}"), json!({"delivered": to}));
+        }
+        Command::Watch { status } => {
+            let profile = load_profile()?;
+            let mut config = client_config(&profile)?;
+            config.initial_status = status;
+            let mut client =
+                Client::login(config, &profile.email, &profile.password).await.map_err(|e| e.to_string())?;
+            let (lines, mut printed) = tokio::sync::mpsc::unbounded_channel::<(String, serde_json::Value)>();
+            loop {
+                tokio::select! {
+                    event = client.next_event() => match event {
+                        Some(Event::Presence { email, status, friendly_name }) => {
+                            report(json_output, format!("{email} ({friendly_name}) is {status}"),
+                                json!({"presence": email, "status": status, "name": friendly_name}));
+                        }
+                        Some(Event::Offline { email }) => {
+                            report(json_output, format!("{email} is offline"), json!({"offline": email}));
+                        }
+                        Some(Event::AddedBy { email, .. }) => {
+                            report(json_output, format!("{email} added you"), json!({"added_by": email}));
+                        }
+                        Some(Event::Invited(invitation)) => {
+                            let Ok(chat) = Conversation::accept(&client, &invitation).await else { continue };
+                            tokio::spawn(relay_messages(chat, lines.clone()));
+                        }
+                        Some(Event::SignedOut { reason }) => {
+                            return Err(format!("signed out by the server ({})", reason.as_deref().unwrap_or("closed")));
+                        }
+                        None => return Err("the connection closed".to_owned()),
+                        Some(Event::Other(_)) => {}
+                    },
+                    Some((text, object)) = printed.recv() => report(json_output, text, object),
                 }
             }
         }
-        Command::Md5 { salt, password } => {
-            println!("{}", msnp_client::md5_login(&salt, &password));
-            ExitCode::SUCCESS
+        Command::Contacts => {
+            let profile = load_profile()?;
+            let client = sign_in(&profile).await?;
+            client.settle().await.map_err(|e| e.to_string())?;
+            for contact in client.contacts() {
+                let status = contact.status.clone().unwrap_or_else(|| "FLN".to_owned());
+                let text = format!("{:<32} {:<4} {}", contact.email, status, contact.friendly_name);
+                let object = json!({"email": contact.email, "status": status, "name": contact.friendly_name,
+                    "lists": contact.lists});
+                report(json_output, text, object);
+            }
+            let _ = client.sign_out().await;
+        }
+        Command::Add { email } => {
+            let profile = load_profile()?;
+            let client = sign_in(&profile).await?;
+            client.add_contact(&email).await.map_err(|e| e.to_string())?;
+            let _ = client.sign_out().await;
+            report(json_output, format!("Added {email}"), json!({"added": email}));
+        }
+        Command::Qry { challenge, product_id, product_key, dialect } => {
+            let dialect =
+                Dialect::from_token(&dialect).ok_or_else(|| format!("{dialect:?} is not a dialect (MSNP2..MSNP18)"))?;
+            let answer = msnp_client::answer_challenge(dialect, &challenge, &product_id, product_key.as_deref())
+                .map_err(|e: ClientError| e.to_string())?;
+            println!("{answer}");
+        }
+        Command::Md5 { salt, password } => println!("{}", msnp_client::md5_login(&salt, &password)),
+    }
+    Ok(())
+}
+
+/// Reports a conversation's messages until it ends.
+async fn relay_messages(
+    mut chat: Conversation,
+    lines: tokio::sync::mpsc::UnboundedSender<(String, serde_json::Value)>,
+) {
+    while let Some(event) = chat.next_event().await {
+        if let ConversationEvent::Message { from, text, .. } = event {
+            let object = json!({"message": text, "from": from});
+            if lines.send((format!("{from}: {text}"), object)).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("msnp: {error}");
+            ExitCode::FAILURE
         }
     }
 }

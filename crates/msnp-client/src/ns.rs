@@ -1,0 +1,389 @@
+//! The Notification Server session: login, the contact list, presence,
+//! invitations. A task answers challenges and keeps the session alive, so a
+//! bot only has to read its events.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use msnp::dialect::{AuthScheme, ListSync};
+use msnp::text::decode_param;
+use msnp::{Dialect, Frame};
+use tokio::sync::{mpsc, watch};
+
+use crate::wire::Link;
+use crate::{ClientError, answer_challenge, passport};
+
+/// Where and how to sign in.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The Notification Server, `host:port`.
+    pub server: String,
+    /// The Passport Nexus URL (MSNP8-12), e.g. `http://host:8080/rdr/pprdr.asp`.
+    pub nexus: String,
+    pub dialect: Dialect,
+    /// How long any one answer may take.
+    pub timeout: Duration,
+    /// The client identity answered to `CHL` challenges.
+    pub product_id: String,
+    pub product_key: Option<String>,
+    /// The status set right after login (`NLN`, `BSY`, `HDN`...).
+    pub initial_status: String,
+    /// Accept any HTTPS certificate (a development server's self-signed one).
+    pub accept_invalid_certs: bool,
+}
+
+impl ClientConfig {
+    /// MSNP12 against `server`, with the Nexus on port 8080 of the same host.
+    pub fn new(server: &str) -> ClientConfig {
+        let host = server.rsplit_once(':').map_or(server, |(host, _)| host);
+        ClientConfig {
+            server: server.to_owned(),
+            nexus: format!("http://{host}:8080/rdr/pprdr.asp"),
+            dialect: Dialect::MSNP12,
+            timeout: Duration::from_secs(10),
+            product_id: "PROD0090YUAUV{2B".to_owned(),
+            product_key: None,
+            initial_status: "NLN".to_owned(),
+            accept_invalid_certs: false,
+        }
+    }
+}
+
+/// A contact as the server lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub email: String,
+    pub friendly_name: String,
+    /// List bits: forward 1, allow 2, block 4, reverse 8, pending 16.
+    pub lists: u8,
+    /// The presence status (`NLN`, `BSY`...), `None` while offline.
+    pub status: Option<String>,
+}
+
+/// An invitation to a conversation (`RNG`); `Conversation::accept` joins it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub session_id: String,
+    pub address: String,
+    pub cookie: String,
+    pub inviter: String,
+    pub inviter_name: String,
+}
+
+/// What the Notification Server tells this client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A contact is online or changed status or name (`ILN`, `NLN`).
+    Presence { email: String, status: String, friendly_name: String },
+    /// A contact went offline (`FLN`).
+    Offline { email: String },
+    /// Someone invites this client to a conversation.
+    Invited(Invitation),
+    /// Someone added this client to their list (reverse list).
+    AddedBy { email: String, friendly_name: String },
+    /// The server ended the session: `OUT OTH` (signed in elsewhere), `OUT SSD`
+    /// (shutting down), or `None` when the connection just closed.
+    SignedOut { reason: Option<String> },
+    /// Anything else, as sent.
+    Other(Frame),
+}
+
+struct Shared {
+    contacts: Mutex<BTreeMap<String, Contact>>,
+}
+
+/// A signed-in Notification Server session.
+pub struct Client {
+    link: Arc<Link>,
+    shared: Arc<Shared>,
+    pongs: watch::Receiver<u64>,
+    events: mpsc::UnboundedReceiver<Event>,
+    pub(crate) config: ClientConfig,
+    pub(crate) email: String,
+}
+
+impl Client {
+    /// Signs in with `email` and `password`, loads the contact list and sets
+    /// the initial status. MSNP8-12, through Passport (TWN).
+    pub async fn login(config: ClientConfig, email: &str, password: &str) -> Result<Client, ClientError> {
+        let dialect = config.dialect;
+        if dialect.auth_scheme() != AuthScheme::Twn {
+            return Err(ClientError::UnsupportedDialect(dialect));
+        }
+        let mut server = config.server.clone();
+        // At most one referral (`XFR NS`), as the real service gave.
+        for _ in 0..2 {
+            let (link, queue) = Link::connect(&server, dialect, config.timeout).await?;
+            let version = dialect.to_string();
+            let reply = link.call("VER", &[version.as_str(), "CVR0"], None, &["VER"]).await?;
+            if reply.params.get(1) != Some(&version) {
+                return Err(ClientError::Protocol(format!("the server does not speak {version}: {reply}")));
+            }
+            if dialect.requires_cvr() {
+                let cvr = ["0x0409", "winnt", "5.1", "i386", "MSNMSGR", "7.0.0777", "msmsgs", email];
+                link.call("CVR", &cvr, None, &["CVR"]).await?;
+            }
+            let challenge = link.call("USR", &["TWN", "I", email], None, &["USR", "XFR"]).await?;
+            if challenge.command == "XFR" {
+                server = challenge.params.get(2).cloned().ok_or_else(|| protocol(&challenge))?;
+                continue;
+            }
+            let policy = challenge.params.get(3).ok_or_else(|| protocol(&challenge))?;
+            let http = reqwest::Client::builder()
+                .timeout(config.timeout)
+                .danger_accept_invalid_certs(config.accept_invalid_certs)
+                .build()
+                .map_err(|e| ClientError::Passport(e.to_string()))?;
+            let ticket = passport::twn_ticket(&http, &config.nexus, email, password, policy).await?;
+            link.call("USR", &["TWN", "S", ticket.as_str()], None, &["USR"]).await?;
+            return Client::start(link, queue, config, email).await;
+        }
+        Err(ClientError::Protocol("referred more than once".into()))
+    }
+
+    async fn start(
+        link: Link,
+        queue: mpsc::UnboundedReceiver<Frame>,
+        config: ClientConfig,
+        email: &str,
+    ) -> Result<Client, ClientError> {
+        let link = Arc::new(link);
+        let shared = Arc::new(Shared { contacts: Mutex::new(BTreeMap::new()) });
+        let (events_tx, events) = mpsc::unbounded_channel();
+        let (listed_tx, mut listed) = watch::channel(0usize);
+        let (pongs_tx, pongs) = watch::channel(0u64);
+        let dispatcher = Dispatcher {
+            link: link.clone(),
+            shared: shared.clone(),
+            events: events_tx,
+            listed: listed_tx,
+            pongs: pongs_tx,
+            config: config.clone(),
+        };
+        tokio::spawn(dispatcher.run(queue));
+        let keepalive = Arc::downgrade(&link);
+        tokio::spawn(async move {
+            // Real clients ping about every 50 seconds; the server's idle timeout is longer.
+            let mut ticker = tokio::time::interval(Duration::from_secs(50));
+            ticker.tick().await;
+            loop {
+                ticker.tick().await;
+                let Some(link) = keepalive.upgrade() else { return };
+                if link.send(&Frame::new("PNG")).await.is_err() {
+                    return;
+                }
+            }
+        });
+        let client = Client { link, shared, pongs, events, config, email: email.to_owned() };
+        let sync = match client.config.dialect.list_sync() {
+            ListSync::Guid => client.link.call("SYN", &["0", "0"], None, &["SYN"]).await?,
+            _ => client.link.call("SYN", &["0"], None, &["SYN"]).await?,
+        };
+        let expected: usize = sync
+            .params
+            .len()
+            .checked_sub(2)
+            .and_then(|index| sync.params.get(index))
+            .and_then(|count| count.parse().ok())
+            .ok_or_else(|| protocol(&sync))?;
+        tokio::time::timeout(client.config.timeout, listed.wait_for(|count| *count >= expected))
+            .await
+            .map_err(|_| ClientError::Timeout("SYN"))?
+            .map_err(|_| ClientError::Closed)?;
+        let status = client.config.initial_status.clone();
+        client.set_status(&status).await?;
+        Ok(client)
+    }
+
+    /// The next event; `None` once the session has ended and every event was read.
+    pub async fn next_event(&mut self) -> Option<Event> {
+        self.events.recv().await
+    }
+
+    /// Waits until everything the server sent so far has been taken in: a
+    /// `PNG` goes out and its `QNG` comes back behind it. After sign-in, the
+    /// presence of contacts already online is then known.
+    pub async fn settle(&self) -> Result<(), ClientError> {
+        let mut pongs = self.pongs.clone();
+        let before = *pongs.borrow_and_update();
+        self.link.send(&Frame::new("PNG")).await?;
+        tokio::time::timeout(self.config.timeout, pongs.wait_for(|count| *count > before))
+            .await
+            .map_err(|_| ClientError::Timeout("PNG"))?
+            .map_err(|_| ClientError::Closed)?;
+        Ok(())
+    }
+
+    /// The contact list as it stands, presence included.
+    pub fn contacts(&self) -> Vec<Contact> {
+        self.shared.contacts.lock().unwrap_or_else(|e| e.into_inner()).values().cloned().collect()
+    }
+
+    pub fn email(&self) -> &str {
+        &self.email
+    }
+
+    /// `CHG`: NLN, BSY, IDL, BRB, AWY, PHN, LUN or HDN.
+    pub async fn set_status(&self, status: &str) -> Result<(), ClientError> {
+        self.link.call("CHG", &[status, "0"], None, &["CHG"]).await.map(drop)
+    }
+
+    /// Adds `email` to the forward (and allow) list.
+    pub async fn add_contact(&self, email: &str) -> Result<(), ClientError> {
+        for list in ["FL", "AL"] {
+            let result = match self.config.dialect.list_sync() {
+                ListSync::Guid if list == "FL" => {
+                    let (name, friendly) = (format!("N={email}"), format!("F={email}"));
+                    self.link.call("ADC", &[list, name.as_str(), friendly.as_str()], None, &["ADC"]).await
+                }
+                ListSync::Guid => {
+                    let name = format!("N={email}");
+                    self.link.call("ADC", &[list, name.as_str()], None, &["ADC"]).await
+                }
+                _ => self.link.call("ADD", &[list, email, email], None, &["ADD"]).await,
+            };
+            match result {
+                // Already allowed is fine: the contact was on the allow list before.
+                Err(ClientError::Server(msnp::ErrorCode::AlreadyInList)) if list == "AL" => {}
+                Err(error) => return Err(error),
+                Ok(_) => {}
+            }
+        }
+        let mut contacts = self.shared.contacts.lock().unwrap_or_else(|e| e.into_inner());
+        let contact = contacts.entry(email.to_owned()).or_insert_with(|| Contact {
+            email: email.to_owned(),
+            friendly_name: email.to_owned(),
+            lists: 0,
+            status: None,
+        });
+        contact.lists |= 1 | 2;
+        Ok(())
+    }
+
+    /// Asks for a switchboard (`XFR SB`): its address and cookie.
+    pub(crate) async fn switchboard(&self) -> Result<(String, String), ClientError> {
+        let reply = self.link.call("XFR", &["SB"], None, &["XFR"]).await?;
+        match (reply.params.get(2), reply.params.get(4)) {
+            (Some(address), Some(cookie)) => Ok((address.clone(), cookie.clone())),
+            _ => Err(protocol(&reply)),
+        }
+    }
+
+    /// Signs out (`OUT`).
+    pub async fn sign_out(self) -> Result<(), ClientError> {
+        self.link.send(&Frame::new("OUT")).await
+    }
+}
+
+fn protocol(frame: &Frame) -> ClientError {
+    ClientError::Protocol(frame.to_string())
+}
+
+/// Reads everything the server sends unasked.
+struct Dispatcher {
+    link: Arc<Link>,
+    shared: Arc<Shared>,
+    events: mpsc::UnboundedSender<Event>,
+    listed: watch::Sender<usize>,
+    pongs: watch::Sender<u64>,
+    config: ClientConfig,
+}
+
+impl Dispatcher {
+    async fn run(self, mut queue: mpsc::UnboundedReceiver<Frame>) {
+        while let Some(frame) = queue.recv().await {
+            if let Some(event) = self.handle(frame).await {
+                let _ = self.events.send(event);
+            }
+        }
+        let _ = self.events.send(Event::SignedOut { reason: None });
+    }
+
+    async fn handle(&self, frame: Frame) -> Option<Event> {
+        let params: Vec<&str> = frame.params.iter().map(String::as_str).collect();
+        match (frame.command.as_str(), params.as_slice()) {
+            ("CHL", [_, challenge, ..]) => {
+                let answer = answer_challenge(
+                    self.config.dialect,
+                    challenge,
+                    &self.config.product_id,
+                    self.config.product_key.as_deref(),
+                );
+                if let Ok(answer) = answer {
+                    let trid = self.link.next_trid();
+                    let qry = Frame::new("QRY").param(trid).param(&self.config.product_id).with_payload(answer);
+                    let _ = self.link.send(&qry).await;
+                }
+                None
+            }
+            ("QNG", _) => {
+                self.pongs.send_modify(|count| *count += 1);
+                None
+            }
+            ("QRY", _) => None,
+            ("LST", _) => {
+                if let Some(contact) = self.listed_contact(&params) {
+                    self.contacts().insert(contact.email.clone(), contact);
+                }
+                self.listed.send_modify(|count| *count += 1);
+                None
+            }
+            ("ILN", [_, status, email, name, ..]) | ("NLN", [status, email, name, ..]) => {
+                let friendly_name = decode_param(name).unwrap_or_else(|| (*name).to_owned());
+                if let Some(contact) = self.contacts().get_mut(*email) {
+                    contact.status = Some((*status).to_owned());
+                    contact.friendly_name = friendly_name.clone();
+                }
+                Some(Event::Presence { email: (*email).to_owned(), status: (*status).to_owned(), friendly_name })
+            }
+            ("FLN", [email, ..]) => {
+                if let Some(contact) = self.contacts().get_mut(*email) {
+                    contact.status = None;
+                }
+                Some(Event::Offline { email: (*email).to_owned() })
+            }
+            ("RNG", [session_id, address, _, cookie, inviter, name, ..]) => Some(Event::Invited(Invitation {
+                session_id: (*session_id).to_owned(),
+                address: (*address).to_owned(),
+                cookie: (*cookie).to_owned(),
+                inviter: (*inviter).to_owned(),
+                inviter_name: decode_param(name).unwrap_or_else(|| (*name).to_owned()),
+            })),
+            ("ADD", [_, "RL", _, email, name, ..]) => Some(Event::AddedBy {
+                email: (*email).to_owned(),
+                friendly_name: decode_param(name).unwrap_or_else(|| (*name).to_owned()),
+            }),
+            ("ADC", [_, "RL", email, name, ..]) => Some(Event::AddedBy {
+                email: email.trim_start_matches("N=").to_owned(),
+                friendly_name: decode_param(name.trim_start_matches("F=")).unwrap_or_default(),
+            }),
+            ("OUT", reason) => Some(Event::SignedOut { reason: reason.first().map(|r| (*r).to_owned()) }),
+            _ => Some(Event::Other(frame)),
+        }
+    }
+
+    fn contacts(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Contact>> {
+        self.shared.contacts.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A contact from `LST`: `email friendly lists [groups]` (MSNP8-9) or
+    /// `N=email [F=friendly] [C=guid] lists [groups]` (MSNP10-12).
+    fn listed_contact(&self, params: &[&str]) -> Option<Contact> {
+        let (email, friendly_name, rest) = match self.config.dialect.list_sync() {
+            ListSync::Guid => {
+                let email = params.first()?.strip_prefix("N=")?;
+                let name = params.iter().find_map(|p| p.strip_prefix("F=")).unwrap_or(email);
+                let rest: Vec<&str> = params[1..].iter().copied().filter(|p| !p.contains('=')).collect();
+                (email, name, rest)
+            }
+            _ => (*params.first()?, *params.get(1)?, params.get(2..)?.to_vec()),
+        };
+        Some(Contact {
+            email: email.to_owned(),
+            friendly_name: decode_param(friendly_name).unwrap_or_else(|| friendly_name.to_owned()),
+            lists: rest.first()?.parse().ok()?,
+            status: None,
+        })
+    }
+}

@@ -1,0 +1,108 @@
+//! A switchboard conversation: opened with `XFR SB` + `CAL`, or joined from
+//! an invitation with `ANS`.
+
+use bytes::Bytes;
+use msnp::Frame;
+use msnp::text::decode_param;
+use tokio::sync::mpsc;
+
+use crate::ClientError;
+use crate::ns::{Client, Invitation};
+use crate::wire::Link;
+
+/// What happens in a conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConversationEvent {
+    /// A text message (`text/plain`).
+    Message { from: String, friendly_name: String, text: String },
+    /// Someone is typing (`text/x-msmsgscontrol`).
+    Typing { from: String },
+    /// Someone joined (`JOI`), or was there when this client joined (`IRO`).
+    Joined { email: String },
+    /// Someone left (`BYE`).
+    Left { email: String },
+    /// Anything else, as sent.
+    Other(Frame),
+}
+
+pub struct Conversation {
+    link: Link,
+    queue: mpsc::UnboundedReceiver<Frame>,
+}
+
+const TEXT_HEADER: &str = "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nX-MMS-IM-Format: FN=Segoe%20UI; EF=; CO=0; CS=1; PF=0\r\n\r\n";
+
+impl Conversation {
+    /// Opens a conversation and invites `email`; returns once it rings. Their
+    /// arrival is a [`ConversationEvent::Joined`]; a message sent before it
+    /// reaches nobody.
+    pub async fn open(client: &Client, email: &str) -> Result<Conversation, ClientError> {
+        let (address, cookie) = client.switchboard().await?;
+        let (link, queue) = Link::connect(&address, client.config.dialect, client.config.timeout).await?;
+        link.call("USR", &[client.email.as_str(), cookie.as_str()], None, &["USR"]).await?;
+        link.call("CAL", &[email], None, &["CAL"]).await?;
+        Ok(Conversation { link, queue })
+    }
+
+    /// Joins the conversation `invitation` names (`ANS`).
+    pub async fn accept(client: &Client, invitation: &Invitation) -> Result<Conversation, ClientError> {
+        let (link, queue) = Link::connect(&invitation.address, client.config.dialect, client.config.timeout).await?;
+        let params = [client.email.as_str(), invitation.cookie.as_str(), invitation.session_id.as_str()];
+        link.call("ANS", &params, None, &["ANS"]).await?;
+        Ok(Conversation { link, queue })
+    }
+
+    /// Sends a text message and waits for the switchboard's `ACK`.
+    pub async fn send(&self, text: &str) -> Result<(), ClientError> {
+        let payload = Bytes::from(format!("{TEXT_HEADER}{text}"));
+        let reply = self.link.call("MSG", &["A"], Some(payload), &["ACK", "NAK"]).await?;
+        match reply.command.as_str() {
+            "ACK" => Ok(()),
+            _ => Err(ClientError::Protocol(format!("message not delivered: {reply}"))),
+        }
+    }
+
+    /// The next event; `None` once the conversation is closed.
+    pub async fn next_event(&mut self) -> Option<ConversationEvent> {
+        let frame = self.queue.recv().await?;
+        let params: Vec<&str> = frame.params.iter().map(String::as_str).collect();
+        let event = match (frame.command.as_str(), params.as_slice()) {
+            ("MSG", [from, name, ..]) => message(from, name, frame.payload.as_deref().unwrap_or_default())
+                .unwrap_or(ConversationEvent::Other(frame)),
+            ("JOI", [email, ..]) | ("IRO", [_, _, _, email, ..]) => {
+                ConversationEvent::Joined { email: plain_email(email) }
+            }
+            ("BYE", [email, ..]) => ConversationEvent::Left { email: plain_email(email) },
+            _ => ConversationEvent::Other(frame),
+        };
+        Some(event)
+    }
+
+    /// Leaves the conversation (`OUT`).
+    pub async fn leave(self) -> Result<(), ClientError> {
+        self.link.send(&Frame::new("OUT")).await
+    }
+}
+
+/// `email;{guid}` (an MSNP16+ endpoint) as the plain email.
+fn plain_email(handle: &str) -> String {
+    handle.split(';').next().unwrap_or(handle).to_owned()
+}
+
+fn message(from: &str, name: &str, payload: &[u8]) -> Option<ConversationEvent> {
+    let text = std::str::from_utf8(payload).ok()?;
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    let content_type = head.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.trim().eq_ignore_ascii_case("Content-Type").then(|| value.trim().to_ascii_lowercase())
+    })?;
+    let from = plain_email(from);
+    if content_type.starts_with("text/plain") {
+        let friendly_name = decode_param(name).unwrap_or_else(|| name.to_owned());
+        Some(ConversationEvent::Message { from, friendly_name, text: body.to_owned() })
+    } else if content_type.starts_with("text/x-msmsgscontrol") {
+        Some(ConversationEvent::Typing { from })
+    } else {
+        None
+    }
+}

@@ -1,0 +1,137 @@
+//! One MSNP connection seen from the client: a reader task that hands each
+//! reply to the call waiting for its TrID, and every other frame to a queue.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use msnp::codec::{Decoder, Direction, Limits};
+use msnp::{Dialect, Frame};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::ClientError;
+
+type Waiters = Arc<Mutex<HashMap<u32, (&'static [&'static str], oneshot::Sender<Frame>)>>>;
+
+pub(crate) struct Link {
+    writer: tokio::sync::Mutex<OwnedWriteHalf>,
+    waiters: Waiters,
+    next_trid: AtomicU32,
+    pub(crate) timeout: Duration,
+}
+
+impl Link {
+    /// Connects; frames no call waits for arrive on the returned queue, which
+    /// ends when the server closes the connection.
+    pub(crate) async fn connect(
+        address: &str,
+        dialect: Dialect,
+        timeout: Duration,
+    ) -> Result<(Link, mpsc::UnboundedReceiver<Frame>), ClientError> {
+        let stream = tokio::time::timeout(timeout, TcpStream::connect(address))
+            .await
+            .map_err(|_| ClientError::Timeout("connect"))??;
+        stream.set_nodelay(true)?;
+        let (mut reader, writer) = stream.into_split();
+        let waiters: Waiters = Arc::default();
+        let (unsolicited, queue) = mpsc::unbounded_channel();
+        let mut decoder = Decoder::new(Direction::ServerToClient, Limits::default());
+        decoder.set_dialect(dialect);
+        let routes = waiters.clone();
+        tokio::spawn(async move {
+            let mut buf = BytesMut::with_capacity(4096);
+            loop {
+                match decoder.decode(&mut buf) {
+                    Ok(Some(frame)) => {
+                        let frame = match take_waiter(&routes, &frame) {
+                            Some(waiter) => {
+                                let _ = waiter.send(frame);
+                                continue;
+                            }
+                            None => frame,
+                        };
+                        if unsolicited.send(frame).is_err() {
+                            return;
+                        }
+                    }
+                    Ok(None) => match reader.read_buf(&mut buf).await {
+                        Ok(n) if n > 0 => {}
+                        _ => break,
+                    },
+                    Err(error) if error.is_fatal() => break,
+                    Err(_) => {}
+                }
+            }
+            // Closed: every waiting call learns it at once.
+            routes.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        });
+        let link = Link { writer: tokio::sync::Mutex::new(writer), waiters, next_trid: AtomicU32::new(1), timeout };
+        Ok((link, queue))
+    }
+
+    pub(crate) fn next_trid(&self) -> u32 {
+        self.next_trid.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub(crate) async fn send(&self, frame: &Frame) -> Result<(), ClientError> {
+        let bytes = frame.to_bytes();
+        let mut writer = self.writer.lock().await;
+        tokio::time::timeout(self.timeout, writer.write_all(&bytes))
+            .await
+            .map_err(|_| ClientError::Timeout("write"))??;
+        Ok(())
+    }
+
+    /// Sends `command trid params… [payload]` and waits for the reply with that
+    /// TrID: one of `replies`, or an error code (returned as the error).
+    pub(crate) async fn call(
+        &self,
+        command: &'static str,
+        params: &[&str],
+        payload: Option<Bytes>,
+        replies: &'static [&'static str],
+    ) -> Result<Frame, ClientError> {
+        let trid = self.next_trid();
+        let (waiter, reply) = oneshot::channel();
+        self.waiters.lock().unwrap_or_else(|e| e.into_inner()).insert(trid, (replies, waiter));
+        let mut frame = Frame::new(command).param(trid);
+        for param in params {
+            frame = frame.param(param);
+        }
+        if let Some(payload) = payload {
+            frame = frame.with_payload(payload);
+        }
+        let sent = self.send(&frame).await;
+        let answer = match sent {
+            Ok(()) => tokio::time::timeout(self.timeout, reply).await,
+            Err(error) => {
+                self.waiters.lock().unwrap_or_else(|e| e.into_inner()).remove(&trid);
+                return Err(error);
+            }
+        };
+        self.waiters.lock().unwrap_or_else(|e| e.into_inner()).remove(&trid);
+        let frame = answer.map_err(|_| ClientError::Timeout(command))?.map_err(|_| ClientError::Closed)?;
+        match ClientError::from_reply(&frame.command) {
+            Some(error) => Err(error),
+            None => Ok(frame),
+        }
+    }
+}
+
+/// The call waiting for `frame`, if it is a reply (its TrID and an expected
+/// command, or an error code) rather than news.
+fn take_waiter(waiters: &Waiters, frame: &Frame) -> Option<oneshot::Sender<Frame>> {
+    let trid: u32 = frame.params.first()?.parse().ok()?;
+    let mut waiters = waiters.lock().unwrap_or_else(|e| e.into_inner());
+    let (replies, _) = waiters.get(&trid)?;
+    let is_error = frame.command.bytes().all(|b| b.is_ascii_digit());
+    if !is_error && !replies.contains(&frame.command.as_str()) {
+        return None;
+    }
+    waiters.remove(&trid).map(|(_, waiter)| waiter)
+}

@@ -1,0 +1,101 @@
+//! The `msnp` command against a real msnpd started in the test: login saves
+//! a profile, then add, send and contacts use it; failures print the reason.
+
+use std::path::Path;
+use std::time::Duration;
+
+use msnp_client::{Client, ClientConfig, Conversation, ConversationEvent, Event};
+use msnpd::config::Config;
+use msnpd::server::Server;
+
+async fn start(dir: &Path) -> Server {
+    let config = Config {
+        ns_listen: "127.0.0.1:0".into(),
+        sb_listen: "127.0.0.1:0".into(),
+        http_listen: "127.0.0.1:0".into(),
+        database: format!("sqlite://{}", dir.join("msnpd.db").display()),
+        argon2_memory_kib: 64,
+        argon2_iterations: 1,
+        ..Config::default()
+    };
+    let server = Server::start(config).await.expect("server starts");
+    for (email, name) in [("alice@example.com", "Alice"), ("bot@example.com", "Bot")] {
+        server.context.core.create_account(email, "pw", Some(name)).await.expect("account");
+    }
+    server
+}
+
+/// Runs `msnp args…` with its profile in `dir`: (success, stdout, stderr).
+async fn msnp(dir: &Path, args: &[&str]) -> (bool, String, String) {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_msnp"))
+        .args(args)
+        .env("MSNP_PROFILE", dir.join("profile.json"))
+        .kill_on_drop(true)
+        .output();
+    let output =
+        tokio::time::timeout(Duration::from_secs(20), output).await.expect("msnp finishes").expect("msnp runs");
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).expect("UTF-8 output");
+    (output.status.success(), text(output.stdout), text(output.stderr))
+}
+
+#[tokio::test]
+async fn login_add_send_and_contacts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = start(dir.path()).await;
+    let ns = server.ns_addr.to_string();
+    let nexus = format!("http://{}/rdr/pprdr.asp", server.http_addr);
+    let login = ["login", "alice@example.com", "--password", "pw", "--server", &ns, "--nexus", &nexus];
+
+    let mut wrong = login;
+    wrong[3] = "wrong";
+    let (ok, _, stderr) = msnp(dir.path(), &wrong).await;
+    assert!(!ok);
+    assert_eq!(stderr, "msnp: Passport: wrong email or password\n");
+    assert!(!dir.path().join("profile.json").exists(), "a failed login saves nothing");
+    let (ok, _, stderr) = msnp(dir.path(), &["contacts"]).await;
+    assert!(!ok);
+    assert!(stderr.starts_with("msnp: not signed in: run `msnp login"), "{stderr}");
+
+    let (ok, stdout, stderr) = msnp(dir.path(), &login).await;
+    assert!(ok, "{stderr}");
+    assert!(stdout.starts_with("Signed in as alice@example.com (0 contacts); saved to "), "{stdout}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("profile.json")).expect("profile").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the profile holds a password");
+    }
+    let (ok, stdout, _) = msnp(dir.path(), &["--json", "add", "bot@example.com"]).await;
+    assert!(ok);
+    assert_eq!(stdout, "{\"added\":\"bot@example.com\"}\n");
+    let (ok, _, stderr) = msnp(dir.path(), &["add", "nobody@example.com"]).await;
+    assert!(!ok);
+    assert_eq!(stderr, format!("msnp: 208: {}\n", msnp::ErrorCode::InvalidUsername.description()));
+
+    // The bot is online and keeps what it is told.
+    let mut config = ClientConfig::new(&ns);
+    config.nexus = nexus.clone();
+    let mut bot = Client::login(config, "bot@example.com", "pw").await.expect("bot login");
+    let listener = tokio::spawn(async move {
+        while let Some(event) = bot.next_event().await {
+            let Event::Invited(invitation) = event else { continue };
+            let mut chat = Conversation::accept(&bot, &invitation).await.expect("accept");
+            while let Some(event) = chat.next_event().await {
+                if let ConversationEvent::Message { from, text, .. } = event {
+                    return (from, text, bot);
+                }
+            }
+        }
+        panic!("the bot was never invited");
+    });
+    let (ok, stdout, stderr) = msnp(dir.path(), &["--json", "send", "bot@example.com", "hello from the shell"]).await;
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout, "{\"delivered\":\"bot@example.com\"}\n");
+    let (from, text, _bot) =
+        tokio::time::timeout(Duration::from_secs(10), listener).await.expect("in time").expect("bot");
+    assert_eq!((from.as_str(), text.as_str()), ("alice@example.com", "hello from the shell"));
+
+    let (ok, stdout, _) = msnp(dir.path(), &["contacts"]).await;
+    assert!(ok);
+    assert_eq!(stdout, format!("{:<32} {:<4} {}\n", "bot@example.com", "NLN", "Bot"));
+}
