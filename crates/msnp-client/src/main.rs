@@ -4,6 +4,8 @@
 //! remembers it (a profile file readable only by its owner); `send`, `watch`,
 //! `contacts` and `add` then sign in with it. `qry` and `md5` need no server.
 
+mod bench;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -45,6 +47,18 @@ enum Command {
     Contacts,
     /// Add a contact (forward and allow lists).
     Add { email: String },
+    /// Load scenarios against a server (loopback only; see docs/benchmarks.md).
+    Bench {
+        #[command(subcommand)]
+        scenario: bench::Scenario,
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Accounts are PREFIX0@example.com, PREFIX1@example.com... (`msnpd user add-many`).
+        #[arg(long, default_value = "bench", global = true)]
+        prefix: String,
+        #[arg(long, default_value = "bench", global = true)]
+        password: String,
+    },
     /// Answer a CHL challenge as a client would (prints the QRY payload).
     Qry {
         challenge: String,
@@ -247,6 +261,24 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{answer}");
         }
         Command::Md5 { salt, password } => println!("{}", msnp_client::md5_login(&salt, &password)),
+        Command::Bench { scenario, server, prefix, password } => {
+            let ip = server.server.rsplit_once(':').map_or(server.server.as_str(), |(host, _)| host);
+            let loopback = ip.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()) || ip == "localhost";
+            if !loopback {
+                return Err(format!("bench targets loopback only, not {ip}"));
+            }
+            let nexus = server.nexus.clone().unwrap_or_else(|| ClientConfig::new(&server.server).nexus);
+            let profile = Profile {
+                email: String::new(),
+                password: password.clone(),
+                server: server.server,
+                nexus,
+                dialect: server.dialect,
+                timeout: server.timeout,
+            };
+            let config = client_config(&profile)?;
+            bench::run(bench::Target { config, prefix, password, json: json_output }, scenario).await?;
+        }
     }
     Ok(())
 }

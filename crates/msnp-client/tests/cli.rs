@@ -9,6 +9,10 @@ use msnpd::config::Config;
 use msnpd::server::Server;
 
 async fn start(dir: &Path) -> Server {
+    start_with(dir, Config::default()).await
+}
+
+async fn start_with(dir: &Path, base: Config) -> Server {
     let config = Config {
         ns_listen: "127.0.0.1:0".into(),
         sb_listen: "127.0.0.1:0".into(),
@@ -16,11 +20,17 @@ async fn start(dir: &Path) -> Server {
         database: format!("sqlite://{}", dir.join("msnpd.db").display()),
         argon2_memory_kib: 64,
         argon2_iterations: 1,
-        ..Config::default()
+        ..base
     };
     let server = Server::start(config).await.expect("server starts");
-    for (email, name) in [("alice@example.com", "Alice"), ("bot@example.com", "Bot")] {
-        server.context.core.create_account(email, "pw", Some(name)).await.expect("account");
+    for (email, name) in [
+        ("alice@example.com", "Alice"),
+        ("bot@example.com", "Bot"),
+        ("bench0@example.com", "B0"),
+        ("bench1@example.com", "B1"),
+    ] {
+        let password = if email.starts_with("bench") { "bench" } else { "pw" };
+        server.context.core.create_account(email, password, Some(name)).await.expect("account");
     }
     server
 }
@@ -98,4 +108,25 @@ async fn login_add_send_and_contacts() {
     let (ok, stdout, _) = msnp(dir.path(), &["contacts"]).await;
     assert!(ok);
     assert_eq!(stdout, format!("{:<32} {:<4} {}\n", "bot@example.com", "NLN", "Bot"));
+}
+
+/// `msnp bench` runs a short relay through one pair and reports it, and
+/// refuses a target that is not loopback.
+#[tokio::test]
+async fn bench_relay_reports_throughput_and_latency() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let unlimited = Config { sb_message_rate: 1e9, sb_message_burst: 1e9, ..Config::default() };
+    let server = start_with(dir.path(), unlimited).await;
+    let ns = server.ns_addr.to_string();
+    let nexus = format!("http://{}/rdr/pprdr.asp", server.http_addr);
+    let args = ["--json", "bench", "--server", &ns, "--nexus", &nexus, "relay", "--pairs", "1", "--seconds", "1"];
+    let (ok, stdout, stderr) = msnp(dir.path(), &args).await;
+    assert!(ok, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON object");
+    assert_eq!(report["scenario"], "relay");
+    assert!(report["messages_per_second"].as_f64().is_some_and(|rate| rate > 0.0), "{report}");
+    assert!(report["ack_latency"]["count"].as_u64().is_some_and(|count| count > 0), "{report}");
+    let (ok, _, stderr) = msnp(dir.path(), &["bench", "--server", "192.0.2.1:1863", "relay"]).await;
+    assert!(!ok);
+    assert_eq!(stderr, "msnp: bench targets loopback only, not 192.0.2.1\n");
 }

@@ -63,6 +63,17 @@ async fn user_commands_then_serve_with_the_default_database() {
     assert!(run(&["user", "del", "bob@example.com"]).0);
     assert!(!run(&["user", "del", "bob@example.com"]).0);
     assert_eq!(run(&["user", "list"]).1, "alice@example.com\tAlice\n");
+    assert_eq!(
+        run(&["user", "add-many", "--prefix", "load", "--count", "3", "--password", "pw"]),
+        (true, "created 3 of 3 accounts load0..load2@example.com\n".into())
+    );
+    assert_eq!(
+        run(&["user", "add-many", "--prefix", "load", "--count", "4", "--password", "pw"]),
+        (true, "created 1 of 4 accounts load0..load3@example.com\n".into()),
+        "existing accounts are kept"
+    );
+    assert_eq!(run(&["user", "list"]).1.lines().count(), 5);
+    assert!(run(&["user", "del", "load0@example.com"]).0);
     assert!(dir.path().join("msnpd.db").exists(), "the default database is msnpd.db in the working directory");
     let (ok, _, stderr) = msnpd(dir.path(), &["serve", "--config", "/nonexistent/msnpd.toml"]);
     assert!(!ok && stderr.contains("bad configuration"), "{stderr}");

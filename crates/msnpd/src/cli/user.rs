@@ -27,6 +27,17 @@ pub enum UserCommand {
         #[arg(long)]
         database: Option<String>,
     },
+    /// Create numbered accounts for load tests: PREFIX0@example.com ... (existing ones are kept).
+    AddMany {
+        #[arg(long, default_value = "bench")]
+        prefix: String,
+        #[arg(long)]
+        count: u32,
+        #[arg(long)]
+        password: String,
+        #[arg(long)]
+        database: Option<String>,
+    },
     /// List the accounts.
     List {
         #[arg(long)]
@@ -66,6 +77,7 @@ fn read_password(given: Option<String>) -> Option<String> {
 pub fn run(command: UserCommand) -> ExitCode {
     let database = match &command {
         UserCommand::Add { database, .. }
+        | UserCommand::AddMany { database, .. }
         | UserCommand::List { database }
         | UserCommand::Passwd { database, .. }
         | UserCommand::Del { database, .. } => database.clone(),
@@ -100,6 +112,26 @@ pub fn run(command: UserCommand) -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             },
+            UserCommand::AddMany { prefix, count, password, .. } => {
+                let mut created = 0;
+                let mut outcome = Ok(());
+                for index in 0..count {
+                    let email = format!("{prefix}{index}@example.com");
+                    match core.create_account(&email, &password, None).await {
+                        Ok(_) => created += 1,
+                        Err(crate::core::accounts::AccountError::Exists(_)) => {}
+                        Err(error) => {
+                            outcome = Err(error);
+                            break;
+                        }
+                    }
+                }
+                println!(
+                    "created {created} of {count} accounts {prefix}0..{prefix}{}@example.com",
+                    count.saturating_sub(1)
+                );
+                outcome
+            }
             UserCommand::List { .. } => match core.store.list_accounts().await {
                 Ok(accounts) => {
                     for account in accounts {

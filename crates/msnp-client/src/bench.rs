@@ -1,0 +1,266 @@
+//! `msnp bench`: load scenarios over standard MSNP (Passport login, XFR,
+//! CAL/ANS, MSG with ACK), so they run against any MSNP server. Accounts are
+//! `PREFIX<n>@example.com` (`msnpd user add-many` creates them). Each scenario
+//! stops by itself after a bounded count and time.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Subcommand;
+use msnp_client::{Client, ClientConfig, ClientError, Conversation, ConversationEvent, Event};
+use serde_json::json;
+use tokio::task::JoinSet;
+
+#[derive(Subcommand)]
+pub enum Scenario {
+    /// Log in COUNT accounts, hold them idle, and report the server's memory per session.
+    Connections {
+        #[arg(long)]
+        count: usize,
+        /// Logins at once.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// The server's process id, to read its memory (RSS) from /proc.
+        #[arg(long)]
+        server_pid: Option<u32>,
+        /// Seconds to hold the sessions before measuring.
+        #[arg(long, default_value_t = 2)]
+        hold: u64,
+    },
+    /// Log in COUNT accounts as fast as possible through the full path (Passport, then the NS).
+    Logins {
+        #[arg(long)]
+        count: usize,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+    },
+    /// PAIRS two-party conversations sending 100-byte messages, each waiting for ACK.
+    Relay {
+        #[arg(long, default_value_t = 20)]
+        pairs: usize,
+        /// Messages each sender keeps in flight.
+        #[arg(long, default_value_t = 1)]
+        in_flight: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
+}
+
+pub struct Target {
+    pub config: ClientConfig,
+    pub prefix: String,
+    pub password: String,
+    pub json: bool,
+}
+
+impl Target {
+    fn email(&self, index: usize) -> String {
+        format!("{}{index}@example.com", self.prefix)
+    }
+
+    async fn login(&self, index: usize) -> Result<Client, ClientError> {
+        Client::login(self.config.clone(), &self.email(index), &self.password).await
+    }
+}
+
+pub async fn run(target: Target, scenario: Scenario) -> Result<(), String> {
+    let target = Arc::new(target);
+    match scenario {
+        Scenario::Connections { count, concurrency, server_pid, hold } => {
+            let before = server_pid.and_then(rss_kib);
+            let started = Instant::now();
+            let (clients, latencies) = login_all(&target, count, concurrency).await?;
+            let elapsed = started.elapsed();
+            tokio::time::sleep(Duration::from_secs(hold)).await;
+            let after = server_pid.and_then(rss_kib);
+            let per_session = match (before, after) {
+                (Some(before), Some(after)) => Some((after.saturating_sub(before) as f64 * 1024.0) / count as f64),
+                _ => None,
+            };
+            let text = format!(
+                "{count} sessions logged in in {:.1} s; server RSS {} -> {} KiB; {} bytes per idle session",
+                elapsed.as_secs_f64(),
+                before.map_or("?".into(), |v| v.to_string()),
+                after.map_or("?".into(), |v| v.to_string()),
+                per_session.map_or("?".into(), |v| format!("{v:.0}")),
+            );
+            report(
+                &target,
+                text,
+                json!({"scenario": "connections", "sessions": count,
+                "rss_before_kib": before, "rss_after_kib": after, "bytes_per_session": per_session,
+                "login": percentiles(latencies)}),
+            );
+            drop(clients);
+        }
+        Scenario::Logins { count, concurrency } => {
+            let started = Instant::now();
+            let (clients, latencies) = login_all(&target, count, concurrency).await?;
+            let rate = count as f64 / started.elapsed().as_secs_f64();
+            let p = percentiles(latencies);
+            let text = format!("{count} logins, {rate:.0}/s; login latency {}", describe(&p));
+            report(&target, text, json!({"scenario": "logins", "logins": count, "per_second": rate, "latency": p}));
+            drop(clients);
+        }
+        Scenario::Relay { pairs, in_flight, seconds } => {
+            let mut conversations = Vec::new();
+            let mut receivers = Vec::new();
+            for pair in 0..pairs {
+                let (chat, receiver) = open_pair(&target, pair).await.map_err(|e| format!("pair {pair}: {e}"))?;
+                conversations.push(Arc::new(chat));
+                receivers.push(receiver);
+            }
+            let deadline = Instant::now() + Duration::from_secs(seconds);
+            let started = Instant::now();
+            let text = "x".repeat(100);
+            let mut senders = JoinSet::new();
+            for chat in &conversations {
+                for _ in 0..in_flight {
+                    let (chat, text) = (chat.clone(), text.clone());
+                    senders.spawn(async move {
+                        let mut latencies = Vec::new();
+                        while Instant::now() < deadline {
+                            let sent = Instant::now();
+                            if chat.send(&text).await.is_err() {
+                                break;
+                            }
+                            latencies.push(sent.elapsed());
+                        }
+                        latencies
+                    });
+                }
+            }
+            let mut latencies = Vec::new();
+            while let Some(result) = senders.join_next().await {
+                latencies.extend(result.map_err(|e| e.to_string())?);
+            }
+            let rate = latencies.len() as f64 / started.elapsed().as_secs_f64();
+            let p = percentiles(latencies);
+            let text = format!("{pairs} pairs, {in_flight} in flight: {rate:.0} msgs/s; ACK latency {}", describe(&p));
+            report(
+                &target,
+                text,
+                json!({"scenario": "relay", "pairs": pairs, "in_flight": in_flight,
+                "messages_per_second": rate, "ack_latency": p}),
+            );
+            drop(receivers);
+        }
+    }
+    Ok(())
+}
+
+/// Logs in accounts 0..count, `concurrency` at a time; the clients and each login's time.
+async fn login_all(
+    target: &Arc<Target>,
+    count: usize,
+    concurrency: usize,
+) -> Result<(Vec<Client>, Vec<Duration>), String> {
+    let mut clients = Vec::with_capacity(count);
+    let mut latencies = Vec::with_capacity(count);
+    let mut running = JoinSet::new();
+    let mut next = 0;
+    while clients.len() < count {
+        while next < count && running.len() < concurrency.max(1) {
+            let target = target.clone();
+            let index = next;
+            running.spawn(async move {
+                let started = Instant::now();
+                target.login(index).await.map(|client| (client, started.elapsed())).map_err(|e| (index, e))
+            });
+            next += 1;
+        }
+        match running.join_next().await {
+            Some(Ok(Ok((client, took)))) => {
+                clients.push(client);
+                latencies.push(took);
+            }
+            Some(Ok(Err((index, error)))) => return Err(format!("{}: {error}", target.email(index))),
+            Some(Err(error)) => return Err(error.to_string()),
+            None => break,
+        }
+    }
+    Ok((clients, latencies))
+}
+
+/// Accounts 2n and 2n+1 in one conversation; returns the sender's side and a
+/// task that reads (and drops) everything the receiver gets.
+async fn open_pair(target: &Target, pair: usize) -> Result<(Conversation, tokio::task::JoinHandle<()>), ClientError> {
+    let sender = target.login(2 * pair).await?;
+    let mut receiver = target.login(2 * pair + 1).await?;
+    let mut chat = Conversation::open(&sender, &target.email(2 * pair + 1)).await?;
+    let invitation = loop {
+        match tokio::time::timeout(target.config.timeout, receiver.next_event()).await {
+            Ok(Some(Event::Invited(invitation))) => break invitation,
+            Ok(Some(_)) => {}
+            _ => return Err(ClientError::Timeout("RNG")),
+        }
+    };
+    let mut incoming = Conversation::accept(&receiver, &invitation).await?;
+    loop {
+        match tokio::time::timeout(target.config.timeout, chat.next_event()).await {
+            Ok(Some(ConversationEvent::Joined { .. })) => break,
+            Ok(Some(_)) => {}
+            _ => return Err(ClientError::Timeout("JOI")),
+        }
+    }
+    let drain = tokio::spawn(async move {
+        // The sessions live as long as the drain: both clients are moved in.
+        let _sessions = (sender, receiver);
+        while incoming.next_event().await.is_some() {}
+    });
+    Ok((chat, drain))
+}
+
+#[derive(serde::Serialize)]
+struct Percentiles {
+    count: usize,
+    p50_us: u128,
+    p99_us: u128,
+    p999_us: u128,
+    max_us: u128,
+}
+
+fn percentiles(mut samples: Vec<Duration>) -> Percentiles {
+    samples.sort_unstable();
+    let at = |q: f64| {
+        if samples.is_empty() {
+            return 0;
+        }
+        let index = ((samples.len() as f64 * q).ceil() as usize).clamp(1, samples.len()) - 1;
+        samples[index].as_micros()
+    };
+    Percentiles {
+        count: samples.len(),
+        p50_us: at(0.50),
+        p99_us: at(0.99),
+        p999_us: at(0.999),
+        max_us: samples.last().map_or(0, Duration::as_micros),
+    }
+}
+
+fn describe(p: &Percentiles) -> String {
+    let ms = |us: u128| us as f64 / 1000.0;
+    format!(
+        "p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, max {:.2} ms ({} samples)",
+        ms(p.p50_us),
+        ms(p.p99_us),
+        ms(p.p999_us),
+        ms(p.max_us),
+        p.count
+    )
+}
+
+fn report(target: &Target, text: String, object: serde_json::Value) {
+    if target.json {
+        println!("{object}");
+    } else {
+        println!("{text}");
+    }
+}
+
+/// A process's resident memory in KiB, from /proc (Linux).
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
