@@ -34,6 +34,16 @@ pub enum Scenario {
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
     },
+    /// One account with WATCHERS online watchers changes status ROUNDS times:
+    /// the time until each watcher has the NLN/BSY.
+    Presence {
+        #[arg(long, default_value_t = 1000)]
+        watchers: usize,
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+    },
     /// PAIRS two-party conversations sending 100-byte messages, each waiting for ACK.
     Relay {
         #[arg(long, default_value_t = 20)]
@@ -102,6 +112,67 @@ pub async fn run(target: Target, scenario: Scenario) -> Result<(), String> {
             report(&target, text, json!({"scenario": "logins", "logins": count, "per_second": rate, "latency": p}));
             drop(clients);
         }
+        Scenario::Presence { watchers, rounds, concurrency } => {
+            // Account 0 is watched; 1..=watchers add it to their lists.
+            let (subject, rest) = {
+                let (mut clients, _) = login_all(&target, watchers + 1, concurrency).await?;
+                let rest = clients.split_off(1);
+                (clients.pop().ok_or("no subject")?, rest)
+            };
+            let subject_email = target.email(0);
+            let (seen_tx, mut seen) = tokio::sync::mpsc::unbounded_channel::<(String, Instant)>();
+            let mut listeners = JoinSet::new();
+            for mut watcher in rest {
+                watcher.add_contact(&subject_email).await.map_err(|e| e.to_string())?;
+                let (seen_tx, subject_email) = (seen_tx.clone(), subject_email.clone());
+                listeners.spawn(async move {
+                    while let Some(event) = watcher.next_event().await {
+                        if let Event::Presence { email, status, .. } = event
+                            && email == subject_email
+                            && seen_tx.send((status, Instant::now())).is_err()
+                        {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(seen_tx);
+            let mut last_arrivals = Vec::new();
+            let mut all_arrivals = Vec::new();
+            for round in 0..rounds {
+                let status = if round % 2 == 0 { "BSY" } else { "NLN" };
+                let changed = Instant::now();
+                subject.set_status(status).await.map_err(|e| e.to_string())?;
+                let mut arrived = 0;
+                while arrived < watchers {
+                    let wait = target.config.timeout;
+                    match tokio::time::timeout(wait, seen.recv()).await {
+                        Ok(Some((seen_status, at))) if seen_status == status => {
+                            arrived += 1;
+                            all_arrivals.push(at - changed);
+                            if arrived == watchers {
+                                last_arrivals.push(at - changed);
+                            }
+                        }
+                        Ok(Some(_)) => {}
+                        _ => return Err(format!("round {round}: {arrived} of {watchers} watchers saw {status}")),
+                    }
+                }
+            }
+            let (last, each) = (percentiles(last_arrivals), percentiles(all_arrivals));
+            let text = format!(
+                "{watchers} watchers, {rounds} changes: last watcher {}; each watcher {}",
+                describe(&last),
+                describe(&each)
+            );
+            report(
+                &target,
+                text,
+                json!({"scenario": "presence", "watchers": watchers, "rounds": rounds,
+                "last_watcher": last, "each_watcher": each}),
+            );
+            listeners.abort_all();
+        }
         Scenario::Relay { pairs, in_flight, seconds } => {
             let mut conversations = Vec::new();
             let mut receivers = Vec::new();
@@ -149,7 +220,8 @@ pub async fn run(target: Target, scenario: Scenario) -> Result<(), String> {
     Ok(())
 }
 
-/// Logs in accounts 0..count, `concurrency` at a time; the clients and each login's time.
+/// Logs in accounts 0..count, `concurrency` at a time; the clients (in account
+/// order) and each login's time.
 async fn login_all(
     target: &Arc<Target>,
     count: usize,
@@ -165,13 +237,13 @@ async fn login_all(
             let index = next;
             running.spawn(async move {
                 let started = Instant::now();
-                target.login(index).await.map(|client| (client, started.elapsed())).map_err(|e| (index, e))
+                target.login(index).await.map(|client| (index, client, started.elapsed())).map_err(|e| (index, e))
             });
             next += 1;
         }
         match running.join_next().await {
-            Some(Ok(Ok((client, took)))) => {
-                clients.push(client);
+            Some(Ok(Ok((index, client, took)))) => {
+                clients.push((index, client));
                 latencies.push(took);
             }
             Some(Ok(Err((index, error)))) => return Err(format!("{}: {error}", target.email(index))),
@@ -179,7 +251,8 @@ async fn login_all(
             None => break,
         }
     }
-    Ok((clients, latencies))
+    clients.sort_unstable_by_key(|(index, _)| *index);
+    Ok((clients.into_iter().map(|(_, client)| client).collect(), latencies))
 }
 
 /// Accounts 2n and 2n+1 in one conversation; returns the sender's side and a

@@ -28,6 +28,8 @@ async fn start_with(dir: &Path, base: Config) -> Server {
         ("bot@example.com", "Bot"),
         ("bench0@example.com", "B0"),
         ("bench1@example.com", "B1"),
+        ("bench2@example.com", "B2"),
+        ("bench3@example.com", "B3"),
     ] {
         let password = if email.starts_with("bench") { "bench" } else { "pw" };
         server.context.core.create_account(email, password, Some(name)).await.expect("account");
@@ -126,6 +128,12 @@ async fn bench_relay_reports_throughput_and_latency() {
     assert_eq!(report["scenario"], "relay");
     assert!(report["messages_per_second"].as_f64().is_some_and(|rate| rate > 0.0), "{report}");
     assert!(report["ack_latency"]["count"].as_u64().is_some_and(|count| count > 0), "{report}");
+    let args = ["--json", "bench", "--server", &ns, "--nexus", &nexus, "presence", "--watchers", "3", "--rounds", "2"];
+    let (ok, stdout, stderr) = msnp(dir.path(), &args).await;
+    assert!(ok, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON object");
+    assert_eq!(report["each_watcher"]["count"], 6, "{report}");
+    assert_eq!(report["last_watcher"]["count"], 2, "{report}");
     let (ok, _, stderr) = msnp(dir.path(), &["bench", "--server", "192.0.2.1:1863", "relay"]).await;
     assert!(!ok);
     assert_eq!(stderr, "msnp: bench targets loopback only, not 192.0.2.1\n");

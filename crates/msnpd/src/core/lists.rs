@@ -387,11 +387,13 @@ impl Core {
         };
         let serial = self.commit(me, &changes).await?;
         if let Some(change) = reverse {
-            self.apply_elsewhere(std::slice::from_ref(&change), target.id);
-            self.hub.notify(
-                target.id,
-                Notice::AddedBy { email: me.email.clone(), friendly_name: me.lock().friendly_name.clone() },
-            );
+            // Adding yourself: `commit` already applied both changes to this state.
+            if target.id != me.id {
+                self.apply_elsewhere(std::slice::from_ref(&change), target.id);
+            }
+            // Never hold one account's lock while notify takes another's (or the same) one.
+            let friendly_name = me.lock().friendly_name.clone();
+            self.hub.notify(target.id, Notice::AddedBy { email: me.email.clone(), friendly_name });
         }
         if matches!(list, List::Allow | List::Block) {
             self.refresh_visibility(me, target.id, was_allowed);

@@ -170,7 +170,8 @@ impl Core {
         match (was_allowed, allowed) {
             (false, true) => {
                 self.hub.notify(viewer, Notice::Presence(view));
-                if let Some(status) = me.lock().personal_message.clone() {
+                let personal_message = me.lock().personal_message.clone();
+                if let Some(status) = personal_message {
                     self.hub.notify(viewer, Notice::PersonalMessage { email: me.email.clone(), status });
                 }
             }
