@@ -196,7 +196,9 @@ impl Client {
         Ok(client)
     }
 
-    /// The next event; `None` once the session has ended and every event was read.
+    /// The next event; `None` once the session has ended and every event was
+    /// read. Events wait in memory until read, so a long-running client should
+    /// keep reading them.
     pub async fn next_event(&mut self) -> Option<Event> {
         self.events.recv().await
     }
