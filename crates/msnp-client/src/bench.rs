@@ -44,6 +44,25 @@ pub enum Scenario {
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
     },
+    /// A steady load with abusers mixed in, against the server's normal rate
+    /// limits: PAIRS conversations send RATE messages/s each while ABUSERS
+    /// flood (and are refused and cut off, and come back). Reports, every
+    /// INTERVAL seconds, what the well-behaved got through and the server's RSS.
+    Soak {
+        #[arg(long, default_value_t = 10)]
+        pairs: usize,
+        /// Messages per second per well-behaved sender (under the server's limit).
+        #[arg(long, default_value_t = 5)]
+        rate: u32,
+        #[arg(long, default_value_t = 4)]
+        abusers: usize,
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        #[arg(long, default_value_t = 5)]
+        interval: u64,
+        #[arg(long)]
+        server_pid: Option<u32>,
+    },
     /// PAIRS two-party conversations sending 100-byte messages, each waiting for ACK.
     Relay {
         #[arg(long, default_value_t = 20)]
@@ -173,6 +192,9 @@ pub async fn run(target: Target, scenario: Scenario) -> Result<(), String> {
             );
             listeners.abort_all();
         }
+        Scenario::Soak { pairs, rate, abusers, seconds, interval, server_pid } => {
+            soak(&target, Soak { pairs, rate, abusers, seconds, interval, server_pid }).await?;
+        }
         Scenario::Relay { pairs, in_flight, seconds } => {
             let mut conversations = Vec::new();
             let mut receivers = Vec::new();
@@ -217,6 +239,126 @@ pub async fn run(target: Target, scenario: Scenario) -> Result<(), String> {
             drop(receivers);
         }
     }
+    Ok(())
+}
+
+struct Soak {
+    pairs: usize,
+    rate: u32,
+    abusers: usize,
+    seconds: u64,
+    interval: u64,
+    server_pid: Option<u32>,
+}
+
+#[derive(Default)]
+struct SoakCounts {
+    delivered: std::sync::atomic::AtomicU64,
+    failed: std::sync::atomic::AtomicU64,
+    refused_abuse: std::sync::atomic::AtomicU64,
+    abuser_reconnects: std::sync::atomic::AtomicU64,
+}
+
+/// Accounts: 0..2*pairs the well-behaved pairs, then one sink that never
+/// answers, then the abusers.
+async fn soak(target: &Arc<Target>, plan: Soak) -> Result<(), String> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let counts = Arc::new(SoakCounts::default());
+    let deadline = Instant::now() + Duration::from_secs(plan.seconds);
+    let mut conversations = Vec::new();
+    let mut drains = Vec::new();
+    for pair in 0..plan.pairs {
+        let (chat, drain) = open_pair(target, pair).await.map_err(|e| format!("pair {pair}: {e}"))?;
+        conversations.push(chat);
+        drains.push(drain);
+    }
+    let sink_index = 2 * plan.pairs;
+    let sink = target.login(sink_index).await.map_err(|e| e.to_string())?;
+    let mut tasks = JoinSet::new();
+    for chat in conversations {
+        let counts = counts.clone();
+        let period = Duration::from_secs_f64(1.0 / f64::from(plan.rate.max(1)));
+        tasks.spawn(async move {
+            let mut ticker = tokio::time::interval(period);
+            while Instant::now() < deadline {
+                ticker.tick().await;
+                let counter = if chat.send("steady").await.is_ok() { &counts.delivered } else { &counts.failed };
+                counter.fetch_add(1, Relaxed);
+            }
+        });
+    }
+    for abuser in 0..plan.abusers {
+        let (target, counts) = (target.clone(), counts.clone());
+        let sink_email = target.email(sink_index);
+        tasks.spawn(async move {
+            while Instant::now() < deadline {
+                // Log in, flood until cut off, come back.
+                let pause = Duration::from_millis(100);
+                let Ok(client) = target.login(sink_index + 1 + abuser).await else {
+                    tokio::time::sleep(pause).await;
+                    continue;
+                };
+                let Ok(chat) = Conversation::open(&client, &sink_email).await else {
+                    tokio::time::sleep(pause).await;
+                    continue;
+                };
+                while Instant::now() < deadline {
+                    match chat.send("flood").await {
+                        Err(ClientError::Server(_)) => {
+                            counts.refused_abuse.fetch_add(1, Relaxed);
+                        }
+                        // NAK: the sink never joins, so nobody receives; keep flooding.
+                        Err(ClientError::Protocol(_)) | Ok(()) => {}
+                        Err(_) => break,
+                    }
+                }
+                counts.abuser_reconnects.fetch_add(1, Relaxed);
+            }
+        });
+    }
+    let started = Instant::now();
+    let mut rss = Vec::new();
+    let mut last_delivered = 0;
+    while Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_secs(plan.interval)).await;
+        let delivered = counts.delivered.load(Relaxed);
+        let now_rss = plan.server_pid.and_then(rss_kib);
+        rss.extend(now_rss);
+        let text = format!(
+            "t={:>3}s well-behaved delivered {:>6} (+{}), failed {}; abusers refused {}, cut off {}; server RSS {} KiB",
+            started.elapsed().as_secs(),
+            delivered,
+            delivered - last_delivered,
+            counts.failed.load(Relaxed),
+            counts.refused_abuse.load(Relaxed),
+            counts.abuser_reconnects.load(Relaxed),
+            now_rss.map_or("?".into(), |v| v.to_string()),
+        );
+        report(
+            target,
+            text,
+            json!({"scenario": "soak", "t": started.elapsed().as_secs(), "delivered": delivered,
+            "failed": counts.failed.load(Relaxed), "abuse_refused": counts.refused_abuse.load(Relaxed),
+            "abusers_cut_off": counts.abuser_reconnects.load(Relaxed), "rss_kib": now_rss}),
+        );
+        last_delivered = delivered;
+    }
+    tasks.abort_all();
+    drop((sink, drains));
+    let expected = plan.pairs as u64 * u64::from(plan.rate) * plan.seconds;
+    let delivered = counts.delivered.load(Relaxed);
+    let text = format!(
+        "well-behaved: {delivered} of about {expected} messages delivered, {} failed; RSS first {} KiB, last {} KiB",
+        counts.failed.load(Relaxed),
+        rss.first().map_or("?".into(), |v| v.to_string()),
+        rss.last().map_or("?".into(), |v| v.to_string()),
+    );
+    report(
+        target,
+        text,
+        json!({"scenario": "soak", "delivered": delivered, "expected_about": expected,
+        "failed": counts.failed.load(Relaxed), "rss_first_kib": rss.first(), "rss_last_kib": rss.last()}),
+    );
     Ok(())
 }
 

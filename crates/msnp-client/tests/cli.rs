@@ -138,3 +138,40 @@ async fn bench_relay_reports_throughput_and_latency() {
     assert!(!ok);
     assert_eq!(stderr, "msnp: bench targets loopback only, not 192.0.2.1\n");
 }
+
+/// `msnp bench soak` against the server's normal limits: the steady sender
+/// gets everything through while the flooding abuser is refused.
+#[tokio::test]
+async fn bench_soak_keeps_the_well_behaved_working() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = start(dir.path()).await;
+    let ns = server.ns_addr.to_string();
+    let nexus = format!("http://{}/rdr/pprdr.asp", server.http_addr);
+    let args = [
+        "--json",
+        "bench",
+        "--server",
+        &ns,
+        "--nexus",
+        &nexus,
+        "soak",
+        "--pairs",
+        "1",
+        "--rate",
+        "5",
+        "--abusers",
+        "1",
+        "--seconds",
+        "2",
+        "--interval",
+        "1",
+    ];
+    let (ok, stdout, stderr) = msnp(dir.path(), &args).await;
+    assert!(ok, "{stderr}");
+    let summary: serde_json::Value =
+        serde_json::from_str(stdout.lines().last().expect("a summary line")).expect("JSON");
+    assert!(summary["delivered"].as_u64().is_some_and(|n| n >= 5), "{stdout}");
+    assert_eq!(summary["failed"], 0, "{stdout}");
+    let refused = stdout.lines().filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok());
+    assert!(refused.filter_map(|line| line["abuse_refused"].as_u64()).any(|n| n > 0), "{stdout}");
+}
