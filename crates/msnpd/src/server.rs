@@ -15,6 +15,10 @@ use crate::store::{Store, StoreError};
 /// How long a shutdown waits for online sessions to take their `OUT SSD`.
 pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// The most a whole shutdown may take: a stuck task (a bug) must not keep a
+/// signalled server running.
+pub const SHUTDOWN_LIMIT: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// What every front shares.
 pub struct Context {
     pub core: Arc<Core>,
@@ -133,6 +137,12 @@ impl Server {
     pub async fn run_until_signalled(self) {
         wait_for_signal().await;
         tracing::info!("shutting down");
+        // A thread outside the runtime: it fires even if every worker is stuck.
+        std::thread::spawn(|| {
+            std::thread::sleep(SHUTDOWN_LIMIT);
+            tracing::error!("shutdown did not finish within {SHUTDOWN_LIMIT:?}; exiting anyway");
+            std::process::exit(1);
+        });
         self.shutdown().await;
     }
 }

@@ -49,7 +49,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
     let Some((config, runtime)) = super::prepare(args.config.as_deref(), &overrides) else {
         return ExitCode::FAILURE;
     };
-    runtime.block_on(async move {
+    let code = runtime.block_on(async move {
         match Server::start(config).await {
             Ok(server) => {
                 server.run_until_signalled().await;
@@ -60,5 +60,8 @@ pub fn run(args: ServeArgs) -> ExitCode {
                 ExitCode::FAILURE
             }
         }
-    })
+    });
+    // Dropping the runtime would wait for every thread, a stuck one included.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    code
 }
