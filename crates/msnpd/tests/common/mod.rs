@@ -87,6 +87,11 @@ impl TestServer {
         self.server = Some(Server::start(self.config.clone()).await.expect("server restarts"));
     }
 
+    /// The admin URL and the database name when this server runs on PostgreSQL.
+    pub fn postgres_admin(&self) -> Option<(&str, &str)> {
+        self.postgres.as_ref().map(|(admin, name)| (admin.as_str(), name.as_str()))
+    }
+
     pub fn server(&self) -> &Server {
         self.server.as_ref().expect("running")
     }
