@@ -48,20 +48,17 @@ pub struct ServiceHeader {
 }
 
 fn envelope(header: &ServiceHeader, body: &str) -> String {
-    format!(
+    let header = format!(
         concat!(
-            r#"<?xml version="1.0" encoding="utf-8"?>"#,
-            r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">"#,
-            r#"<soap:Header><ServiceHeader xmlns="{ns}"><Version>15.01.1408.0000</Version><CacheKey>{key}</CacheKey>"#,
+            r#"<ServiceHeader xmlns="{ns}"><Version>15.01.1408.0000</Version><CacheKey>{key}</CacheKey>"#,
             r#"<CacheKeyChanged>true</CacheKeyChanged><PreferredHostName>{host}</PreferredHostName>"#,
-            r#"<SessionId>00000000-0000-0000-0000-000000000000</SessionId></ServiceHeader></soap:Header>"#,
-            r#"<soap:Body>{body}</soap:Body></soap:Envelope>"#
+            r#"<SessionId>00000000-0000-0000-0000-000000000000</SessionId></ServiceHeader>"#
         ),
         ns = AB_NS,
         key = escape_xml(&header.cache_key),
         host = escape_xml(&header.host),
-        body = body
-    )
+    );
+    super::response_envelope(Some(&header), body)
 }
 
 /// `<{operation}Response><{operation}Result>{inner}</…Result></…Response>`; an

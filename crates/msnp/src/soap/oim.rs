@@ -7,14 +7,7 @@ const OIM_NS: &str = "http://messenger.msn.com/ws/2004/09/oim/";
 const RSI_NS: &str = "http://www.hotmail.msn.com/ws/2004/09/oim/rsi";
 
 fn envelope(body: &str) -> String {
-    format!(
-        concat!(
-            r#"<?xml version="1.0" encoding="utf-8"?>"#,
-            r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">"#,
-            r#"<soap:Body>{}</soap:Body></soap:Envelope>"#
-        ),
-        body
-    )
+    super::response_envelope(None, body)
 }
 
 /// The answer to a stored message.

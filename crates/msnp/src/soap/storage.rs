@@ -6,16 +6,9 @@ use crate::text::escape_xml;
 const STORAGE_NS: &str = "http://www.msn.com/webservices/storage/w10";
 
 fn envelope(body: &str) -> String {
-    format!(
-        concat!(
-            r#"<?xml version="1.0" encoding="utf-8"?>"#,
-            r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">"#,
-            r#"<soap:Header><AffinityCacheHeader xmlns="{ns}"><CacheKey>msnpd</CacheKey></AffinityCacheHeader></soap:Header>"#,
-            r#"<soap:Body>{body}</soap:Body></soap:Envelope>"#
-        ),
-        ns = STORAGE_NS,
-        body = body
-    )
+    let header =
+        format!(r#"<AffinityCacheHeader xmlns="{STORAGE_NS}"><CacheKey>msnpd</CacheKey></AffinityCacheHeader>"#);
+    super::response_envelope(Some(&header), body)
 }
 
 /// `<{operation}Response><{operation}Result>{inner}</…>` or an empty response.
