@@ -37,6 +37,40 @@ pub struct Context {
     pub oim_challenges: std::sync::Mutex<std::collections::HashMap<i64, String>>,
 }
 
+/// The ports clients are told to reach the other services on.
+struct Ports {
+    sb: u16,
+    http: u16,
+    https: Option<u16>,
+}
+
+impl Context {
+    fn assemble(config: Config, store: Store, public_host: String, ports: Ports) -> Arc<Context> {
+        Arc::new(Context {
+            core: Core::new(config.core(format!("{public_host}:{}", ports.sb)), store),
+            http_base: format!("http://{public_host}:{}", ports.http),
+            https_base: ports.https.map(|port| format!("https://{public_host}:{port}")),
+            public_host,
+            config,
+            gateway: Default::default(),
+            oim_challenges: Default::default(),
+            stopping: Default::default(),
+        })
+    }
+
+    /// The service without listeners: sessions run over whatever transport
+    /// the caller hands to [`crate::ns::serve_transport`] (the session fuzz
+    /// target does this in memory). Addresses given to clients come from the
+    /// configured listen addresses.
+    pub async fn detached(config: Config) -> Result<Arc<Context>, StartError> {
+        let store = Store::open(&config.database, std::time::Duration::from_millis(config.database_wait_ms)).await?;
+        let port = |address: &str, default| address.parse::<SocketAddr>().map_or(default, |addr| addr.port());
+        let ports = Ports { sb: port(&config.sb_listen, 1864), http: port(&config.http_listen, 80), https: None };
+        let public_host = config.public_host.clone().unwrap_or_else(|| "127.0.0.1".to_owned());
+        Ok(Context::assemble(config, store, public_host, ports))
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("cannot listen on {address}: {source}")]
@@ -92,17 +126,8 @@ impl Server {
             None => None,
         };
         let store = Store::open(&config.database, std::time::Duration::from_millis(config.database_wait_ms)).await?;
-        let core = Core::new(config.core(format!("{public_host}:{}", sb_addr.port())), store);
-        let context = Arc::new(Context {
-            core,
-            http_base: format!("http://{public_host}:{}", http_addr.port()),
-            https_base: https_addr.map(|addr| format!("https://{public_host}:{}", addr.port())),
-            public_host,
-            config,
-            gateway: Default::default(),
-            oim_challenges: Default::default(),
-            stopping: Default::default(),
-        });
+        let ports = Ports { sb: sb_addr.port(), http: http_addr.port(), https: https_addr.map(|addr| addr.port()) };
+        let context = Context::assemble(config, store, public_host, ports);
         let (stop, stopped) = watch::channel(false);
         let mut tasks = JoinSet::new();
         tasks.spawn(crate::ns::serve(ns, context.clone(), stopped.clone()));

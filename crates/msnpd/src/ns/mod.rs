@@ -35,6 +35,13 @@ pub async fn serve(listener: TcpListener, ctx: Arc<Context>, stopped: watch::Rec
     .await;
 }
 
+/// Runs one Notification Server session over any byte stream (an in-memory
+/// pipe, say) until the client closes it or the session ends.
+pub async fn serve_transport(ctx: Arc<Context>, stream: Box<dyn crate::conn::Transport>, peer: std::net::SocketAddr) {
+    let conn = Connection::new(stream, peer, ctx.config.max_payload, ctx.config.trace_protocol, "NS");
+    run(ctx, conn).await
+}
+
 /// What the second `USR` of a login must prove.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Proof {
