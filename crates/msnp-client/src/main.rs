@@ -39,10 +39,13 @@ enum Command {
     Send { to: String, text: String },
     /// Stay signed in and print presence changes and incoming messages.
     Watch {
-        /// The status to show while watching (NLN, BSY, AWY, HDN...).
-        #[arg(long, default_value = "NLN")]
-        status: String,
+        /// The status to show while watching, instead of the one `msnp status` saved.
+        #[arg(long)]
+        status: Option<String>,
     },
+    /// Show or set your status (NLN, BSY, IDL, BRB, AWY, PHN, LUN, HDN): a
+    /// running `msnp watch` switches to it within a second, later sign-ins use it.
+    Status { status: Option<String> },
     /// List the contact list with presence.
     Contacts,
     /// Add a contact (forward and allow lists).
@@ -99,6 +102,25 @@ struct Profile {
     nexus: String,
     dialect: String,
     timeout: u64,
+    /// The status the commands sign in with.
+    #[serde(default = "online")]
+    status: String,
+}
+
+fn online() -> String {
+    "NLN".to_owned()
+}
+
+/// The statuses a client may set with `CHG`.
+const STATUSES: [&str; 8] = ["NLN", "BSY", "IDL", "BRB", "AWY", "PHN", "LUN", "HDN"];
+
+fn checked_status(status: &str) -> Result<String, String> {
+    let upper = status.to_ascii_uppercase();
+    if STATUSES.contains(&upper.as_str()) {
+        Ok(upper)
+    } else {
+        Err(format!("{status:?} is not a status (one of {})", STATUSES.join(", ")))
+    }
 }
 
 fn profile_path() -> Option<PathBuf> {
@@ -140,6 +162,7 @@ fn client_config(profile: &Profile) -> Result<ClientConfig, String> {
     config.dialect = Dialect::from_token(&profile.dialect)
         .ok_or_else(|| format!("{:?} is not a dialect (MSNP8..MSNP12)", profile.dialect))?;
     config.timeout = Duration::from_secs(profile.timeout);
+    config.initial_status = profile.status.clone();
     Ok(config)
 }
 
@@ -169,6 +192,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 nexus,
                 dialect: server.dialect,
                 timeout: server.timeout,
+                status: online(),
             };
             let client = sign_in(&profile).await?;
             let contacts = client.contacts().len();
@@ -199,15 +223,39 @@ async fn run(cli: Cli) -> Result<(), String> {
             let _ = client.sign_out().await;
             report(json_output, format!("Delivered to {to}"), json!({"delivered": to}));
         }
+        Command::Status { status: None } => {
+            let profile = load_profile()?;
+            report(json_output, profile.status.clone(), json!({"status": profile.status}));
+        }
+        Command::Status { status: Some(status) } => {
+            let mut profile = load_profile()?;
+            profile.status = checked_status(&status)?;
+            save_profile(&profile)?;
+            report(json_output, format!("Status set to {}", profile.status), json!({"status": profile.status}));
+        }
         Command::Watch { status } => {
             let profile = load_profile()?;
             let mut config = client_config(&profile)?;
-            config.initial_status = status;
+            // A status given here holds for this watch; otherwise it follows `msnp status`.
+            let follow_profile = status.is_none();
+            if let Some(status) = status {
+                config.initial_status = checked_status(&status)?;
+            }
+            let mut shown = config.initial_status.clone();
             let mut client =
                 Client::login(config, &profile.email, &profile.password).await.map_err(|e| e.to_string())?;
             let (lines, mut printed) = tokio::sync::mpsc::unbounded_channel::<(String, serde_json::Value)>();
+            let mut profile_check = tokio::time::interval(Duration::from_secs(1));
             loop {
                 tokio::select! {
+                    _ = profile_check.tick(), if follow_profile => {
+                        let Ok(saved) = load_profile() else { continue };
+                        if saved.status != shown {
+                            client.set_status(&saved.status).await.map_err(|e| e.to_string())?;
+                            report(json_output, format!("Status set to {}", saved.status), json!({"status": saved.status}));
+                            shown = saved.status;
+                        }
+                    }
                     event = client.next_event() => match event {
                         Some(Event::Presence { email, status, friendly_name }) => {
                             report(json_output, format!("{email} ({friendly_name}) is {status}"),
@@ -275,6 +323,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 nexus,
                 dialect: server.dialect,
                 timeout: server.timeout,
+                status: online(),
             };
             let config = client_config(&profile)?;
             bench::run(bench::Target { config, prefix, password, json: json_output }, scenario).await?;

@@ -175,3 +175,45 @@ async fn bench_soak_keeps_the_well_behaved_working() {
     let refused = stdout.lines().filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok());
     assert!(refused.filter_map(|line| line["abuse_refused"].as_u64()).any(|n| n > 0), "{stdout}");
 }
+
+/// `msnp status` saves the status; a running `msnp watch` switches to it and
+/// a contact sees the change.
+#[tokio::test]
+async fn status_follows_into_a_running_watch() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = start(dir.path()).await;
+    let ns = server.ns_addr.to_string();
+    let nexus = format!("http://{}/rdr/pprdr.asp", server.http_addr);
+    let login = ["login", "alice@example.com", "--password", "pw", "--server", &ns, "--nexus", &nexus];
+    assert!(msnp(dir.path(), &login).await.0);
+    let (ok, _, stderr) = msnp(dir.path(), &["status", "gone"]).await;
+    assert!(!ok);
+    assert_eq!(stderr, "msnp: \"gone\" is not a status (one of NLN, BSY, IDL, BRB, AWY, PHN, LUN, HDN)\n");
+    let (ok, stdout, _) = msnp(dir.path(), &["status", "bsy"]).await;
+    assert!(ok);
+    assert_eq!(stdout, "Status set to BSY\n");
+    assert_eq!(msnp(dir.path(), &["--json", "status"]).await.1, "{\"status\":\"BSY\"}\n");
+
+    let mut config = ClientConfig::new(&ns);
+    config.nexus = nexus.clone();
+    let mut bot = Client::login(config, "bot@example.com", "pw").await.expect("bot login");
+    bot.add_contact("alice@example.com").await.expect("bot adds alice");
+    let _watch = tokio::process::Command::new(env!("CARGO_BIN_EXE_msnp"))
+        .arg("watch")
+        .env("MSNP_PROFILE", dir.path().join("profile.json"))
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("msnp watch runs");
+    let mut next_status = async || loop {
+        let event = tokio::time::timeout(Duration::from_secs(10), bot.next_event()).await.expect("in time");
+        if let Event::Presence { email, status, .. } = event.expect("bot still connected")
+            && email == "alice@example.com"
+        {
+            return status;
+        }
+    };
+    assert_eq!(next_status().await, "BSY", "watch signs in with the saved status");
+    assert!(msnp(dir.path(), &["status", "AWY"]).await.0);
+    assert_eq!(next_status().await, "AWY", "the running watch follows `msnp status`");
+}

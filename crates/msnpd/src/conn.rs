@@ -13,6 +13,10 @@ use tokio::net::TcpStream;
 /// Longest a write of one batch of answers may take before the client counts as gone.
 const WRITE_LIMIT: Duration = Duration::from_secs(30);
 
+/// At most this many queued notices or events are written together, so one
+/// busy conversation cannot hold a session's answers back for long.
+pub const COALESCE_LIMIT: usize = 64;
+
 /// Input bytes read per system call; the buffer grows only for a long line or payload.
 const READ_CHUNK: usize = 512;
 

@@ -170,6 +170,7 @@ impl Session {
                     self.closing = true;
                 }
             }
+            self.take_queued_notices();
             if self.inbox.as_ref().is_some_and(|inbox| inbox.overflowed.load(std::sync::atomic::Ordering::Relaxed)) {
                 break;
             }
@@ -177,6 +178,20 @@ impl Session {
         self.conn.shutdown().await;
         if let (Some(online), Some(inbox)) = (self.online.take(), self.inbox.take()) {
             self.ctx.core.sign_out(&online, inbox.id);
+        }
+    }
+
+    /// Notices already queued join the next write (see the switchboard's
+    /// `take_queued_events`).
+    fn take_queued_notices(&mut self) {
+        for _ in 0..crate::conn::COALESCE_LIMIT {
+            if self.closing {
+                return;
+            }
+            let Some(notice) = self.inbox.as_mut().and_then(|inbox| inbox.receiver.try_recv().ok()) else {
+                return;
+            };
+            self.on_notice(notice);
         }
     }
 

@@ -104,6 +104,7 @@ impl Session {
                     break;
                 }
             }
+            self.take_queued_events();
             if self.seat.as_ref().is_some_and(|seat| seat.overflowed.load(Ordering::Relaxed)) {
                 self.timed_out = true;
                 break;
@@ -118,6 +119,20 @@ impl Session {
 
     fn error(&mut self, code: ErrorCode, trid: u32) {
         self.conn.send(&Frame::error(code, trid));
+    }
+
+    /// Events already queued join the next write: under load one write
+    /// carries many messages instead of one system call each.
+    fn take_queued_events(&mut self) {
+        for _ in 0..crate::conn::COALESCE_LIMIT {
+            if self.closing {
+                return;
+            }
+            let Some(event) = self.seat.as_mut().and_then(|seat| seat.events.try_recv().ok()) else {
+                return;
+            };
+            self.on_event(event);
+        }
     }
 
     async fn dispatch(&mut self, frame: Frame) {
