@@ -50,7 +50,7 @@ pub enum Notice {
 /// One front session's end of the notice channel.
 pub struct SessionLink {
     pub id: u64,
-    sender: mpsc::Sender<Notice>,
+    sender: mpsc::Sender<Box<Notice>>,
     /// Set when the queue overflowed: the session must close.
     overflowed: Arc<AtomicBool>,
     /// The endpoint (machine GUID) of an MSNP16+ session.
@@ -66,7 +66,9 @@ pub struct SessionLink {
 /// The receiving end, held by the session.
 pub struct SessionInbox {
     pub id: u64,
-    pub receiver: mpsc::Receiver<Notice>,
+    /// Boxed: the channel allocates its first block of slots up front, and
+    /// an idle session should not pay for 32 full-sized notices.
+    pub receiver: mpsc::Receiver<Box<Notice>>,
     pub overflowed: Arc<AtomicBool>,
 }
 
@@ -182,7 +184,7 @@ impl Hub {
 }
 
 fn send(link: &SessionLink, notice: Notice) {
-    if link.sender.try_send(notice).is_err() {
+    if link.sender.try_send(Box::new(notice)).is_err() {
         link.overflowed.store(true, Ordering::Relaxed);
         tracing::warn!(session = link.id, "session does not keep up with its notices; closing it");
     }

@@ -117,15 +117,8 @@ enum Wake {
 
 async fn next_notice(inbox: &mut Option<SessionInbox>) -> Option<Notice> {
     match inbox {
-        Some(inbox) => inbox.receiver.recv().await,
+        Some(inbox) => inbox.receiver.recv().await.map(|notice| *notice),
         None => std::future::pending().await,
-    }
-}
-
-async fn challenge_deadline(challenge: &Option<(String, tokio::time::Instant)>, limit: u64) {
-    match challenge {
-        Some((_, sent)) if limit > 0 => tokio::time::sleep_until(*sent + Duration::from_secs(limit)).await,
-        _ => std::future::pending().await,
     }
 }
 
@@ -136,7 +129,9 @@ impl Session {
         loop {
             while !self.closing {
                 match self.conn.next_buffered() {
-                    Some(Incoming::Frame(frame)) => self.dispatch(frame).await,
+                    // Boxed: the handlers' futures are large, and an idle session
+                    // would otherwise carry room for the largest one.
+                    Some(Incoming::Frame(frame)) => Box::pin(self.dispatch(frame)).await,
                     Some(Incoming::Malformed(error)) => self.closing |= self.conn.reject(&error),
                     None => break,
                 }
@@ -144,16 +139,24 @@ impl Session {
             if !self.conn.flush().await || self.closing {
                 break;
             }
+            // One timer for the three deadlines: an idle session's task stays small.
             let partial = self.conn.partial_deadline(Duration::from_secs(self.ctx.config.command_timeout_secs));
+            let challenge_due = match &self.challenge {
+                Some((_, sent)) if challenge_limit > 0 => Some(*sent + Duration::from_secs(challenge_limit)),
+                _ => None,
+            };
+            let idle_due = tokio::time::Instant::now() + idle;
+            let deadline = [partial, challenge_due].into_iter().flatten().fold(idle_due, std::cmp::min);
             let wake = {
                 let conn = &mut self.conn;
                 let inbox = &mut self.inbox;
                 tokio::select! {
                     more = conn.read_more() => Wake::Read(more),
                     notice = next_notice(inbox) => Wake::Notice(notice),
-                    _ = tokio::time::sleep(idle) => Wake::Idle,
-                    _ = crate::conn::until(partial) => Wake::Idle,
-                    _ = challenge_deadline(&self.challenge, challenge_limit) => Wake::ChallengeExpired,
+                    _ = tokio::time::sleep_until(deadline) => match challenge_due {
+                        Some(due) if due <= deadline => Wake::ChallengeExpired,
+                        _ => Wake::Idle,
+                    },
                 }
             };
             match wake {
@@ -188,7 +191,9 @@ impl Session {
             if self.closing {
                 return;
             }
-            let Some(notice) = self.inbox.as_mut().and_then(|inbox| inbox.receiver.try_recv().ok()) else {
+            let Some(notice) =
+                self.inbox.as_mut().and_then(|inbox| inbox.receiver.try_recv().ok()).map(|notice| *notice)
+            else {
                 return;
             };
             self.on_notice(notice);
