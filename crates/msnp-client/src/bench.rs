@@ -27,12 +27,17 @@ pub enum Scenario {
         #[arg(long, default_value_t = 2)]
         hold: u64,
     },
-    /// Log in COUNT accounts as fast as possible through the full path (Passport, then the NS).
+    /// Log in COUNT accounts as fast as possible through the full path
+    /// (Passport with the password, then the NS); then, with --ticket-rounds,
+    /// log each in again that many times with the ticket it got (the NS path
+    /// alone: VER, CVR, USR, SYN, CHG), each session closing once signed in.
     Logins {
         #[arg(long)]
         count: usize,
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
+        #[arg(long, default_value_t = 0)]
+        ticket_rounds: usize,
     },
     /// One account with WATCHERS online watchers changes status ROUNDS times:
     /// the time until each watcher has the NLN/BSY.
@@ -122,14 +127,25 @@ pub async fn run(target: Target, scenario: Scenario) -> Result<(), String> {
             );
             drop(clients);
         }
-        Scenario::Logins { count, concurrency } => {
+        Scenario::Logins { count, concurrency, ticket_rounds } => {
             let started = Instant::now();
             let (clients, latencies) = login_all(&target, count, concurrency).await?;
             let rate = count as f64 / started.elapsed().as_secs_f64();
             let p = percentiles(latencies);
-            let text = format!("{count} logins, {rate:.0}/s; login latency {}", describe(&p));
-            report(&target, text, json!({"scenario": "logins", "logins": count, "per_second": rate, "latency": p}));
+            let tickets: Arc<Vec<String>> = Arc::new(clients.iter().map(|client| client.ticket().to_owned()).collect());
             drop(clients);
+            let mut text = format!("{count} logins with password, {rate:.0}/s; login latency {}", describe(&p));
+            let mut object = json!({"scenario": "logins", "logins": count, "per_second": rate, "latency": p});
+            if ticket_rounds > 0 {
+                let total = count * ticket_rounds;
+                let started = Instant::now();
+                let latencies = ticket_logins(&target, &tickets, ticket_rounds, concurrency).await?;
+                let rate = total as f64 / started.elapsed().as_secs_f64();
+                let p = percentiles(latencies);
+                text.push_str(&format!("\n{total} logins with a ticket, {rate:.0}/s; login latency {}", describe(&p)));
+                object["with_ticket"] = json!({"logins": total, "per_second": rate, "latency": p});
+            }
+            report(&target, text, object);
         }
         Scenario::Presence { watchers, rounds, concurrency } => {
             // Account 0 is watched; 1..=watchers add it to their lists.
@@ -364,22 +380,74 @@ async fn soak(target: &Arc<Target>, plan: Soak) -> Result<(), String> {
 
 /// Logs in accounts 0..count, `concurrency` at a time; the clients (in account
 /// order) and each login's time.
+/// Accounts 0..count signed in with their passwords, at most `concurrency` at once.
 async fn login_all(
     target: &Arc<Target>,
     count: usize,
     concurrency: usize,
 ) -> Result<(Vec<Client>, Vec<Duration>), String> {
+    login_many(count, concurrency, |index| {
+        let target = target.clone();
+        async move { target.login(index).await.map_err(|e| format!("{}: {e}", target.email(index))) }
+    })
+    .await
+}
+
+/// Each account signed in `rounds` more times with its ticket and signed out
+/// again: the latency of each sign-in. An account is never signed in twice at
+/// once (a second session would end the first), so each of the `concurrency`
+/// workers owns its share of the accounts.
+async fn ticket_logins(
+    target: &Arc<Target>,
+    tickets: &Arc<Vec<String>>,
+    rounds: usize,
+    concurrency: usize,
+) -> Result<Vec<Duration>, String> {
+    let workers = concurrency.clamp(1, tickets.len().max(1));
+    let mut running = JoinSet::new();
+    for worker in 0..workers {
+        let (target, tickets) = (target.clone(), tickets.clone());
+        running.spawn(async move {
+            let mut latencies = Vec::new();
+            for _ in 0..rounds {
+                for account in (worker..tickets.len()).step_by(workers) {
+                    let email = target.email(account);
+                    let started = Instant::now();
+                    let client = Client::login_with_ticket(target.config.clone(), &email, &tickets[account])
+                        .await
+                        .map_err(|e| format!("{email}: {e}"))?;
+                    latencies.push(started.elapsed());
+                    let _ = client.sign_out().await;
+                }
+            }
+            Ok::<_, String>(latencies)
+        });
+    }
+    let mut all = Vec::new();
+    while let Some(done) = running.join_next().await {
+        all.extend(done.map_err(|e| e.to_string())??);
+    }
+    Ok(all)
+}
+
+/// Runs `login(0..count)`, at most `concurrency` at once: the clients in
+/// index order, and each one's latency.
+async fn login_many<F, Fut>(count: usize, concurrency: usize, login: F) -> Result<(Vec<Client>, Vec<Duration>), String>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<Client, String>> + Send + 'static,
+{
     let mut clients = Vec::with_capacity(count);
     let mut latencies = Vec::with_capacity(count);
     let mut running = JoinSet::new();
     let mut next = 0;
     while clients.len() < count {
         while next < count && running.len() < concurrency.max(1) {
-            let target = target.clone();
+            let attempt = login(next);
             let index = next;
             running.spawn(async move {
                 let started = Instant::now();
-                target.login(index).await.map(|client| (index, client, started.elapsed())).map_err(|e| (index, e))
+                attempt.await.map(|client| (index, client, started.elapsed()))
             });
             next += 1;
         }
@@ -388,7 +456,7 @@ async fn login_all(
                 clients.push((index, client));
                 latencies.push(took);
             }
-            Some(Ok(Err((index, error)))) => return Err(format!("{}: {error}", target.email(index))),
+            Some(Ok(Err(error))) => return Err(error),
             Some(Err(error)) => return Err(error.to_string()),
             None => break,
         }

@@ -101,12 +101,34 @@ pub struct Client {
     events: mpsc::UnboundedReceiver<Event>,
     pub(crate) config: ClientConfig,
     pub(crate) email: String,
+    ticket: String,
+}
+
+/// What proves who signs in.
+enum Credential<'a> {
+    Password(&'a str),
+    Ticket(&'a str),
 }
 
 impl Client {
     /// Signs in with `email` and `password`, loads the contact list and sets
     /// the initial status. MSNP8-12, through Passport (TWN).
     pub async fn login(config: ClientConfig, email: &str, password: &str) -> Result<Client, ClientError> {
+        Client::sign_in(config, email, Credential::Password(password)).await
+    }
+
+    /// Signs in with a Passport ticket obtained before (see [`Client::ticket`]),
+    /// as a client does when it reconnects: no password, no Passport round trip.
+    pub async fn login_with_ticket(config: ClientConfig, email: &str, ticket: &str) -> Result<Client, ClientError> {
+        Client::sign_in(config, email, Credential::Ticket(ticket)).await
+    }
+
+    /// The Passport ticket this session signed in with.
+    pub fn ticket(&self) -> &str {
+        &self.ticket
+    }
+
+    async fn sign_in(config: ClientConfig, email: &str, credential: Credential<'_>) -> Result<Client, ClientError> {
         let dialect = config.dialect;
         if dialect.auth_scheme() != AuthScheme::Twn {
             return Err(ClientError::UnsupportedDialect(dialect));
@@ -129,15 +151,20 @@ impl Client {
                 server = challenge.params.get(2).cloned().ok_or_else(|| protocol(&challenge))?;
                 continue;
             }
-            let policy = challenge.params.get(3).ok_or_else(|| protocol(&challenge))?;
-            let http = reqwest::Client::builder()
-                .timeout(config.timeout)
-                .danger_accept_invalid_certs(config.accept_invalid_certs)
-                .build()
-                .map_err(|e| ClientError::Passport(e.to_string()))?;
-            let ticket = passport::twn_ticket(&http, &config.nexus, email, password, policy).await?;
+            let ticket = match credential {
+                Credential::Ticket(ticket) => ticket.to_owned(),
+                Credential::Password(password) => {
+                    let policy = challenge.params.get(3).ok_or_else(|| protocol(&challenge))?;
+                    let http = reqwest::Client::builder()
+                        .timeout(config.timeout)
+                        .danger_accept_invalid_certs(config.accept_invalid_certs)
+                        .build()
+                        .map_err(|e| ClientError::Passport(e.to_string()))?;
+                    passport::twn_ticket(&http, &config.nexus, email, password, policy).await?
+                }
+            };
             link.call("USR", &["TWN", "S", ticket.as_str()], None, &["USR"]).await?;
-            return Client::start(link, queue, config, email).await;
+            return Client::start(link, queue, config, email, ticket).await;
         }
         Err(ClientError::Protocol("referred more than once".into()))
     }
@@ -147,6 +174,7 @@ impl Client {
         queue: mpsc::UnboundedReceiver<Frame>,
         config: ClientConfig,
         email: &str,
+        ticket: String,
     ) -> Result<Client, ClientError> {
         let link = Arc::new(link);
         let shared = Arc::new(Shared { contacts: Mutex::new(BTreeMap::new()) });
@@ -175,7 +203,7 @@ impl Client {
                 }
             }
         });
-        let client = Client { link, shared, pongs, events, config, email: email.to_owned() };
+        let client = Client { link, shared, pongs, events, config, email: email.to_owned(), ticket };
         let sync = match client.config.dialect.list_sync() {
             ListSync::Guid => client.link.call("SYN", &["0", "0"], None, &["SYN"]).await?,
             _ => client.link.call("SYN", &["0"], None, &["SYN"]).await?,

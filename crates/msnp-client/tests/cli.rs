@@ -134,6 +134,13 @@ async fn bench_relay_reports_throughput_and_latency() {
     let report: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON object");
     assert_eq!(report["each_watcher"]["count"], 6, "{report}");
     assert_eq!(report["last_watcher"]["count"], 2, "{report}");
+    let args =
+        ["--json", "bench", "--server", &ns, "--nexus", &nexus, "logins", "--count", "4", "--ticket-rounds", "3"];
+    let (ok, stdout, stderr) = msnp(dir.path(), &args).await;
+    assert!(ok, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON object");
+    assert_eq!(report["latency"]["count"], 4, "{report}");
+    assert_eq!(report["with_ticket"]["latency"]["count"], 12, "{report}");
     let (ok, _, stderr) = msnp(dir.path(), &["bench", "--server", "192.0.2.1:1863", "relay"]).await;
     assert!(!ok);
     assert_eq!(stderr, "msnp: bench targets loopback only, not 192.0.2.1\n");

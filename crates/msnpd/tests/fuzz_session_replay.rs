@@ -16,6 +16,20 @@ fn cases(target: &str) -> Vec<std::path::PathBuf> {
     files
 }
 
+/// Replays a directory of cases named by `MSNP_FUZZ_SESSION_DIR` (a fuzzing
+/// run's corpus, say); passes trivially without it.
+#[test]
+fn session_cases_from_directory() {
+    let Some(dir) = std::env::var_os("MSNP_FUZZ_SESSION_DIR") else { return };
+    let mut files: Vec<_> =
+        std::fs::read_dir(dir).expect("a directory").filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    files.sort();
+    for file in files {
+        eprintln!("{}", file.display());
+        session::check_session(&std::fs::read(&file).expect("readable case"));
+    }
+}
+
 #[test]
 fn session_cases_replay() {
     let files = cases("session");
