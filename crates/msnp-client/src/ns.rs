@@ -31,6 +31,9 @@ pub struct ClientConfig {
     pub initial_status: String,
     /// Accept any HTTPS certificate (a development server's self-signed one).
     pub accept_invalid_certs: bool,
+    /// The local address connections leave from (a load generator spreads
+    /// over 127.0.0.x so it does not run out of ports); any, when `None`.
+    pub local_address: Option<std::net::IpAddr>,
 }
 
 impl ClientConfig {
@@ -46,6 +49,7 @@ impl ClientConfig {
             product_key: None,
             initial_status: "NLN".to_owned(),
             accept_invalid_certs: false,
+            local_address: None,
         }
     }
 }
@@ -136,7 +140,7 @@ impl Client {
         let mut server = config.server.clone();
         // At most one referral (`XFR NS`), as the real service gave.
         for _ in 0..2 {
-            let (link, queue) = Link::connect(&server, dialect, config.timeout).await?;
+            let (link, queue) = Link::connect(&server, &config).await?;
             let version = dialect.to_string();
             let reply = link.call("VER", &[version.as_str(), "CVR0"], None, &["VER"]).await?;
             if reply.params.get(1) != Some(&version) {
@@ -158,6 +162,7 @@ impl Client {
                     let http = reqwest::Client::builder()
                         .timeout(config.timeout)
                         .danger_accept_invalid_certs(config.accept_invalid_certs)
+                        .local_address(config.local_address)
                         .build()
                         .map_err(|e| ClientError::Passport(e.to_string()))?;
                     passport::twn_ticket(&http, &config.nexus, email, password, policy).await?

@@ -38,7 +38,7 @@ impl Conversation {
     /// reaches nobody.
     pub async fn open(client: &Client, email: &str) -> Result<Conversation, ClientError> {
         let (address, cookie) = client.switchboard().await?;
-        let (link, queue) = Link::connect(&address, client.config.dialect, client.config.timeout).await?;
+        let (link, queue) = Link::connect(&address, &client.config).await?;
         link.call("USR", &[client.email.as_str(), cookie.as_str()], None, &["USR"]).await?;
         link.call("CAL", &[email], None, &["CAL"]).await?;
         Ok(Conversation { link, queue })
@@ -46,7 +46,7 @@ impl Conversation {
 
     /// Joins the conversation `invitation` names (`ANS`).
     pub async fn accept(client: &Client, invitation: &Invitation) -> Result<Conversation, ClientError> {
-        let (link, queue) = Link::connect(&invitation.address, client.config.dialect, client.config.timeout).await?;
+        let (link, queue) = Link::connect(&invitation.address, &client.config).await?;
         let params = [client.email.as_str(), invitation.cookie.as_str(), invitation.session_id.as_str()];
         link.call("ANS", &params, None, &["ANS"]).await?;
         Ok(Conversation { link, queue })

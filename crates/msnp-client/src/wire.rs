@@ -7,14 +7,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use msnp::Frame;
 use msnp::codec::{Decoder, Direction, Limits};
-use msnp::{Dialect, Frame};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::ClientError;
+use crate::{ClientConfig, ClientError};
 
 type Waiters = Arc<Mutex<HashMap<u32, (&'static [&'static str], oneshot::Sender<Frame>)>>>;
 
@@ -25,15 +25,32 @@ pub(crate) struct Link {
     pub(crate) timeout: Duration,
 }
 
+/// A TCP connection to `address`, from `local` when given.
+async fn open(address: &str, local: Option<std::net::IpAddr>) -> std::io::Result<TcpStream> {
+    let Some(local) = local else {
+        return TcpStream::connect(address).await;
+    };
+    let mut failure = None;
+    for remote in tokio::net::lookup_host(address).await? {
+        let socket = if remote.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+        socket.bind(std::net::SocketAddr::new(local, 0))?;
+        match socket.connect(remote).await {
+            Ok(stream) => return Ok(stream),
+            Err(error) => failure = Some(error),
+        }
+    }
+    Err(failure.unwrap_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, format!("{address}: no address"))))
+}
+
 impl Link {
     /// Connects; frames no call waits for arrive on the returned queue, which
     /// ends when the server closes the connection.
     pub(crate) async fn connect(
         address: &str,
-        dialect: Dialect,
-        timeout: Duration,
+        config: &ClientConfig,
     ) -> Result<(Link, mpsc::UnboundedReceiver<Frame>), ClientError> {
-        let stream = tokio::time::timeout(timeout, TcpStream::connect(address))
+        let (dialect, timeout) = (config.dialect, config.timeout);
+        let stream = tokio::time::timeout(timeout, open(address, config.local_address))
             .await
             .map_err(|_| ClientError::Timeout("connect"))??;
         stream.set_nodelay(true)?;

@@ -141,6 +141,17 @@ async fn bench_relay_reports_throughput_and_latency() {
     let report: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON object");
     assert_eq!(report["latency"]["count"], 4, "{report}");
     assert_eq!(report["with_ticket"]["latency"]["count"], 12, "{report}");
+    // Spread over two worker processes, from 127.0.0.2 and 127.0.0.3.
+    let pid = std::process::id().to_string();
+    let args = ["--json", "bench", "--server", &ns, "--nexus", &nexus, "connections", "--count", "4"];
+    let (ok, stdout, stderr) =
+        msnp(dir.path(), &[&args[..], &["--processes", "2", "--server-pid", &pid]].concat()).await;
+    assert!(ok, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON object");
+    assert_eq!((report["sessions"].as_u64(), report["processes"].as_u64()), (Some(4), Some(2)), "{report}");
+    assert_eq!(report["login"][0]["ready"], 2, "{report}");
+    assert_eq!(report["login"][1]["ready"], 2, "{report}");
+    assert!(report["rss_after_kib"].as_u64().is_some(), "{report}");
     let (ok, _, stderr) = msnp(dir.path(), &["bench", "--server", "192.0.2.1:1863", "relay"]).await;
     assert!(!ok);
     assert_eq!(stderr, "msnp: bench targets loopback only, not 192.0.2.1\n");

@@ -11,22 +11,14 @@ use msnp_client::{Client, ClientConfig, ClientError, Conversation, ConversationE
 use serde_json::json;
 use tokio::task::JoinSet;
 
+mod spread;
+
 #[derive(Subcommand)]
 pub enum Scenario {
-    /// Log in COUNT accounts, hold them idle, and report the server's memory per session.
-    Connections {
-        #[arg(long)]
-        count: usize,
-        /// Logins at once.
-        #[arg(long, default_value_t = 64)]
-        concurrency: usize,
-        /// The server's process id, to read its memory (RSS) from /proc.
-        #[arg(long)]
-        server_pid: Option<u32>,
-        /// Seconds to hold the sessions before measuring.
-        #[arg(long, default_value_t = 2)]
-        hold: u64,
-    },
+    /// Log in COUNT accounts, hold them idle, and report the server's memory
+    /// per session. Beyond 9,000 sessions the load spreads over several
+    /// processes (see --processes).
+    Connections(spread::ConnectionsArgs),
     /// Log in COUNT accounts as fast as possible through the full path
     /// (Passport with the password, then the NS); then, with --ticket-rounds,
     /// log each in again that many times with the ticket it got (the NS path
@@ -100,33 +92,7 @@ impl Target {
 pub async fn run(target: Target, scenario: Scenario) -> Result<(), String> {
     let target = Arc::new(target);
     match scenario {
-        Scenario::Connections { count, concurrency, server_pid, hold } => {
-            let before = server_pid.and_then(rss_kib);
-            let started = Instant::now();
-            let (clients, latencies) = login_all(&target, count, concurrency).await?;
-            let elapsed = started.elapsed();
-            tokio::time::sleep(Duration::from_secs(hold)).await;
-            let after = server_pid.and_then(rss_kib);
-            let per_session = match (before, after) {
-                (Some(before), Some(after)) => Some((after.saturating_sub(before) as f64 * 1024.0) / count as f64),
-                _ => None,
-            };
-            let text = format!(
-                "{count} sessions logged in in {:.1} s; server RSS {} -> {} KiB; {} bytes per idle session",
-                elapsed.as_secs_f64(),
-                before.map_or("?".into(), |v| v.to_string()),
-                after.map_or("?".into(), |v| v.to_string()),
-                per_session.map_or("?".into(), |v| format!("{v:.0}")),
-            );
-            report(
-                &target,
-                text,
-                json!({"scenario": "connections", "sessions": count,
-                "rss_before_kib": before, "rss_after_kib": after, "bytes_per_session": per_session,
-                "login": percentiles(latencies)}),
-            );
-            drop(clients);
-        }
+        Scenario::Connections(args) => spread::connections(target, args).await?,
         Scenario::Logins { count, concurrency, ticket_rounds } => {
             let started = Instant::now();
             let (clients, latencies) = login_all(&target, count, concurrency).await?;

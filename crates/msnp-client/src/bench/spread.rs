@@ -1,0 +1,193 @@
+//! The connections scenario, spread over several load-generator processes
+//! when one would run out of open files: each worker process signs in its
+//! share of the accounts from its own source address (127.0.0.2–9), says so
+//! on stdout, and holds its sessions until its stdin closes.
+
+use std::net::IpAddr;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::process::{Child, ChildStdin, Command};
+
+use super::{Target, describe, login_many, percentiles, report, rss_kib};
+
+/// Sessions one worker process holds at most: a process may open 20,000
+/// files here, and each session is one.
+const SESSIONS_PER_PROCESS: usize = 9_000;
+
+/// How long a worker may take to sign in its share.
+const WORKER_LOGIN_LIMIT: Duration = Duration::from_secs(600);
+
+#[derive(clap::Args, Clone)]
+pub struct ConnectionsArgs {
+    #[arg(long)]
+    count: usize,
+    /// Logins at once (shared among the processes).
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// The server's process id, to read its memory (RSS) from /proc.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Seconds to hold the sessions before measuring.
+    #[arg(long, default_value_t = 2)]
+    hold: u64,
+    /// Load-generator processes; 0 picks one per 9,000 sessions.
+    #[arg(long, default_value_t = 0)]
+    processes: usize,
+    /// Set by the parent: this process is a worker whose share starts at this account.
+    #[arg(long, hide = true)]
+    worker_first: Option<usize>,
+    /// Set by the parent: the address a worker's connections leave from.
+    #[arg(long, hide = true)]
+    source: Option<IpAddr>,
+}
+
+pub async fn connections(target: Arc<Target>, args: ConnectionsArgs) -> Result<(), String> {
+    if let Some(first) = args.worker_first {
+        return worker(target, &args, first).await;
+    }
+    let processes = if args.processes == 0 { args.count.div_ceil(SESSIONS_PER_PROCESS) } else { args.processes };
+    if processes <= 1 {
+        return in_process(target, &args).await;
+    }
+    spread(target, &args, processes).await
+}
+
+async fn in_process(target: Arc<Target>, args: &ConnectionsArgs) -> Result<(), String> {
+    let before = args.server_pid.and_then(rss_kib);
+    let started = Instant::now();
+    let (clients, latencies) = login_many(args.count, args.concurrency, |index| {
+        let target = target.clone();
+        async move { target.login(index).await.map_err(|e| format!("{}: {e}", target.email(index))) }
+    })
+    .await?;
+    let elapsed = started.elapsed();
+    tokio::time::sleep(Duration::from_secs(args.hold)).await;
+    let after = args.server_pid.and_then(rss_kib);
+    let login = percentiles(latencies);
+    let text = format!("{}; login latency {}", summary(args.count, 1, elapsed, before, after), describe(&login));
+    report(&target, text, result(args.count, 1, elapsed, before, after, json!(login)));
+    drop(clients);
+    Ok(())
+}
+
+/// A worker: sign in accounts `first..first + count`, report, hold until stdin closes.
+async fn worker(target: Arc<Target>, args: &ConnectionsArgs, first: usize) -> Result<(), String> {
+    let mut config = target.config.clone();
+    config.local_address = args.source;
+    let target =
+        Arc::new(Target { config, prefix: target.prefix.clone(), password: target.password.clone(), json: true });
+    let (clients, latencies) = login_many(args.count, args.concurrency, |index| {
+        let target = target.clone();
+        async move { target.login(first + index).await.map_err(|e| format!("{}: {e}", target.email(first + index))) }
+    })
+    .await?;
+    println!("{}", json!({"ready": clients.len(), "login": percentiles(latencies)}));
+    // The parent closes stdin once it has measured.
+    let mut rest = Vec::new();
+    let _ = tokio::io::stdin().read_to_end(&mut rest).await;
+    drop(clients);
+    Ok(())
+}
+
+struct Worker {
+    child: Child,
+    stdin: Option<ChildStdin>,
+}
+
+async fn spread(target: Arc<Target>, args: &ConnectionsArgs, processes: usize) -> Result<(), String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find the msnp executable: {e}"))?;
+    let loopback_v4 = target.config.server.rsplit_once(':').is_some_and(|(host, _)| {
+        host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback()) || host == "localhost"
+    });
+    let before = args.server_pid.and_then(rss_kib);
+    let started = Instant::now();
+    let mut workers = Vec::with_capacity(processes);
+    let mut first = 0;
+    for index in 0..processes {
+        let share = args.count / processes + usize::from(index < args.count % processes);
+        let config = &target.config;
+        let mut command = Command::new(&exe);
+        command
+            .args(["--json", "bench", "--server", &config.server, "--nexus", &config.nexus])
+            .args(["--dialect", &config.dialect.to_string(), "--timeout", &config.timeout.as_secs().to_string()])
+            .args(["--prefix", &target.prefix, "--password", &target.password, "connections"])
+            .args(["--count", &share.to_string(), "--worker-first", &first.to_string()])
+            .args(["--concurrency", &(args.concurrency / processes).max(1).to_string()]);
+        if loopback_v4 {
+            // 127.0.0.2-9: a source address each, so no one address runs out of ports.
+            command.args(["--source", &format!("127.0.0.{}", 2 + index % 8)]);
+        }
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("cannot start a worker: {e}"))?;
+        let stdin = child.stdin.take();
+        workers.push(Worker { child, stdin });
+        first += share;
+    }
+    let mut reports = Vec::with_capacity(processes);
+    for (index, worker) in workers.iter_mut().enumerate() {
+        let stdout = worker.child.stdout.take().ok_or("a worker without stdout")?;
+        let mut line = String::new();
+        let read = tokio::time::timeout(WORKER_LOGIN_LIMIT, BufReader::new(stdout).read_line(&mut line)).await;
+        match read {
+            Ok(Ok(n)) if n > 0 => {}
+            _ => return Err(format!("worker {index} did not sign in its share (see its error above)")),
+        }
+        let ready: serde_json::Value = serde_json::from_str(&line).map_err(|e| format!("worker {index}: {e}"))?;
+        reports.push(ready);
+    }
+    let elapsed = started.elapsed();
+    tokio::time::sleep(Duration::from_secs(args.hold)).await;
+    let after = args.server_pid.and_then(rss_kib);
+    for worker in &mut workers {
+        worker.stdin = None;
+    }
+    for worker in &mut workers {
+        if tokio::time::timeout(Duration::from_secs(30), worker.child.wait()).await.is_err() {
+            let _ = worker.child.kill().await;
+        }
+    }
+    let mut text = summary(args.count, processes, elapsed, before, after);
+    for (index, ready) in reports.iter().enumerate() {
+        let p99_ms = ready["login"]["p99_us"].as_f64().unwrap_or(0.0) / 1000.0;
+        text.push_str(&format!("\n  worker {index}: {} sessions, login p99 {p99_ms:.2} ms", ready["ready"]));
+    }
+    report(&target, text, result(args.count, processes, elapsed, before, after, json!(reports)));
+    Ok(())
+}
+
+fn per_session(count: usize, before: Option<u64>, after: Option<u64>) -> Option<f64> {
+    Some((after?.saturating_sub(before?) as f64 * 1024.0) / count.max(1) as f64)
+}
+
+fn summary(count: usize, processes: usize, elapsed: Duration, before: Option<u64>, after: Option<u64>) -> String {
+    let shown = |kib: Option<u64>| kib.map_or("?".into(), |v| v.to_string());
+    format!(
+        "{count} sessions from {processes} process(es) logged in in {:.1} s; server RSS {} -> {} KiB; {} bytes per idle session",
+        elapsed.as_secs_f64(),
+        shown(before),
+        shown(after),
+        per_session(count, before, after).map_or("?".into(), |v| format!("{v:.0}")),
+    )
+}
+
+fn result(
+    count: usize,
+    processes: usize,
+    elapsed: Duration,
+    before: Option<u64>,
+    after: Option<u64>,
+    login: serde_json::Value,
+) -> serde_json::Value {
+    json!({"scenario": "connections", "sessions": count, "processes": processes,
+        "login_seconds": elapsed.as_secs_f64(), "rss_before_kib": before, "rss_after_kib": after,
+        "bytes_per_session": per_session(count, before, after), "login": login})
+}
