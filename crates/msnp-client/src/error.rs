@@ -24,7 +24,7 @@ pub enum ClientError {
     UnknownProduct(String),
     #[error("{0} has no challenge (CHL/QRY begins with MSNP6)")]
     NoChallenge(Dialect),
-    #[error("this client speaks MSNP8-12 so far, not {0}")]
+    #[error("this client speaks MSNP2-12 so far, not {0}")]
     UnsupportedDialect(Dialect),
 }
 

@@ -1,8 +1,8 @@
 //! msnp-client: the client side of MSNP, for bots, tests and the load
 //! generator.
 //!
-//! [`Client::login`] signs in to a Notification Server (MSNP8-12 through
-//! Passport TWN so far) and keeps the session alive: challenges are answered
+//! [`Client::login`] signs in to a Notification Server (MSNP2-7 with MD5,
+//! MSNP8-12 through Passport TWN; not MSNP13+ yet) and keeps the session alive: challenges are answered
 //! and pings sent by a background task. [`Conversation`] opens or joins
 //! switchboard conversations. Every call has a timeout, and a server error
 //! comes back as [`ClientError::Server`] with the seed's code and text.

@@ -105,7 +105,7 @@ pub struct Client {
     events: mpsc::UnboundedReceiver<Event>,
     pub(crate) config: ClientConfig,
     pub(crate) email: String,
-    ticket: String,
+    ticket: Option<String>,
 }
 
 /// What proves who signs in.
@@ -116,7 +116,8 @@ enum Credential<'a> {
 
 impl Client {
     /// Signs in with `email` and `password`, loads the contact list and sets
-    /// the initial status. MSNP8-12, through Passport (TWN).
+    /// the initial status: MSNP2-7 with MD5 (the account needs its MD5
+    /// secret), MSNP8-12 through Passport (TWN).
     pub async fn login(config: ClientConfig, email: &str, password: &str) -> Result<Client, ClientError> {
         Client::sign_in(config, email, Credential::Password(password)).await
     }
@@ -127,22 +128,28 @@ impl Client {
         Client::sign_in(config, email, Credential::Ticket(ticket)).await
     }
 
-    /// The Passport ticket this session signed in with.
-    pub fn ticket(&self) -> &str {
-        &self.ticket
+    /// The Passport ticket this session signed in with (none for MD5, MSNP2-7).
+    pub fn ticket(&self) -> Option<&str> {
+        self.ticket.as_deref()
     }
 
     async fn sign_in(config: ClientConfig, email: &str, credential: Credential<'_>) -> Result<Client, ClientError> {
         let dialect = config.dialect;
-        if dialect.auth_scheme() != AuthScheme::Twn {
-            return Err(ClientError::UnsupportedDialect(dialect));
-        }
+        // MSNP13+ keeps its contact list in the SOAP address book: not built here.
+        let scheme = match dialect.auth_scheme() {
+            _ if dialect.list_sync() == ListSync::AddressBook => return Err(ClientError::UnsupportedDialect(dialect)),
+            AuthScheme::Md5 => "MD5",
+            AuthScheme::Twn => "TWN",
+            AuthScheme::Sso => return Err(ClientError::UnsupportedDialect(dialect)),
+        };
         let mut server = config.server.clone();
         // At most one referral (`XFR NS`), as the real service gave.
         for _ in 0..2 {
             let (link, queue) = Link::connect(&server, &config).await?;
             let version = dialect.to_string();
-            let reply = link.call("VER", &[version.as_str(), "CVR0"], None, &["VER"]).await?;
+            // Offering `CVR0` promises a `CVR`, which only MSNP8+ requires.
+            let offer: &[&str] = if dialect.requires_cvr() { &[version.as_str(), "CVR0"] } else { &[version.as_str()] };
+            let reply = link.call("VER", offer, None, &["VER"]).await?;
             if reply.params.get(1) != Some(&version) {
                 return Err(ClientError::Protocol(format!("the server does not speak {version}: {reply}")));
             }
@@ -150,25 +157,35 @@ impl Client {
                 let cvr = ["0x0409", "winnt", "5.1", "i386", "MSNMSGR", "7.0.0777", "msmsgs", email];
                 link.call("CVR", &cvr, None, &["CVR"]).await?;
             }
-            let challenge = link.call("USR", &["TWN", "I", email], None, &["USR", "XFR"]).await?;
+            if dialect.has_inf() {
+                // What MSN Messenger 1.0-4.x asked first: the scheme to use (always MD5).
+                link.call("INF", &[], None, &["INF"]).await?;
+            }
+            let challenge = link.call("USR", &[scheme, "I", email], None, &["USR", "XFR"]).await?;
             if challenge.command == "XFR" {
                 server = challenge.params.get(2).cloned().ok_or_else(|| protocol(&challenge))?;
                 continue;
             }
-            let ticket = match credential {
+            // `USR trid MD5 S salt` or `USR trid TWN S policy`.
+            let offer = challenge.params.get(3).ok_or_else(|| protocol(&challenge))?;
+            let proof = match credential {
+                Credential::Password(password) if scheme == "MD5" => crate::md5_login(offer, password),
+                Credential::Ticket(_) if scheme == "MD5" => {
+                    return Err(ClientError::Protocol(format!("{dialect} signs in with a password, not a ticket")));
+                }
                 Credential::Ticket(ticket) => ticket.to_owned(),
                 Credential::Password(password) => {
-                    let policy = challenge.params.get(3).ok_or_else(|| protocol(&challenge))?;
                     let http = reqwest::Client::builder()
                         .timeout(config.timeout)
                         .danger_accept_invalid_certs(config.accept_invalid_certs)
                         .local_address(config.local_address)
                         .build()
                         .map_err(|e| ClientError::Passport(e.to_string()))?;
-                    passport::twn_ticket(&http, &config.nexus, email, password, policy).await?
+                    passport::twn_ticket(&http, &config.nexus, email, password, offer).await?
                 }
             };
-            link.call("USR", &["TWN", "S", ticket.as_str()], None, &["USR"]).await?;
+            link.call("USR", &[scheme, "S", proof.as_str()], None, &["USR"]).await?;
+            let ticket = (scheme == "TWN").then_some(proof);
             return Client::start(link, queue, config, email, ticket).await;
         }
         Err(ClientError::Protocol("referred more than once".into()))
@@ -179,7 +196,7 @@ impl Client {
         queue: mpsc::UnboundedReceiver<Frame>,
         config: ClientConfig,
         email: &str,
-        ticket: String,
+        ticket: Option<String>,
     ) -> Result<Client, ClientError> {
         let link = Arc::new(link);
         let shared = Arc::new(Shared { contacts: Mutex::new(BTreeMap::new()) });
@@ -213,13 +230,18 @@ impl Client {
             ListSync::Guid => client.link.call("SYN", &["0", "0"], None, &["SYN"]).await?,
             _ => client.link.call("SYN", &["0"], None, &["SYN"]).await?,
         };
-        let expected: usize = sync
-            .params
-            .len()
-            .checked_sub(2)
-            .and_then(|index| sync.params.get(index))
-            .and_then(|count| count.parse().ok())
-            .ok_or_else(|| protocol(&sync))?;
+        // How many `listed` steps make the whole list: each of the four lists
+        // ending (MSNP2-7), or each contact (MSNP8-12, counted in the SYN reply).
+        let expected: usize = match client.config.dialect.list_sync() {
+            ListSync::PerList | ListSync::PerListWithGroups => PER_LIST_LISTS.len(),
+            _ => sync
+                .params
+                .len()
+                .checked_sub(2)
+                .and_then(|index| sync.params.get(index))
+                .and_then(|count| count.parse().ok())
+                .ok_or_else(|| protocol(&sync))?,
+        };
         tokio::time::timeout(client.config.timeout, listed.wait_for(|count| *count >= expected))
             .await
             .map_err(|_| ClientError::Timeout("SYN"))?
@@ -261,7 +283,9 @@ impl Client {
 
     /// `CHG`: NLN, BSY, IDL, BRB, AWY, PHN, LUN or HDN.
     pub async fn set_status(&self, status: &str) -> Result<(), ClientError> {
-        self.link.call("CHG", &[status, "0"], None, &["CHG"]).await.map(drop)
+        // Client capabilities came with MSNP8; before, `CHG` is the status alone.
+        let params: &[&str] = if self.config.dialect.presence_has_caps() { &[status, "0"] } else { &[status] };
+        self.link.call("CHG", params, None, &["CHG"]).await.map(drop)
     }
 
     /// Adds `email` to the forward (and allow) list.
@@ -315,6 +339,13 @@ fn protocol(frame: &Frame) -> ClientError {
     ClientError::Protocol(frame.to_string())
 }
 
+/// The lists of MSNP2-7, each sent whole by `SYN`, and their bits in [`Contact::lists`].
+const PER_LIST_LISTS: [(&str, u8); 4] = [("FL", 1), ("AL", 2), ("BL", 4), ("RL", 8)];
+
+fn list_bit(list: &str) -> Option<u8> {
+    PER_LIST_LISTS.iter().find(|(name, _)| *name == list).map(|(_, bit)| *bit)
+}
+
 /// Reads everything the server sends unasked.
 struct Dispatcher {
     link: Arc<Link>,
@@ -357,6 +388,25 @@ impl Dispatcher {
                 None
             }
             ("QRY", _) => None,
+            ("LST", [_, list, _, index, total, rest @ ..])
+                if matches!(self.config.dialect.list_sync(), ListSync::PerList | ListSync::PerListWithGroups) =>
+            {
+                // `LST trid LIST ver index total [email name [groups]]`, one line per entry.
+                if let ([email, name, ..], Some(bit)) = (rest, list_bit(list)) {
+                    let mut contacts = self.contacts();
+                    let contact = contacts.entry((*email).to_owned()).or_insert_with(|| Contact {
+                        email: (*email).to_owned(),
+                        friendly_name: decode_param(name).unwrap_or_else(|| (*name).to_owned()),
+                        lists: 0,
+                        status: None,
+                    });
+                    contact.lists |= bit;
+                }
+                if index == total {
+                    self.listed.send_modify(|count| *count += 1);
+                }
+                None
+            }
             ("LST", _) => {
                 if let Some(contact) = self.listed_contact(&params) {
                     self.contacts().insert(contact.email.clone(), contact);

@@ -42,13 +42,15 @@ async fn next_news(client: &mut Client) -> Event {
 #[tokio::test]
 async fn a_bot_signs_in_sees_presence_and_chats_both_ways() {
     let server = TestServer::start().await;
-    server.user("alice@example.com", "alice-pw", "Alice").await;
-    server.user("bot@example.com", "bot-pw", "Echo Bot").await;
-    for dialect in [Dialect::MSNP8, Dialect::MSNP12] {
+    // With the MD5 secret, so MSNP2-7 can sign in too.
+    server.user_md5("alice@example.com", "alice-pw", "Alice").await;
+    server.user_md5("bot@example.com", "bot-pw", "Echo Bot").await;
+    let dialects = [Dialect::MSNP5, Dialect::MSNP7, Dialect::MSNP8, Dialect::MSNP12];
+    for dialect in dialects {
         let mut bot = Client::login(config(&server, dialect), "bot@example.com", "bot-pw").await.expect("bot login");
         let mut alice =
             Client::login(config(&server, dialect), "alice@example.com", "alice-pw").await.expect("alice login");
-        if dialect == Dialect::MSNP8 {
+        if dialect == dialects[0] {
             alice.add_contact("bot@example.com").await.expect("add");
             bot.add_contact("alice@example.com").await.expect("add");
             assert_eq!(
@@ -56,7 +58,7 @@ async fn a_bot_signs_in_sees_presence_and_chats_both_ways() {
                 Event::AddedBy { email: "alice@example.com".into(), friendly_name: "Alice".into() }
             );
         }
-        // The list survived from the first round: MSNP12 sees it at login.
+        // The list survived from the first round: later rounds see it at login.
         let listed = alice.contacts();
         assert_eq!(listed.iter().map(|c| c.email.as_str()).collect::<Vec<_>>(), ["bot@example.com"]);
         assert_eq!(listed[0].lists & 3, 3);
@@ -112,6 +114,12 @@ async fn errors_carry_the_seed_code_and_text() {
     let Err(error) = missing else { panic!("adding an unknown account succeeded") };
     assert!(matches!(error, ClientError::Server(ErrorCode::InvalidUsername)), "{error:?}");
     assert_eq!(error.to_string(), format!("208: {}", ErrorCode::InvalidUsername.description()));
-    let sso = Client::login(config(&server, Dialect::MSNP15), "alice@example.com", "alice-pw").await;
-    assert!(matches!(sso, Err(ClientError::UnsupportedDialect(_))));
+    for unsupported in [Dialect::MSNP13, Dialect::MSNP15] {
+        let login = Client::login(config(&server, unsupported), "alice@example.com", "alice-pw").await;
+        assert!(matches!(login, Err(ClientError::UnsupportedDialect(_))));
+    }
+    // MSNP2-7 prove the password with MD5, which needs the account's MD5 secret.
+    let md5 = Client::login(config(&server, Dialect::MSNP5), "alice@example.com", "alice-pw").await;
+    let Err(error) = md5 else { panic!("an MD5 sign-in without the MD5 secret succeeded") };
+    assert!(matches!(error, ClientError::Server(ErrorCode::AuthenticationFailed)), "{error:?}");
 }

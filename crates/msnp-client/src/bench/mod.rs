@@ -98,11 +98,13 @@ pub async fn run(target: Target, scenario: Scenario) -> Result<(), String> {
             let (clients, latencies) = login_all(&target, count, concurrency).await?;
             let rate = count as f64 / started.elapsed().as_secs_f64();
             let p = percentiles(latencies);
-            let tickets: Arc<Vec<String>> = Arc::new(clients.iter().map(|client| client.ticket().to_owned()).collect());
+            let tickets: Option<Vec<String>> =
+                clients.iter().map(|client| client.ticket().map(str::to_owned)).collect();
             drop(clients);
             let mut text = format!("{count} logins with password, {rate:.0}/s; login latency {}", describe(&p));
             let mut object = json!({"scenario": "logins", "logins": count, "per_second": rate, "latency": p});
             if ticket_rounds > 0 {
+                let tickets = Arc::new(tickets.ok_or("MSNP2-7 sign in with MD5: there are no tickets to reuse")?);
                 let total = count * ticket_rounds;
                 let started = Instant::now();
                 let latencies = ticket_logins(&target, &tickets, ticket_rounds, concurrency).await?;
