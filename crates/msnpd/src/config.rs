@@ -62,6 +62,8 @@ pub struct Config {
     pub max_participants: usize,
     /// Most conversations one account may be in at once (714 beyond).
     pub max_conversations_per_user: usize,
+    /// Most conversations this node holds at once (712 beyond).
+    pub max_conversations: usize,
     /// Argon2id cost of new password hashes.
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
@@ -122,6 +124,7 @@ impl Default for Config {
             max_groups: 30,
             max_participants: 20,
             max_conversations_per_user: 64,
+            max_conversations: 100_000,
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
             argon2_lanes: 1,
@@ -192,6 +195,7 @@ impl Config {
             max_groups: self.max_groups,
             max_participants: self.max_participants,
             max_conversations_per_user: self.max_conversations_per_user,
+            max_conversations: self.max_conversations,
             max_offline_message: self.max_offline_message,
             max_offline_messages: self.max_offline_messages,
             sb_message_rate: (self.sb_message_rate, self.sb_message_burst),

@@ -136,3 +136,41 @@ async fn conversations_per_user_are_limited_with_714() {
     alice.send("XFR 3 SB").await;
     assert!(alice.line().await.starts_with("XFR 3 SB "));
 }
+
+/// The node holds at most `max_conversations` conversations: beyond, XFR SB
+/// and a creating USR answer 712 (session overload); an ended one frees room.
+#[tokio::test]
+async fn conversations_per_node_are_limited_with_712() {
+    let server = TestServer::start_with(|config| config.max_conversations = 1).await;
+    server.user("alice@example.com", "pw", "Alice").await;
+    server.user("bob@example.com", "pw", "Bob").await;
+    let mut alice = online(&server, "alice@example.com", "alice").await;
+    let mut bob = online(&server, "bob@example.com", "bob").await;
+    bob.send("XFR 1 SB").await;
+    let early_cookie = bob.line().await.split(' ').nth(5).expect("cookie").to_owned();
+    let mut first = open(&server, &mut alice, "alice@example.com", "alice-sb").await;
+    bob.send("XFR 2 SB").await;
+    bob.expect("712 2").await;
+    // A cookie taken while there was room does not get around it.
+    let mut late = Peer::connect(server.sb(), "bob-sb").await;
+    late.send(&format!("USR 1 bob@example.com {early_cookie}")).await;
+    late.expect("712 1").await;
+    late.expect_closed().await;
+    // Joining an existing conversation takes no new one.
+    first.send("CAL 2 bob@example.com").await;
+    assert!(first.line().await.starts_with("CAL 2 RINGING "));
+    let ring = bob.line().await;
+    let words: Vec<&str> = ring.split(' ').collect();
+    let mut answer = Peer::connect(server.sb(), "bob-ans").await;
+    answer.send(&format!("ANS 1 bob@example.com {} {}", words[4], words[1])).await;
+    assert!(answer.line().await.starts_with("IRO 1 1 1 alice@example.com"));
+    answer.expect("ANS 1 OK").await;
+    first.expect("JOI bob@example.com Bob").await;
+    first.send("OUT").await;
+    first.expect_closed().await;
+    answer.expect("BYE alice@example.com").await;
+    answer.send("OUT").await;
+    answer.expect_closed().await;
+    bob.send("XFR 3 SB").await;
+    assert!(bob.line().await.starts_with("XFR 3 SB "));
+}

@@ -24,6 +24,8 @@ pub struct CoreConfig {
     pub max_participants: usize,
     /// Most conversations one account may be in at once, all its endpoints together.
     pub max_conversations_per_user: usize,
+    /// Most conversations this node holds at once (712 beyond).
+    pub max_conversations: usize,
     /// Largest offline message, in bytes.
     pub max_offline_message: usize,
     /// Most offline messages kept for one recipient.
@@ -47,6 +49,7 @@ impl Default for CoreConfig {
             max_group_name: 61,
             max_participants: 20,
             max_conversations_per_user: 64,
+            max_conversations: 100_000,
             max_offline_message: 16 * 1024,
             max_offline_messages: 100,
             sb_message_rate: (10.0, 30.0),

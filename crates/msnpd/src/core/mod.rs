@@ -49,6 +49,7 @@ impl Core {
                 config.cookie_lifetime,
                 config.sb_message_rate,
                 config.max_conversations_per_user,
+                config.max_conversations,
             ),
             hub: hub::Hub::default(),
             login_guard: limits::LoginGuard::new(config.login_guard.0, config.login_guard.1, config.login_guard.2),

@@ -77,6 +77,8 @@ pub enum SwitchboardError {
     Ended,
     #[error("too many open conversations")]
     TooManyConversations,
+    #[error("this node holds as many conversations as it may")]
+    Overloaded,
     #[error(transparent)]
     Service(#[from] ServiceError),
 }
@@ -150,11 +152,18 @@ pub struct Switchboards {
     /// Seats each account holds, all conversations and endpoints together.
     seats: Mutex<HashMap<AccountId, usize>>,
     max_seats: usize,
+    /// Most conversations this node holds at once.
+    max_conversations: usize,
     next_id: AtomicU64,
 }
 
 impl Switchboards {
-    pub fn new(lifetime: Duration, message_rate: (f64, f64), max_seats: usize) -> Switchboards {
+    pub fn new(
+        lifetime: Duration,
+        message_rate: (f64, f64),
+        max_seats: usize,
+        max_conversations: usize,
+    ) -> Switchboards {
         Switchboards {
             lifetime,
             message_rate,
@@ -163,6 +172,7 @@ impl Switchboards {
             conversations: Mutex::new(HashMap::new()),
             seats: Mutex::new(HashMap::new()),
             max_seats,
+            max_conversations,
             next_id: AtomicU64::new(rand::random::<u32>() as u64),
         }
     }
@@ -220,6 +230,11 @@ impl Switchboards {
         self.seats.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Whether this node may open one more conversation.
+    pub fn accepting_conversations(&self) -> bool {
+        self.conversations().len() < self.max_conversations
+    }
+
     /// Whether `account` may take one more seat: open or join one more conversation.
     pub fn may_take_seat(&self, account: AccountId) -> bool {
         self.seats().get(&account).copied().unwrap_or(0) < self.max_seats
@@ -262,6 +277,9 @@ impl Switchboards {
 
     /// Opens a conversation with its creator as the only participant.
     pub fn create(&self, account: AccountId, member: Member) -> Result<Seat, SwitchboardError> {
+        if !self.accepting_conversations() {
+            return Err(SwitchboardError::Overloaded);
+        }
         self.reserve_seat(account)?;
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let conversation = Arc::new(Conversation { id, participants: Mutex::new(Vec::new()) });

@@ -95,6 +95,9 @@ impl Session {
         if !self.ctx.core.switchboards.may_take_seat(me.id) {
             return self.error(ErrorCode::TooManySessions, trid);
         }
+        if !self.ctx.core.switchboards.accepting_conversations() {
+            return self.error(ErrorCode::SessionOverload, trid);
+        }
         let cookie = self.ctx.core.switchboards.issue_create_cookie(me.id, self.dialect.version());
         let mut params = vec![
             trid.to_string(),

@@ -227,6 +227,10 @@ impl Session {
                         self.account = Some(account);
                         self.conn.send(&Frame::with_params("USR", [trid.to_string(), "OK".into(), handle, name]));
                     }
+                    Err(SwitchboardError::Overloaded) => {
+                        self.error(ErrorCode::SessionOverload, trid);
+                        self.closing = true;
+                    }
                     Err(_) => self.too_many_conversations(trid),
                 }
             }
@@ -314,7 +318,8 @@ impl Session {
                     SwitchboardError::Full
                     | SwitchboardError::Ended
                     | SwitchboardError::BadCookie
-                    | SwitchboardError::TooManyConversations => ErrorCode::SwitchboardFailed,
+                    | SwitchboardError::TooManyConversations
+                    | SwitchboardError::Overloaded => ErrorCode::SwitchboardFailed,
                     SwitchboardError::Service(error) => {
                         tracing::error!(%error, "CAL failed");
                         ErrorCode::InternalServerError
