@@ -17,6 +17,9 @@ pub enum ClientError {
     Io(#[from] std::io::Error),
     #[error("Passport: {0}")]
     Passport(String),
+    /// The SOAP address book (MSNP13+) failed or refused.
+    #[error("address book: {0}")]
+    AddressBook(String),
     /// The server said something this client did not expect.
     #[error("unexpected answer: {0}")]
     Protocol(String),
@@ -24,8 +27,6 @@ pub enum ClientError {
     UnknownProduct(String),
     #[error("{0} has no challenge (CHL/QRY begins with MSNP6)")]
     NoChallenge(Dialect),
-    #[error("this client speaks MSNP2-12 so far, not {0}")]
-    UnsupportedDialect(Dialect),
 }
 
 impl ClientError {

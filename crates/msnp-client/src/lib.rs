@@ -1,8 +1,10 @@
 //! msnp-client: the client side of MSNP, for bots, tests and the load
 //! generator.
 //!
-//! [`Client::login`] signs in to a Notification Server (MSNP2-7 with MD5,
-//! MSNP8-12 through Passport TWN; not MSNP13+ yet) and keeps the session alive: challenges are answered
+//! [`Client::login`] signs in to a Notification Server in any dialect:
+//! MSNP2-7 with MD5, MSNP8-12 through Passport TWN, MSNP13-14 and MSNP15-18
+//! (SSO with the MBI_KEY response) through RST.srf and the SOAP address book,
+//! which the services' host (the Nexus URL's) must serve. It keeps the session alive: challenges are answered
 //! and pings sent by a background task. [`Conversation`] opens or joins
 //! switchboard conversations. Every call has a timeout, and a server error
 //! comes back as [`ClientError::Server`] with the seed's code and text.
@@ -16,6 +18,7 @@
 //! # Ok(()) }
 //! ```
 
+mod abook;
 mod error;
 mod ns;
 mod offline;

@@ -86,7 +86,8 @@ struct ServerArgs {
     /// The Passport Nexus URL (default: port 8080 of the server's host).
     #[arg(long)]
     nexus: Option<String>,
-    /// MSNP2 to MSNP12 (MSNP2-7 sign in with MD5: the account needs its MD5 secret).
+    /// MSNP2 to MSNP18 (MSNP2-7 sign in with MD5: the account needs its MD5
+    /// secret; MSNP13+ use RST.srf and the address book beside the Nexus).
     #[arg(long, default_value = "MSNP12")]
     dialect: String,
     /// Seconds any one answer may take.
@@ -160,7 +161,7 @@ fn client_config(profile: &Profile) -> Result<ClientConfig, String> {
     let mut config = ClientConfig::new(&profile.server);
     config.nexus = profile.nexus.clone();
     config.dialect = Dialect::from_token(&profile.dialect)
-        .ok_or_else(|| format!("{:?} is not a dialect (MSNP2..MSNP12)", profile.dialect))?;
+        .ok_or_else(|| format!("{:?} is not a dialect (MSNP2..MSNP18)", profile.dialect))?;
     config.timeout = Duration::from_secs(profile.timeout);
     config.initial_status = profile.status.clone();
     Ok(config)

@@ -106,6 +106,18 @@ pub struct Client {
     pub(crate) config: ClientConfig,
     pub(crate) email: String,
     ticket: Option<String>,
+    /// The machine GUID of an MSNP16+ endpoint.
+    endpoint: Option<String>,
+    /// MSNP13+: the SOAP address book.
+    book: Option<crate::abook::AddressBook>,
+}
+
+/// Who signed in, and with what, handed from the sign-in to the session.
+struct Session {
+    email: String,
+    ticket: Option<String>,
+    endpoint: Option<String>,
+    book: Option<crate::abook::AddressBook>,
 }
 
 /// What proves who signs in.
@@ -117,7 +129,8 @@ enum Credential<'a> {
 impl Client {
     /// Signs in with `email` and `password`, loads the contact list and sets
     /// the initial status: MSNP2-7 with MD5 (the account needs its MD5
-    /// secret), MSNP8-12 through Passport (TWN).
+    /// secret), MSNP8-12 through Passport (TWN), MSNP13+ through RST.srf
+    /// (TWN or SSO) with the contact list from the SOAP address book.
     pub async fn login(config: ClientConfig, email: &str, password: &str) -> Result<Client, ClientError> {
         Client::sign_in(config, email, Credential::Password(password)).await
     }
@@ -135,13 +148,14 @@ impl Client {
 
     async fn sign_in(config: ClientConfig, email: &str, credential: Credential<'_>) -> Result<Client, ClientError> {
         let dialect = config.dialect;
-        // MSNP13+ keeps its contact list in the SOAP address book: not built here.
         let scheme = match dialect.auth_scheme() {
-            _ if dialect.list_sync() == ListSync::AddressBook => return Err(ClientError::UnsupportedDialect(dialect)),
             AuthScheme::Md5 => "MD5",
             AuthScheme::Twn => "TWN",
-            AuthScheme::Sso => return Err(ClientError::UnsupportedDialect(dialect)),
+            AuthScheme::Sso => "SSO",
         };
+        let address_book = dialect.list_sync() == ListSync::AddressBook;
+        // An MSNP16+ client is one endpoint of its account: its machine GUID names it.
+        let endpoint = dialect.has_mpop().then(|| format!("{{{}}}", uuid::Uuid::new_v4()).to_ascii_uppercase());
         let mut server = config.server.clone();
         // At most one referral (`XFR NS`), as the real service gave.
         for _ in 0..2 {
@@ -154,7 +168,7 @@ impl Client {
                 return Err(ClientError::Protocol(format!("the server does not speak {version}: {reply}")));
             }
             if dialect.requires_cvr() {
-                let cvr = ["0x0409", "winnt", "5.1", "i386", "MSNMSGR", "7.0.0777", "msmsgs", email];
+                let cvr = ["0x0409", "winnt", "6.1.0", "i386", "MSNMSGR", "14.0.8117.0416", "msmsgs", email];
                 link.call("CVR", &cvr, None, &["CVR"]).await?;
             }
             if dialect.has_inf() {
@@ -166,27 +180,45 @@ impl Client {
                 server = challenge.params.get(2).cloned().ok_or_else(|| protocol(&challenge))?;
                 continue;
             }
-            // `USR trid MD5 S salt` or `USR trid TWN S policy`.
-            let offer = challenge.params.get(3).ok_or_else(|| protocol(&challenge))?;
-            let proof = match credential {
-                Credential::Password(password) if scheme == "MD5" => crate::md5_login(offer, password),
-                Credential::Ticket(_) if scheme == "MD5" => {
-                    return Err(ClientError::Protocol(format!("{dialect} signs in with a password, not a ticket")));
+            // `USR trid MD5 S salt`, `USR trid TWN S policy` or `USR trid SSO S MBI_KEY_OLD nonce`.
+            let offer = challenge.params.last().ok_or_else(|| protocol(&challenge))?;
+            let mut book = None;
+            let proof: Vec<String> = match credential {
+                Credential::Password(password) if scheme == "MD5" => vec![crate::md5_login(offer, password)],
+                Credential::Ticket(ticket) if scheme == "TWN" && !address_book => vec![ticket.to_owned()],
+                Credential::Ticket(_) => {
+                    return Err(ClientError::Protocol(format!(
+                        "{dialect} signs in with a password here, not a ticket"
+                    )));
                 }
-                Credential::Ticket(ticket) => ticket.to_owned(),
+                Credential::Password(password) if !address_book => {
+                    vec![passport::twn_ticket(&http_client(&config)?, &config.nexus, email, password, offer).await?]
+                }
                 Credential::Password(password) => {
-                    let http = reqwest::Client::builder()
-                        .timeout(config.timeout)
-                        .danger_accept_invalid_certs(config.accept_invalid_certs)
-                        .local_address(config.local_address)
-                        .build()
-                        .map_err(|e| ClientError::Passport(e.to_string()))?;
-                    passport::twn_ticket(&http, &config.nexus, email, password, offer).await?
+                    // MSNP13+: the tickets come from RST.srf, beside the Nexus.
+                    let http = http_client(&config)?;
+                    let origin = crate::abook::origin(&config.nexus);
+                    let tokens = passport::rst_tokens(&http, &format!("{origin}/RST.srf"), email, password).await?;
+                    book = Some(crate::abook::AddressBook {
+                        http,
+                        origin,
+                        ticket: tokens.contacts,
+                        owner: email.to_owned(),
+                    });
+                    let mut proof = vec![tokens.messenger];
+                    if scheme == "SSO" {
+                        proof.push(msnp::auth::mbi::response(&tokens.secret, offer, rand::random()));
+                        proof.extend(endpoint.clone());
+                    }
+                    proof
                 }
             };
-            link.call("USR", &[scheme, "S", proof.as_str()], None, &["USR"]).await?;
-            let ticket = (scheme == "TWN").then_some(proof);
-            return Client::start(link, queue, config, email, ticket).await;
+            let mut params = vec![scheme, "S"];
+            params.extend(proof.iter().map(String::as_str));
+            link.call("USR", &params, None, &["USR"]).await?;
+            let ticket = (scheme == "TWN" && !address_book).then(|| proof[0].clone());
+            let session = Session { email: email.to_owned(), ticket, endpoint, book };
+            return Client::start(link, queue, config, session).await;
         }
         Err(ClientError::Protocol("referred more than once".into()))
     }
@@ -195,8 +227,7 @@ impl Client {
         link: Link,
         queue: mpsc::UnboundedReceiver<Frame>,
         config: ClientConfig,
-        email: &str,
-        ticket: Option<String>,
+        session: Session,
     ) -> Result<Client, ClientError> {
         let link = Arc::new(link);
         let shared = Arc::new(Shared { contacts: Mutex::new(BTreeMap::new()) });
@@ -225,7 +256,18 @@ impl Client {
                 }
             }
         });
-        let client = Client { link, shared, pongs, events, config, email: email.to_owned(), ticket };
+        let Session { email, ticket, endpoint, book } = session;
+        let client = Client { link, shared, pongs, events, config, email, ticket, endpoint, book };
+        if let Some(book) = &client.book {
+            // MSNP13+: the list comes from the address book, and the server learns it from ADL.
+            let contacts = book.contacts().await?;
+            let ml = crate::abook::membership_list(true, contacts.values().map(|c| (c.email.as_str(), c.lists)));
+            *client.shared.contacts.lock().unwrap_or_else(|e| e.into_inner()) = contacts;
+            client.link.call("ADL", &[], Some(bytes::Bytes::from(ml)), &["ADL"]).await?;
+            let status = client.config.initial_status.clone();
+            client.set_status(&status).await?;
+            return Ok(client);
+        }
         let sync = match client.config.dialect.list_sync() {
             ListSync::Guid => client.link.call("SYN", &["0", "0"], None, &["SYN"]).await?,
             _ => client.link.call("SYN", &["0"], None, &["SYN"]).await?,
@@ -281,6 +323,15 @@ impl Client {
         &self.email
     }
 
+    /// How this client names itself on a switchboard: `email`, or
+    /// `email;{machine-guid}` for an MSNP16+ endpoint.
+    pub(crate) fn switchboard_handle(&self) -> String {
+        match &self.endpoint {
+            Some(guid) => format!("{};{guid}", self.email),
+            None => self.email.clone(),
+        }
+    }
+
     /// `CHG`: NLN, BSY, IDL, BRB, AWY, PHN, LUN or HDN.
     pub async fn set_status(&self, status: &str) -> Result<(), ClientError> {
         // Client capabilities came with MSNP8; before, `CHG` is the status alone.
@@ -290,23 +341,17 @@ impl Client {
 
     /// Adds `email` to the forward (and allow) list.
     pub async fn add_contact(&self, email: &str) -> Result<(), ClientError> {
-        for list in ["FL", "AL"] {
-            let result = match self.config.dialect.list_sync() {
-                ListSync::Guid if list == "FL" => {
-                    let (name, friendly) = (format!("N={email}"), format!("F={email}"));
-                    self.link.call("ADC", &[list, name.as_str(), friendly.as_str()], None, &["ADC"]).await
+        match &self.book {
+            Some(book) => {
+                // MSNP13+: into the address book, then onto the forward and allow lists.
+                book.add(email).await?;
+                let ml = crate::abook::membership_list(false, [(email, 1 | 2)]);
+                self.link.call("ADL", &[], Some(bytes::Bytes::from(ml)), &["ADL"]).await?;
+            }
+            None => {
+                for list in ["FL", "AL"] {
+                    self.add_to_list(list, email).await?;
                 }
-                ListSync::Guid => {
-                    let name = format!("N={email}");
-                    self.link.call("ADC", &[list, name.as_str()], None, &["ADC"]).await
-                }
-                _ => self.link.call("ADD", &[list, email, email], None, &["ADD"]).await,
-            };
-            match result {
-                // Already allowed is fine: the contact was on the allow list before.
-                Err(ClientError::Server(msnp::ErrorCode::AlreadyInList)) if list == "AL" => {}
-                Err(error) => return Err(error),
-                Ok(_) => {}
             }
         }
         let mut contacts = self.shared.contacts.lock().unwrap_or_else(|e| e.into_inner());
@@ -318,6 +363,27 @@ impl Client {
         });
         contact.lists |= 1 | 2;
         Ok(())
+    }
+
+    /// `ADD`/`ADC` to one list (MSNP2-12).
+    async fn add_to_list(&self, list: &str, email: &str) -> Result<(), ClientError> {
+        let result = match self.config.dialect.list_sync() {
+            ListSync::Guid if list == "FL" => {
+                let (name, friendly) = (format!("N={email}"), format!("F={email}"));
+                self.link.call("ADC", &[list, name.as_str(), friendly.as_str()], None, &["ADC"]).await
+            }
+            ListSync::Guid => {
+                let name = format!("N={email}");
+                self.link.call("ADC", &[list, name.as_str()], None, &["ADC"]).await
+            }
+            _ => self.link.call("ADD", &[list, email, email], None, &["ADD"]).await,
+        };
+        match result {
+            // Already allowed is fine: the contact was on the allow list before.
+            Err(ClientError::Server(msnp::ErrorCode::AlreadyInList)) if list == "AL" => Ok(()),
+            Err(error) => Err(error),
+            Ok(_) => Ok(()),
+        }
     }
 
     /// Asks for a switchboard (`XFR SB`): its address and cookie.
@@ -337,6 +403,16 @@ impl Client {
 
 fn protocol(frame: &Frame) -> ClientError {
     ClientError::Protocol(frame.to_string())
+}
+
+/// The HTTP client for Passport and the SOAP services.
+fn http_client(config: &ClientConfig) -> Result<reqwest::Client, ClientError> {
+    reqwest::Client::builder()
+        .timeout(config.timeout)
+        .danger_accept_invalid_certs(config.accept_invalid_certs)
+        .local_address(config.local_address)
+        .build()
+        .map_err(|e| ClientError::Passport(e.to_string()))
 }
 
 /// The lists of MSNP2-7, each sent whole by `SYN`, and their bits in [`Contact::lists`].
@@ -414,19 +490,28 @@ impl Dispatcher {
                 self.listed.send_modify(|count| *count += 1);
                 None
             }
-            ("ILN", [_, status, email, name, ..]) | ("NLN", [status, email, name, ..]) => {
-                let friendly_name = decode_param(name).unwrap_or_else(|| (*name).to_owned());
-                if let Some(contact) = self.contacts().get_mut(*email) {
-                    contact.status = Some((*status).to_owned());
+            ("ILN", [_, rest @ ..]) | ("NLN", rest) if rest.len() >= 3 => {
+                let (status, email, name) = self.presence_fields(rest)?;
+                let friendly_name = decode_param(name).unwrap_or_else(|| name.to_owned());
+                if let Some(contact) = self.contacts().get_mut(&email) {
+                    contact.status = Some(status.to_owned());
                     contact.friendly_name = friendly_name.clone();
                 }
-                Some(Event::Presence { email: (*email).to_owned(), status: (*status).to_owned(), friendly_name })
+                Some(Event::Presence { email, status: status.to_owned(), friendly_name })
             }
-            ("FLN", [email, ..]) => {
-                if let Some(contact) = self.contacts().get_mut(*email) {
+            ("FLN", [handle, ..]) => {
+                let email = handle.strip_prefix("1:").unwrap_or(handle).to_owned();
+                if let Some(contact) = self.contacts().get_mut(&email) {
                     contact.status = None;
                 }
-                Some(Event::Offline { email: (*email).to_owned() })
+                Some(Event::Offline { email })
+            }
+            // MSNP13+: someone added this account (`l` has the reverse list).
+            ("ADL", ["0", ..]) => {
+                let ml = std::str::from_utf8(frame.payload.as_deref().unwrap_or_default()).ok()?;
+                let added = msnp::xml::ml::parse(ml).ok()?.contacts.into_iter().find(|c| c.lists & 8 != 0)?;
+                let friendly_name = added.friendly_name.unwrap_or_else(|| added.address.clone());
+                Some(Event::AddedBy { email: added.address, friendly_name })
             }
             ("RNG", [session_id, address, _, cookie, inviter, name, ..]) => Some(Event::Invited(Invitation {
                 session_id: (*session_id).to_owned(),
@@ -446,6 +531,22 @@ impl Dispatcher {
             ("OUT", reason) => Some(Event::SignedOut { reason: reason.first().map(|r| (*r).to_owned()) }),
             _ => Some(Event::Other(frame)),
         }
+    }
+
+    /// (status, email, friendly name) from the parameters of `NLN` (or `ILN`
+    /// after its TrID): the handle is `email`, `email network` (MSNP14-17)
+    /// or `1:email` (MSNP18).
+    fn presence_fields<'a>(&self, params: &[&'a str]) -> Option<(&'a str, String, &'a str)> {
+        let dialect = self.config.dialect;
+        let (status, rest) = params.split_first()?;
+        let (handle, rest) = rest.split_first()?;
+        let rest = if dialect.presence_has_network_id() && !dialect.handles_have_network_prefix() {
+            rest.get(1..)?
+        } else {
+            rest
+        };
+        let email = handle.strip_prefix("1:").unwrap_or(handle).to_owned();
+        Some((status, email, rest.first()?))
     }
 
     fn contacts(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Contact>> {

@@ -50,3 +50,56 @@ pub(crate) async fn twn_ticket(
 fn header(reply: &reqwest::Response, name: &str) -> Option<String> {
     reply.headers().get(name)?.to_str().ok().map(str::to_owned)
 }
+
+/// What RST.srf issues an MSNP13+ client: the Messenger ticket with its
+/// proof key (for the SSO `MBI_KEY_OLD` response) and the address book's ticket.
+pub(crate) struct RstTokens {
+    pub messenger: String,
+    pub secret: Vec<u8>,
+    pub contacts: String,
+}
+
+/// Asks `url` (RST.srf) for the tokens an MSNP13+ client signs in with.
+pub(crate) async fn rst_tokens(
+    http: &reqwest::Client,
+    url: &str,
+    email: &str,
+    password: &str,
+) -> Result<RstTokens, ClientError> {
+    use base64::Engine as _;
+    use msnp::soap::rst::{PASSPORT_TB, TokenRequest};
+    let failed = |what: String| ClientError::Passport(what);
+    let asked = |address: &str, policy: &str| TokenRequest {
+        id: None,
+        address: address.to_owned(),
+        policy: (!policy.is_empty()).then(|| policy.to_owned()),
+    };
+    let request = msnp::soap::rst::render_request(
+        email,
+        password,
+        &[asked(PASSPORT_TB, ""), asked("messengerclear.live.com", "MBI_KEY_OLD"), asked("contacts.msn.com", "MBI")],
+    );
+    let reply = http
+        .post(url)
+        .header("Content-Type", "text/xml; charset=utf-8")
+        .body(request)
+        .send()
+        .await
+        .map_err(|e| failed(format!("{url}: {e}")))?;
+    let text = reply.text().await.map_err(|e| failed(format!("{url}: {e}")))?;
+    let tokens = match msnp::soap::rst::parse_response(&text) {
+        Ok(tokens) => tokens,
+        Err(msnp::soap::SoapError::Fault(code)) if code.ends_with("FailedAuthentication") => {
+            return Err(failed("wrong email or password".into()));
+        }
+        Err(error) => return Err(failed(format!("{url}: {error}"))),
+    };
+    let find = |address: &str| tokens.iter().find(|token| token.address == address);
+    let messenger = find("messengerclear.live.com").ok_or_else(|| failed("no messengerclear.live.com token".into()))?;
+    let contacts = find("contacts.msn.com").ok_or_else(|| failed("no contacts.msn.com token".into()))?;
+    let secret = messenger.binary_secret.as_deref().ok_or_else(|| failed("no proof key for Messenger".into()))?;
+    let secret = base64::engine::general_purpose::STANDARD
+        .decode(secret)
+        .map_err(|e| failed(format!("the proof key is not base64: {e}")))?;
+    Ok(RstTokens { messenger: messenger.ticket.clone(), secret, contacts: contacts.ticket.clone() })
+}

@@ -39,7 +39,8 @@ impl Conversation {
     pub async fn open(client: &Client, email: &str) -> Result<Conversation, ClientError> {
         let (address, cookie) = client.switchboard().await?;
         let (link, queue) = Link::connect(&address, &client.config).await?;
-        link.call("USR", &[client.email.as_str(), cookie.as_str()], None, &["USR"]).await?;
+        let handle = client.switchboard_handle();
+        link.call("USR", &[handle.as_str(), cookie.as_str()], None, &["USR"]).await?;
         link.call("CAL", &[email], None, &["CAL"]).await?;
         Ok(Conversation { link, queue })
     }
@@ -47,7 +48,8 @@ impl Conversation {
     /// Joins the conversation `invitation` names (`ANS`).
     pub async fn accept(client: &Client, invitation: &Invitation) -> Result<Conversation, ClientError> {
         let (link, queue) = Link::connect(&invitation.address, &client.config).await?;
-        let params = [client.email.as_str(), invitation.cookie.as_str(), invitation.session_id.as_str()];
+        let handle = client.switchboard_handle();
+        let params = [handle.as_str(), invitation.cookie.as_str(), invitation.session_id.as_str()];
         link.call("ANS", &params, None, &["ANS"]).await?;
         Ok(Conversation { link, queue })
     }
@@ -64,18 +66,24 @@ impl Conversation {
 
     /// The next event; `None` once the conversation is closed.
     pub async fn next_event(&mut self) -> Option<ConversationEvent> {
-        let frame = self.queue.recv().await?;
-        let params: Vec<&str> = frame.params.iter().map(String::as_str).collect();
-        let event = match (frame.command.as_str(), params.as_slice()) {
-            ("MSG", [from, name, ..]) => message(from, name, frame.payload.as_deref().unwrap_or_default())
-                .unwrap_or(ConversationEvent::Other(frame)),
-            ("JOI", [email, ..]) | ("IRO", [_, _, _, email, ..]) => {
-                ConversationEvent::Joined { email: plain_email(email) }
-            }
-            ("BYE", [email, ..]) => ConversationEvent::Left { email: plain_email(email) },
-            _ => ConversationEvent::Other(frame),
-        };
-        Some(event)
+        loop {
+            let frame = self.queue.recv().await?;
+            let params: Vec<&str> = frame.params.iter().map(String::as_str).collect();
+            return Some(match (frame.command.as_str(), params.as_slice()) {
+                ("MSG", [from, name, ..]) => message(from, name, frame.payload.as_deref().unwrap_or_default())
+                    .unwrap_or(ConversationEvent::Other(frame)),
+                // MSNP16+ also names each endpoint (`email;{guid}`); the account's
+                // own line follows, and is the one that counts for people.
+                ("JOI", [email, ..]) | ("IRO", [_, _, _, email, ..]) | ("BYE", [email, ..]) if email.contains(';') => {
+                    continue;
+                }
+                ("JOI", [email, ..]) | ("IRO", [_, _, _, email, ..]) => {
+                    ConversationEvent::Joined { email: plain_email(email) }
+                }
+                ("BYE", [email, ..]) => ConversationEvent::Left { email: plain_email(email) },
+                _ => ConversationEvent::Other(frame),
+            });
+        }
     }
 
     /// Leaves the conversation (`OUT`).

@@ -235,3 +235,23 @@ async fn status_follows_into_a_running_watch() {
     assert!(msnp(dir.path(), &["status", "AWY"]).await.0);
     assert_eq!(next_status().await, "AWY", "the running watch follows `msnp status`");
 }
+
+/// The command line in an address-book dialect: RST.srf, SSO, ABContactAdd + ADL.
+#[tokio::test]
+async fn msnp18_login_add_and_contacts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = start(dir.path()).await;
+    let ns = server.ns_addr.to_string();
+    let nexus = format!("http://{}/rdr/pprdr.asp", server.http_addr);
+    let login = ["login", "alice@example.com", "--password", "pw", "--server", &ns, "--nexus", &nexus];
+    let (ok, stdout, stderr) = msnp(dir.path(), &[&login[..], &["--dialect", "MSNP18"]].concat()).await;
+    assert!(ok, "{stderr}");
+    assert!(stdout.starts_with("Signed in as alice@example.com (0 contacts)"), "{stdout}");
+    let (ok, _, stderr) = msnp(dir.path(), &["add", "bot@example.com"]).await;
+    assert!(ok, "{stderr}");
+    let (ok, stdout, _) = msnp(dir.path(), &["--json", "contacts"]).await;
+    assert!(ok);
+    let contact: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    assert_eq!((contact["email"].as_str(), contact["status"].as_str()), (Some("bot@example.com"), Some("FLN")));
+    assert_eq!(contact["lists"].as_u64().map(|lists| lists & 3), Some(3), "{contact}");
+}

@@ -45,7 +45,15 @@ async fn a_bot_signs_in_sees_presence_and_chats_both_ways() {
     // With the MD5 secret, so MSNP2-7 can sign in too.
     server.user_md5("alice@example.com", "alice-pw", "Alice").await;
     server.user_md5("bot@example.com", "bot-pw", "Echo Bot").await;
-    let dialects = [Dialect::MSNP5, Dialect::MSNP7, Dialect::MSNP8, Dialect::MSNP12];
+    let dialects = [
+        Dialect::MSNP5,
+        Dialect::MSNP7,
+        Dialect::MSNP8,
+        Dialect::MSNP12,
+        Dialect::MSNP13,
+        Dialect::MSNP15,
+        Dialect::MSNP18,
+    ];
     for dialect in dialects {
         let mut bot = Client::login(config(&server, dialect), "bot@example.com", "bot-pw").await.expect("bot login");
         let mut alice =
@@ -114,10 +122,13 @@ async fn errors_carry_the_seed_code_and_text() {
     let Err(error) = missing else { panic!("adding an unknown account succeeded") };
     assert!(matches!(error, ClientError::Server(ErrorCode::InvalidUsername)), "{error:?}");
     assert_eq!(error.to_string(), format!("208: {}", ErrorCode::InvalidUsername.description()));
-    for unsupported in [Dialect::MSNP13, Dialect::MSNP15] {
-        let login = Client::login(config(&server, unsupported), "alice@example.com", "alice-pw").await;
-        assert!(matches!(login, Err(ClientError::UnsupportedDialect(_))));
-    }
+    // MSNP13+ through RST.srf: a wrong password is Passport's answer too.
+    let wrong = Client::login(config(&server, Dialect::MSNP18), "alice@example.com", "nope").await;
+    assert!(
+        matches!(&wrong, Err(ClientError::Passport(reason)) if reason == "wrong email or password"),
+        "{:?}",
+        wrong.err()
+    );
     // MSNP2-7 prove the password with MD5, which needs the account's MD5 secret.
     let md5 = Client::login(config(&server, Dialect::MSNP5), "alice@example.com", "alice-pw").await;
     let Err(error) = md5 else { panic!("an MD5 sign-in without the MD5 secret succeeded") };

@@ -260,6 +260,119 @@ pub fn render_find_membership(header: &ServiceHeader, owner: &str, roles: &[Role
     render_result(header, "FindMembership", Some(&inner))
 }
 
+/// A request to either service as WLM 2009 sends it, carrying `ticket` (the
+/// contacts.msn.com token) and the `operation` element's XML.
+pub fn render_request(ticket: &str, scenario: &str, operation: &str) -> String {
+    format!(
+        concat!(
+            r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" "#,
+            r#"xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">"#,
+            r#"<soap:Header><ABApplicationHeader xmlns="{ns}"><ApplicationId>CFE80F9D-180F-4399-82AB-413F33A1FA11</ApplicationId>"#,
+            r#"<IsMigration>false</IsMigration><PartnerScenario>{scenario}</PartnerScenario></ABApplicationHeader>"#,
+            r#"<ABAuthHeader xmlns="{ns}"><ManagedGroupRequest>false</ManagedGroupRequest><TicketToken>{ticket}</TicketToken></ABAuthHeader>"#,
+            r#"</soap:Header><soap:Body>{operation}</soap:Body></soap:Envelope>"#
+        ),
+        ns = AB_NS,
+        scenario = escape_xml(scenario),
+        ticket = escape_xml(ticket),
+        operation = operation
+    )
+}
+
+/// The `ABFindAll` operation: the whole address book.
+pub fn find_all_operation() -> String {
+    format!(
+        concat!(
+            r#"<ABFindAll xmlns="{ns}"><abId>00000000-0000-0000-0000-000000000000</abId><abView>Full</abView>"#,
+            r#"<deltasOnly>false</deltasOnly><lastChange>0001-01-01T00:00:00.0000000-08:00</lastChange></ABFindAll>"#
+        ),
+        ns = AB_NS
+    )
+}
+
+/// The `FindMembership` operation: the allow, block, reverse and pending lists.
+pub fn find_membership_operation() -> String {
+    format!(
+        concat!(
+            r#"<FindMembership xmlns="{ns}"><serviceFilter><Types><ServiceType>Messenger</ServiceType>"#,
+            r#"</Types></serviceFilter></FindMembership>"#
+        ),
+        ns = AB_NS
+    )
+}
+
+/// The `ABAdd` operation: creates the owner's address book (a new account
+/// has none: `ABFindAll` faults `ABDoesNotExist` until then).
+pub fn add_operation(owner: &str) -> String {
+    format!(
+        r#"<ABAdd xmlns="{ns}"><abInfo><name /><ownerPuid>0</ownerPuid><ownerEmail>{owner}</ownerEmail><fDefault>true</fDefault></abInfo></ABAdd>"#,
+        ns = AB_NS,
+        owner = escape_xml(owner)
+    )
+}
+
+/// The `ABContactAdd` operation for a Messenger buddy.
+pub fn contact_add_operation(email: &str) -> String {
+    format!(
+        concat!(
+            r#"<ABContactAdd xmlns="{ns}"><abId>00000000-0000-0000-0000-000000000000</abId><contacts><Contact xmlns="{ns}">"#,
+            r#"<contactInfo><contactType>LivePending</contactType><passportName>{email}</passportName><isMessengerUser>true</isMessengerUser>"#,
+            r#"<MessengerMemberInfo><DisplayName>{email}</DisplayName></MessengerMemberInfo></contactInfo></Contact></contacts>"#,
+            r#"<options><EnableAllowListManagement>true</EnableAllowListManagement></options></ABContactAdd>"#
+        ),
+        ns = AB_NS,
+        email = escape_xml(email)
+    )
+}
+
+/// A contact as an `ABFindAll` response lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedContact {
+    pub email: String,
+    pub display_name: String,
+    pub is_messenger_user: bool,
+}
+
+/// The contacts of an `ABFindAll` response, the owner's `Me` contact left out.
+pub fn parse_find_all(xml: &str) -> Result<Vec<ListedContact>, super::SoapError> {
+    let envelope = super::envelope::Envelope::parse(xml)?;
+    fault(&envelope)?;
+    Ok(envelope
+        .each(&["contacts", "Contact"])
+        .into_iter()
+        .filter(|&index| envelope.child_text(index, &["contactInfo", "contactType"]) != Some("Me"))
+        .filter_map(|index| {
+            let email = envelope.child_text(index, &["contactInfo", "passportName"])?.to_owned();
+            let display_name = envelope.child_text(index, &["contactInfo", "displayName"]).unwrap_or(&email).to_owned();
+            let is_messenger_user = envelope.child_text(index, &["contactInfo", "isMessengerUser"]) == Some("true");
+            Some(ListedContact { email, display_name, is_messenger_user })
+        })
+        .collect())
+}
+
+/// (role, email) for every member of a `FindMembership` response.
+pub fn parse_find_membership(xml: &str) -> Result<Vec<(String, String)>, super::SoapError> {
+    let envelope = super::envelope::Envelope::parse(xml)?;
+    fault(&envelope)?;
+    let mut members = Vec::new();
+    for index in envelope.each(&["Memberships", "Membership"]) {
+        let Some(role) = envelope.child_text(index, &["MemberRole"]) else { continue };
+        for email in envelope.child_texts(index, &["Members", "Member", "PassportName"]) {
+            members.push((role.to_owned(), email.to_owned()));
+        }
+    }
+    Ok(members)
+}
+
+/// A response that is a SOAP fault, as an error with its `errorcode` (or `faultcode`).
+pub fn fault(envelope: &super::envelope::Envelope) -> Result<(), super::SoapError> {
+    if envelope.operation != "Fault" {
+        return Ok(());
+    }
+    let code = envelope.text(&["detail", "errorcode"]).or_else(|| envelope.text(&["Fault", "faultcode"]));
+    Err(super::SoapError::Fault(code.unwrap_or("Fault").to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,6 +430,35 @@ mod tests {
         assert!(!xml.contains('\n'));
         let find_all = render_find_all(&header(), &book);
         assert!(find_all.contains("<ABFindAllResult><groups><Group>") && find_all.contains("</contacts><ab><abId>"));
+        // What a client reads back: the buddies, not the owner.
+        let listed = parse_find_all(&find_all).expect("parses");
+        let expected = ListedContact { email: "d@e.f".into(), display_name: "D & Co".into(), is_messenger_user: true };
+        assert_eq!(listed, [expected]);
+    }
+
+    #[test]
+    fn client_requests_and_membership_read_back() {
+        let request = render_request("t=a&p=", "Initial", &find_membership_operation());
+        let envelope = crate::soap::envelope::Envelope::parse(&request).expect("parses");
+        assert_eq!(envelope.operation, "FindMembership");
+        assert_eq!(envelope.text(&["ABAuthHeader", "TicketToken"]), Some("t=a&p="));
+        let add = crate::soap::envelope::Envelope::parse(&render_request(
+            "t",
+            "ContactSave",
+            &contact_add_operation("b@c.d"),
+        ))
+        .expect("parses");
+        assert_eq!(add.text(&["contactInfo", "passportName"]), Some("b@c.d"));
+        let roles = [
+            Role { name: "Allow", members: vec![(1, "x@y.z".into(), "X".into())] },
+            Role { name: "Reverse", members: vec![(2, "x@y.z".into(), "X".into()), (3, "q@y.z".into(), "Q".into())] },
+        ];
+        let xml = render_find_membership(&header(), "a@b.c", &roles, "2026-01-01T00:00:00Z");
+        let members = parse_find_membership(&xml).expect("parses");
+        let pairs: Vec<(&str, &str)> = members.iter().map(|(r, e)| (r.as_str(), e.as_str())).collect();
+        assert_eq!(pairs, [("Allow", "x@y.z"), ("Reverse", "x@y.z"), ("Reverse", "q@y.z")]);
+        let faulted = parse_find_all(&render_bad_token("ABFindAll"));
+        assert!(matches!(faulted, Err(crate::soap::SoapError::Fault(_))), "{faulted:?}");
     }
 
     #[test]

@@ -146,6 +146,74 @@ pub fn render_response(tokens: &[IssuedToken], puid: u64, created: &str, expires
     body
 }
 
+/// The request a client sends to RST.srf for `tokens`, as WLM 2009 and
+/// Pidgin word it.
+pub fn render_request(username: &str, password: &str, tokens: &[TokenRequest]) -> String {
+    let mut body = String::with_capacity(2048 + tokens.len() * 512);
+    body.push_str(concat!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>"#,
+        r#"<Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/" xmlns:wsse="http://schemas.xmlsoap.org/ws/2003/06/secext" "#,
+        r#"xmlns:saml="urn:oasis:names:tc:SAML:1.0:assertion" xmlns:wsp="http://schemas.xmlsoap.org/ws/2002/12/policy" "#,
+        r#"xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd" "#,
+        r#"xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/03/addressing" xmlns:wssc="http://schemas.xmlsoap.org/ws/2004/04/sc" "#,
+        r#"xmlns:wst="http://schemas.xmlsoap.org/ws/2004/04/trust"><Header>"#,
+        r#"<ps:AuthInfo xmlns:ps="http://schemas.microsoft.com/Passport/SoapServices/PPCRL" Id="PPAuthInfo">"#,
+        r#"<ps:HostingApp>{7108E71A-9926-4FCB-BCC9-9A9D3F32E423}</ps:HostingApp><ps:BinaryVersion>4</ps:BinaryVersion>"#,
+        r#"<ps:UIVersion>1</ps:UIVersion><ps:Cookies></ps:Cookies><ps:RequestParams>AQAAAAIAAABsYwQAAAAxMDMz</ps:RequestParams></ps:AuthInfo>"#,
+        r#"<wsse:Security><wsse:UsernameToken Id="user"><wsse:Username>"#,
+    ));
+    body.push_str(&escape_xml(username));
+    body.push_str("</wsse:Username><wsse:Password>");
+    body.push_str(&escape_xml(password));
+    body.push_str(concat!(
+        "</wsse:Password></wsse:UsernameToken></wsse:Security></Header><Body>",
+        r#"<ps:RequestMultipleSecurityTokens xmlns:ps="http://schemas.microsoft.com/Passport/SoapServices/PPCRL" Id="RSTS">"#,
+    ));
+    for (index, token) in tokens.iter().enumerate() {
+        let id = token.id.clone().unwrap_or_else(|| format!("RST{index}"));
+        body.push_str(&format!(
+            concat!(
+                r#"<wst:RequestSecurityToken Id="{id}"><wst:RequestType>http://schemas.xmlsoap.org/ws/2004/04/security/trust/Issue</wst:RequestType>"#,
+                r#"<wsp:AppliesTo><wsa:EndpointReference><wsa:Address>{address}</wsa:Address></wsa:EndpointReference></wsp:AppliesTo>"#,
+            ),
+            id = escape_xml(&id),
+            address = escape_xml(&token.address)
+        ));
+        if let Some(policy) = &token.policy {
+            body.push_str(&format!(r#"<wsse:PolicyReference URI="{}"></wsse:PolicyReference>"#, escape_xml(policy)));
+        }
+        body.push_str("</wst:RequestSecurityToken>");
+    }
+    body.push_str("</ps:RequestMultipleSecurityTokens></Body></Envelope>");
+    body
+}
+
+/// The tokens of an RST.srf response, in order; a fault (wrong credentials)
+/// is `SoapError::Fault` with its `faultcode`.
+pub fn parse_response(xml: &str) -> Result<Vec<IssuedToken>, SoapError> {
+    let envelope = super::envelope::Envelope::parse(xml)?;
+    if envelope.operation == "Fault" {
+        let code = envelope.text(&["Fault", "faultcode"]).unwrap_or("Fault");
+        return Err(SoapError::Fault(code.to_owned()));
+    }
+    let tokens = envelope
+        .each(&["RequestSecurityTokenResponse"])
+        .into_iter()
+        .filter_map(|index| {
+            let text = |relative: &[&str]| envelope.child_text(index, relative).map(str::to_owned);
+            let address = text(&["AppliesTo", "EndpointReference", "Address"])?;
+            let ticket = text(&["RequestedSecurityToken", "BinarySecurityToken"])
+                .or_else(|| text(&["RequestedSecurityToken", "EncryptedData", "CipherData", "CipherValue"]))?;
+            let binary_secret = text(&["RequestedProofToken", "BinarySecret"]);
+            Some(IssuedToken { address, ticket, binary_secret })
+        })
+        .collect::<Vec<_>>();
+    if tokens.is_empty() {
+        return Err(SoapError::Missing("RequestSecurityTokenResponse"));
+    }
+    Ok(tokens)
+}
+
 /// The SOAP fault for wrong credentials.
 pub fn render_failed_authentication() -> String {
     concat!(
@@ -182,6 +250,28 @@ mod tests {
 <wst:RequestSecurityToken Id="RST0"><wst:RequestType>http://schemas.xmlsoap.org/ws/2004/04/security/trust/Issue</wst:RequestType><wsp:AppliesTo><wsa:EndpointReference><wsa:Address>http://Passport.NET/tb</wsa:Address></wsa:EndpointReference></wsp:AppliesTo></wst:RequestSecurityToken>
 <wst:RequestSecurityToken Id="RST1"><wst:RequestType>http://schemas.xmlsoap.org/ws/2004/04/security/trust/Issue</wst:RequestType><wsp:AppliesTo><wsa:EndpointReference><wsa:Address>messengerclear.live.com</wsa:Address></wsa:EndpointReference></wsp:AppliesTo><wsse:PolicyReference URI="MBI_KEY_OLD"></wsse:PolicyReference></wst:RequestSecurityToken>
 </ps:RequestMultipleSecurityTokens></Body></Envelope>"#;
+
+    #[test]
+    fn a_rendered_request_reads_back_and_a_response_parses() {
+        let asked = [
+            TokenRequest { id: None, address: PASSPORT_TB.into(), policy: None },
+            TokenRequest { id: None, address: "messengerclear.live.com".into(), policy: Some("MBI_KEY_OLD".into()) },
+        ];
+        let request = parse_request(&render_request("a<b@example.com", "p&ss", &asked)).expect("parses");
+        assert_eq!((request.username.as_str(), request.password.as_str()), ("a<b@example.com", "p&ss"));
+        assert_eq!(request.tokens[1].policy.as_deref(), Some("MBI_KEY_OLD"));
+        assert_eq!(request.tokens[1].id.as_deref(), Some("RST1"));
+        let issued = vec![
+            IssuedToken { address: PASSPORT_TB.into(), ticket: "blob".into(), binary_secret: Some("c2VjcmV0".into()) },
+            IssuedToken { address: "messengerclear.live.com".into(), ticket: "t=abc&p=".into(), binary_secret: None },
+        ];
+        let xml = render_response(&issued, 1, "2026-11-25T00:00:00Z", "2026-11-26T00:00:00Z");
+        assert_eq!(parse_response(&xml), Ok(issued));
+        assert_eq!(
+            parse_response(&render_failed_authentication()),
+            Err(SoapError::Fault("wsse:FailedAuthentication".into()))
+        );
+    }
 
     #[test]
     fn reads_credentials_and_tokens_in_order() {

@@ -137,7 +137,16 @@ pub fn parse(xml: &str) -> Result<MembershipList, MlError> {
 
 /// Writes an `<ml>`, grouping contacts by domain in their order; no whitespace.
 pub fn render(contacts: &[MlContact]) -> String {
-    let mut xml = String::from("<ml>");
+    render_list("<ml>", contacts)
+}
+
+/// As [`render`], marked `l="1"`: the whole list a client sends at sign-in.
+pub fn render_initial(contacts: &[MlContact]) -> String {
+    render_list("<ml l=\"1\">", contacts)
+}
+
+fn render_list(opening: &str, contacts: &[MlContact]) -> String {
+    let mut xml = String::from(opening);
     let mut index = 0;
     while index < contacts.len() {
         let Some((_, domain)) = contacts[index].address.split_once('@') else {
