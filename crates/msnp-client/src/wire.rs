@@ -18,8 +18,13 @@ use crate::{ClientConfig, ClientError};
 
 type Waiters = Arc<Mutex<HashMap<u32, (&'static [&'static str], oneshot::Sender<Frame>)>>>;
 
+/// Most bytes one write takes from the queue.
+const WRITE_BATCH: usize = 64 * 1024;
+
 pub(crate) struct Link {
-    writer: tokio::sync::Mutex<OwnedWriteHalf>,
+    /// Frames for the writer task, which writes whatever has queued up in one
+    /// system call: a busy client sends many frames per write.
+    outgoing: mpsc::UnboundedSender<Bytes>,
     waiters: Waiters,
     next_trid: AtomicU32,
     pub(crate) timeout: Duration,
@@ -60,6 +65,8 @@ impl Link {
         let mut decoder = Decoder::new(Direction::ServerToClient, Limits::default());
         decoder.set_dialect(dialect);
         let routes = waiters.clone();
+        let (outgoing, queued) = mpsc::unbounded_channel();
+        tokio::spawn(write_queued(writer, queued, timeout, waiters.clone()));
         tokio::spawn(async move {
             let mut buf = BytesMut::with_capacity(4096);
             loop {
@@ -87,7 +94,7 @@ impl Link {
             // Closed: every waiting call learns it at once.
             routes.lock().unwrap_or_else(|e| e.into_inner()).clear();
         });
-        let link = Link { writer: tokio::sync::Mutex::new(writer), waiters, next_trid: AtomicU32::new(1), timeout };
+        let link = Link { outgoing, waiters, next_trid: AtomicU32::new(1), timeout };
         Ok((link, queue))
     }
 
@@ -95,13 +102,10 @@ impl Link {
         self.next_trid.fetch_add(1, Ordering::Relaxed)
     }
 
+    /// Queues a frame; it is written soon, with whatever else is queued.
+    /// `Closed` once the connection can no longer be written.
     pub(crate) async fn send(&self, frame: &Frame) -> Result<(), ClientError> {
-        let bytes = frame.to_bytes();
-        let mut writer = self.writer.lock().await;
-        tokio::time::timeout(self.timeout, writer.write_all(&bytes))
-            .await
-            .map_err(|_| ClientError::Timeout("write"))??;
-        Ok(())
+        self.outgoing.send(frame.to_bytes()).map_err(|_| ClientError::Closed)
     }
 
     /// Sends `command trid params… [payload]` and waits for the reply with that
@@ -138,6 +142,34 @@ impl Link {
             None => Ok(frame),
         }
     }
+}
+
+/// Writes queued frames, each write taking all that has queued up (to
+/// `WRITE_BATCH`), until the link is dropped (then what is queued still goes
+/// out) or a write fails or stalls (then waiting calls learn it at once).
+async fn write_queued(
+    mut writer: OwnedWriteHalf,
+    mut queued: mpsc::UnboundedReceiver<Bytes>,
+    timeout: Duration,
+    waiters: Waiters,
+) {
+    let mut batch = BytesMut::new();
+    while let Some(first) = queued.recv().await {
+        batch.extend_from_slice(&first);
+        while batch.len() < WRITE_BATCH {
+            match queued.try_recv() {
+                Ok(more) => batch.extend_from_slice(&more),
+                Err(_) => break,
+            }
+        }
+        if !matches!(tokio::time::timeout(timeout, writer.write_all(&batch)).await, Ok(Ok(()))) {
+            queued.close();
+            waiters.lock().unwrap_or_else(|e| e.into_inner()).clear();
+            return;
+        }
+        batch.clear();
+    }
+    let _ = writer.shutdown().await;
 }
 
 /// The call waiting for `frame`, if it is a reply (its TrID and an expected

@@ -7,7 +7,7 @@ use std::time::Duration;
 use bytes::BytesMut;
 use msnp::codec::{DecodeError, Decoder, Direction, Limits};
 use msnp::{Dialect, ErrorCode, Frame};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// Longest a write of one batch of answers may take before the client counts as gone.
@@ -17,8 +17,10 @@ const WRITE_LIMIT: Duration = Duration::from_secs(30);
 /// busy conversation cannot hold a session's answers back for long.
 pub const COALESCE_LIMIT: usize = 64;
 
-/// Input bytes read per system call; the buffer grows only for a long line or payload.
-const READ_CHUNK: usize = 512;
+/// Most input bytes one read takes: several commands per system call under
+/// load. The chunk lives on the stack only while a read completes, so an
+/// idle connection holds no input buffer at all.
+const READ_CHUNK: usize = 8 * 1024;
 
 /// A byte stream a session runs over: a TCP socket, or the HTTP gateway's pipe.
 pub trait Transport: AsyncRead + AsyncWrite + Unpin + Send + Sync {}
@@ -163,10 +165,20 @@ impl Connection {
 
     /// Reads more bytes; `false` when the peer closed the connection.
     pub async fn read_more(&mut self) -> bool {
-        if self.input.capacity() - self.input.len() < READ_CHUNK {
-            self.input.reserve(READ_CHUNK);
-        }
-        matches!(self.stream.read_buf(&mut self.input).await, Ok(n) if n > 0)
+        let (stream, input) = (&mut self.stream, &mut self.input);
+        std::future::poll_fn(|cx| {
+            let mut chunk = [std::mem::MaybeUninit::<u8>::uninit(); READ_CHUNK];
+            let mut read = tokio::io::ReadBuf::uninit(&mut chunk);
+            match std::pin::Pin::new(&mut **stream).poll_read(cx, &mut read) {
+                std::task::Poll::Ready(Ok(())) => {
+                    input.extend_from_slice(read.filled());
+                    std::task::Poll::Ready(!read.filled().is_empty())
+                }
+                std::task::Poll::Ready(Err(_)) => std::task::Poll::Ready(false),
+                std::task::Poll::Pending => std::task::Poll::Pending,
+            }
+        })
+        .await
     }
 
     /// Queues a frame for the next flush.
