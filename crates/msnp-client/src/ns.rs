@@ -182,37 +182,7 @@ impl Client {
             }
             // `USR trid MD5 S salt`, `USR trid TWN S policy` or `USR trid SSO S MBI_KEY_OLD nonce`.
             let offer = challenge.params.last().ok_or_else(|| protocol(&challenge))?;
-            let mut book = None;
-            let proof: Vec<String> = match credential {
-                Credential::Password(password) if scheme == "MD5" => vec![crate::md5_login(offer, password)],
-                Credential::Ticket(ticket) if scheme == "TWN" && !address_book => vec![ticket.to_owned()],
-                Credential::Ticket(_) => {
-                    return Err(ClientError::Protocol(format!(
-                        "{dialect} signs in with a password here, not a ticket"
-                    )));
-                }
-                Credential::Password(password) if !address_book => {
-                    vec![passport::twn_ticket(&http_client(&config)?, &config.nexus, email, password, offer).await?]
-                }
-                Credential::Password(password) => {
-                    // MSNP13+: the tickets come from RST.srf, beside the Nexus.
-                    let http = http_client(&config)?;
-                    let origin = crate::abook::origin(&config.nexus);
-                    let tokens = passport::rst_tokens(&http, &format!("{origin}/RST.srf"), email, password).await?;
-                    book = Some(crate::abook::AddressBook {
-                        http,
-                        origin,
-                        ticket: tokens.contacts,
-                        owner: email.to_owned(),
-                    });
-                    let mut proof = vec![tokens.messenger];
-                    if scheme == "SSO" {
-                        proof.push(msnp::auth::mbi::response(&tokens.secret, offer, rand::random()));
-                        proof.extend(endpoint.clone());
-                    }
-                    proof
-                }
-            };
+            let (proof, book) = prove(&config, email, credential, offer, endpoint.as_deref()).await?;
             let mut params = vec![scheme, "S"];
             params.extend(proof.iter().map(String::as_str));
             link.call("USR", &params, None, &["USR"]).await?;
@@ -403,6 +373,44 @@ impl Client {
 
 fn protocol(frame: &Frame) -> ClientError {
     ClientError::Protocol(frame.to_string())
+}
+
+/// What the second `USR` carries (after `scheme S`), for the offer the first
+/// one got (an MD5 salt, a Passport policy or an SSO nonce); MSNP13+ also get
+/// the address book's access on the way.
+async fn prove(
+    config: &ClientConfig,
+    email: &str,
+    credential: Credential<'_>,
+    offer: &str,
+    endpoint: Option<&str>,
+) -> Result<(Vec<String>, Option<crate::abook::AddressBook>), ClientError> {
+    let dialect = config.dialect;
+    let address_book = dialect.list_sync() == ListSync::AddressBook;
+    Ok(match (dialect.auth_scheme(), credential) {
+        (AuthScheme::Md5, Credential::Password(password)) => (vec![crate::md5_login(offer, password)], None),
+        (AuthScheme::Twn, Credential::Ticket(ticket)) if !address_book => (vec![ticket.to_owned()], None),
+        (_, Credential::Ticket(_)) => {
+            return Err(ClientError::Protocol(format!("{dialect} signs in with a password here, not a ticket")));
+        }
+        (_, Credential::Password(password)) if !address_book => {
+            let ticket = passport::twn_ticket(&http_client(config)?, &config.nexus, email, password, offer).await?;
+            (vec![ticket], None)
+        }
+        (scheme, Credential::Password(password)) => {
+            // MSNP13+: the tickets come from RST.srf, beside the Nexus.
+            let http = http_client(config)?;
+            let origin = crate::abook::origin(&config.nexus);
+            let tokens = passport::rst_tokens(&http, &format!("{origin}/RST.srf"), email, password).await?;
+            let mut proof = vec![tokens.messenger];
+            if scheme == AuthScheme::Sso {
+                proof.push(msnp::auth::mbi::response(&tokens.secret, offer, rand::random()));
+                proof.extend(endpoint.map(str::to_owned));
+            }
+            let book = crate::abook::AddressBook { http, origin, ticket: tokens.contacts, owner: email.to_owned() };
+            (proof, Some(book))
+        }
+    })
 }
 
 /// The HTTP client for Passport and the SOAP services.
