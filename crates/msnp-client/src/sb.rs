@@ -28,6 +28,8 @@ pub enum ConversationEvent {
 pub struct Conversation {
     link: Link,
     queue: mpsc::UnboundedReceiver<Frame>,
+    /// This client's account, named in typing notices.
+    email: String,
 }
 
 const TEXT_HEADER: &str = "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nX-MMS-IM-Format: FN=Segoe%20UI; EF=; CO=0; CS=1; PF=0\r\n\r\n";
@@ -42,7 +44,7 @@ impl Conversation {
         let handle = client.switchboard_handle();
         link.call("USR", &[handle.as_str(), cookie.as_str()], None, &["USR"]).await?;
         link.call("CAL", &[email], None, &["CAL"]).await?;
-        Ok(Conversation { link, queue })
+        Ok(Conversation { link, queue, email: client.email.clone() })
     }
 
     /// Joins the conversation `invitation` names (`ANS`).
@@ -51,7 +53,7 @@ impl Conversation {
         let handle = client.switchboard_handle();
         let params = [handle.as_str(), invitation.cookie.as_str(), invitation.session_id.as_str()];
         link.call("ANS", &params, None, &["ANS"]).await?;
-        Ok(Conversation { link, queue })
+        Ok(Conversation { link, queue, email: client.email.clone() })
     }
 
     /// Sends a text message and waits for the switchboard's `ACK`.
@@ -62,6 +64,17 @@ impl Conversation {
             "ACK" => Ok(()),
             _ => Err(ClientError::Protocol(format!("message not delivered: {reply}"))),
         }
+    }
+
+    /// Tells the others this client is typing (`MSG U` with a
+    /// `text/x-msmsgscontrol` payload; the switchboard sends no `ACK`).
+    pub async fn typing(&self) -> Result<(), ClientError> {
+        let payload = format!(
+            "MIME-Version: 1.0\r\nContent-Type: text/x-msmsgscontrol\r\nTypingUser: {}\r\n\r\n\r\n",
+            self.email
+        );
+        let frame = Frame::new("MSG").param(self.link.next_trid()).param("U").with_payload(Bytes::from(payload));
+        self.link.send(&frame).await
     }
 
     /// The next event; `None` once the conversation is closed.

@@ -91,6 +91,8 @@ async fn a_bot_signs_in_sees_presence_and_chats_both_ways() {
         let mut bot_chat = Conversation::accept(&bot, &invitation).await.expect("accept");
         assert_eq!(next_in(&mut bot_chat).await, ConversationEvent::Joined { email: "alice@example.com".into() });
         assert_eq!(next_in(&mut chat).await, ConversationEvent::Joined { email: "bot@example.com".into() });
+        chat.typing().await.expect("typing");
+        assert_eq!(next_in(&mut bot_chat).await, ConversationEvent::Typing { from: "alice@example.com".into() });
         chat.send("héllo, bot").await.expect("delivered");
         let ConversationEvent::Message { from, text, .. } = next_in(&mut bot_chat).await else {
             panic!("a message");
