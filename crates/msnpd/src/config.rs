@@ -33,6 +33,8 @@ pub struct Config {
     /// How long a statement waits for a busy or unreachable database, in
     /// milliseconds, before the client is answered 500/501.
     pub database_wait_ms: u64,
+    /// Connections in the database pool; unset: 8 for SQLite, 16 for PostgreSQL.
+    pub database_connections: Option<u32>,
     /// Lifetime of a Passport ticket, in seconds.
     pub ticket_lifetime_secs: u64,
     /// Lifetime of a switchboard cookie, in seconds.
@@ -110,6 +112,7 @@ impl Default for Config {
             public_host: None,
             database: "sqlite://msnpd.db".into(),
             database_wait_ms: 5000,
+            database_connections: None,
             ticket_lifetime_secs: 24 * 3600,
             cookie_lifetime_secs: 120,
             ping_interval_secs: 60,
@@ -185,6 +188,14 @@ impl Config {
     }
 
     /// The core's settings, given the switchboard address clients must use.
+    /// How the store is opened.
+    pub fn store_options(&self) -> crate::store::StoreOptions {
+        crate::store::StoreOptions {
+            wait: Duration::from_millis(self.database_wait_ms),
+            connections: self.database_connections,
+        }
+    }
+
     pub fn core(&self, switchboard_address: String) -> CoreConfig {
         CoreConfig {
             ticket_lifetime: Duration::from_secs(self.ticket_lifetime_secs),

@@ -63,7 +63,7 @@ impl Context {
     /// target does this in memory). Addresses given to clients come from the
     /// configured listen addresses.
     pub async fn detached(config: Config) -> Result<Arc<Context>, StartError> {
-        let store = Store::open(&config.database, std::time::Duration::from_millis(config.database_wait_ms)).await?;
+        let store = Store::open(&config.database, config.store_options()).await?;
         let port = |address: &str, default| address.parse::<SocketAddr>().map_or(default, |addr| addr.port());
         let ports = Ports { sb: port(&config.sb_listen, 1864), http: port(&config.http_listen, 80), https: None };
         let public_host = config.public_host.clone().unwrap_or_else(|| "127.0.0.1".to_owned());
@@ -125,7 +125,7 @@ impl Server {
             Some(listener) => Some(local(listener)?),
             None => None,
         };
-        let store = Store::open(&config.database, std::time::Duration::from_millis(config.database_wait_ms)).await?;
+        let store = Store::open(&config.database, config.store_options()).await?;
         let ports = Ports { sb: sb_addr.port(), http: http_addr.port(), https: https_addr.map(|addr| addr.port()) };
         let context = Context::assemble(config, store, public_host, ports);
         let (stop, stopped) = watch::channel(false);

@@ -86,8 +86,7 @@ pub fn run(command: UserCommand) -> ExitCode {
         return ExitCode::FAILURE;
     };
     runtime.block_on(async move {
-        let store = match Store::open(&config.database, std::time::Duration::from_millis(config.database_wait_ms)).await
-        {
+        let store = match Store::open(&config.database, config.store_options()).await {
             Ok(store) => store,
             Err(error) => {
                 eprintln!("msnpd: cannot open {}: {error}", config.database);

@@ -78,6 +78,16 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
+/// How the store uses its database.
+#[derive(Debug, Clone, Copy)]
+pub struct StoreOptions {
+    /// How long a statement may wait for the database before it fails.
+    pub wait: std::time::Duration,
+    /// Connections in the pool; `None`: 8 for SQLite (each is a worker
+    /// thread), 16 for PostgreSQL.
+    pub connections: Option<u32>,
+}
+
 /// Shortest wait for a pooled connection: a pool must survive a burst of logins.
 const MIN_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -86,7 +96,8 @@ impl Store {
     /// `wait` bounds how long a statement waits for the database (a locked
     /// SQLite file, a PostgreSQL pool with no free or reachable connection)
     /// before it fails and the client is answered 500/501.
-    pub async fn open(url: &str, wait: std::time::Duration) -> StoreResult<Store> {
+    pub async fn open(url: &str, options: StoreOptions) -> StoreResult<Store> {
+        let wait = options.wait;
         install_default_drivers();
         let is_sqlite = url.starts_with("sqlite:");
         if !is_sqlite && !url.starts_with("postgres:") && !url.starts_with("postgresql:") {
@@ -98,8 +109,8 @@ impl Store {
         } else {
             url.to_owned()
         };
-        let mut options =
-            AnyPoolOptions::new().max_connections(if is_sqlite { 4 } else { 16 }).acquire_timeout(wait.max(MIN_WAIT));
+        let connections = options.connections.unwrap_or(if is_sqlite { 8 } else { 16 }).max(1);
+        let mut options = AnyPoolOptions::new().max_connections(connections).acquire_timeout(wait.max(MIN_WAIT));
         if is_sqlite {
             let busy_timeout = format!("PRAGMA busy_timeout={}", wait.as_millis());
             // WAL for concurrent readers; FULL so an acknowledged change survives a crash.
