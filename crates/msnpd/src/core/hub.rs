@@ -229,8 +229,8 @@ impl Core {
                 return Ok((existing, inbox));
             }
         }
-        let row = self.store.account_by_id(account).await?.ok_or(ServiceError::AccountGone)?;
-        let lists = ContactList::from(self.store.load_lists(account).await?);
+        let (row, lists) = self.store.account_with_lists(account).await?.ok_or(ServiceError::AccountGone)?;
+        let lists = ContactList::from(lists);
         let online = Arc::new(Online {
             id: account,
             email: row.email.clone(),
@@ -306,8 +306,8 @@ impl Core {
         if let Some(online) = self.hub.get(account) {
             return Ok(online);
         }
-        let row = self.store.account_by_id(account).await?.ok_or(ServiceError::AccountGone)?;
-        let lists = ContactList::from(self.store.load_lists(account).await?);
+        let (row, lists) = self.store.account_with_lists(account).await?.ok_or(ServiceError::AccountGone)?;
+        let lists = ContactList::from(lists);
         Ok(Arc::new(Online {
             id: account,
             email: row.email,

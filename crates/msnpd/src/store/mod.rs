@@ -412,13 +412,35 @@ impl Store {
         .bind(owner)
         .fetch_one(&self.pool)
         .await?;
-        let settings = ListSettings {
-            blp_allow: settings.try_get::<i32, _>("blp_allow")? != 0,
-            gtc_ask: settings.try_get::<i32, _>("gtc_ask")? != 0,
-            serial: settings.try_get("list_serial")?,
-            lists_modified: settings.try_get("lists_modified")?,
-            settings_modified: settings.try_get("settings_modified")?,
-        };
+        self.lists_with_settings(owner, Self::list_settings_from_row(&settings)?).await
+    }
+
+    /// The account and its lists, as a sign-in needs them: the account row
+    /// and the list settings come from one statement.
+    pub async fn account_with_lists(&self, id: i64) -> StoreResult<Option<(AccountRow, ListData)>> {
+        let row = sqlx::query(
+            "SELECT id, email, password_hash, friendly_name, created_at,              blp_allow, gtc_ask, list_serial, lists_modified, settings_modified FROM accounts WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let account = Self::account_from_row(&row)?;
+        let lists = self.lists_with_settings(id, Self::list_settings_from_row(&row)?).await?;
+        Ok(Some((account, lists)))
+    }
+
+    fn list_settings_from_row(row: &sqlx::any::AnyRow) -> StoreResult<ListSettings> {
+        Ok(ListSettings {
+            blp_allow: row.try_get::<i32, _>("blp_allow")? != 0,
+            gtc_ask: row.try_get::<i32, _>("gtc_ask")? != 0,
+            serial: row.try_get("list_serial")?,
+            lists_modified: row.try_get("lists_modified")?,
+            settings_modified: row.try_get("settings_modified")?,
+        })
+    }
+
+    async fn lists_with_settings(&self, owner: i64, settings: ListSettings) -> StoreResult<ListData> {
         let rows = sqlx::query(
             "SELECT c.contact_id, a.email, c.guid, c.lists, c.nickname FROM contacts c \
              JOIN accounts a ON a.id = c.contact_id WHERE c.owner_id = $1 ORDER BY c.position",
