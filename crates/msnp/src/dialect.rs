@@ -247,6 +247,15 @@ impl Dialect {
         self.since(18)
     }
 
+    /// Presence the server volunteers in answer to a command (the first `CHG`,
+    /// an `ADD`/`ADC`/`ADL` naming an online contact) is `ILN TrID …` up to
+    /// MSNP17, and a plain `NLN …` in MSNP18: libpurple's MSNP18 `ILN` parser
+    /// cannot read the `1:email` handle, and BitlBee's MSNP18 code doubts `ILN`
+    /// still exists, so the original service must have sent `NLN` there.
+    pub const fn initial_presence_is_iln(self) -> bool {
+        self.0 < 18
+    }
+
     /// Capabilities are written `caps:extcaps` (MSNP16+).
     pub const fn has_extended_caps(self) -> bool {
         self.since(16)

@@ -101,11 +101,11 @@ async fn msnp2_over_the_gateway_chats_with_msnp11_over_tcp() {
     let mut bob = sign_in(&server, "MSNP11", "bob@example.com", "bob-pw", "bob").await;
     bob.send("ADC 1 FL N=alice@example.com F=Alice").await;
     assert!(bob.line().await.starts_with("ADC 1 FL N=alice@example.com F=Alice C="));
-    bob.expect("ILN 1 NLN alice@example.com Alice 0").await;
+    bob.expect("ILN 1 NLN alice@example.com Alice 0 0").await;
     assert_eq!(alice.poll_until_some().await, "ADD 0 RL 3 bob@example.com Bob\r\n");
     bob.send("CHG 2 NLN 1073741824").await;
     bob.expect("CHG 2 NLN 1073741824").await;
-    bob.expect("ILN 2 NLN alice@example.com Alice 0").await;
+    bob.expect("ILN 2 NLN alice@example.com Alice 0 0").await;
     bob.frame().await; // Mail-Data
     bob.frame().await; // CHL
     assert_eq!(alice.poll_until_some().await, "NLN NLN bob@example.com Bob\r\n");

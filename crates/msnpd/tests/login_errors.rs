@@ -187,7 +187,7 @@ async fn a_dropped_connection_is_a_sign_out() {
     bob.frame().await; // CHL
     alice.send("CHG 2 NLN 0").await;
     alice.expect("CHG 2 NLN 0").await;
-    bob.expect("NLN NLN alice@example.com Alice 0").await;
+    bob.expect("NLN NLN alice@example.com Alice 0 0").await;
     // msnp11-sdk may just close the socket: contacts see the user leave.
     drop(alice);
     bob.expect("FLN alice@example.com").await;

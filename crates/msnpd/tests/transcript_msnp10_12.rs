@@ -93,8 +93,9 @@ async fn guid_transcript(name: &str) {
     alice.send("RMG 21 0").await;
     alice.expect("230 21").await;
 
+    // The setting already in force is echoed (clients send it at every sign-in).
     alice.send("BLP 22 AL").await;
-    alice.expect("218 22").await;
+    alice.expect("BLP 22 AL").await;
     alice.send("GTC 23 N").await;
     alice.expect("GTC 23 N").await;
     alice.send("PRP 24 MFN Alice%20A").await;
@@ -149,17 +150,21 @@ async fn guid_transcript(name: &str) {
     bob.send("ADC 6 FL N=alice@example.com F=Alice").await;
     let adc = bob.line().await;
     assert!(adc.starts_with("ADC 6 FL N=alice@example.com F=Alice C="), "{adc}");
-    bob.expect("ILN 6 NLN alice@example.com Alice%20A 1342177280").await;
-    alice.expect("ADC 0 RL N=bob@example.com F=Bob").await;
-    bob.send("CHG 7 BSY 1342177280").await;
-    bob.expect("CHG 7 BSY 1342177280").await;
-    bob.expect("ILN 7 NLN alice@example.com Alice%20A 1342177280").await;
+    bob.expect("ILN 6 NLN alice@example.com Alice%20A 1342177280 0").await;
+    // Her personal message follows her presence, as in the first CHG's burst.
     let ubx = "<Data><PSM>hi there</PSM><CurrentMedia></CurrentMedia></Data>";
     if eleven {
         bob.expect_payload(&format!("UBX alice@example.com {}", ubx.len()), ubx).await;
     }
+    alice.expect("ADC 0 RL N=bob@example.com F=Bob").await;
+    bob.send("CHG 7 BSY 1342177280").await;
+    bob.expect("CHG 7 BSY 1342177280").await;
+    bob.expect("ILN 7 NLN alice@example.com Alice%20A 1342177280 0").await;
+    if eleven {
+        bob.expect_payload(&format!("UBX alice@example.com {}", ubx.len()), ubx).await;
+    }
     after_first_chg(&mut bob, dialect, 8).await;
-    alice.expect("NLN BSY bob@example.com Bob 1342177280").await;
+    alice.expect("NLN BSY bob@example.com Bob 1342177280 0").await;
     if eleven {
         bob.send_payload("UUX 9", b"<Data><PSM>busy &amp; happy</PSM><CurrentMedia/></Data>").await;
         bob.expect("UUX 9 0").await;
@@ -208,7 +213,7 @@ async fn guid_transcript(name: &str) {
     bob.expect("FLN alice@example.com").await;
     alice.send("REM 47 BL bob@example.com").await;
     alice.expect("REM 47 BL bob@example.com").await;
-    bob.expect("NLN NLN alice@example.com Alice%20A 1342177280").await;
+    bob.expect("NLN NLN alice@example.com Alice%20A 1342177280 0").await;
     if eleven {
         bob.expect_payload(&format!("UBX alice@example.com {}", ubx.len()), ubx).await;
     }
@@ -231,7 +236,7 @@ async fn guid_transcript(name: &str) {
     bob.expect("OUT OTH").await;
     carol.send("CHG 5 NLN 0").await;
     carol.expect("CHG 5 NLN 0").await;
-    carol.expect("ILN 5 NLN alice@example.com Alice%20A 1342177280").await;
+    carol.expect("ILN 5 NLN alice@example.com Alice%20A 1342177280 0").await;
     if eleven {
         carol.expect_payload(&format!("UBX alice@example.com {}", ubx.len()), ubx).await;
         carol.expect_payload(&format!("MSG Hotmail Hotmail {}", MAIL_DATA.len()), MAIL_DATA).await;

@@ -88,6 +88,26 @@ fn rand_iv() -> [u8; 8] {
 }
 
 /// The status burst after the first CHG: Mail-Data, then a challenge to answer.
+/// The self-`UBX` of an MSNP18 user whose endpoints have published nothing but
+/// their `CHG`: each endpoint with the capabilities of that `CHG`, no empty
+/// element (libpurple reads them as numbers and crashes on an empty one).
+async fn own_endpoints(peer: &mut Peer, machine_guid: Option<&str>, endpoints: &[(&str, &str)]) {
+    let mut expected = String::from("<Data><PSM></PSM><CurrentMedia></CurrentMedia>");
+    if let Some(guid) = machine_guid {
+        expected.push_str(&format!("<MachineGuid>{guid}</MachineGuid>"));
+    }
+    for (guid, caps) in endpoints {
+        expected.push_str(&format!("<EndpointData id=\"{guid}\"><Capabilities>{caps}</Capabilities></EndpointData>"));
+    }
+    for (guid, _) in endpoints {
+        expected.push_str(&format!("<PrivateEndpointData id=\"{guid}\"><Idle>false</Idle></PrivateEndpointData>"));
+    }
+    expected.push_str("</Data>");
+    let ubx = peer.frame().await;
+    assert_eq!(ubx.command, "UBX");
+    assert_eq!(String::from_utf8_lossy(ubx.payload.as_deref().unwrap_or_default()), expected);
+}
+
 async fn settle(peer: &mut Peer, trid: u32) {
     let mail = peer.frame().await;
     assert_eq!(mail.params, ["Hotmail", "Hotmail"]);
@@ -156,8 +176,9 @@ async fn new_dialect_transcript(dialect: &str) {
         alice.send("USR 5 SHA A c2hh").await;
         alice.expect("USR 5 OK alice@example.com 0 0").await;
     }
+    // Sent at every sign-in with the value in force, and echoed.
     alice.send("BLP 6 AL").await;
-    alice.expect("218 6").await;
+    alice.expect("BLP 6 AL").await;
 
     // The initial list: Bob to FL and AL; Bob, online, learns Alice added him.
     alice.send_payload("ADL 7", br#"<ml l="1"><d n="example.com"><c n="bob" l="3" t="1" /></d></ml>"#).await;
@@ -188,18 +209,35 @@ async fn new_dialect_transcript(dialect: &str) {
     let caps = if version.has_extended_caps() { "2789003324:48" } else { "2789003324" };
     alice.send(&format!("CHG 13 NLN {caps} 0")).await;
     alice.expect(&format!("CHG 13 NLN {caps} 0")).await;
+    if version.has_mpop() {
+        own_endpoints(&mut alice, None, &[("{f26d1f07-95e2-403c-bc18-d4bfed493428}", caps)]).await;
+    }
     let bob_handle = match version.version() {
         18 => "1:bob@example.com".to_owned(),
         14..=17 => "bob@example.com 1".to_owned(),
         _ => "bob@example.com".to_owned(),
     };
     let bob_caps = if version.has_extended_caps() { "1073741824:0" } else { "1073741824" };
-    alice.expect(&format!("ILN 13 NLN {bob_handle} Bob {bob_caps}")).await;
+    // Presence answering a command: ILN with its TrID, a plain NLN in MSNP18;
+    // the msnobject word is always there (0: no display picture).
+    let answered = |trid: u32, status: &str| {
+        if eighteen {
+            format!("NLN {status} {bob_handle} Bob {bob_caps} 0")
+        } else {
+            format!("ILN {trid} {status} {bob_handle} Bob {bob_caps} 0")
+        }
+    };
+    alice.expect(&answered(13, "NLN")).await;
     settle(&mut alice, 14).await;
-    bob.expect("NLN NLN alice@example.com Alice 2789003324").await;
+    bob.expect("NLN NLN alice@example.com Alice 2789003324 0").await;
     bob.send("CHG 3 BSY 1073741824").await;
     bob.expect("CHG 3 BSY 1073741824").await;
-    alice.expect(&format!("NLN BSY {bob_handle} Bob {bob_caps}")).await;
+    alice.expect(&format!("NLN BSY {bob_handle} Bob {bob_caps} 0")).await;
+    // An ADL naming a contact already on the list (libpurple puts contacts
+    // there through the address book first) answers with their presence too.
+    alice.send_payload("ADL 30", br#"<ml><d n="example.com"><c n="bob" l="1" t="1" /></d></ml>"#).await;
+    alice.expect("ADL 30 OK").await;
+    alice.expect(&answered(30, "BSY")).await;
     let psm = "<Data><PSM>from 2009</PSM><CurrentMedia></CurrentMedia><MachineGuid>{F26D1F07-95E2-403C-BC18-D4BFED493428}</MachineGuid></Data>";
     alice.send_payload("UUX 15", psm.as_bytes()).await;
     alice.expect("UUX 15 0").await;
@@ -227,7 +265,7 @@ async fn new_dialect_transcript(dialect: &str) {
     // Alice still allows Bob, who still watches her: she leaves, he sees it.
     alice.send_payload("ADL 19", br#"<ml><d n="example.com"><c n="bob" l="1" t="1" /></d></ml>"#).await;
     alice.expect("ADL 19 OK").await;
-    alice.expect(&format!("ILN 19 BSY {bob_handle} Bob {bob_caps}")).await;
+    alice.expect(&answered(19, "BSY")).await;
     bob.expect("ADC 0 RL N=alice@example.com F=Alice").await;
     bob.send("OUT").await;
     bob.expect_closed().await;
@@ -350,6 +388,7 @@ async fn pidgin_sign_in_add_and_accept_sequences() {
     alice.frame().await; // self-UBX
     alice.send("CHG 10 NLN 2789003324:48 0").await;
     alice.expect("CHG 10 NLN 2789003324:48 0").await;
+    own_endpoints(&mut alice, Some(MACHINE), &[("{f26d1f07-95e2-403c-bc18-d4bfed493428}", "2789003324:48")]).await;
     settle(&mut alice, 11).await;
 
     // Adding Bob into a new group.
@@ -386,6 +425,18 @@ async fn pidgin_sign_in_add_and_accept_sequences() {
         "<DeleteMember{ns}><serviceHandle><Id>0</Id><Type>Messenger</Type><ForeignId></ForeignId></serviceHandle><memberships><Membership><MemberRole>Pending</MemberRole><Members><Member xsi:type=\"PassportMember\"><Type>Passport</Type><MembershipId>{member_id}</MembershipId><State>Accepted</State></Member></Members></Membership></memberships></DeleteMember>"
     );
     assert_eq!(ab_call(&server, "//abservice/SharingService.asmx", &ticket, &delete).await.status, 200);
+    // libpurple then moves the member to Reverse: the server keeps that list, and the call succeeds.
+    let reverse = format!(
+        "<AddMember{ns}><serviceHandle><Id>0</Id><Type>Messenger</Type><ForeignId></ForeignId></serviceHandle><memberships><Membership><MemberRole>Reverse</MemberRole><Members><Member xsi:type=\"PassportMember\"><Type>Passport</Type><State>Accepted</State><PassportName>carol@example.com</PassportName></Member></Members></Membership></memberships></AddMember>"
+    );
+    let response = ab_call(&server, "//abservice/SharingService.asmx", &ticket, &reverse).await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    assert!(response.text().contains("<AddMemberResponse"), "{}", response.text());
+    // Removing someone from Reverse is not the client's to do.
+    let unreverse = reverse.replace("AddMember", "DeleteMember");
+    let response = ab_call(&server, "//abservice/SharingService.asmx", &ticket, &unreverse).await;
+    assert_eq!(response.status, 500);
+    assert!(response.text().contains(">BadArgument</errorcode>"), "{}", response.text());
     let accept = format!(
         "<AddMember{ns}><memberships><Membership><MemberRole>Allow</MemberRole><Members><Member xsi:type=\"PassportMember\"><Type>Passport</Type><State>Accepted</State><PassportName>carol@example.com</PassportName></Member></Members></Membership></memberships></AddMember>"
     );
@@ -411,6 +462,7 @@ async fn switchboard_endpoints() {
     let mut laptop = sign_in_endpoint(&server, "MSNP18", "alice@example.com", "alice-pw", "laptop", LAPTOP).await;
     laptop.send("CHG 5 NLN 2789003324:48 0").await;
     laptop.expect("CHG 5 NLN 2789003324:48 0").await;
+    own_endpoints(&mut laptop, None, &[("{11111111-2222-3333-4444-555555555555}", "2789003324:48")]).await;
     settle(&mut laptop, 6).await;
     let mut desktop = sign_in_endpoint(&server, "MSNP18", "alice@example.com", "alice-pw", "desktop", DESKTOP).await;
     laptop.frame().await; // self-UBX: the desktop arrived

@@ -116,8 +116,9 @@ async fn old_transcript(dialect: &str) {
         alice.expect("200 14").await;
     }
     let serial = if phones { next } else { next - 1 };
+    // The setting already in force is echoed (clients send it at every sign-in).
     alice.send("GTC 15 A").await;
-    alice.expect("218 15").await;
+    alice.expect(&format!("GTC 15 {serial} A")).await;
     alice.send("REA 16 alice@example.com Alice%20A").await;
     alice.expect(&format!("REA 16 {serial} alice@example.com Alice%20A")).await;
     alice.send("SND 17 friend@example.com").await;
@@ -258,8 +259,8 @@ async fn mixed_dialects_see_and_reach_each_other() {
     ann.expect("CHG 2 NLN").await;
     cat.send("CHG 3 AWY 1073741824").await;
     cat.expect("CHG 3 AWY 1073741824").await;
-    // Ann's client has no capabilities; MSNP11 shows that as 0.
-    cat.expect("ILN 3 NLN ann@example.com Ann 0").await;
+    // Ann's client has no capabilities; MSNP11 shows that as 0, and no display picture as 0.
+    cat.expect("ILN 3 NLN ann@example.com Ann 0 0").await;
     cat.line().await; // Mail-Data
     cat.line().await; // CHL
     ann.expect("NLN AWY cat@example.com Cat").await;
@@ -268,7 +269,7 @@ async fn mixed_dialects_see_and_reach_each_other() {
     ben.expect("ILN 3 NLN ann@example.com Ann").await;
     ben.line().await; // CHL
     // Ben is not on Cat's... Cat has Ben on FL: Cat sees him in MSNP11's format.
-    cat.expect("NLN BSY ben@example.com Ben 0").await;
+    cat.expect("NLN BSY ben@example.com Ben 0 0").await;
 
     // Cat's list, changed from MSNP11, reads right in MSNP7 after Ben adds a group.
     ben.send("SYN 4 0").await;

@@ -12,6 +12,25 @@ pub struct PersonalStatus {
     pub current_media: String,
     /// The client's machine GUID (MSNP13+), if given.
     pub machine_guid: Option<String>,
+    /// What an MSNP18 client publishes beside the message (`DDP`, `SignatureSound`,
+    /// `Scene`, `ColorScheme`), passed on as written; empty when not given.
+    pub ddp: String,
+    pub signature_sound: String,
+    pub scene: String,
+    pub color_scheme: String,
+}
+
+impl PersonalStatus {
+    /// The MSNP16+ elements after `CurrentMedia`, in the order clients write them.
+    fn extras(&self) -> [(&'static str, &str); 5] {
+        [
+            ("MachineGuid", self.machine_guid.as_deref().unwrap_or_default()),
+            ("DDP", &self.ddp),
+            ("SignatureSound", &self.signature_sound),
+            ("Scene", &self.scene),
+            ("ColorScheme", &self.color_scheme),
+        ]
+    }
 }
 
 /// What an MSNP16+ client says about one of its endpoints (`<PrivateEndpointData>`).
@@ -49,6 +68,10 @@ pub fn parse_payload(xml: &str) -> Result<UuxPayload, XmlError> {
             (["Data", "MachineGuid"], Node::Text(text)) => {
                 status.machine_guid.get_or_insert_with(String::new).push_str(text.trim());
             }
+            (["Data", "DDP"], Node::Text(text)) => status.ddp.push_str(text),
+            (["Data", "SignatureSound"], Node::Text(text)) => status.signature_sound.push_str(text),
+            (["Data", "Scene"], Node::Text(text)) => status.scene.push_str(text),
+            (["Data", "ColorScheme"], Node::Text(text)) => status.color_scheme.push_str(text.trim()),
             (["EndpointData", "Capabilities"], Node::Text(text)) => capabilities.push_str(text.trim()),
             (["PrivateEndpointData", "EpName"], Node::Text(text)) => private.name.push_str(text),
             (["PrivateEndpointData", "Idle"], Node::Text(text)) => private.idle = text.trim() == "true",
@@ -77,40 +100,52 @@ pub fn parse(xml: &str) -> Result<PersonalStatus, XmlError> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EndpointView {
     pub guid: String,
-    pub capabilities: String,
+    /// `caps:extcaps`; `None` while the endpoint has told nothing.
+    pub capabilities: Option<String>,
     /// Only the user's own endpoints see this.
     pub private: Option<PrivateEndpoint>,
 }
 
 /// The MSNP16+ `UBX` payload: the status plus one `EndpointData` per endpoint,
 /// and for the user's own endpoints their `PrivateEndpointData`.
+///
+/// A value not known is left out with its element rather than sent empty:
+/// clients read `Capabilities` and `ClientType` as numbers and crash on an
+/// empty element (libpurple `parse_user_endpoints`). `PSM` and `CurrentMedia`
+/// are text, and stay even when empty, as the original service sent them.
 pub fn render_ubx_with_endpoints(status: &PersonalStatus, endpoints: &[EndpointView]) -> String {
     let mut xml = format!(
-        "<Data><PSM>{}</PSM><CurrentMedia>{}</CurrentMedia><MachineGuid></MachineGuid><DDP></DDP><SignatureSound></SignatureSound><Scene></Scene><ColorScheme></ColorScheme>",
+        "<Data><PSM>{}</PSM><CurrentMedia>{}</CurrentMedia>",
         escape_xml(&status.message),
         escape_xml(&status.current_media)
     );
+    for (name, value) in status.extras() {
+        element(&mut xml, name, value);
+    }
     for endpoint in endpoints {
-        xml.push_str(&format!(
-            "<EndpointData id=\"{}\"><Capabilities>{}</Capabilities></EndpointData>",
-            escape_xml(&endpoint.guid),
-            escape_xml(&endpoint.capabilities)
-        ));
+        xml.push_str(&format!("<EndpointData id=\"{}\">", escape_xml(&endpoint.guid)));
+        element(&mut xml, "Capabilities", endpoint.capabilities.as_deref().unwrap_or_default());
+        xml.push_str("</EndpointData>");
     }
     for endpoint in endpoints {
         if let Some(private) = &endpoint.private {
-            xml.push_str(&format!(
-                "<PrivateEndpointData id=\"{}\"><EpName>{}</EpName><Idle>{}</Idle><ClientType>{}</ClientType><State>{}</State></PrivateEndpointData>",
-                escape_xml(&endpoint.guid),
-                escape_xml(&private.name),
-                private.idle,
-                escape_xml(&private.client_type),
-                escape_xml(&private.state)
-            ));
+            xml.push_str(&format!("<PrivateEndpointData id=\"{}\">", escape_xml(&endpoint.guid)));
+            element(&mut xml, "EpName", &private.name);
+            xml.push_str(&format!("<Idle>{}</Idle>", private.idle));
+            element(&mut xml, "ClientType", &private.client_type);
+            element(&mut xml, "State", &private.state);
+            xml.push_str("</PrivateEndpointData>");
         }
     }
     xml.push_str("</Data>");
     xml
+}
+
+/// `<name>value</name>`, or nothing when the value is empty.
+fn element(xml: &mut String, name: &str, value: &str) {
+    if !value.is_empty() {
+        xml.push_str(&format!("<{name}>{}</{name}>", escape_xml(value)));
+    }
 }
 
 /// The `UBX` payload contacts receive (MSNP11–12 form).
@@ -152,13 +187,28 @@ mod tests {
                 state: "NLN".into()
             }))
         );
-        let endpoints = [EndpointView {
-            guid: "{a}".into(),
-            capabilities: "1:2".into(),
-            private: Some(PrivateEndpoint::default()),
-        }];
+        let endpoints = [
+            EndpointView {
+                guid: "{a}".into(),
+                capabilities: Some("1:2".into()),
+                private: Some(PrivateEndpoint::default()),
+            },
+            EndpointView { guid: "{b}".into(), capabilities: None, private: None },
+        ];
         let ubx = render_ubx_with_endpoints(&PersonalStatus::default(), &endpoints);
-        assert!(ubx.contains(r#"<EndpointData id="{a}"><Capabilities>1:2</Capabilities></EndpointData><PrivateEndpointData id="{a}"><EpName></EpName>"#));
+        assert_eq!(
+            ubx,
+            concat!(
+                r#"<Data><PSM></PSM><CurrentMedia></CurrentMedia><EndpointData id="{a}"><Capabilities>1:2</Capabilities></EndpointData>"#,
+                r#"<EndpointData id="{b}"></EndpointData><PrivateEndpointData id="{a}"><Idle>false</Idle></PrivateEndpointData></Data>"#
+            )
+        );
+        let status = parse("<Data><PSM>p</PSM><CurrentMedia></CurrentMedia><MachineGuid>{g}</MachineGuid><DDP></DDP><Scene>s</Scene><ColorScheme>-3</ColorScheme></Data>")
+            .expect("MSNP18 data");
+        assert_eq!(
+            render_ubx_with_endpoints(&status, &[]),
+            "<Data><PSM>p</PSM><CurrentMedia></CurrentMedia><MachineGuid>{g}</MachineGuid><Scene>s</Scene><ColorScheme>-3</ColorScheme></Data>"
+        );
         assert!(parse("<Other/>").is_err());
     }
 }

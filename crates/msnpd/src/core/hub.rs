@@ -58,7 +58,9 @@ pub struct SessionLink {
     /// The session accepts other endpoints of its account beside it (MSNP16+).
     pub mpop: bool,
     /// What the endpoint published with `UUX <EndpointData>`.
-    pub capabilities: String,
+    pub capabilities: Option<String>,
+    /// The capabilities of its last `CHG`, shown until it publishes its own.
+    pub status_caps: Option<super::presence::Capabilities>,
     /// What it published with `UUX <PrivateEndpointData>`.
     pub private: Option<PrivateEndpoint>,
 }
@@ -95,7 +97,10 @@ impl OnlineState {
             .filter_map(|link| {
                 Some(EndpointView {
                     guid: link.endpoint.clone()?,
-                    capabilities: link.capabilities.clone(),
+                    capabilities: link
+                        .capabilities
+                        .clone()
+                        .or_else(|| link.status_caps.map(|caps| format!("{}:{}", caps.flags, caps.extended))),
                     private: private.then(|| link.private.clone().unwrap_or_default()),
                 })
             })
@@ -211,7 +216,8 @@ impl Core {
             overflowed: overflowed.clone(),
             endpoint: endpoint.clone(),
             mpop,
-            capabilities: String::new(),
+            capabilities: None,
+            status_caps: None,
             private: None,
         };
         let inbox = SessionInbox { id, receiver, overflowed };
@@ -276,7 +282,7 @@ impl Core {
         let mut state = me.lock();
         if let Some(link) = state.sessions.iter_mut().find(|link| link.id == session) {
             if let Some(capabilities) = capabilities {
-                link.capabilities = capabilities;
+                link.capabilities = Some(capabilities);
             }
             if let Some(private) = private {
                 link.private = Some(private);
@@ -285,6 +291,28 @@ impl Core {
         for link in &state.sessions {
             send(link, Notice::OwnEndpoints);
         }
+    }
+
+    /// Records the capabilities an endpoint's `CHG` gave. When they changed,
+    /// its other endpoints hear of it and `true` says the caller should show
+    /// its own client the new list.
+    pub fn set_endpoint_status_caps(
+        &self,
+        me: &Arc<Online>,
+        session: u64,
+        caps: super::presence::Capabilities,
+    ) -> bool {
+        let mut state = me.lock();
+        let Some(link) = state.sessions.iter_mut().find(|link| link.id == session) else {
+            return false;
+        };
+        if link.status_caps.replace(caps) == Some(caps) {
+            return false;
+        }
+        for link in state.sessions.iter().filter(|link| link.id != session) {
+            send(link, Notice::OwnEndpoints);
+        }
+        true
     }
 
     /// The session of an account's endpoint, by machine GUID (braces and case ignored).

@@ -71,8 +71,6 @@ pub enum ListError {
     GroupNameTooLong,
     #[error("not in that group")]
     NotInGroup,
-    #[error("already in that mode")]
-    AlreadyInMode,
     #[error(transparent)]
     Service(#[from] ServiceError),
 }
@@ -542,7 +540,9 @@ impl Core {
         Ok(ListOutcome { serial, contact: None, group: Some(group), presence: None })
     }
 
-    /// Sets BLP (`allow`) or GTC (`ask`); the same value again is `AlreadyInMode`.
+    /// Sets BLP (`allow`) or GTC (`ask`). The value already in force changes
+    /// nothing and answers with the current serial: clients send their setting
+    /// at every sign-in and wait for the echo.
     pub async fn set_privacy(
         &self,
         me: &Arc<Online>,
@@ -553,8 +553,8 @@ impl Core {
         let (blp_allow, gtc_ask, before) = {
             let state = me.lock();
             let lists = &state.lists;
-            if allow == Some(lists.blp_allow) || ask == Some(lists.gtc_ask) {
-                return Err(ListError::AlreadyInMode);
+            if allow.is_none_or(|allow| allow == lists.blp_allow) && ask.is_none_or(|ask| ask == lists.gtc_ask) {
+                return Ok(lists.serial);
             }
             let before: Vec<(AccountId, bool)> = lists.watchers().map(|id| (id, lists.allows(id))).collect();
             (allow.unwrap_or(lists.blp_allow), ask.unwrap_or(lists.gtc_ask), before)

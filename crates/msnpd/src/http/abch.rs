@@ -81,7 +81,7 @@ fn list_fault(operation: &str, error: ListError) -> Response {
         ListError::GroupExists => ("GroupAlreadyExists", "A group with that name exists"),
         ListError::GroupNameTooLong => ("BadArgumentLength", "The group name is too long"),
         ListError::NotInGroup => ("ContactDoesNotExist", "Not in that group"),
-        ListError::ReadOnlyList | ListError::AlreadyInMode => ("BadArgument", "Not allowed"),
+        ListError::ReadOnlyList => ("BadArgument", "Not allowed"),
         ListError::Service(error) => {
             tracing::error!(%error, operation, "address book change failed");
             ("InternalError", "The service failed")
@@ -452,8 +452,12 @@ pub async fn sharing(State(ctx): State<Arc<Context>>, body: String) -> Response 
                     by_id.map(|c| (c.id, c.email.clone())).collect()
                 };
                 match (adding, list) {
-                    // The server keeps the reverse list; a pending member is answered by allowing or blocking.
-                    (_, List::Reverse | List::Forward) | (true, List::Pending) => {
+                    // A client accepting someone moves them from Pending to Reverse
+                    // (libpurple); the server keeps the reverse list itself, so
+                    // there is nothing to write, and the call succeeds as it did.
+                    (true, List::Reverse) => {}
+                    // A pending member is answered by allowing or blocking.
+                    (false, List::Reverse) | (_, List::Forward) | (true, List::Pending) => {
                         return fault(operation, "BadArgument", "that role is kept by the server");
                     }
                     (false, List::Pending) => {}

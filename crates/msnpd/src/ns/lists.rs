@@ -5,7 +5,7 @@ use msnp::text::{decode_param, encode_param};
 use msnp::{ErrorCode, Frame};
 
 use super::Session;
-use super::render::{list_timestamp, presence_params};
+use super::render::list_timestamp;
 use crate::core::accounts::normalize_email;
 use crate::core::lists::{Contact, List, ListError, ListOutcome};
 use msnp::dialect::ListSync;
@@ -45,7 +45,6 @@ impl Session {
             ListError::GroupExists => ErrorCode::GroupAlreadyExists,
             ListError::GroupNameTooLong => ErrorCode::GroupNameTooLong,
             ListError::NotInGroup => ErrorCode::NotInGroup,
-            ListError::AlreadyInMode => ErrorCode::AlreadyInTheMode,
             ListError::Service(error) => {
                 tracing::error!(%error, "list change failed");
                 ErrorCode::DatabaseServer
@@ -261,9 +260,7 @@ impl Session {
 
     fn send_iln(&mut self, trid: u32, outcome: &ListOutcome) {
         if let Some(view) = &outcome.presence {
-            let mut params = vec![trid.to_string()];
-            params.extend(presence_params(self.dialect, view));
-            self.send(Frame::with_params("ILN", params));
+            self.announce_presence(trid, std::slice::from_ref(view));
         }
     }
 

@@ -7,7 +7,6 @@ use msnp::xml::ml::{self, MlContact, MlError};
 use msnp::{ErrorCode, Frame};
 
 use super::Session;
-use super::render::presence_params;
 use crate::core::lists::{List, ListError};
 
 /// Network ids an `<ml>` may name: Messenger (1) and phone numbers (4).
@@ -55,18 +54,22 @@ impl Session {
             return;
         }
         let mut unknown: Vec<MlContact> = Vec::new();
-        let mut appeared = Vec::new();
+        // Forward-list contacts this ADL names, new or not: a client that put
+        // them on the list through SOAP first still learns their presence here.
+        let mut watched = Vec::new();
         for contact in list.contacts.iter().filter(|c| c.network != PHONE) {
             for wanted in [List::Forward, List::Allow, List::Block] {
                 if contact.lists & wanted.bit() as u8 == 0 {
                     continue;
                 }
                 let present = me.lock().lists.by_email(&contact.address).is_some_and(|c| c.is_on(wanted));
-                if present {
-                    continue;
-                }
-                match self.ctx.core.add_to_list(&me, wanted, &contact.address, &contact.address, None).await {
-                    Ok(outcome) => appeared.extend(outcome.presence),
+                let added = if present {
+                    Ok(())
+                } else {
+                    self.ctx.core.add_to_list(&me, wanted, &contact.address, &contact.address, None).await.map(|_| ())
+                };
+                match added {
+                    Ok(()) | Err(ListError::AlreadyInList) => {}
                     Err(ListError::UnknownUser) => {
                         unknown.push(MlContact {
                             lists: contact.lists,
@@ -76,8 +79,10 @@ impl Session {
                         });
                         break;
                     }
-                    Err(ListError::AlreadyInList) => {}
                     Err(error) => return self.list_error(trid, error),
+                }
+                if wanted == List::Forward {
+                    watched.extend(me.lock().lists.by_email(&contact.address).map(|c| c.id));
                 }
             }
         }
@@ -86,13 +91,13 @@ impl Session {
         } else {
             self.send(Frame::with_params("241", [trid.to_string()]).with_payload(ml::render(&unknown)));
         }
-        // Contacts that appear after the first status change are announced at once.
+        // Before the first status change the CHG burst tells it all.
         if me.lock().presence.is_some() {
-            for view in appeared {
-                let mut params = vec![trid.to_string()];
-                params.extend(presence_params(self.dialect, &view));
-                self.send(Frame::with_params("ILN", params));
-            }
+            watched.sort_unstable();
+            watched.dedup();
+            let online: Vec<_> =
+                watched.into_iter().filter_map(|id| self.ctx.core.visible_presence(id, me.id)).collect();
+            self.announce_presence(trid, &online);
         }
     }
 

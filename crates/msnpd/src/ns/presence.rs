@@ -6,7 +6,7 @@ use msnp::{ErrorCode, Frame};
 
 use super::Session;
 use super::render::{caps_text, parse_caps, presence_params, status_code};
-use crate::core::presence::{Capabilities, Presence};
+use crate::core::presence::{Capabilities, ContactPresence, Presence};
 
 impl Session {
     /// `CHG n STATUS [caps [msnobj]]` → echoed; the first one also brings the
@@ -29,29 +29,23 @@ impl Session {
         }
         let mut echo = vec![trid.to_string(), status_code(status).to_owned()];
         if self.dialect.presence_has_caps() {
-            echo.push(caps_text(self.dialect, caps));
+            // The capabilities as the client wrote them (`…:00` stays `…:00`).
+            echo.push(frame.params.get(2).cloned().unwrap_or_else(|| caps_text(self.dialect, caps)));
             if let Some(raw) = frame.params.get(3).filter(|_| self.dialect.presence_has_msnobj()) {
                 echo.push(raw.clone());
             }
         }
         self.send(Frame::with_params("CHG", echo));
+        if self.dialect.has_mpop()
+            && let Some(inbox) = &self.inbox
+            && self.ctx.core.set_endpoint_status_caps(&me, inbox.id, caps)
+        {
+            self.own_endpoints();
+        }
         let first = self.ctx.core.set_presence(&me, Presence { status, caps, msnobj });
         if let Some(contacts) = first {
-            for view in &contacts {
-                let mut params = vec![trid.to_string()];
-                params.extend(presence_params(self.dialect, view));
-                self.send(Frame::with_params("ILN", params));
-            }
+            self.announce_presence(trid, &contacts);
             if self.dialect.has_uux() {
-                for view in &contacts {
-                    let Some(contact) = me.lock().lists.by_email(&view.email).map(|c| c.id) else {
-                        continue;
-                    };
-                    if let Some(status) = self.ctx.core.visible_personal_message(contact, me.id) {
-                        let handle = super::render::handle_params(self.dialect, &view.email);
-                        self.send(Frame::with_params("UBX", handle).with_payload(uux::render_ubx(&status)));
-                    }
-                }
                 // The offline messages waiting (`text/x-msmsgsinitialmdatanotification`).
                 let mail_data = match self.ctx.core.mail_data(me.id).await {
                     Ok(data) => data,
@@ -66,6 +60,34 @@ impl Session {
                 self.send(Frame::with_params("MSG", ["Hotmail", "Hotmail"]).with_payload(body));
             }
             self.send_challenge();
+        }
+    }
+
+    /// Contacts' presence volunteered in answer to command `trid` (the first
+    /// `CHG`, `ADD`/`ADC`/`ADL`): `ILN` or, in MSNP18, `NLN`; then, in MSNP11+,
+    /// the personal message of each that has one.
+    pub(super) fn announce_presence(&mut self, trid: u32, contacts: &[ContactPresence]) {
+        let Some(me) = self.me() else { return };
+        for view in contacts {
+            if self.dialect.initial_presence_is_iln() {
+                let mut params = vec![trid.to_string()];
+                params.extend(presence_params(self.dialect, view));
+                self.send(Frame::with_params("ILN", params));
+            } else {
+                self.send(Frame::with_params("NLN", presence_params(self.dialect, view)));
+            }
+        }
+        if !self.dialect.has_uux() {
+            return;
+        }
+        for view in contacts {
+            let Some(contact) = me.lock().lists.by_email(&view.email).map(|c| c.id) else {
+                continue;
+            };
+            if let Some(status) = self.ctx.core.visible_personal_message(contact, me.id) {
+                let handle = super::render::handle_params(self.dialect, &view.email);
+                self.send(Frame::with_params("UBX", handle).with_payload(uux::render_ubx(&status)));
+            }
         }
     }
 

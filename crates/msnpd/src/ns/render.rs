@@ -77,17 +77,17 @@ pub fn offline_params(dialect: Dialect, email: &str) -> Vec<String> {
 }
 
 /// The parameters after the command (and TrID) of ILN/NLN:
-/// `status email friendly [caps [msnobj]]` in the dialect's form.
+/// `status email friendly [caps [msnobj]]` in the dialect's form. From MSNP9
+/// the msnobject field is always there, `0` when the user has none: clients
+/// count the words (BitlBee's MSNP18 code logs out on fewer than six).
 pub fn presence_params(dialect: Dialect, view: &ContactPresence) -> Vec<String> {
     let mut params = vec![status_code(view.presence.status).to_owned()];
     params.extend(handle_params(dialect, &view.email));
     params.push(encode_param(&view.friendly_name));
     if dialect.presence_has_caps() {
         params.push(caps_text(dialect, view.presence.caps));
-        if dialect.presence_has_msnobj()
-            && let Some(msnobj) = &view.presence.msnobj
-        {
-            params.push(msnobj.clone());
+        if dialect.presence_has_msnobj() {
+            params.push(view.presence.msnobj.clone().unwrap_or_else(|| "0".to_owned()));
         }
     }
     params
@@ -159,6 +159,9 @@ mod tests {
             presence_params(Dialect::MSNP18, &view),
             ["BSY", "1:bob@example.com", "Bob%20B", "5:0", "%3Cmsnobj%2F%3E"]
         );
+        let plain = ContactPresence { presence: Presence { msnobj: None, ..view.presence.clone() }, ..view.clone() };
+        assert_eq!(presence_params(Dialect::MSNP9, &plain), ["BSY", "bob@example.com", "Bob%20B", "5", "0"]);
+        assert_eq!(presence_params(Dialect::MSNP18, &plain), ["BSY", "1:bob@example.com", "Bob%20B", "5:0", "0"]);
         assert_eq!(offline_params(Dialect::MSNP13, "a@b.c"), ["a@b.c"]);
         assert_eq!(offline_params(Dialect::MSNP15, "a@b.c"), ["a@b.c", "1"]);
         assert_eq!(offline_params(Dialect::MSNP16, "a@b.c"), ["a@b.c", "1", "0:0"]);
