@@ -14,6 +14,7 @@ async fn start(dir: &Path) -> Server {
 
 async fn start_with(dir: &Path, base: Config) -> Server {
     let config = Config {
+        dispatch_listen: "127.0.0.1:0".into(),
         ns_listen: "127.0.0.1:0".into(),
         sb_listen: "127.0.0.1:0".into(),
         http_listen: "127.0.0.1:0".into(),
@@ -54,7 +55,8 @@ async fn msnp(dir: &Path, args: &[&str]) -> (bool, String, String) {
 async fn login_add_send_and_contacts() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = start(dir.path()).await;
-    let ns = server.ns_addr.to_string();
+    // The well-known port: the client follows its referral to the Notification Server.
+    let ns = server.dispatch_addr.to_string();
     let nexus = format!("http://{}/rdr/pprdr.asp", server.http_addr);
     let login = ["login", "alice@example.com", "--password", "pw", "--server", &ns, "--nexus", &nexus];
 

@@ -99,6 +99,14 @@ pub fn payload_rule(command: &str, direction: Direction, dialect: Option<Dialect
         .map(|entry| entry.rule)
 }
 
+/// Whether a TAB separates words of this command's line like a space. `CVR`
+/// only: its words are informational, never stored or passed on, and one
+/// real client writes `MSMSGS<TAB>email` in it. Everywhere else a control
+/// character in the line is refused, so none reaches another user.
+fn tab_separates_words(command: &[u8], direction: Direction) -> bool {
+    direction == Direction::ClientToServer && command == b"CVR"
+}
+
 fn is_error_code(command: &str) -> bool {
     command.len() == 3 && command.bytes().all(|b| b.is_ascii_digit())
 }
@@ -383,6 +391,9 @@ impl Decoder {
                 continue;
             }
             let command_bytes = tokens.remove(0);
+            if tab_separates_words(command_bytes, self.direction) {
+                tokens = tokens.iter().flat_map(|t| t.split(|&b| b == b'\t')).filter(|t| !t.is_empty()).collect();
+            }
             let command = String::from_utf8_lossy(command_bytes).into_owned();
             let trid = tokens.first().and_then(|t| parse_decimal(t));
 
@@ -584,6 +595,24 @@ mod tests {
                 // A binary payload is fine; only the line must be text.
                 Ok(Frame::with_params("MSG", ["5", "N"]).with_payload(&b"\xff\xff"[..])),
                 Ok(Frame::new("PNG")),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_tab_separates_words_of_cvr_only() {
+        let mut d = decoder(Direction::ClientToServer);
+        assert_eq!(
+            decode_all(
+                &mut d,
+                b"CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 6.2.0208 MSMSGS\talice@example.com\r\nCHG 3 NLN\t0\r\n"
+            ),
+            vec![
+                Ok(Frame::with_params(
+                    "CVR",
+                    ["2", "0x0409", "winnt", "5.1", "i386", "MSNMSGR", "6.2.0208", "MSMSGS", "alice@example.com"]
+                )),
+                Err(DecodeError::InvalidText { command: "CHG".into(), trid: Some(3) }),
             ]
         );
     }

@@ -69,6 +69,16 @@ pub enum ChallengeAlgorithm {
     Msnp11,
 }
 
+/// The shape of the dispatch server's `XFR … NS` referral.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NsReferralForm {
+    /// `XFR n NS host:port 0 current-host:port` (MSNP2–12): a real MSNP2
+    /// client's session with the original dispatch server got this form too.
+    WithCurrentServer,
+    /// `XFR n NS host:port U D` (MSNP13+; BitlBee's MSNP18 code wants six words).
+    UpDown,
+}
+
 /// How the client gets the `Shields.xml` policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GcfForm {
@@ -148,7 +158,9 @@ impl Dialect {
         self.within(2, 7)
     }
 
-    /// `CVR` is required before `USR` (MSNP8+; older clients may send it after `CVR0`).
+    /// `CVR` is required before `USR` (MSNP8+). Older clients may offer `CVR0`
+    /// in `VER` and then never send `CVR`: a real MSNP2 client goes straight
+    /// from `VER` to `USR`.
     pub const fn requires_cvr(self) -> bool {
         self.since(8)
     }
@@ -302,6 +314,11 @@ impl Dialect {
     /// Switchboard `JOI`/`IRO` lines carry the participant's capabilities (MSNP12+).
     pub const fn switchboard_has_caps(self) -> bool {
         self.since(12)
+    }
+
+    /// How the dispatch server's `XFR … NS` is written.
+    pub const fn ns_referral_form(self) -> NsReferralForm {
+        if self.0 < 13 { NsReferralForm::WithCurrentServer } else { NsReferralForm::UpDown }
     }
 
     /// What follows the cookie in `XFR … SB` and `RNG` lines (MSNP13+).

@@ -13,7 +13,12 @@ use crate::core::CoreConfig;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// Notification Server listener (`host:port`; port 0 picks a free one).
+    /// The well-known port clients are set up with (1863): it answers as the
+    /// original dispatch server did, sending each client to a Notification
+    /// Server with `XFR … NS` (`host:port`; port 0 picks a free one).
+    pub dispatch_listen: String,
+    /// Notification Server listener: where dispatched clients sign in (a
+    /// client may also come here directly).
     pub ns_listen: String,
     /// Switchboard listener.
     pub sb_listen: String,
@@ -103,7 +108,8 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Config {
         Config {
-            ns_listen: "0.0.0.0:1863".into(),
+            dispatch_listen: "0.0.0.0:1863".into(),
+            ns_listen: "0.0.0.0:1865".into(),
             sb_listen: "0.0.0.0:1864".into(),
             http_listen: "0.0.0.0:8080".into(),
             https_listen: None,
@@ -156,6 +162,8 @@ impl Default for Config {
 #[derive(Debug, Default, Serialize)]
 pub struct Overrides {
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub dispatch_listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ns_listen: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sb_listen: Option<String>,
@@ -187,7 +195,6 @@ impl Config {
         figment.merge(env).merge(Serialized::defaults(overrides)).extract().map_err(Box::new)
     }
 
-    /// The core's settings, given the switchboard address clients must use.
     /// How the store is opened.
     pub fn store_options(&self) -> crate::store::StoreOptions {
         crate::store::StoreOptions {
@@ -196,8 +203,10 @@ impl Config {
         }
     }
 
-    pub fn core(&self, switchboard_address: String) -> CoreConfig {
+    /// The core's settings, given the addresses clients must use.
+    pub fn core(&self, notification_address: String, switchboard_address: String) -> CoreConfig {
         CoreConfig {
+            notification_address,
             ticket_lifetime: Duration::from_secs(self.ticket_lifetime_secs),
             cookie_lifetime: Duration::from_secs(self.cookie_lifetime_secs),
             switchboard_address,

@@ -25,6 +25,9 @@ pub struct Context {
     pub config: Config,
     /// The host clients are told to connect to.
     pub public_host: String,
+    /// `host:port` of the dispatch listener as clients reach it: the "current
+    /// server" its `XFR … NS` names.
+    pub dispatch_address: String,
     /// `http://host:port` of the HTTP listener as clients reach it.
     pub http_base: String,
     /// `https://host:port` of the HTTPS listener, when there is one.
@@ -39,6 +42,8 @@ pub struct Context {
 
 /// The ports clients are told to reach the other services on.
 struct Ports {
+    dispatch: u16,
+    ns: u16,
     sb: u16,
     http: u16,
     https: Option<u16>,
@@ -47,7 +52,11 @@ struct Ports {
 impl Context {
     fn assemble(config: Config, store: Store, public_host: String, ports: Ports) -> Arc<Context> {
         Arc::new(Context {
-            core: Core::new(config.core(format!("{public_host}:{}", ports.sb)), store),
+            core: Core::new(
+                config.core(format!("{public_host}:{}", ports.ns), format!("{public_host}:{}", ports.sb)),
+                store,
+            ),
+            dispatch_address: format!("{public_host}:{}", ports.dispatch),
             http_base: format!("http://{public_host}:{}", ports.http),
             https_base: ports.https.map(|port| format!("https://{public_host}:{port}")),
             public_host,
@@ -65,7 +74,13 @@ impl Context {
     pub async fn detached(config: Config) -> Result<Arc<Context>, StartError> {
         let store = Store::open(&config.database, config.store_options()).await?;
         let port = |address: &str, default| address.parse::<SocketAddr>().map_or(default, |addr| addr.port());
-        let ports = Ports { sb: port(&config.sb_listen, 1864), http: port(&config.http_listen, 80), https: None };
+        let ports = Ports {
+            dispatch: port(&config.dispatch_listen, 1863),
+            ns: port(&config.ns_listen, 1865),
+            sb: port(&config.sb_listen, 1864),
+            http: port(&config.http_listen, 80),
+            https: None,
+        };
         let public_host = config.public_host.clone().unwrap_or_else(|| "127.0.0.1".to_owned());
         Ok(Context::assemble(config, store, public_host, ports))
     }
@@ -83,6 +98,7 @@ pub enum StartError {
 
 /// A running server.
 pub struct Server {
+    pub dispatch_addr: SocketAddr,
     pub ns_addr: SocketAddr,
     pub sb_addr: SocketAddr,
     pub http_addr: SocketAddr,
@@ -102,6 +118,7 @@ fn default_public_host(listen: &SocketAddr) -> String {
 
 impl Server {
     pub async fn start(config: Config) -> Result<Server, StartError> {
+        let dispatch = bind(&config.dispatch_listen).await?;
         let ns = bind(&config.ns_listen).await?;
         let sb = bind(&config.sb_listen).await?;
         let http = bind(&config.http_listen).await?;
@@ -109,7 +126,8 @@ impl Server {
             Some(address) => Some(bind(address).await?),
             None => None,
         };
-        let (ns_addr, sb_addr, http_addr) = (local(&ns)?, local(&sb)?, local(&http)?);
+        let (dispatch_addr, ns_addr) = (local(&dispatch)?, local(&ns)?);
+        let (sb_addr, http_addr) = (local(&sb)?, local(&http)?);
         let public_host = config.public_host.clone().unwrap_or_else(|| default_public_host(&ns_addr));
         let tls = match &https {
             Some(_) => {
@@ -126,11 +144,18 @@ impl Server {
             None => None,
         };
         let store = Store::open(&config.database, config.store_options()).await?;
-        let ports = Ports { sb: sb_addr.port(), http: http_addr.port(), https: https_addr.map(|addr| addr.port()) };
+        let ports = Ports {
+            dispatch: dispatch_addr.port(),
+            ns: ns_addr.port(),
+            sb: sb_addr.port(),
+            http: http_addr.port(),
+            https: https_addr.map(|addr| addr.port()),
+        };
         let context = Context::assemble(config, store, public_host, ports);
         let (stop, stopped) = watch::channel(false);
         let mut tasks = JoinSet::new();
-        tasks.spawn(crate::ns::serve(ns, context.clone(), stopped.clone()));
+        tasks.spawn(crate::ns::serve(dispatch, context.clone(), stopped.clone(), crate::ns::Role::Dispatch));
+        tasks.spawn(crate::ns::serve(ns, context.clone(), stopped.clone(), crate::ns::Role::Notification));
         tasks.spawn(crate::sb::serve(sb, context.clone(), stopped.clone()));
         tasks.spawn(crate::http::gateway::sweep(context.clone(), stopped.clone()));
         if let (Some(listener), Some(tls)) = (https, tls) {
@@ -138,8 +163,8 @@ impl Server {
         }
         tasks.spawn(crate::http::serve(http, context.clone(), stopped, None));
         let https_shown = https_addr.map_or_else(|| "off".to_owned(), |addr| addr.to_string());
-        tracing::info!(ns = %ns_addr, sb = %sb_addr, http = %http_addr, https = %https_shown, public_host = %context.public_host, "msnpd listening");
-        Ok(Server { ns_addr, sb_addr, http_addr, https_addr, context, stop, tasks })
+        tracing::info!(dispatch = %dispatch_addr, ns = %ns_addr, sb = %sb_addr, http = %http_addr, https = %https_shown, public_host = %context.public_host, "msnpd listening");
+        Ok(Server { dispatch_addr, ns_addr, sb_addr, http_addr, https_addr, context, stop, tasks })
     }
 
     /// Stops accepting, ends the listeners and closes the store.

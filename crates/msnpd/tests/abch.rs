@@ -30,16 +30,24 @@ async fn address_book_and_memberships_share_the_lists_with_syn() {
     .await;
     let ticket = tokens[1].ticket.clone();
 
-    // A new account has no address book until the client makes one (Pidgin's ABAdd path).
+    // A new account has its address book already: clients that never call
+    // ABAdd (bots, gateways) find its owner and empty memberships.
     let response = call(&server, SHARING, &ticket, &format!("<FindMembership{NS}><serviceFilter><Types><ServiceType>Messenger</ServiceType></Types></serviceFilter></FindMembership>")).await;
-    assert_eq!(response.status, 500);
-    assert!(
-        response
-            .text()
-            .contains("<errorcode xmlns=\"http://www.msn.com/webservices/AddressBook\">ABDoesNotExist</errorcode>")
-    );
+    assert_eq!(response.status, 200, "{}", response.text());
+    let text = response.text();
+    assert!(text.contains("<Services><Service><Memberships>"), "{text}");
+    assert!(!text.contains("<Member "), "no members yet: {text}");
+    let response = call(&server, AB, &ticket, &format!("<ABFindAll{NS}><abId>00000000-0000-0000-0000-000000000000</abId><abView>Full</abView><deltasOnly>false</deltasOnly></ABFindAll>")).await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    let text = response.text();
+    let me = between(&text, "<Contact>", "</Contact>");
+    assert!(me.contains("<contactType>Me</contactType>"), "{me}");
+    assert!(me.contains("<displayName>Alice</displayName>"), "{me}");
+    let cid = between(me, "<CID>", "</CID>");
+    assert!(cid.parse::<i64>().is_ok_and(|cid| cid > 0), "{me}");
     let response = call(&server, AB, &ticket, &format!("<ABFindContactsPaged{NS}><filterOptions><DeltasOnly>false</DeltasOnly></filterOptions></ABFindContactsPaged>")).await;
-    assert!(response.text().contains("ABDoesNotExist"));
+    assert_eq!(response.status, 200);
+    // ABAdd, which Pidgin and WLM send on their first sign-in, is still answered.
     let response = call(
         &server,
         "//abservice/abservice.asmx",

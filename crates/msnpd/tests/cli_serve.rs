@@ -79,7 +79,8 @@ async fn user_commands_then_serve_with_the_default_database() {
     assert!(!ok && stderr.contains("bad configuration"), "{stderr}");
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_msnpd"))
-        .args(["serve", "--ns-listen", "127.0.0.1:0", "--sb-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"])
+        .args(["serve", "--dispatch-listen", "127.0.0.1:0", "--ns-listen", "127.0.0.1:0"])
+        .args(["--sb-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"])
         .current_dir(dir.path())
         .env("RUST_LOG", "info")
         .stderr(Stdio::piped())
@@ -90,9 +91,11 @@ async fn user_commands_then_serve_with_the_default_database() {
     let mut lines = BufReader::new(stderr).lines();
     let first = lines.next().expect("a log line").expect("readable");
     assert!(first.contains("msnpd listening"), "{first}");
+    let dispatch = address_after(&first, "dispatch=");
     let ns = address_after(&first, "ns=");
     let http = address_after(&first, "http=");
     assert_ne!(ns.port(), 0);
+    assert_ne!(dispatch.port(), ns.port());
 
     // A real login against the spawned process, with the changed password.
     let nexus = common::http_get(http, "/rdr/pprdr.asp", &[]).await;
@@ -104,6 +107,15 @@ async fn user_commands_then_serve_with_the_default_database() {
     )
     .await;
     assert_eq!(response.status, 200);
+    // The well-known port refers the client to the Notification Server.
+    let mut referral = common::Peer::connect(dispatch, "cli-dispatch").await;
+    referral.send("VER 1 MSNP8 CVR0").await;
+    referral.expect("VER 1 MSNP8").await;
+    referral.send("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 7.0.0777 msmsgs alice@example.com").await;
+    referral.line().await;
+    referral.send("USR 3 TWN I alice@example.com").await;
+    referral.expect(&format!("XFR 3 NS {ns} 0 {dispatch}")).await;
+    referral.expect_closed().await;
     let mut peer = common::Peer::connect(ns, "cli").await;
     peer.send("VER 1 MSNP8 CVR0").await;
     peer.expect("VER 1 MSNP8").await;

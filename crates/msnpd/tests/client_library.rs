@@ -11,7 +11,8 @@ use msnp::{Dialect, ErrorCode};
 use msnp_client::{Client, ClientConfig, ClientError, Conversation, ConversationEvent, Event};
 
 fn config(server: &TestServer, dialect: Dialect) -> ClientConfig {
-    let mut config = ClientConfig::new(&server.ns().to_string());
+    // Through the well-known port, as a client is set up: it follows the referral.
+    let mut config = ClientConfig::new(&server.dispatch().to_string());
     config.nexus = format!("http://{}/rdr/pprdr.asp", server.http());
     config.dialect = dialect;
     config.timeout = Duration::from_secs(5);

@@ -43,16 +43,15 @@ async fn passport_over_https_with_a_self_signed_certificate() {
     let https = server.server().https_addr.expect("https");
     let nexus = get(&server, "/rdr/pprdr.asp", "").await;
     assert!(nexus.starts_with("HTTP/1.1 200 OK\r\n"), "{nexus}");
-    assert!(
-        nexus.contains(&format!("Passporturls: DALogin=https://127.0.0.1:{}/login2.srf\r\n", https.port())),
-        "{nexus}"
-    );
+    // No scheme: clients prepend https:// themselves, as they did for the original.
+    assert!(nexus.contains(&format!("\r\nPassportURLs: DALogin=127.0.0.1:{}/login2.srf\r\n", https.port())), "{nexus}");
     let login =
         get(&server, "/login2.srf", "Authorization: Passport1.4 sign-in=alice%40example.com,pwd=alice-pw\r\n").await;
     assert!(login.contains("from-PP='t="), "{login}");
-    // Plain HTTP still points at plain HTTP.
+    assert!(login.contains("\r\nAuthentication-Info: Passport1.4 da-status=success,"), "{login}");
+    // Asked over plain HTTP, the Nexus still names the HTTPS login: it is served.
     let plain = common::http_get(server.http(), "/rdr/pprdr.asp", &[]).await;
-    assert_eq!(plain.header("PassportURLs"), Some(format!("DALogin=http://{}/login2.srf", server.http()).as_str()));
+    assert_eq!(plain.header("PassportURLs"), Some(format!("DALogin=127.0.0.1:{}/login2.srf", https.port()).as_str()));
     // The certificate survives a restart: it is made once.
     let before = std::fs::read(&server.config.tls_cert).expect("cert");
     let mut server = server;

@@ -11,7 +11,11 @@ pub struct ServeArgs {
     /// A TOML file of settings (see docs/configuration.md).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Notification Server listener, host:port (port 0: any free port).
+    /// The well-known port clients connect to first (dispatch: it refers them
+    /// to the Notification Server), host:port (port 0: any free port).
+    #[arg(long)]
+    dispatch_listen: Option<String>,
+    /// Notification Server listener, where clients sign in.
     #[arg(long)]
     ns_listen: Option<String>,
     /// Switchboard listener.
@@ -38,6 +42,7 @@ pub struct ServeArgs {
 pub fn run(args: ServeArgs) -> ExitCode {
     super::init_logging();
     let overrides = Overrides {
+        dispatch_listen: args.dispatch_listen,
         ns_listen: args.ns_listen,
         sb_listen: args.sb_listen,
         http_listen: args.http_listen,

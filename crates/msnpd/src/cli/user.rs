@@ -93,7 +93,7 @@ pub fn run(command: UserCommand) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        let core = Core::new(config.core(String::new()), store);
+        let core = Core::new(config.core(String::new(), String::new()), store);
         let result = match command {
             UserCommand::Add { email, password, nick, legacy_md5, .. } => match read_password(password) {
                 Some(password) => match core.create_account(&email, &password, nick.as_deref()).await {

@@ -8,6 +8,8 @@ pub struct CoreConfig {
     pub ticket_lifetime: Duration,
     /// How long a switchboard cookie (XFR/RNG) stays valid.
     pub cookie_lifetime: Duration,
+    /// The host:port clients reach this node's Notification Server at.
+    pub notification_address: String,
     /// The host:port clients reach the switchboard at.
     pub switchboard_address: String,
     /// Argon2id parameters for new password hashes: memory KiB, iterations, lanes.
@@ -41,6 +43,7 @@ impl Default for CoreConfig {
         CoreConfig {
             ticket_lifetime: Duration::from_secs(24 * 3600),
             cookie_lifetime: Duration::from_secs(120),
+            notification_address: "127.0.0.1:1865".into(),
             switchboard_address: "127.0.0.1:1864".into(),
             argon2_params: (19 * 1024, 2, 1),
             max_list_entries: 1000,

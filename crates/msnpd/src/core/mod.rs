@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod config;
+pub mod dispatch;
 pub mod hub;
 pub mod limits;
 pub mod lists;

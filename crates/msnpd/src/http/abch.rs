@@ -99,14 +99,11 @@ pub async fn address_book(State(ctx): State<Arc<Context>>, body: String) -> Resp
     let operation = envelope.operation.as_str();
     let core = &ctx.core;
     match operation {
-        "ABAdd" => match core.store.set_ab_created(me.id).await {
-            Ok(()) => ok(&ctx, &me, operation, Some("00000000-0000-0000-0000-000000000000")),
-            Err(error) => fault(operation, "InternalError", &error.to_string()),
-        },
+        // Every account has its address book from the start, so clients that
+        // never call ABAdd (bots, gateways) find one; those that do are answered
+        // as if it were new.
+        "ABAdd" => ok(&ctx, &me, operation, Some("00000000-0000-0000-0000-000000000000")),
         "ABFindAll" | "ABFindContactsPaged" => {
-            if !core.store.ab_created(me.id).await.unwrap_or(false) {
-                return fault(operation, "ABDoesNotExist", "AB does not exist");
-            }
             let delta = delta(&ctx, &me, &envelope).await;
             let (groups, contacts, changed) = book(&me, delta.as_ref());
             let created = changed.clone();
@@ -397,9 +394,6 @@ pub async fn sharing(State(ctx): State<Arc<Context>>, body: String) -> Response 
     let core = &ctx.core;
     match operation {
         "FindMembership" | "FindMembershipByRole" => {
-            if !core.store.ab_created(me.id).await.unwrap_or(false) {
-                return fault(operation, "ABDoesNotExist", "AB does not exist");
-            }
             let (roles, changed) = {
                 let state = me.lock();
                 let lists = &state.lists;

@@ -6,6 +6,7 @@ mod config;
 pub mod gateway;
 mod oim;
 mod passport;
+mod spelling;
 mod storage;
 pub mod tls;
 
@@ -70,20 +71,29 @@ fn collapse_slashes<B>(mut request: axum::http::Request<B>) -> axum::http::Reque
     request
 }
 
-/// Whether a request came over HTTPS (set for every request of a connection).
-#[derive(Debug, Clone, Copy)]
-pub struct Secure(pub bool);
-
 /// Serves HTTP/1.1 (over TLS when `tls` is given) with header names in their
 /// usual capitalisation (`Content-Length`, not `content-length`): msn-pecan
-/// matches them exactly.
+/// matches them exactly. Names the original service spelled otherwise
+/// (`PassportURLs`) keep that spelling.
 pub async fn serve(
     listener: TcpListener,
     ctx: Arc<Context>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
     tls: Option<tokio_rustls::TlsAcceptor>,
 ) {
-    let app = router(ctx).map_request(collapse_slashes::<hyper::body::Incoming>);
+    let spellings = match spelling::recorded().await {
+        Ok(spellings) => spellings,
+        Err(error) => {
+            tracing::error!(%error, "could not record header spellings; names are title-cased");
+            axum::http::Extensions::new()
+        }
+    };
+    let app = router(ctx).map_request(collapse_slashes::<hyper::body::Incoming>).map_response(
+        move |mut response: axum::response::Response| {
+            response.extensions_mut().extend(spellings.clone());
+            response
+        },
+    );
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -96,11 +106,9 @@ pub async fn serve(
             },
             _ = crate::server::until_stopped(&mut shutdown) => break,
         };
-        let secure = tls.is_some();
-        // Handlers that need the client's address (the gateway) or the scheme find them here.
+        // Handlers that need the client's address (the gateway) find it here.
         let app = app.clone().map_request(move |mut request: axum::http::Request<hyper::body::Incoming>| {
             request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
-            request.extensions_mut().insert(Secure(secure));
             request
         });
         let service = hyper_util::service::TowerToHyperService::new(app);

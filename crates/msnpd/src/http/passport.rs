@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Extension, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -19,14 +19,17 @@ use crate::server::Context;
 
 /// `GET /rdr/pprdr.asp`: where to log in. Only `DALogin`, first and alone:
 /// msnp11-sdk takes the whole header value after `DALogin=` as the URL.
-pub async fn nexus(State(ctx): State<Arc<Context>>, Extension(secure): Extension<super::Secure>) -> Response {
+/// Whenever HTTPS is served the value is `host:port/path` with no scheme, as
+/// the original gave it: clients prepend `https://` themselves, and one that
+/// does so to `https://…` asks for `https://https://…`. Without HTTPS the
+/// scheme `http://` is written out, or clients would try HTTPS.
+pub async fn nexus(State(ctx): State<Arc<Context>>) -> Response {
     let mut response = StatusCode::OK.into_response();
-    // Asked over HTTPS, the login URL is HTTPS too.
-    let base = match (&ctx.https_base, secure.0) {
-        (Some(https), true) => https,
-        _ => &ctx.http_base,
+    let login = match &ctx.https_base {
+        Some(https) => format!("{}/login2.srf", https.trim_start_matches("https://")),
+        None => format!("{}/login2.srf", ctx.http_base),
     };
-    if let Ok(value) = HeaderValue::from_str(&format!("DALogin={base}/login2.srf")) {
+    if let Ok(value) = HeaderValue::from_str(&format!("DALogin={login}")) {
         response.headers_mut().insert("PassportURLs", value);
     }
     response

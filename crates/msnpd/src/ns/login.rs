@@ -2,7 +2,7 @@
 //! Passport ticket (TWN), then the profile message.
 
 use msnp::auth::mbi;
-use msnp::dialect::{AuthScheme, GcfForm, UsrOkForm, VersionOffer};
+use msnp::dialect::{AuthScheme, GcfForm, NsReferralForm, UsrOkForm, VersionOffer};
 use msnp::text::encode_param;
 use msnp::{ErrorCode, Frame};
 
@@ -46,7 +46,7 @@ impl Session {
         match offer.negotiate(SUPPORTED) {
             Some(dialect) => {
                 self.dialect = dialect;
-                self.owes_cvr = offer.cvr0;
+                self.owes_cvr = offer.cvr0 && dialect.requires_cvr();
                 self.conn.set_dialect(dialect);
                 self.login = Login::Negotiated;
                 self.send(Frame::with_params("VER", [trid.to_string(), dialect.to_string()]));
@@ -112,6 +112,9 @@ impl Session {
                 let Some(email) = normalize_email(email) else {
                     return self.error(ErrorCode::InvalidParameter, trid);
                 };
+                if self.role == super::Role::Dispatch {
+                    return self.refer(trid);
+                }
                 if self.ctx.core.hub.online_count() >= self.ctx.config.max_sessions {
                     tracing::warn!(peer = %self.conn.peer, "login refused: the server is full");
                     self.error(ErrorCode::NotAcceptingNewUsers, trid);
@@ -171,6 +174,19 @@ impl Session {
             (Some("I" | "S"), Some(_), _) => self.error(ErrorCode::NotExpected, trid),
             _ => self.error(ErrorCode::InvalidParameter, trid),
         }
+    }
+
+    /// The dispatch server's answer to the first `USR`: the Notification
+    /// Server to sign in on, in the dialect's form; then the connection ends
+    /// (the client reconnects there and starts again from `VER`).
+    fn refer(&mut self, trid: u32) {
+        let mut params = vec![trid.to_string(), "NS".to_owned(), self.ctx.core.pick_notification_server()];
+        match self.dialect.ns_referral_form() {
+            NsReferralForm::WithCurrentServer => params.extend(["0".to_owned(), self.ctx.dispatch_address.clone()]),
+            NsReferralForm::UpDown => params.extend(["U".to_owned(), "D".to_owned()]),
+        }
+        self.send(Frame::with_params("XFR", params));
+        self.closing = true;
     }
 
     /// The salt to send for an MD5 login. Unknown accounts and accounts without

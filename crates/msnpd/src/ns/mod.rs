@@ -27,10 +27,25 @@ use crate::server::{Context, accept_loop};
 /// The dialects the Notification Server speaks.
 pub const SUPPORTED: std::ops::RangeInclusive<Dialect> = Dialect::MSNP2..=Dialect::MSNP18;
 
-pub async fn serve(listener: TcpListener, ctx: Arc<Context>, stopped: watch::Receiver<bool>) {
-    accept_loop(listener, stopped, "ns", move |stream, peer| {
-        let conn = Connection::tcp(stream, peer, ctx.config.max_payload, ctx.config.trace_protocol, "NS");
-        run(ctx.clone(), conn)
+/// What a listener of the Notification Server front is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The well-known port: `VER`, `CVR` and `INF` as usual, then the first
+    /// `USR` is answered with `XFR … NS` naming the Notification Server the
+    /// client should sign in on, as the original dispatch server did.
+    Dispatch,
+    /// Sessions sign in and live here.
+    Notification,
+}
+
+pub async fn serve(listener: TcpListener, ctx: Arc<Context>, stopped: watch::Receiver<bool>, role: Role) {
+    let (name, label) = match role {
+        Role::Dispatch => ("dispatch", "DS"),
+        Role::Notification => ("ns", "NS"),
+    };
+    accept_loop(listener, stopped, name, move |stream, peer| {
+        let conn = Connection::tcp(stream, peer, ctx.config.max_payload, ctx.config.trace_protocol, label);
+        run_as(ctx.clone(), conn, role)
     })
     .await;
 }
@@ -71,6 +86,7 @@ enum Login {
 
 pub(crate) struct Session {
     ctx: Arc<Context>,
+    role: Role,
     conn: Connection,
     dialect: Dialect,
     /// The client offered `CVR0` and so owes a `CVR` before `USR`.
@@ -90,9 +106,14 @@ pub(crate) struct Session {
 
 /// Runs one Notification Server session over `conn` until it ends.
 pub(crate) async fn run(ctx: Arc<Context>, conn: Connection) {
+    run_as(ctx, conn, Role::Notification).await
+}
+
+async fn run_as(ctx: Arc<Context>, conn: Connection, role: Role) {
     let commands = crate::core::limits::TokenBucket::new(ctx.config.ns_command_rate, ctx.config.ns_command_burst);
     let mut session = Session {
         ctx,
+        role,
         conn,
         dialect: *SUPPORTED.end(),
         owes_cvr: false,

@@ -348,21 +348,6 @@ impl Store {
         rows.iter().map(|row| Ok((row.try_get("kind")?, row.try_get("item")?, row.try_get("guid")?))).collect()
     }
 
-    /// Whether the account's address book was created (`ABAdd`).
-    pub async fn ab_created(&self, id: i64) -> StoreResult<bool> {
-        let row =
-            sqlx::query("SELECT ab_created FROM accounts WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
-        Ok(match row {
-            Some(row) => row.try_get::<i32, _>("ab_created")? != 0,
-            None => false,
-        })
-    }
-
-    pub async fn set_ab_created(&self, id: i64) -> StoreResult<()> {
-        sqlx::query("UPDATE accounts SET ab_created = 1 WHERE id = $1").bind(id).execute(&self.pool).await?;
-        Ok(())
-    }
-
     /// The MD5 credential of an account, if it opted in.
     pub async fn legacy_md5(&self, id: i64) -> StoreResult<Option<(String, String)>> {
         let row = sqlx::query("SELECT legacy_md5_salt, legacy_md5_hash FROM accounts WHERE id = $1")

@@ -48,7 +48,8 @@ const MIGRATIONS: &[&[&str]] = &[
     ],
     // The opt-in secret for the MSNP2-7 MD5 login: a salt and MD5(salt || password).
     &["ALTER TABLE accounts ADD COLUMN legacy_md5_salt TEXT", "ALTER TABLE accounts ADD COLUMN legacy_md5_hash TEXT"],
-    // WLM clients create their address book (ABAdd) the first time they meet the service.
+    // Once, whether the client had created its address book (ABAdd). Every
+    // account now has one from the start; the column is no longer read.
     &["ALTER TABLE accounts ADD COLUMN ab_created INTEGER NOT NULL DEFAULT 0"],
     // Offline messages (OIM), kept until the recipient deletes them.
     &["CREATE TABLE offline_messages (

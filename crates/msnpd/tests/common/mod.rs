@@ -47,6 +47,7 @@ impl Drop for TestServer {
 /// Settings for tests: loopback, any free port, cheap password hashing.
 pub fn test_config(dir: &std::path::Path) -> Config {
     Config {
+        dispatch_listen: "127.0.0.1:0".into(),
         ns_listen: "127.0.0.1:0".into(),
         sb_listen: "127.0.0.1:0".into(),
         http_listen: "127.0.0.1:0".into(),
@@ -94,6 +95,11 @@ impl TestServer {
 
     pub fn server(&self) -> &Server {
         self.server.as_ref().expect("running")
+    }
+
+    /// The well-known port: it refers clients to the Notification Server.
+    pub fn dispatch(&self) -> SocketAddr {
+        self.server().dispatch_addr
     }
 
     pub fn ns(&self) -> SocketAddr {
@@ -179,8 +185,10 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
+    /// The header with exactly this name, spelled as given: some clients match
+    /// names byte for byte (`PassportURLs`, `X-MSN-Messenger`).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     pub fn text(&self) -> String {
