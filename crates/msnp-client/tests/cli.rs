@@ -14,7 +14,6 @@ async fn start(dir: &Path) -> Server {
 
 async fn start_with(dir: &Path, base: Config) -> Server {
     let config = Config {
-        dispatch_listen: "127.0.0.1:0".into(),
         ns_listen: "127.0.0.1:0".into(),
         sb_listen: "127.0.0.1:0".into(),
         http_listen: "127.0.0.1:0".into(),
@@ -56,7 +55,7 @@ async fn login_add_send_and_contacts() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = start(dir.path()).await;
     // The well-known port: the client follows its referral to the Notification Server.
-    let ns = server.dispatch_addr.to_string();
+    let ns = server.ns_addr.to_string();
     let nexus = format!("http://{}/rdr/pprdr.asp", server.http_addr);
     let login = ["login", "alice@example.com", "--password", "pw", "--server", &ns, "--nexus", &nexus];
 

@@ -13,13 +13,14 @@ use crate::core::CoreConfig;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// The well-known port clients are set up with (1863): it answers as the
-    /// original dispatch server did, sending each client to a Notification
-    /// Server with `XFR … NS` (`host:port`; port 0 picks a free one).
-    pub dispatch_listen: String,
-    /// Notification Server listener: where dispatched clients sign in (a
-    /// client may also come here directly).
+    /// The well-known port clients are set up with (1863; `host:port`, port 0
+    /// picks a free one). It answers as the original dispatch server did: the
+    /// first `USR` is referred with `XFR … NS` to the Notification Server.
     pub ns_listen: String,
+    /// The Notification Server's own listener, where referred clients sign
+    /// in (a client may also come here directly). Unset: the host of
+    /// `ns_listen`, port 1865 when that is 1863, otherwise any free port.
+    pub notification_listen: Option<String>,
     /// Switchboard listener.
     pub sb_listen: String,
     /// HTTP listener: Passport (Nexus, login2.srf, RST.srf).
@@ -108,8 +109,8 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Config {
         Config {
-            dispatch_listen: "0.0.0.0:1863".into(),
-            ns_listen: "0.0.0.0:1865".into(),
+            ns_listen: "0.0.0.0:1863".into(),
+            notification_listen: None,
             sb_listen: "0.0.0.0:1864".into(),
             http_listen: "0.0.0.0:8080".into(),
             https_listen: None,
@@ -162,9 +163,9 @@ impl Default for Config {
 #[derive(Debug, Default, Serialize)]
 pub struct Overrides {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub dispatch_listen: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ns_listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notification_listen: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sb_listen: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -193,6 +194,18 @@ impl Config {
         };
         let env = Env::prefixed("MSNPD_").filter(move |key| known.iter().any(|k| key.as_str().eq_ignore_ascii_case(k)));
         figment.merge(env).merge(Serialized::defaults(overrides)).extract().map_err(Box::new)
+    }
+
+    /// Where the Notification Server listens: `notification_listen`, or by
+    /// default the host of `ns_listen` on port 1865 when that is on the
+    /// well-known 1863, else on any free port (tests, several servers side by side).
+    pub fn notification_listen(&self) -> String {
+        if let Some(address) = &self.notification_listen {
+            return address.clone();
+        }
+        let (host, port) = self.ns_listen.rsplit_once(':').unwrap_or((self.ns_listen.as_str(), ""));
+        let port = if port == "1863" { 1865 } else { 0 };
+        format!("{host}:{port}")
     }
 
     /// How the store is opened.
@@ -232,6 +245,20 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_notification_server_sits_beside_the_well_known_port() {
+        let with = |ns: &str, notification: Option<&str>| {
+            let config =
+                Config { ns_listen: ns.into(), notification_listen: notification.map(Into::into), ..Config::default() };
+            config.notification_listen()
+        };
+        assert_eq!(with("0.0.0.0:1863", None), "0.0.0.0:1865");
+        assert_eq!(with("127.0.0.1:0", None), "127.0.0.1:0");
+        assert_eq!(with("127.0.0.1:40000", None), "127.0.0.1:0");
+        assert_eq!(with("[::1]:1863", None), "[::1]:1865");
+        assert_eq!(with("0.0.0.0:1863", Some("10.0.0.1:7000")), "10.0.0.1:7000");
+    }
 
     #[test]
     fn flags_override_file_and_defaults() {

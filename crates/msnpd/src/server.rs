@@ -25,8 +25,8 @@ pub struct Context {
     pub config: Config,
     /// The host clients are told to connect to.
     pub public_host: String,
-    /// `host:port` of the dispatch listener as clients reach it: the "current
-    /// server" its `XFR … NS` names.
+    /// `host:port` of the well-known (dispatch) port as clients reach it: the
+    /// "current server" its `XFR … NS` names.
     pub dispatch_address: String,
     /// `http://host:port` of the HTTP listener as clients reach it.
     pub http_base: String,
@@ -75,8 +75,8 @@ impl Context {
         let store = Store::open(&config.database, config.store_options()).await?;
         let port = |address: &str, default| address.parse::<SocketAddr>().map_or(default, |addr| addr.port());
         let ports = Ports {
-            dispatch: port(&config.dispatch_listen, 1863),
-            ns: port(&config.ns_listen, 1865),
+            dispatch: port(&config.ns_listen, 1863),
+            ns: port(&config.notification_listen(), 1865),
             sb: port(&config.sb_listen, 1864),
             http: port(&config.http_listen, 80),
             https: None,
@@ -98,8 +98,10 @@ pub enum StartError {
 
 /// A running server.
 pub struct Server {
-    pub dispatch_addr: SocketAddr,
+    /// The well-known port: it refers clients to `notification_addr`.
     pub ns_addr: SocketAddr,
+    /// Where Notification Server sessions sign in and live.
+    pub notification_addr: SocketAddr,
     pub sb_addr: SocketAddr,
     pub http_addr: SocketAddr,
     pub https_addr: Option<SocketAddr>,
@@ -118,15 +120,15 @@ fn default_public_host(listen: &SocketAddr) -> String {
 
 impl Server {
     pub async fn start(config: Config) -> Result<Server, StartError> {
-        let dispatch = bind(&config.dispatch_listen).await?;
-        let ns = bind(&config.ns_listen).await?;
+        let dispatch = bind(&config.ns_listen).await?;
+        let notification = bind(&config.notification_listen()).await?;
         let sb = bind(&config.sb_listen).await?;
         let http = bind(&config.http_listen).await?;
         let https = match &config.https_listen {
             Some(address) => Some(bind(address).await?),
             None => None,
         };
-        let (dispatch_addr, ns_addr) = (local(&dispatch)?, local(&ns)?);
+        let (ns_addr, notification_addr) = (local(&dispatch)?, local(&notification)?);
         let (sb_addr, http_addr) = (local(&sb)?, local(&http)?);
         let public_host = config.public_host.clone().unwrap_or_else(|| default_public_host(&ns_addr));
         let tls = match &https {
@@ -145,8 +147,8 @@ impl Server {
         };
         let store = Store::open(&config.database, config.store_options()).await?;
         let ports = Ports {
-            dispatch: dispatch_addr.port(),
-            ns: ns_addr.port(),
+            dispatch: ns_addr.port(),
+            ns: notification_addr.port(),
             sb: sb_addr.port(),
             http: http_addr.port(),
             https: https_addr.map(|addr| addr.port()),
@@ -155,7 +157,7 @@ impl Server {
         let (stop, stopped) = watch::channel(false);
         let mut tasks = JoinSet::new();
         tasks.spawn(crate::ns::serve(dispatch, context.clone(), stopped.clone(), crate::ns::Role::Dispatch));
-        tasks.spawn(crate::ns::serve(ns, context.clone(), stopped.clone(), crate::ns::Role::Notification));
+        tasks.spawn(crate::ns::serve(notification, context.clone(), stopped.clone(), crate::ns::Role::Notification));
         tasks.spawn(crate::sb::serve(sb, context.clone(), stopped.clone()));
         tasks.spawn(crate::http::gateway::sweep(context.clone(), stopped.clone()));
         if let (Some(listener), Some(tls)) = (https, tls) {
@@ -163,8 +165,8 @@ impl Server {
         }
         tasks.spawn(crate::http::serve(http, context.clone(), stopped, None));
         let https_shown = https_addr.map_or_else(|| "off".to_owned(), |addr| addr.to_string());
-        tracing::info!(dispatch = %dispatch_addr, ns = %ns_addr, sb = %sb_addr, http = %http_addr, https = %https_shown, public_host = %context.public_host, "msnpd listening");
-        Ok(Server { dispatch_addr, ns_addr, sb_addr, http_addr, https_addr, context, stop, tasks })
+        tracing::info!(ns = %ns_addr, notification = %notification_addr, sb = %sb_addr, http = %http_addr, https = %https_shown, public_host = %context.public_host, "msnpd listening");
+        Ok(Server { ns_addr, notification_addr, sb_addr, http_addr, https_addr, context, stop, tasks })
     }
 
     /// Stops accepting, ends the listeners and closes the store.

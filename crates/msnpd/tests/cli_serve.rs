@@ -79,8 +79,7 @@ async fn user_commands_then_serve_with_the_default_database() {
     assert!(!ok && stderr.contains("bad configuration"), "{stderr}");
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_msnpd"))
-        .args(["serve", "--dispatch-listen", "127.0.0.1:0", "--ns-listen", "127.0.0.1:0"])
-        .args(["--sb-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"])
+        .args(["serve", "--ns-listen", "127.0.0.1:0", "--sb-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"])
         .current_dir(dir.path())
         .env("RUST_LOG", "info")
         .stderr(Stdio::piped())
@@ -91,8 +90,9 @@ async fn user_commands_then_serve_with_the_default_database() {
     let mut lines = BufReader::new(stderr).lines();
     let first = lines.next().expect("a log line").expect("readable");
     assert!(first.contains("msnpd listening"), "{first}");
-    let dispatch = address_after(&first, "dispatch=");
-    let ns = address_after(&first, "ns=");
+    // The well-known port (`ns=`) and, beside it on a free port, the Notification Server.
+    let dispatch = address_after(&first, " ns=");
+    let ns = address_after(&first, "notification=");
     let http = address_after(&first, "http=");
     assert_ne!(ns.port(), 0);
     assert_ne!(dispatch.port(), ns.port());

@@ -46,7 +46,7 @@ fn start(dir: &std::path::Path) -> (Running, SocketAddr, SocketAddr) {
         let start = first.find(key).expect("address in the first log line") + key.len();
         first[start..].split_whitespace().next().expect("address").parse().expect("socket address")
     };
-    let (ns, http) = (address("ns="), address("http="));
+    let (ns, http) = (address("notification="), address("http="));
     (Running(child), ns, http)
 }
 

@@ -11,13 +11,15 @@ pub struct ServeArgs {
     /// A TOML file of settings (see docs/configuration.md).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// The well-known port clients connect to first (dispatch: it refers them
-    /// to the Notification Server), host:port (port 0: any free port).
-    #[arg(long)]
-    dispatch_listen: Option<String>,
-    /// Notification Server listener, where clients sign in.
+    /// The well-known port clients connect to (it refers them to the
+    /// Notification Server, as the original dispatch server did), host:port
+    /// (port 0: any free port).
     #[arg(long)]
     ns_listen: Option<String>,
+    /// The Notification Server's own listener, where referred clients sign in
+    /// (default: the host of --ns-listen, port 1865 next to 1863, else any free port).
+    #[arg(long)]
+    notification_listen: Option<String>,
     /// Switchboard listener.
     #[arg(long)]
     sb_listen: Option<String>,
@@ -42,8 +44,8 @@ pub struct ServeArgs {
 pub fn run(args: ServeArgs) -> ExitCode {
     super::init_logging();
     let overrides = Overrides {
-        dispatch_listen: args.dispatch_listen,
         ns_listen: args.ns_listen,
+        notification_listen: args.notification_listen,
         sb_listen: args.sb_listen,
         http_listen: args.http_listen,
         https_listen: args.https_listen,

@@ -47,7 +47,6 @@ impl Drop for TestServer {
 /// Settings for tests: loopback, any free port, cheap password hashing.
 pub fn test_config(dir: &std::path::Path) -> Config {
     Config {
-        dispatch_listen: "127.0.0.1:0".into(),
         ns_listen: "127.0.0.1:0".into(),
         sb_listen: "127.0.0.1:0".into(),
         http_listen: "127.0.0.1:0".into(),
@@ -97,13 +96,14 @@ impl TestServer {
         self.server.as_ref().expect("running")
     }
 
-    /// The well-known port: it refers clients to the Notification Server.
+    /// The well-known port (`ns_listen`): it refers clients to the Notification Server.
     pub fn dispatch(&self) -> SocketAddr {
-        self.server().dispatch_addr
+        self.server().ns_addr
     }
 
+    /// The Notification Server itself, where transcripts sign in directly.
     pub fn ns(&self) -> SocketAddr {
-        self.server().ns_addr
+        self.server().notification_addr
     }
 
     pub fn sb(&self) -> SocketAddr {
