@@ -215,3 +215,37 @@ async fn sessions_belong_to_their_client_and_expire() {
     let gone = dave2.request(&format!("{PATH}?Action=poll&SessionID={}", dave2.session), "").await;
     assert_eq!(gone.status, 400);
 }
+
+/// A client set up with the well-known name opens its first gateway session
+/// to it: that is the dispatch server, which refers it to the Notification
+/// Server; the client then opens a session naming that host.
+#[tokio::test]
+async fn the_well_known_name_over_the_gateway_refers_the_client() {
+    let server = TestServer::start().await;
+    server.user("alice@example.com", "alice-pw", "Alice").await;
+    let body = "VER 1 MSNP8 CVR0\r\nCVR 2 0x0409 winnt 5.1 i386 MSNMSGR 6.2.0208 MSMSGS alice@example.com\r\nUSR 3 TWN I alice@example.com\r\n";
+    let response = http_request(
+        server.http(),
+        "POST",
+        &format!("{PATH}?Action=open&Server=NS&IP=messenger.hotmail.com"),
+        &[("Content-Type", "application/x-msn-messenger")],
+        body.as_bytes(),
+    )
+    .await;
+    assert_eq!(response.status, 200);
+    let text = response.text();
+    let referral = text.lines().last().expect("a referral");
+    assert_eq!(referral, format!("XFR 3 NS {} 0 {}", server.ns(), server.dispatch()));
+    assert_eq!(response.header("X-MSN-Messenger"), Some("Session=close"));
+    // The host it names is the Notification Server's: a session there signs in.
+    let host = referral.split(' ').nth(3).and_then(|a| a.split(':').next()).expect("host");
+    let response = http_request(
+        server.http(),
+        "POST",
+        &format!("{PATH}?Action=open&Server=NS&IP={host}"),
+        &[("Content-Type", "application/x-msn-messenger")],
+        body.as_bytes(),
+    )
+    .await;
+    assert!(response.text().contains("USR 3 TWN S lc=1033,"), "{}", response.text());
+}

@@ -29,6 +29,9 @@ const PROCESSING_LIMIT: Duration = Duration::from_secs(5);
 /// Which server a gateway session speaks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Server {
+    /// The well-known server (`IP=messenger.hotmail.com`): it refers the
+    /// client to the Notification Server, which it then opens a session to.
+    Dispatch,
     Notification,
     Switchboard,
 }
@@ -157,6 +160,7 @@ fn open(ctx: &Arc<Context>, server: Server, client: IpAddr) -> (String, Arc<Gate
         limit: ctx.config.gateway_max_output,
     };
     let label = match server {
+        Server::Dispatch => "DS/gw",
         Server::Notification => "NS/gw",
         Server::Switchboard => "SB/gw",
     };
@@ -170,6 +174,7 @@ fn open(ctx: &Arc<Context>, server: Server, client: IpAddr) -> (String, Arc<Gate
     );
     conn.idle_exempt = true;
     match server {
+        Server::Dispatch => tokio::spawn(crate::ns::run_as(ctx.clone(), conn, crate::ns::Role::Dispatch)),
         Server::Notification => tokio::spawn(crate::ns::run(ctx.clone(), conn)),
         Server::Switchboard => tokio::spawn(crate::sb::run(ctx.clone(), conn)),
     };
@@ -202,7 +207,12 @@ pub async fn handle(
     let action = query.get("Action").map(String::as_str);
     let (id, session) = match (action, query.get("SessionID")) {
         (Some("open"), _) => {
+            // `IP` names the host the client wants: the Notification Server's
+            // (`public_host`, as an `XFR … NS` gave it) or, for anything else
+            // (the well-known name it was set up with), the dispatch server.
+            let host = query.get("IP").map(|ip| ip.rsplit_once(':').map_or(ip.as_str(), |(host, _)| host));
             let server = match query.get("Server").map(String::as_str) {
+                Some("NS") if host.is_some_and(|host| host != ctx.public_host) => Server::Dispatch,
                 Some("NS") => Server::Notification,
                 Some("SB") => Server::Switchboard,
                 _ => return refuse("Server must be NS or SB"),

@@ -109,7 +109,7 @@ pub(crate) async fn run(ctx: Arc<Context>, conn: Connection) {
     run_as(ctx, conn, Role::Notification).await
 }
 
-async fn run_as(ctx: Arc<Context>, conn: Connection, role: Role) {
+pub(crate) async fn run_as(ctx: Arc<Context>, conn: Connection, role: Role) {
     let commands = crate::core::limits::TokenBucket::new(ctx.config.ns_command_rate, ctx.config.ns_command_burst);
     let mut session = Session {
         ctx,
