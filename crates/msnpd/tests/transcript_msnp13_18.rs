@@ -341,6 +341,42 @@ async fn multiple_points_of_presence() {
     old.expect("QNG 60").await;
 }
 
+/// Between two MSNP18 users a personal message travels with the sender's
+/// endpoints (their capabilities only) and what else its client published.
+#[tokio::test]
+async fn msnp18_contacts_see_personal_messages_with_endpoints() {
+    let server = TestServer::start().await;
+    server.user("alice@example.com", "alice-pw", "Alice").await;
+    server.user("bob@example.com", "bob-pw", "Bob").await;
+    const BOB: &str = "{B0B00000-0000-0000-0000-000000000000}";
+    let mut alice = sign_in_new(&server, "MSNP18", "alice@example.com", "alice-pw", "alice").await;
+    let mut bob = sign_in_endpoint(&server, "MSNP18", "bob@example.com", "bob-pw", "bob", BOB).await;
+    alice.send_payload("ADL 5", br#"<ml><d n="example.com"><c n="bob" l="3" t="1" /></d></ml>"#).await;
+    alice.expect("ADL 5 OK").await;
+    bob.frame().await; // ADL 0: Alice added him
+    bob.send_payload("ADL 5", br#"<ml><d n="example.com"><c n="alice" l="3" t="1" /></d></ml>"#).await;
+    bob.expect("ADL 5 OK").await;
+    alice.frame().await; // ADL 0: Bob added her
+    alice.send("CHG 6 NLN 2789003324:48 0").await;
+    alice.expect("CHG 6 NLN 2789003324:48 0").await;
+    alice.frame().await; // self-UBX
+    settle(&mut alice, 7).await;
+    bob.send("CHG 6 NLN 2789003324:48 0").await;
+    bob.expect("CHG 6 NLN 2789003324:48 0").await;
+    bob.frame().await; // self-UBX
+    bob.expect("NLN NLN 1:alice@example.com Alice 2789003324:48 0").await;
+    settle(&mut bob, 7).await;
+    alice.expect("NLN NLN 1:bob@example.com Bob 2789003324:48 0").await;
+    let psm = "<Data><PSM>on the bus</PSM><CurrentMedia></CurrentMedia><MachineGuid>{B0B00000-0000-0000-0000-000000000000}</MachineGuid><DDP></DDP><SignatureSound></SignatureSound><Scene></Scene><ColorScheme>-3</ColorScheme></Data>";
+    bob.send_payload("UUX 8", psm.as_bytes()).await;
+    bob.expect("UUX 8 0").await;
+    let ubx = concat!(
+        "<Data><PSM>on the bus</PSM><CurrentMedia></CurrentMedia><MachineGuid>{B0B00000-0000-0000-0000-000000000000}</MachineGuid>",
+        "<ColorScheme>-3</ColorScheme><EndpointData id=\"{b0b00000-0000-0000-0000-000000000000}\"><Capabilities>2789003324:48</Capabilities></EndpointData></Data>"
+    );
+    alice.expect_payload(&format!("UBX 1:bob@example.com {}", ubx.len()), ubx).await;
+}
+
 /// Pidgin 2.x's MSN plugin (MSNP18), call for call (shared/reference/clients.md):
 /// sign-in FindMembership → (ABAdd, had it been told ABDoesNotExist) → ABFindContactsPaged →
 /// ABContactUpdate → USR SHA A → BLP → ADL → PRP → UUX → CHG; adding a buddy

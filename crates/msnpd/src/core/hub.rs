@@ -25,8 +25,9 @@ pub enum Notice {
     Offline { email: String },
     /// A contact set or cleared a phone property (BPR); an empty value clears it.
     Phone { email: String, name: String, value: String },
-    /// A contact's personal message (UBX).
-    PersonalMessage { email: String, status: PersonalStatus },
+    /// A contact's personal message (UBX), with the endpoints MSNP16+ shows
+    /// beside it (their capabilities, nothing private).
+    PersonalMessage { email: String, status: PersonalStatus, endpoints: Vec<EndpointView> },
     /// Someone put this user on their forward list (RL add).
     AddedBy { email: String, friendly_name: String },
     /// Someone took this user off their forward list (RL remove).
@@ -105,6 +106,12 @@ impl OnlineState {
                 })
             })
             .collect()
+    }
+
+    /// The personal message as contacts receive it, if one was set.
+    pub fn personal_message_notice(&self, email: &str) -> Option<Notice> {
+        let status = self.personal_message.clone()?;
+        Some(Notice::PersonalMessage { email: email.to_owned(), status, endpoints: self.endpoints(false) })
     }
 
     /// The user as contacts see them, once a status is set.

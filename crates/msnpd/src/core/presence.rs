@@ -77,14 +77,17 @@ impl Core {
 
     /// Stores the personal message and forwards it to the contacts who see the user.
     pub fn set_personal_message(&self, me: &Arc<Online>, status: PersonalStatus) {
-        let visible = {
+        let (visible, notice) = {
             let mut state = me.lock();
-            state.personal_message = Some(status.clone());
-            state.presence.as_ref().is_some_and(|p| p.status != Status::Hidden)
+            state.personal_message = Some(status);
+            (
+                state.presence.as_ref().is_some_and(|p| p.status != Status::Hidden),
+                state.personal_message_notice(&me.email),
+            )
         };
-        if visible {
+        if let (true, Some(notice)) = (visible, notice) {
             for watcher in self.allowed_watchers(me) {
-                self.hub.notify(watcher, Notice::PersonalMessage { email: me.email.clone(), status: status.clone() });
+                self.hub.notify(watcher, notice.clone());
             }
         }
     }
@@ -95,16 +98,13 @@ impl Core {
         if !visible && !was_visible {
             return;
         }
-        let personal_message = me.lock().personal_message.clone();
+        let personal_message = me.lock().personal_message_notice(&me.email);
         for watcher in self.allowed_watchers(me) {
             match &view {
                 Some(view) if visible => {
                     self.hub.notify(watcher, Notice::Presence(view.clone()));
-                    if !was_visible && let Some(status) = &personal_message {
-                        self.hub.notify(
-                            watcher,
-                            Notice::PersonalMessage { email: me.email.clone(), status: status.clone() },
-                        );
+                    if !was_visible && let Some(notice) = &personal_message {
+                        self.hub.notify(watcher, notice.clone());
                     }
                 }
                 _ => self.hub.notify(watcher, Notice::Offline { email: me.email.clone() }),
@@ -146,10 +146,12 @@ impl Core {
         state.view(&other.email).filter(|v| v.presence.status != Status::Hidden)
     }
 
-    /// `who`'s personal message as `viewer` may see it.
-    pub fn visible_personal_message(&self, who: AccountId, viewer: AccountId) -> Option<PersonalStatus> {
+    /// `who`'s personal message as `viewer` may see it, as the notice that carries it.
+    pub fn visible_personal_message(&self, who: AccountId, viewer: AccountId) -> Option<Notice> {
         self.visible_presence(who, viewer)?;
-        self.hub.get(who)?.lock().personal_message.clone()
+        let other = self.hub.get(who)?;
+        let state = other.lock();
+        state.personal_message_notice(&other.email)
     }
 
     /// After `me` changed how `viewer` is treated (AL/BL), show or hide `me` to them.
@@ -170,9 +172,9 @@ impl Core {
         match (was_allowed, allowed) {
             (false, true) => {
                 self.hub.notify(viewer, Notice::Presence(view));
-                let personal_message = me.lock().personal_message.clone();
-                if let Some(status) = personal_message {
-                    self.hub.notify(viewer, Notice::PersonalMessage { email: me.email.clone(), status });
+                let personal_message = me.lock().personal_message_notice(&me.email);
+                if let Some(notice) = personal_message {
+                    self.hub.notify(viewer, notice);
                 }
             }
             (true, false) => self.hub.notify(viewer, Notice::Offline { email: me.email.clone() }),

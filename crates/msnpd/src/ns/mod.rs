@@ -131,14 +131,14 @@ pub(crate) async fn run_as(ctx: Arc<Context>, conn: Connection, role: Role) {
 
 enum Wake {
     Read(bool),
-    Notice(Option<Notice>),
+    Notice(Option<Box<Notice>>),
     Idle,
     ChallengeExpired,
 }
 
-async fn next_notice(inbox: &mut Option<SessionInbox>) -> Option<Notice> {
+async fn next_notice(inbox: &mut Option<SessionInbox>) -> Option<Box<Notice>> {
     match inbox {
-        Some(inbox) => inbox.receiver.recv().await.map(|notice| *notice),
+        Some(inbox) => inbox.receiver.recv().await,
         None => std::future::pending().await,
     }
 }
@@ -183,7 +183,7 @@ impl Session {
             match wake {
                 Wake::Read(true) => {}
                 Wake::Read(false) | Wake::Notice(None) => break,
-                Wake::Notice(Some(notice)) => self.on_notice(notice),
+                Wake::Notice(Some(notice)) => self.on_notice(*notice),
                 Wake::Idle => {
                     tracing::info!(peer = %self.conn.peer, "closing idle NS connection");
                     break;

@@ -84,9 +84,8 @@ impl Session {
             let Some(contact) = me.lock().lists.by_email(&view.email).map(|c| c.id) else {
                 continue;
             };
-            if let Some(status) = self.ctx.core.visible_personal_message(contact, me.id) {
-                let handle = super::render::handle_params(self.dialect, &view.email);
-                self.send(Frame::with_params("UBX", handle).with_payload(uux::render_ubx(&status)));
+            if let Some(notice) = self.ctx.core.visible_personal_message(contact, me.id) {
+                self.on_notice(notice);
             }
         }
     }

@@ -6,7 +6,7 @@ use msnp::auth::constant_time_eq;
 use msnp::dialect::ListCommands;
 use msnp::text::encode_param;
 use msnp::xml::ml::{self, MlContact};
-use msnp::xml::uux::render_ubx;
+use msnp::xml::uux::{render_ubx, render_ubx_with_endpoints};
 use msnp::{ErrorCode, Frame};
 
 use super::Session;
@@ -224,12 +224,16 @@ impl Session {
                 self.send(Frame::with_params("NLN", presence_params(dialect, &view)));
             }
             Notice::Offline { email } => self.send(Frame::with_params("FLN", offline_params(dialect, &email))),
-            Notice::PersonalMessage { email, status } => {
-                if dialect.has_uux() {
-                    self.send(
-                        Frame::with_params("UBX", handle_params(dialect, &email)).with_payload(render_ubx(&status)),
-                    );
-                }
+            Notice::PersonalMessage { email, status, endpoints } => {
+                // MSNP16+ shows the contact's endpoints and what else its client published.
+                let payload = if dialect.has_mpop() {
+                    render_ubx_with_endpoints(&status, &endpoints)
+                } else if dialect.has_uux() {
+                    render_ubx(&status)
+                } else {
+                    return;
+                };
+                self.send(Frame::with_params("UBX", handle_params(dialect, &email)).with_payload(payload));
             }
             Notice::Phone { email, name, value } => {
                 let mut params = Vec::with_capacity(4);
