@@ -98,6 +98,10 @@ pub struct Config {
     pub max_picture: usize,
     /// Largest HTTP request body (SOAP, RST, gateway), in bytes; 413 beyond.
     pub max_http_body: usize,
+    /// HTTP requests handled at once, all listeners together; the next ones
+    /// wait (their bodies unread) up to 5 s, then get 503. Bounds the memory
+    /// bodies and their parsing can hold to about this many `max_http_body`s.
+    pub max_http_requests: usize,
     /// A gateway session unused for this long is closed.
     pub gateway_idle_secs: u64,
     /// Most server output a gateway session holds between polls, in bytes.
@@ -152,6 +156,7 @@ impl Default for Config {
             max_picture: 256 * 1024,
             // Room for a base64 display picture of `max_picture` in its SOAP envelope.
             max_http_body: 1024 * 1024,
+            max_http_requests: 64,
             gateway_idle_secs: 60,
             gateway_max_output: 256 * 1024,
             trace_protocol: false,

@@ -36,6 +36,9 @@ pub struct Context {
     pub gateway: crate::http::gateway::Gateway,
     /// Set once a shutdown began: logins are refused with 604.
     pub stopping: std::sync::atomic::AtomicBool,
+    /// Places for HTTP requests in progress (`max_http_requests`), shared by
+    /// the HTTP and HTTPS listeners.
+    pub http_requests: Arc<tokio::sync::Semaphore>,
     /// The lock-key challenge each sender of offline messages must answer.
     pub oim_challenges: std::sync::Mutex<std::collections::HashMap<i64, String>>,
 }
@@ -60,6 +63,7 @@ impl Context {
             http_base: format!("http://{public_host}:{}", ports.http),
             https_base: ports.https.map(|port| format!("https://{public_host}:{port}")),
             public_host,
+            http_requests: Arc::new(tokio::sync::Semaphore::new(config.max_http_requests.max(1))),
             config,
             gateway: Default::default(),
             oim_challenges: Default::default(),

@@ -107,3 +107,35 @@ async fn a_full_server_answers_920() {
     bob.expect("920 2").await;
     bob.expect_closed().await;
 }
+
+/// Guesses sent all at once are checked no more often than the limit allows:
+/// an attempt counts from the moment it is let through, not once its costly
+/// check is over. Here 30 wrong passwords arrive together and the right one
+/// comes while they are being checked: no more than 10 may be checked, so the
+/// account is already held and the right one is refused too.
+#[tokio::test]
+async fn parallel_guesses_are_counted_before_they_are_checked() {
+    let server = TestServer::start_with(|config| {
+        // Checks slow enough (tens of milliseconds) to overlap.
+        config.argon2_memory_kib = 32 * 1024;
+        config.argon2_iterations = 3;
+        config.login_failures_per_account = 10;
+        config.login_failures_per_address = 1000;
+    })
+    .await;
+    server.user("alice@example.com", "right-pw", "Alice").await;
+    let login = |password: &'static str| {
+        let http = server.http();
+        async move {
+            let header = format!("Passport1.4 sign-in=alice%40example.com,pwd={password}");
+            http_get(http, "/login2.srf", &[("Authorization", header.as_str())]).await.status
+        }
+    };
+    let guesses: Vec<_> = (0..30).map(|_| tokio::spawn(login("wrong-pw"))).collect();
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    let right = login("right-pw").await;
+    for guess in guesses {
+        assert_eq!(guess.await.expect("joined"), 401);
+    }
+    assert_eq!(right, 401, "the account was held while the guesses were checked");
+}

@@ -68,9 +68,9 @@ pub fn parse(xml: &str) -> Result<MembershipList, MlError> {
         match (names.as_slice(), node) {
             (["ml"], Node::Start(attributes)) => {
                 saw_root = true;
-                list.initial = attribute(attributes, "l").as_deref() == Some("1");
+                list.initial = attribute(&attributes, "l").as_deref() == Some("1");
             }
-            (["ml", "d"], Node::Start(attributes)) => match attribute(attributes, "n") {
+            (["ml", "d"], Node::Start(attributes)) => match attribute(&attributes, "n") {
                 Some(name) if !name.is_empty() && !name.contains('@') => {
                     domain = Some((name.to_ascii_lowercase(), list.contacts.len()));
                 }
@@ -86,13 +86,13 @@ pub fn parse(xml: &str) -> Result<MembershipList, MlError> {
             (["ml", "d", "c"], Node::Start(attributes)) => {
                 let Some((domain, _)) = &domain else { return };
                 let contact = (|| {
-                    let local = attribute(attributes, "n").filter(|n| !n.is_empty() && !n.contains('@'));
+                    let local = attribute(&attributes, "n").filter(|n| !n.is_empty() && !n.contains('@'));
                     let local = local.ok_or_else(|| MlError::Invalid("contact without a name".into()))?;
                     Ok(MlContact {
                         address: format!("{}@{domain}", local.to_ascii_lowercase()),
-                        lists: attribute(attributes, "l").map(|l| number(&l, "l")).transpose()?.unwrap_or(0),
-                        network: attribute(attributes, "t").map(|t| number(&t, "t")).transpose()?.unwrap_or(0),
-                        friendly_name: attribute(attributes, "f"),
+                        lists: attribute(&attributes, "l").map(|l| number(&l, "l")).transpose()?.unwrap_or(0),
+                        network: attribute(&attributes, "t").map(|t| number(&t, "t")).transpose()?.unwrap_or(0),
+                        friendly_name: attribute(&attributes, "f"),
                     })
                 })();
                 match contact {
@@ -101,10 +101,10 @@ pub fn parse(xml: &str) -> Result<MembershipList, MlError> {
                 }
             }
             (["ml", "t"], Node::Start(_)) | (["ml", "t"], Node::End) | (["ml", "t", "c"], Node::End) => {}
-            (["ml", "t", "c"], Node::Start(attributes)) => match attribute(attributes, "n") {
+            (["ml", "t", "c"], Node::Start(attributes)) => match attribute(&attributes, "n") {
                 Some(number) if is_phone_address(&number) => list.contacts.push(MlContact {
                     address: number,
-                    lists: attribute(attributes, "l").and_then(|l| l.parse().ok()).unwrap_or(0),
+                    lists: attribute(&attributes, "l").and_then(|l| l.parse().ok()).unwrap_or(0),
                     network: 4,
                     friendly_name: None,
                 }),

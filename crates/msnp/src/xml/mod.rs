@@ -40,13 +40,13 @@ pub(crate) fn walk(xml: &str, mut visit: impl FnMut(&[String], Node<'_>)) -> Res
                     return Err(XmlError::TooDeep(MAX_DEPTH));
                 }
                 let attributes = attributes(&start)?;
-                visit(&path, Node::Start(&attributes));
+                visit(&path, Node::Start(attributes));
             }
             Event::Empty(start) => {
                 let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
                 path.push(name);
                 let attributes = attributes(&start)?;
-                visit(&path, Node::Start(&attributes));
+                visit(&path, Node::Start(attributes));
                 visit(&path, Node::End);
                 path.pop();
             }
@@ -95,7 +95,8 @@ fn attributes(start: &quick_xml::events::BytesStart<'_>) -> Result<Vec<(String, 
 
 /// One step of [`walk`].
 pub(crate) enum Node<'a> {
-    Start(&'a [(String, String)]),
+    /// A start tag and its attributes (local names, unescaped values).
+    Start(Vec<(String, String)>),
     Text(&'a str),
     End,
 }

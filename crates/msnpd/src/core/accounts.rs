@@ -115,13 +115,16 @@ impl Core {
         let Some(email) = normalize_email(email) else {
             return Ok(None);
         };
-        if !self.login_guard.allowed(&email, address) {
+        // The attempt is reserved before the costly check: parallel guesses
+        // count while they are checked, not after.
+        let Some(attempt) = self.login_guard.reserve(&email, address) else {
             tracing::warn!(%email, ?address, "login refused unchecked: too many failures in the window");
             return Ok(None);
-        }
+        };
         let found = self.check_password(&email, password).await?;
-        if found.is_none() {
-            self.login_guard.failed(&email, address);
+        match found {
+            Some(_) => attempt.succeeded(),
+            None => attempt.failed(),
         }
         Ok(found)
     }

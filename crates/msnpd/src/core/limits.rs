@@ -53,44 +53,95 @@ impl Strikes {
 /// key has `limit` failures in the window, attempts are refused without
 /// checking the password until the window has passed: guessing is slow, and
 /// the owner is locked out for one window at most.
+///
+/// An attempt is reserved before the password is checked and counts against
+/// the limit while it is checked, so a burst of parallel guesses gets no more
+/// checks than the limit allows.
 pub struct LoginGuard {
     window: Duration,
     per_account: u32,
     per_address: u32,
-    failures: Mutex<HashMap<String, (Instant, u32)>>,
+    keys: Mutex<HashMap<String, Tally>>,
+}
+
+/// One key's failures in the current window, and attempts being checked.
+#[derive(Debug, Clone, Copy)]
+struct Tally {
+    since: Instant,
+    failures: u32,
+    pending: u32,
+}
+
+/// A reserved login attempt. Say how it ended with [`LoginAttempt::failed`]
+/// or [`LoginAttempt::succeeded`]; dropped unsaid (an error of the service,
+/// not the client's), it frees its place without counting as a failure.
+pub struct LoginAttempt<'a> {
+    guard: &'a LoginGuard,
+    keys: Vec<String>,
+    failed: bool,
 }
 
 impl LoginGuard {
     pub fn new(window: Duration, per_account: u32, per_address: u32) -> LoginGuard {
-        LoginGuard { window, per_account, per_address, failures: Mutex::new(HashMap::new()) }
+        LoginGuard { window, per_account, per_address, keys: Mutex::new(HashMap::new()) }
     }
 
-    fn over(&self, key: &str, limit: u32) -> bool {
-        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        failures.get(key).is_some_and(|(since, count)| since.elapsed() < self.window && *count >= limit)
+    fn keys(&self) -> std::sync::MutexGuard<'_, HashMap<String, Tally>> {
+        self.keys.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Whether an attempt for `email` from `address` may be checked at all.
-    pub fn allowed(&self, email: &str, address: Option<IpAddr>) -> bool {
-        let account = format!("account:{}", email.to_ascii_lowercase());
-        let by_address = address.map(|a| format!("address:{a}"));
-        !self.over(&account, self.per_account) && !by_address.is_some_and(|key| self.over(&key, self.per_address))
-    }
-
-    /// Records a failed attempt.
-    pub fn failed(&self, email: &str, address: Option<IpAddr>) {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        if failures.len() > 100_000 {
-            failures.retain(|_, (since, _)| since.elapsed() < self.window);
+    /// Reserves an attempt for `email` from `address`, or `None` when the
+    /// account or the address has as many failures and attempts in progress
+    /// as it may have in the window.
+    pub fn reserve(&self, email: &str, address: Option<IpAddr>) -> Option<LoginAttempt<'_>> {
+        let mut wanted = vec![(format!("account:{}", email.to_ascii_lowercase()), self.per_account)];
+        if let Some(address) = address {
+            wanted.push((format!("address:{address}"), self.per_address));
         }
-        let keys = [Some(format!("account:{}", email.to_ascii_lowercase())), address.map(|a| format!("address:{a}"))];
-        for key in keys.into_iter().flatten() {
-            let entry = failures.entry(key).or_insert((now, 0));
-            if entry.0.elapsed() >= self.window {
-                *entry = (now, 0);
+        let mut keys = self.keys();
+        if keys.len() > 100_000 {
+            keys.retain(|_, tally| tally.pending > 0 || tally.since.elapsed() < self.window);
+        }
+        let now = Instant::now();
+        for (key, limit) in &wanted {
+            let tally = keys.entry(key.clone()).or_insert(Tally { since: now, failures: 0, pending: 0 });
+            if tally.since.elapsed() >= self.window {
+                tally.since = now;
+                tally.failures = 0;
             }
-            entry.1 += 1;
+            if tally.failures + tally.pending >= *limit {
+                return None;
+            }
+        }
+        for (key, _) in &wanted {
+            if let Some(tally) = keys.get_mut(key) {
+                tally.pending += 1;
+            }
+        }
+        Some(LoginAttempt { guard: self, keys: wanted.into_iter().map(|(key, _)| key).collect(), failed: false })
+    }
+}
+
+impl LoginAttempt<'_> {
+    /// The password was wrong (or the account unknown): one failure for each key.
+    pub fn failed(mut self) {
+        self.failed = true;
+    }
+
+    /// The password was right.
+    pub fn succeeded(self) {}
+}
+
+impl Drop for LoginAttempt<'_> {
+    fn drop(&mut self) {
+        let mut keys = self.guard.keys();
+        for key in &self.keys {
+            if let Some(tally) = keys.get_mut(key) {
+                tally.pending = tally.pending.saturating_sub(1);
+                if self.failed {
+                    tally.failures += 1;
+                }
+            }
         }
     }
 }
@@ -114,15 +165,32 @@ mod tests {
     fn login_guard_blocks_for_a_window_only() {
         let guard = LoginGuard::new(Duration::from_millis(50), 2, 10);
         let address = Some("127.0.0.9".parse().expect("ip"));
-        assert!(guard.allowed("a@b.c", address));
-        guard.failed("a@b.c", address);
-        guard.failed("A@B.C", address);
-        assert!(!guard.allowed("a@b.c", address));
-        assert!(!guard.allowed("a@b.c", None), "the account is held from any address");
-        assert!(guard.allowed("other@b.c", address));
+        guard.reserve("a@b.c", address).expect("first").failed();
+        guard.reserve("A@B.C", address).expect("second").failed();
+        assert!(guard.reserve("a@b.c", address).is_none());
+        assert!(guard.reserve("a@b.c", None).is_none(), "the account is held from any address");
+        assert!(guard.reserve("other@b.c", address).is_some());
         std::thread::sleep(Duration::from_millis(60));
-        assert!(guard.allowed("a@b.c", address));
+        assert!(guard.reserve("a@b.c", address).is_some());
         let mut strikes = Strikes::default();
         assert!(!strikes.strike(2) && strikes.strike(2));
+    }
+
+    #[test]
+    fn attempts_in_progress_count_against_the_limit() {
+        let guard = LoginGuard::new(Duration::from_secs(60), 3, 5);
+        let address = Some("127.0.0.9".parse().expect("ip"));
+        let held: Vec<_> = (0..3).map(|_| guard.reserve("a@b.c", address).expect("a place")).collect();
+        assert!(guard.reserve("a@b.c", address).is_none(), "three checks already running");
+        // Two more accounts from the address fill its five places.
+        let others: Vec<_> = ["x@b.c", "y@b.c"].iter().map(|e| guard.reserve(e, address).expect("place")).collect();
+        assert!(guard.reserve("z@b.c", address).is_none(), "the address has five in progress");
+        drop(others);
+        // A success or an error frees the place; a failure keeps it, as a failure.
+        let mut held = held.into_iter();
+        held.next().expect("one").succeeded();
+        drop(held.next());
+        held.next().expect("three").failed();
+        assert!(guard.reserve("a@b.c", address).is_some());
     }
 }

@@ -88,12 +88,14 @@ pub async fn serve(
             axum::http::Extensions::new()
         }
     };
-    let app = router(ctx).map_request(collapse_slashes::<hyper::body::Incoming>).map_response(
-        move |mut response: axum::response::Response| {
+    let in_flight = ctx.http_requests.clone();
+    let app = router(ctx)
+        .layer(axum::middleware::from_fn(move |request, next| one_of_the_allowed(in_flight.clone(), request, next)))
+        .map_request(collapse_slashes::<hyper::body::Incoming>)
+        .map_response(move |mut response: axum::response::Response| {
             response.extensions_mut().extend(spellings.clone());
             response
-        },
-    );
+        });
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -127,6 +129,27 @@ pub async fn serve(
                 }
             }
         });
+    }
+}
+
+/// How long a request waits for one of the `max_http_requests` places.
+const HTTP_QUEUE_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Runs a request once one of the `max_http_requests` places is free: the
+/// body is read only then, so a flood of large bodies cannot all be held at
+/// once. After `HTTP_QUEUE_LIMIT` of waiting the answer is 503.
+async fn one_of_the_allowed(
+    places: Arc<tokio::sync::Semaphore>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    match tokio::time::timeout(HTTP_QUEUE_LIMIT, places.acquire_owned()).await {
+        Ok(Ok(_place)) => next.run(request).await,
+        _ => {
+            tracing::warn!("HTTP request refused: max_http_requests are in progress");
+            axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
     }
 }
 

@@ -24,8 +24,7 @@ fn xml(status: StatusCode, body: String) -> Response {
 }
 
 fn attribute<'a>(envelope: &'a Envelope, suffix: &[&str], name: &str) -> Option<&'a str> {
-    let index = *envelope.each(suffix).first()?;
-    envelope.elements[index].attributes.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    envelope.attribute(*envelope.each(suffix).first()?, name)
 }
 
 /// `POST /OimWS/oim.asmx`: leave an offline message. The first attempt of a

@@ -154,20 +154,24 @@ impl Session {
                 },
                 // MD5 answers are password checks too: the same failure guard as Passport applies.
                 Proof::Md5 { account, hash } => {
-                    let guard = &self.ctx.core.login_guard;
-                    let address = Some(self.conn.peer.ip());
-                    if !guard.allowed(&email, address) {
-                        self.refuse(trid, &email, "too many failed logins in the window (MD5)");
-                    } else if constant_time_eq(answer.to_ascii_lowercase().as_bytes(), hash.as_bytes()) {
-                        let session_token = crate::core::random_token();
-                        self.sign_in(trid, account, &session_token).await;
-                    } else {
-                        guard.failed(&email, address);
-                        self.refuse(trid, &email, "wrong password (MD5)");
+                    let ctx = self.ctx.clone();
+                    match ctx.core.login_guard.reserve(&email, Some(self.conn.peer.ip())) {
+                        None => self.refuse(trid, &email, "too many failed logins in the window (MD5)"),
+                        Some(attempt) if constant_time_eq(answer.to_ascii_lowercase().as_bytes(), hash.as_bytes()) => {
+                            attempt.succeeded();
+                            let session_token = crate::core::random_token();
+                            self.sign_in(trid, account, &session_token).await;
+                        }
+                        Some(attempt) => {
+                            attempt.failed();
+                            self.refuse(trid, &email, "wrong password (MD5)");
+                        }
                     }
                 }
                 Proof::Md5Unusable { reason } => {
-                    self.ctx.core.login_guard.failed(&email, Some(self.conn.peer.ip()));
+                    if let Some(attempt) = self.ctx.core.login_guard.reserve(&email, Some(self.conn.peer.ip())) {
+                        attempt.failed();
+                    }
                     self.refuse(trid, &email, reason);
                 }
             },

@@ -1,0 +1,44 @@
+//! Limits of the HTTP listener that hold whatever the clients do: how many
+//! requests are handled at once.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{TestServer, http_get};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// With every place taken (a request whose body is still arriving holds one),
+/// the next request waits and is then refused with 503; once the place is
+/// free again, requests are served.
+#[tokio::test]
+async fn requests_beyond_the_limit_wait_then_get_503() {
+    let server = TestServer::start_with(|config| config.max_http_requests = 1).await;
+    let mut slow = TcpStream::connect(server.http()).await.expect("connect");
+    let body = "<soap:Envelope><soap:Body><ABFindAll/></soap:Body></soap:Envelope>";
+    let head = format!(
+        "POST /abservice/abservice.asmx HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    slow.write_all(head.as_bytes()).await.expect("head");
+    slow.write_all(&body.as_bytes()[..10]).await.expect("part of the body");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let started = Instant::now();
+    let mut waiting = TcpStream::connect(server.http()).await.expect("connect");
+    waiting.write_all(b"GET /rdr/pprdr.asp HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.expect("request");
+    let mut refused = Vec::new();
+    tokio::time::timeout(Duration::from_secs(15), waiting.read_to_end(&mut refused))
+        .await
+        .expect("an answer in time")
+        .expect("read");
+    assert!(String::from_utf8_lossy(&refused).starts_with("HTTP/1.1 503"), "{}", String::from_utf8_lossy(&refused));
+    assert!(started.elapsed() >= Duration::from_secs(4), "it waited for a place first");
+
+    slow.write_all(&body.as_bytes()[10..]).await.expect("rest of the body");
+    let mut answer = Vec::new();
+    slow.read_to_end(&mut answer).await.expect("answer");
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 500"), "a fault: no ticket");
+    assert_eq!(http_get(server.http(), "/rdr/pprdr.asp", &[]).await.status, 200);
+}
