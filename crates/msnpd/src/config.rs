@@ -88,8 +88,12 @@ pub struct Config {
     pub login_failure_window_secs: u64,
     pub login_failures_per_account: u32,
     pub login_failures_per_address: u32,
-    /// Most accounts signed in on this server at once (920 beyond).
+    /// Most sessions signed in on this server at once, every endpoint of an
+    /// account counted (920 beyond).
     pub max_sessions: usize,
+    /// Most endpoints (MSNP16+ points of presence) one account may have signed
+    /// in at once (714 beyond).
+    pub max_endpoints: usize,
     /// Largest offline message (OIM), in bytes.
     pub max_offline_message: usize,
     /// Most offline messages kept for one recipient.
@@ -151,6 +155,7 @@ impl Default for Config {
             login_failures_per_account: 10,
             login_failures_per_address: 50,
             max_sessions: 100_000,
+            max_endpoints: 8,
             max_offline_message: 16 * 1024,
             max_offline_messages: 100,
             max_picture: 256 * 1024,
@@ -237,6 +242,8 @@ impl Config {
             max_offline_message: self.max_offline_message,
             max_offline_messages: self.max_offline_messages,
             sb_message_rate: (self.sb_message_rate, self.sb_message_burst),
+            max_sessions: self.max_sessions,
+            max_endpoints: self.max_endpoints,
             login_guard: (
                 Duration::from_secs(self.login_failure_window_secs),
                 self.login_failures_per_account,

@@ -30,6 +30,20 @@ async fn sign_in_endpoint(
     name: &'static str,
     machine: &str,
 ) -> Peer {
+    let (mut peer, proof) = prepare_endpoint(server, dialect, email, password, name, machine).await;
+    peer.send(&proof).await;
+    finish_endpoint(peer, dialect, email, machine).await
+}
+
+/// Everything up to the proof: the `USR 4 … S …` line to send is returned.
+async fn prepare_endpoint(
+    server: &TestServer,
+    dialect: &str,
+    email: &str,
+    password: &str,
+    name: &'static str,
+    machine: &str,
+) -> (Peer, String) {
     let version = Dialect::from_token(dialect).expect("dialect");
     let tokens = rst_tokens(
         server,
@@ -55,16 +69,22 @@ async fn sign_in_endpoint(
             .starts_with("<Policies><Policy type=\"SHIELDS\"")
     );
     let offer = peer.line().await;
-    if sso {
+    let proof = if sso {
         assert!(offer.starts_with("USR 3 SSO S MBI_KEY_OLD "), "{offer}");
         let nonce = word(&offer, 5);
         assert_eq!(nonce.len(), 64);
         let response = mbi::response(&tokens[1].secret, &nonce, rand_iv());
-        peer.send(&format!("USR 4 SSO S {} {response} {machine}", tokens[1].ticket)).await;
+        format!("USR 4 SSO S {} {response} {machine}", tokens[1].ticket)
     } else {
         assert!(offer.starts_with("USR 3 TWN S "), "{offer}");
-        peer.send(&format!("USR 4 TWN S {}", tokens[1].ticket)).await;
-    }
+        format!("USR 4 TWN S {}", tokens[1].ticket)
+    };
+    (peer, proof)
+}
+
+/// After the proof: `USR OK`, the profile and, from MSNP16, the self-`UBX`.
+async fn finish_endpoint(mut peer: Peer, dialect: &str, email: &str, machine: &str) -> Peer {
+    let version = Dialect::from_token(dialect).expect("dialect");
     peer.expect(&format!("USR 4 OK {email} 1 0")).await;
     peer.expect("SBS 0 null").await;
     let profile = peer.frame().await;
@@ -339,6 +359,107 @@ async fn multiple_points_of_presence() {
     desktop.expect_closed().await;
     old.send("PNG").await;
     old.expect("QNG 60").await;
+}
+
+/// Endpoints of one account signing in at the same moment (every client
+/// reconnecting after a restart) all stay: none replaces another.
+#[tokio::test]
+async fn endpoints_signing_in_together_all_stay() {
+    let server = TestServer::start().await;
+    server.user("alice@example.com", "alice-pw", "Alice").await;
+    for round in 0..5 {
+        let machines: Vec<String> =
+            (0..4).map(|i| format!("{{{:08x}-0000-0000-0000-{:012x}}}", round + 1, i + 1)).collect();
+        let mut prepared = Vec::new();
+        for machine in &machines {
+            prepared
+                .push(prepare_endpoint(&server, "MSNP18", "alice@example.com", "alice-pw", "endpoint", machine).await);
+        }
+        for (peer, proof) in &mut prepared {
+            peer.send(proof).await;
+        }
+        let mut peers = Vec::new();
+        for ((peer, _), machine) in prepared.into_iter().zip(&machines) {
+            peers.push(finish_endpoint(peer, "MSNP18", "alice@example.com", machine).await);
+        }
+        for peer in &mut peers {
+            // Each may first hear of the others (self-UBX); none is told OUT OTH.
+            peer.send("PNG").await;
+            loop {
+                let frame = peer.frame().await;
+                assert_ne!(frame.to_string(), "OUT OTH", "round {round}: an endpoint was replaced");
+                if frame.command == "QNG" {
+                    break;
+                }
+                assert_eq!(frame.command, "UBX", "round {round}: {frame}");
+            }
+        }
+        drop(peers);
+        // Wait for the round's sessions to end before the next one signs in.
+        for _ in 0..100 {
+            if server.server().context.core.hub.online_count() == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+}
+
+/// The limits on sessions count every endpoint, and hold where a session
+/// becomes signed in: all sessions may have passed `USR … I` first.
+#[tokio::test]
+async fn session_and_endpoint_limits_hold_at_sign_in() {
+    let server = TestServer::start_with(|config| {
+        config.max_sessions = 3;
+        config.max_endpoints = 2;
+    })
+    .await;
+    server.user("alice@example.com", "alice-pw", "Alice").await;
+    server.user("bob@example.com", "bob-pw", "Bob").await;
+    // Three endpoints of Alice prepared; only two may sign in.
+    let mut alice = Vec::new();
+    for i in 0..3 {
+        let machine = format!("{{aaaaaaaa-0000-0000-0000-{i:012x}}}");
+        alice.push((
+            prepare_endpoint(&server, "MSNP18", "alice@example.com", "alice-pw", "alice", &machine).await,
+            machine,
+        ));
+    }
+    // And two of Bob, prepared before anyone signs in.
+    let mut bob = Vec::new();
+    for i in 0..2 {
+        let machine = format!("{{bbbbbbbb-0000-0000-0000-{i:012x}}}");
+        bob.push((prepare_endpoint(&server, "MSNP18", "bob@example.com", "bob-pw", "bob", &machine).await, machine));
+    }
+    let mut alice = alice.into_iter();
+    let mut kept = Vec::new();
+    for _ in 0..2 {
+        let ((mut peer, proof), machine) = alice.next().expect("endpoint");
+        peer.send(&proof).await;
+        kept.push(finish_endpoint(peer, "MSNP18", "alice@example.com", &machine).await);
+    }
+    let ((mut third, proof), _) = alice.next().expect("third endpoint");
+    third.send(&proof).await;
+    third.expect("714 4").await;
+    third.expect_closed().await;
+    // Bob's first session is the node's third: it signs in; his second is refused.
+    let mut bob = bob.into_iter();
+    let ((mut first, proof), machine) = bob.next().expect("bob");
+    first.send(&proof).await;
+    let _first = finish_endpoint(first, "MSNP18", "bob@example.com", &machine).await;
+    let ((mut second, proof), _) = bob.next().expect("bob again");
+    second.send(&proof).await;
+    second.expect("920 4").await;
+    second.expect_closed().await;
+    // A session that ends frees its place.
+    drop(kept);
+    for _ in 0..100 {
+        if server.server().context.core.hub.session_count() < 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(server.server().context.core.hub.session_count(), 1);
 }
 
 /// Between two MSNP18 users a personal message travels with the sender's

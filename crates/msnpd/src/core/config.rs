@@ -34,6 +34,10 @@ pub struct CoreConfig {
     pub max_offline_messages: usize,
     /// Switchboard messages per second an account may send, and its burst.
     pub sb_message_rate: (f64, f64),
+    /// Most sessions signed in on this node at once, every endpoint counted (920 beyond).
+    pub max_sessions: usize,
+    /// Most endpoints (MSNP16+ points of presence) one account may have signed in (714 beyond).
+    pub max_endpoints: usize,
     /// Failed-login window, failures allowed per account and per address.
     pub login_guard: (Duration, u32, u32),
 }
@@ -56,6 +60,8 @@ impl Default for CoreConfig {
             max_offline_message: 16 * 1024,
             max_offline_messages: 100,
             sb_message_rate: (10.0, 30.0),
+            max_sessions: 100_000,
+            max_endpoints: 8,
             login_guard: (Duration::from_secs(300), 10, 50),
         }
     }

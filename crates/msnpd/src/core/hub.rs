@@ -2,7 +2,7 @@
 //! front), its presence and its contact list, loaded at sign-in.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use msnp::xml::uux::{EndpointView, PersonalStatus, PrivateEndpoint};
@@ -73,6 +73,29 @@ pub struct SessionInbox {
     /// an idle session should not pay for 32 full-sized notices.
     pub receiver: mpsc::Receiver<Box<Notice>>,
     pub overflowed: Arc<AtomicBool>,
+    /// Counts this session among the signed-in ones while it lives.
+    _counted: Counted,
+}
+
+/// One signed-in session in the hub's count, however the session ends
+/// (signed out, replaced elsewhere, connection lost).
+struct Counted(Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Why a session could not sign in.
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("the node holds max_sessions sessions")]
+    Full,
+    #[error("the account has max_endpoints endpoints signed in")]
+    TooManyEndpoints,
+    #[error(transparent)]
+    Service(#[from] ServiceError),
 }
 
 /// The mutable state of an online account.
@@ -143,6 +166,8 @@ impl Online {
 pub struct Hub {
     accounts: Mutex<HashMap<AccountId, Arc<Online>>>,
     next_session: AtomicU64,
+    /// Signed-in sessions (every endpoint counts), for `max_sessions`.
+    sessions: Arc<AtomicUsize>,
 }
 
 impl Hub {
@@ -161,6 +186,11 @@ impl Hub {
 
     pub fn online_count(&self) -> usize {
         self.accounts().len()
+    }
+
+    /// Sessions signed in now, every endpoint of every account.
+    pub fn session_count(&self) -> usize {
+        self.sessions.load(Ordering::Acquire)
     }
 
     /// Queues a notice for every session of every account online.
@@ -202,18 +232,30 @@ fn send(link: &SessionLink, notice: Notice) {
     }
 }
 
+/// Whether a new endpoint joined its account's other endpoints.
+enum Joined {
+    Yes(Arc<Online>),
+    No(SessionLink),
+}
+
 impl Core {
     /// Signs a session in. A session that allows several points of presence
     /// (MSNP16+, `mpop`) joins the account's other such sessions if its endpoint
     /// is new; otherwise the other sessions end (`OUT OTH`) and the account
-    /// starts afresh from the store.
+    /// starts afresh from the store. Refused when the node holds
+    /// `max_sessions` sessions, or the account `max_endpoints` endpoints.
     pub async fn sign_in(
         &self,
         account: AccountId,
         client_tag: u8,
         endpoint: Option<String>,
         mpop: bool,
-    ) -> Result<(Arc<Online>, SessionInbox), ServiceError> {
+    ) -> Result<(Arc<Online>, SessionInbox), SignInError> {
+        // Counted from here: parallel sign-ins cannot together pass the limit.
+        let counted = Counted(self.hub.sessions.clone());
+        if counted.0.fetch_add(1, Ordering::AcqRel) >= self.config.max_sessions {
+            return Err(SignInError::Full);
+        }
         let (sender, receiver) = mpsc::channel(NOTICE_QUEUE);
         let id = self.hub.next_session.fetch_add(1, Ordering::Relaxed) + 1;
         let overflowed = Arc::new(AtomicBool::new(false));
@@ -227,23 +269,19 @@ impl Core {
             status_caps: None,
             private: None,
         };
-        let inbox = SessionInbox { id, receiver, overflowed };
-        if mpop && let Some(existing) = self.hub.get(account) {
-            let mut state = existing.lock();
-            let all_mpop = state.sessions.iter().all(|s| s.mpop);
-            let new_endpoint = state.sessions.iter().all(|s| s.endpoint.is_some() && s.endpoint != endpoint);
-            if all_mpop && new_endpoint && !state.sessions.is_empty() {
-                // The others hear of the new endpoint; it sends its own list after USR OK.
-                for session in &state.sessions {
-                    send(session, Notice::OwnEndpoints);
-                }
-                state.sessions.push(link);
-                drop(state);
-                return Ok((existing, inbox));
-            }
-        }
-        let (row, lists) = self.store.account_with_lists(account).await?.ok_or(ServiceError::AccountGone)?;
-        let lists = ContactList::from(lists);
+        let inbox = SessionInbox { id, receiver, overflowed, _counted: counted };
+        let link = match self.join_endpoints(account, link)? {
+            Joined::Yes(existing) => return Ok((existing, inbox)),
+            Joined::No(link) => link,
+        };
+        let loaded = self.store.account_with_lists(account).await.map_err(ServiceError::from)?;
+        let (row, lists) = loaded.ok_or(ServiceError::AccountGone)?;
+        // Another endpoint of the account may have signed in during the load:
+        // join it rather than replace it.
+        let link = match self.join_endpoints(account, link)? {
+            Joined::Yes(existing) => return Ok((existing, inbox)),
+            Joined::No(link) => link,
+        };
         let online = Arc::new(Online {
             id: account,
             email: row.email.clone(),
@@ -253,7 +291,7 @@ impl Core {
                 personal_message: None,
                 accepting_messages: true,
                 client_tag,
-                lists,
+                lists: ContactList::from(lists),
                 sessions: vec![link],
             }),
             list_writes: tokio::sync::Mutex::new(()),
@@ -275,6 +313,36 @@ impl Core {
             }
         }
         Ok((online, inbox))
+    }
+
+    /// Adds an endpoint to its account when the account is online, every
+    /// session of it allows several endpoints, and this endpoint is new.
+    /// Checked and done under the hub's lock, so two endpoints signing in at
+    /// once both stay.
+    fn join_endpoints(&self, account: AccountId, link: SessionLink) -> Result<Joined, SignInError> {
+        if !link.mpop {
+            return Ok(Joined::No(link));
+        }
+        let accounts = self.hub.accounts();
+        let Some(existing) = accounts.get(&account).cloned() else {
+            return Ok(Joined::No(link));
+        };
+        let mut state = existing.lock();
+        let all_mpop = state.sessions.iter().all(|s| s.mpop);
+        let new_endpoint = state.sessions.iter().all(|s| s.endpoint.is_some() && s.endpoint != link.endpoint);
+        if !(all_mpop && new_endpoint && !state.sessions.is_empty()) {
+            return Ok(Joined::No(link));
+        }
+        if state.sessions.len() >= self.config.max_endpoints {
+            return Err(SignInError::TooManyEndpoints);
+        }
+        // The others hear of the new endpoint; it sends its own list after USR OK.
+        for session in &state.sessions {
+            send(session, Notice::OwnEndpoints);
+        }
+        state.sessions.push(link);
+        drop(state);
+        Ok(Joined::Yes(existing))
     }
 
     /// Records what an endpoint published about itself (`UUX` in MSNP16+) and

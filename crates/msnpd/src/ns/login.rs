@@ -8,6 +8,7 @@ use msnp::{ErrorCode, Frame};
 
 use super::Proof;
 use super::{Login, SUPPORTED, Session};
+use crate::core::hub::SignInError;
 use crate::core::tickets::{TicketScope, ticket_token};
 use crate::core::{accounts::normalize_email, unix_now};
 use msnp::auth::constant_time_eq;
@@ -115,7 +116,8 @@ impl Session {
                 if self.role == super::Role::Dispatch {
                     return self.refer(trid);
                 }
-                if self.ctx.core.hub.online_count() >= self.ctx.config.max_sessions {
+                // Early, before any password work; the limit is enforced again at sign-in.
+                if self.ctx.core.hub.session_count() >= self.ctx.config.max_sessions {
                     tracing::warn!(peer = %self.conn.peer, "login refused: the server is full");
                     self.error(ErrorCode::NotAcceptingNewUsers, trid);
                     self.closing = true;
@@ -256,7 +258,19 @@ impl Session {
         let mpop = self.dialect.has_mpop();
         let (online, inbox) = match self.ctx.core.sign_in(account, self.dialect.version(), endpoint, mpop).await {
             Ok(signed_in) => signed_in,
-            Err(error) => {
+            Err(SignInError::Full) => {
+                tracing::warn!(peer = %self.conn.peer, "login refused: the server is full");
+                self.error(ErrorCode::NotAcceptingNewUsers, trid);
+                self.closing = true;
+                return;
+            }
+            Err(SignInError::TooManyEndpoints) => {
+                tracing::info!(peer = %self.conn.peer, "login refused: the account has max_endpoints endpoints");
+                self.error(ErrorCode::TooManySessions, trid);
+                self.closing = true;
+                return;
+            }
+            Err(SignInError::Service(error)) => {
                 tracing::error!(%error, "sign-in failed");
                 self.error(ErrorCode::InternalServerError, trid);
                 self.closing = true;
