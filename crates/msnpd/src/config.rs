@@ -51,6 +51,9 @@ pub struct Config {
     pub idle_timeout_secs: u64,
     /// A command must arrive whole within this time once it has begun (slow senders are cut off).
     pub command_timeout_secs: u64,
+    /// A Notification Server connection (the well-known port's too) that has
+    /// not signed in within this time is closed, whatever it sends meanwhile.
+    pub ns_login_timeout_secs: u64,
     /// A switchboard connection that has not signed in within this time is closed.
     pub switchboard_login_timeout_secs: u64,
     /// A wrong answer to CHL gets 540 and the connection is closed.
@@ -132,6 +135,7 @@ impl Default for Config {
             cookie_lifetime_secs: 120,
             ping_interval_secs: 60,
             idle_timeout_secs: 300,
+            ns_login_timeout_secs: 60,
             switchboard_login_timeout_secs: 60,
             command_timeout_secs: 30,
             enforce_challenge: true,

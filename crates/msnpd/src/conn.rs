@@ -76,6 +76,8 @@ pub struct Connection {
     pub idle_exempt: bool,
     /// Since when an unfinished command has been waiting for its rest.
     partial_since: Option<tokio::time::Instant>,
+    /// When the connection began: the login deadline counts from here.
+    opened: tokio::time::Instant,
 }
 
 /// Sleeps until `deadline`, or forever without one.
@@ -111,6 +113,7 @@ impl Connection {
             label,
             idle_exempt: false,
             partial_since: None,
+            opened: tokio::time::Instant::now(),
         }
     }
 
@@ -124,6 +127,12 @@ impl Connection {
     ) -> Connection {
         let _ = stream.set_nodelay(true);
         Connection::new(Box::new(stream), peer, max_payload, trace, label)
+    }
+
+    /// When a connection that has not signed in must have: `limit` after it
+    /// opened, however much it sends meanwhile.
+    pub fn login_deadline(&self, limit: Duration) -> tokio::time::Instant {
+        self.opened + limit
     }
 
     /// How long the session may wait for input before it counts as idle.

@@ -52,6 +52,13 @@ async fn passport_over_https_with_a_self_signed_certificate() {
     // Asked over plain HTTP, the Nexus still names the HTTPS login: it is served.
     let plain = common::http_get(server.http(), "/rdr/pprdr.asp", &[]).await;
     assert_eq!(plain.header("PassportURLs"), Some(format!("DALogin=127.0.0.1:{}/login2.srf", https.port()).as_str()));
+    // The key it made is its owner's alone.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&server.config.tls_key).expect("key written").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "key mode {mode:o}");
+    }
     // The certificate survives a restart: it is made once.
     let before = std::fs::read(&server.config.tls_cert).expect("cert");
     let mut server = server;

@@ -225,3 +225,32 @@ async fn a_command_trickled_byte_by_byte_is_cut_off() {
     peer.expect_closed().await;
     assert!(started.elapsed() < std::time::Duration::from_secs(3));
 }
+
+/// A connection that never signs in is closed at the login deadline, however
+/// busy it keeps itself meanwhile: on the Notification Server, the well-known
+/// port and the switchboard alike.
+#[tokio::test]
+async fn the_login_deadline_holds_whatever_is_sent_meanwhile() {
+    let server = TestServer::start_with(|config| {
+        config.ns_login_timeout_secs = 1;
+        config.switchboard_login_timeout_secs = 1;
+    })
+    .await;
+    for (address, name) in [(server.ns(), "ns"), (server.dispatch(), "dispatch"), (server.sb(), "sb")] {
+        let mut peer = Peer::connect(address, name).await;
+        let started = std::time::Instant::now();
+        let mut closed = false;
+        for _ in 0..40 {
+            if !peer.try_send_raw(b"PNG\r\n\r\n").await {
+                closed = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        if !closed {
+            peer.expect_closed().await;
+        }
+        let elapsed = started.elapsed();
+        assert!(elapsed < std::time::Duration::from_secs(3), "{name}: still open after {elapsed:?}");
+    }
+}

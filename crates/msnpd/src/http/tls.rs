@@ -51,12 +51,29 @@ pub fn ensure_self_signed(cert: &Path, key: &Path, public_host: &str) -> Result<
         names.push(public_host.to_owned());
     }
     let certified = rcgen::generate_simple_self_signed(names)?;
-    let write = |path: &Path, text: String| {
-        std::fs::write(path, text).map_err(|source| TlsError::Write { path: path.display().to_string(), source })
+    let write = |path: &Path, text: String, private: bool| {
+        write_file(path, text.as_bytes(), private)
+            .map_err(|source| TlsError::Write { path: path.display().to_string(), source })
     };
-    write(cert, certified.cert.pem())?;
-    write(key, certified.signing_key.serialize_pem())?;
+    write(cert, certified.cert.pem(), false)?;
+    write(key, certified.signing_key.serialize_pem(), true)?;
     Ok(true)
+}
+
+/// Writes a new file; a private one (the key) is readable by its owner only,
+/// from the moment it exists.
+fn write_file(path: &Path, contents: &[u8], private: bool) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    options.open(path)?.write_all(contents)
 }
 
 /// A TLS acceptor for the certificate chain and key in these PEM files.

@@ -134,6 +134,7 @@ enum Wake {
     Notice(Option<Box<Notice>>),
     Idle,
     ChallengeExpired,
+    LoginExpired,
 }
 
 async fn next_notice(inbox: &mut Option<SessionInbox>) -> Option<Box<Notice>> {
@@ -147,6 +148,7 @@ impl Session {
     async fn run(&mut self) {
         let idle = self.conn.idle_limit(Duration::from_secs(self.ctx.config.idle_timeout_secs));
         let challenge_limit = self.ctx.config.challenge_timeout_secs;
+        let login_due = self.conn.login_deadline(Duration::from_secs(self.ctx.config.ns_login_timeout_secs));
         loop {
             while !self.closing {
                 match self.conn.next_buffered() {
@@ -167,15 +169,17 @@ impl Session {
                 _ => None,
             };
             let idle_due = tokio::time::Instant::now() + idle;
-            let deadline = [partial, challenge_due].into_iter().flatten().fold(idle_due, std::cmp::min);
+            let login_pending = (self.login != Login::LoggedIn).then_some(login_due);
+            let deadline = [partial, challenge_due, login_pending].into_iter().flatten().fold(idle_due, std::cmp::min);
             let wake = {
                 let conn = &mut self.conn;
                 let inbox = &mut self.inbox;
                 tokio::select! {
                     more = conn.read_more() => Wake::Read(more),
                     notice = next_notice(inbox) => Wake::Notice(notice),
-                    _ = tokio::time::sleep_until(deadline) => match challenge_due {
-                        Some(due) if due <= deadline => Wake::ChallengeExpired,
+                    _ = tokio::time::sleep_until(deadline) => match (login_pending, challenge_due) {
+                        (Some(due), _) if due <= deadline => Wake::LoginExpired,
+                        (_, Some(due)) if due <= deadline => Wake::ChallengeExpired,
                         _ => Wake::Idle,
                     },
                 }
@@ -186,6 +190,10 @@ impl Session {
                 Wake::Notice(Some(notice)) => self.on_notice(*notice),
                 Wake::Idle => {
                     tracing::info!(peer = %self.conn.peer, "closing idle NS connection");
+                    break;
+                }
+                Wake::LoginExpired => {
+                    tracing::info!(peer = %self.conn.peer, "closing NS connection: not signed in within ns_login_timeout_secs");
                     break;
                 }
                 Wake::ChallengeExpired => {

@@ -83,7 +83,12 @@ impl Session {
             if !self.conn.flush().await || self.closing {
                 break;
             }
-            let limit = if self.seat.is_some() { idle } else { login_timeout };
+            // Before signing in the deadline is fixed from the connection's
+            // start: commands sent meanwhile do not extend it.
+            let deadline = match self.seat {
+                Some(_) => tokio::time::Instant::now() + idle,
+                None => self.conn.login_deadline(login_timeout),
+            };
             let partial = self.conn.partial_deadline(Duration::from_secs(self.ctx.config.command_timeout_secs));
             let wake = {
                 let conn = &mut self.conn;
@@ -91,7 +96,7 @@ impl Session {
                 tokio::select! {
                     more = conn.read_more() => Wake::Read(more),
                     event = next_event(seat) => Wake::Event(event),
-                    _ = tokio::time::sleep(limit) => Wake::Timeout,
+                    _ = tokio::time::sleep_until(deadline) => Wake::Timeout,
                     _ = crate::conn::until(partial) => Wake::Timeout,
                 }
             };
