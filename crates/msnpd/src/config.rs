@@ -105,6 +105,9 @@ pub struct Config {
     pub max_picture: usize,
     /// Largest HTTP request body (SOAP, RST, gateway), in bytes; 413 beyond.
     pub max_http_body: usize,
+    /// A request body must arrive whole within this time once its headers
+    /// have (408 beyond): a body trickled in byte by byte holds nothing long.
+    pub http_body_timeout_secs: u64,
     /// HTTP requests handled at once, all listeners together; the next ones
     /// wait (their bodies unread) up to 5 s, then get 503. Bounds the memory
     /// bodies and their parsing can hold to about this many `max_http_body`s.
@@ -166,6 +169,7 @@ impl Default for Config {
             // Room for a base64 display picture of `max_picture` in its SOAP envelope.
             max_http_body: 1024 * 1024,
             max_http_requests: 64,
+            http_body_timeout_secs: 30,
             gateway_idle_secs: 60,
             gateway_max_output: 256 * 1024,
             trace_protocol: false,

@@ -42,3 +42,34 @@ async fn requests_beyond_the_limit_wait_then_get_503() {
     assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 500"), "a fault: no ticket");
     assert_eq!(http_get(server.http(), "/rdr/pprdr.asp", &[]).await.status, 200);
 }
+
+/// A body trickled in byte by byte is cut off at the body deadline with 408.
+#[tokio::test]
+async fn a_body_that_does_not_arrive_in_time_gets_408() {
+    let server = TestServer::start_with(|config| config.http_body_timeout_secs = 1).await;
+    let mut slow = TcpStream::connect(server.http()).await.expect("connect");
+    slow.write_all(b"POST /RST.srf HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n").await.expect("head");
+    let started = Instant::now();
+    let trickle = async {
+        for _ in 0..20 {
+            if slow.write_all(b"x").await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_millis(1500), trickle).await;
+    let mut answer = vec![0; 64];
+    let n = tokio::time::timeout(Duration::from_secs(5), slow.read(&mut answer))
+        .await
+        .expect("an answer in time")
+        .expect("read");
+    assert!(
+        String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 408"),
+        "{}",
+        String::from_utf8_lossy(&answer[..n])
+    );
+    assert!(started.elapsed() < Duration::from_secs(4));
+    // A body that does arrive is served as before.
+    assert_eq!(http_get(server.http(), "/rdr/pprdr.asp", &[]).await.status, 200);
+}

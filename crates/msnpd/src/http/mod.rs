@@ -89,7 +89,10 @@ pub async fn serve(
         }
     };
     let in_flight = ctx.http_requests.clone();
+    let body_time = std::time::Duration::from_secs(ctx.config.http_body_timeout_secs);
+    let max_body = ctx.config.max_http_body;
     let app = router(ctx)
+        .layer(axum::middleware::from_fn(move |request, next| body_in_time(body_time, max_body, request, next)))
         .layer(axum::middleware::from_fn(move |request, next| one_of_the_allowed(in_flight.clone(), request, next)))
         .map_request(collapse_slashes::<hyper::body::Incoming>)
         .map_response(move |mut response: axum::response::Response| {
@@ -149,6 +152,40 @@ async fn one_of_the_allowed(
         _ => {
             tracing::warn!("HTTP request refused: max_http_requests are in progress");
             axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+/// Reads the whole request body before the handler runs, within `limit` and
+/// `max` bytes: `408` for a body that does not arrive in time, `413` for one
+/// that is too large (at once when its `Content-Length` says so).
+async fn body_in_time(
+    limit: std::time::Duration,
+    max: usize,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse as _;
+    let (parts, body) = request.into_parts();
+    let announced = parts.headers.get(axum::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok());
+    if announced.and_then(|v| v.parse::<u64>().ok()).is_some_and(|len| len > max as u64) {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    let collected = http_body_util::BodyExt::collect(http_body_util::Limited::new(body, max));
+    match tokio::time::timeout(limit, collected).await {
+        Ok(Ok(collected)) => {
+            let body = axum::body::Body::from(collected.to_bytes());
+            next.run(axum::extract::Request::from_parts(parts, body)).await
+        }
+        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {
+            StatusCode::PAYLOAD_TOO_LARGE.into_response()
+        }
+        // The client went away or broke the framing: there is no one to answer.
+        Ok(Err(_)) => StatusCode::BAD_REQUEST.into_response(),
+        Err(_) => {
+            tracing::info!("HTTP request body not received within http_body_timeout_secs");
+            StatusCode::REQUEST_TIMEOUT.into_response()
         }
     }
 }
