@@ -43,6 +43,9 @@ pub struct Config {
     pub database_connections: Option<u32>,
     /// Lifetime of a Passport ticket, in seconds.
     pub ticket_lifetime_secs: u64,
+    /// Live Passport tickets one account may hold; issuing another makes its
+    /// oldest stop working (a WLM sign-in takes about seven).
+    pub max_tickets_per_account: usize,
     /// Lifetime of a switchboard cookie, in seconds.
     pub cookie_lifetime_secs: u64,
     /// Seconds clients are told to wait between PNGs (QNG).
@@ -135,6 +138,7 @@ impl Default for Config {
             database_wait_ms: 5000,
             database_connections: None,
             ticket_lifetime_secs: 24 * 3600,
+            max_tickets_per_account: 64,
             cookie_lifetime_secs: 120,
             ping_interval_secs: 60,
             idle_timeout_secs: 300,
@@ -239,6 +243,7 @@ impl Config {
         CoreConfig {
             notification_address,
             ticket_lifetime: Duration::from_secs(self.ticket_lifetime_secs),
+            max_tickets_per_account: self.max_tickets_per_account,
             cookie_lifetime: Duration::from_secs(self.cookie_lifetime_secs),
             switchboard_address,
             argon2_params: (self.argon2_memory_kib, self.argon2_iterations, self.argon2_lanes),

@@ -108,3 +108,38 @@ async fn rst_refuses_bad_credentials_and_bad_xml_with_soap_faults() {
     assert_eq!(response.status, 200);
     assert!(response.text().contains("no web mail"));
 }
+
+/// One request asks for at most 16 tokens (real clients ask for ten at most),
+/// and an account holds at most `max_tickets_per_account` live tickets: its
+/// oldest stop working as new ones are issued.
+#[tokio::test]
+async fn tokens_per_request_and_tickets_per_account_are_bounded() {
+    let server = TestServer::start_with(|config| config.max_tickets_per_account = 20).await;
+    server.user("alice@example.com", "secret", "Alice").await;
+    let many: Vec<(&str, Option<&str>)> = vec![("contacts.msn.com", Some("MBI")); 2400];
+    let response = http_request(
+        server.http(),
+        "POST",
+        "/RST.srf",
+        &[],
+        common::rst_request("alice@example.com", "secret", &many).as_bytes(),
+    )
+    .await;
+    assert_eq!(response.status, 400);
+    assert!(response.text().contains("more than 16 RequestSecurityToken"), "{}", response.text());
+
+    let sixteen = vec![("contacts.msn.com", Some("MBI")); 16];
+    let first = common::rst_tokens(&server, "alice@example.com", "secret", &sixteen).await;
+    assert_eq!(first.len(), 16);
+    let find = r#"<FindMembership xmlns="http://www.msn.com/webservices/AddressBook"></FindMembership>"#;
+    let path = "/abservice/SharingService.asmx";
+    assert_eq!(common::ab_call(&server, path, &first[0].ticket, find).await.status, 200);
+    // Sixteen more: the account holds twenty, so the first four give way.
+    let second = common::rst_tokens(&server, "alice@example.com", "secret", &sixteen).await;
+    for (index, token) in first.iter().enumerate() {
+        let status = common::ab_call(&server, path, &token.ticket, find).await.status;
+        assert_eq!(status == 200, index >= 12, "ticket {index} of the first request: {status}");
+    }
+    assert!(second.iter().all(|token| !token.ticket.is_empty()));
+    assert_eq!(common::ab_call(&server, path, &second[15].ticket, find).await.status, 200);
+}

@@ -117,7 +117,7 @@ impl Envelope {
             }
         })?;
         if too_many {
-            return Err(SoapError::Xml(format!("more than {MAX_ELEMENTS} elements")));
+            return Err(SoapError::TooMany("XML", MAX_ELEMENTS));
         }
         let operation = (0..envelope.elements.len())
             .find(|&i| envelope.elements[i].depth == 2 && envelope.path_ends_with(i, &["Envelope", "Body"], 1))

@@ -27,11 +27,19 @@ fn ends_with(path: &[String], tail: &[&str]) -> bool {
     path.len() >= tail.len() && path[path.len() - tail.len()..].iter().zip(tail).all(|(a, b)| a == b)
 }
 
+/// Most tokens one request may ask for: real clients ask for ten at most, and
+/// every token issued is kept until it expires.
+pub const MAX_TOKENS: usize = 16;
+
 /// Reads the credentials and the requested tokens, in request order.
 pub fn parse_request(xml: &str) -> Result<RstRequest, SoapError> {
     let mut request = RstRequest::default();
     let (mut username, mut password) = (None::<String>, None::<String>);
+    let mut too_many = false;
     walk(xml, |path, node| match node {
+        Node::Start(_) if ends_with(path, &["RequestSecurityToken"]) && request.tokens.len() >= MAX_TOKENS => {
+            too_many = true;
+        }
         Node::Start(attributes) if ends_with(path, &["RequestSecurityToken"]) => {
             let id = attributes.iter().find(|(k, _)| k == "Id").map(|(_, v)| v.clone());
             request.tokens.push(TokenRequest { id, ..TokenRequest::default() });
@@ -54,6 +62,9 @@ pub fn parse_request(xml: &str) -> Result<RstRequest, SoapError> {
         }
         _ => {}
     })?;
+    if too_many {
+        return Err(SoapError::TooMany("RequestSecurityToken", MAX_TOKENS));
+    }
     request.username = username.ok_or(SoapError::Missing("Username"))?;
     request.password = password.unwrap_or_default();
     if request.tokens.is_empty() {

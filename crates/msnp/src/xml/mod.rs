@@ -18,6 +18,9 @@ pub enum XmlError {
     Missing(&'static str),
     #[error("XML nested deeper than {0} elements")]
     TooDeep(usize),
+    /// More of one element than a request may hold.
+    #[error("more than {1} {0} elements")]
+    TooMany(&'static str, usize),
     /// A SOAP response that is a fault, with its `faultcode`.
     #[error("SOAP fault {0}")]
     Fault(String),

@@ -6,6 +6,8 @@ use std::time::Duration;
 pub struct CoreConfig {
     /// How long a Passport ticket stays valid.
     pub ticket_lifetime: Duration,
+    /// Live tickets one account may hold; issuing another drops its oldest.
+    pub max_tickets_per_account: usize,
     /// How long a switchboard cookie (XFR/RNG) stays valid.
     pub cookie_lifetime: Duration,
     /// The host:port clients reach this node's Notification Server at.
@@ -46,6 +48,7 @@ impl Default for CoreConfig {
     fn default() -> CoreConfig {
         CoreConfig {
             ticket_lifetime: Duration::from_secs(24 * 3600),
+            max_tickets_per_account: 64,
             cookie_lifetime: Duration::from_secs(120),
             notification_address: "127.0.0.1:1865".into(),
             switchboard_address: "127.0.0.1:1864".into(),

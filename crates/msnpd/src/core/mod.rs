@@ -45,7 +45,7 @@ pub struct Core {
 impl Core {
     pub fn new(config: CoreConfig, store: Store) -> Arc<Core> {
         Arc::new(Core {
-            tickets: tickets::Tickets::new(config.ticket_lifetime),
+            tickets: tickets::Tickets::new(config.ticket_lifetime, config.max_tickets_per_account),
             switchboards: switchboard::Switchboards::new(
                 config.cookie_lifetime,
                 config.sb_message_rate,
