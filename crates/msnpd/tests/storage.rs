@@ -44,7 +44,8 @@ async fn profile_and_display_picture_round_trip() {
     );
     assert_eq!(call(update).await.status, 200);
 
-    let picture: Vec<u8> = (0..=255u8).cycle().take(4000).collect();
+    let mut picture: Vec<u8> = b"\x89PNG\r\n\x1a\n".to_vec();
+    picture.extend((0..=255u8).cycle().take(4000));
     let data = base64::engine::general_purpose::STANDARD.encode(&picture);
     let create = format!(
         "<CreateDocument{NS}><parentHandle><RelationshipName>/UserTiles</RelationshipName></parentHandle><document xsi:type=\"Photo\"><Name>UserTile</Name><DocumentStreams><DocumentStream xsi:type=\"PhotoStream\"><DocumentStreamType>UserTileStatic</DocumentStreamType><MimeType>image/png</MimeType><Data>{data}</Data><DataSize>0</DataSize></DocumentStream></DocumentStreams></document><relationshipName>Messenger User Tile</relationshipName></CreateDocument>"
@@ -53,19 +54,44 @@ async fn profile_and_display_picture_round_trip() {
     assert_eq!(response.status, 200, "{}", response.text());
     assert!(response.text().contains("<CreateDocumentResult>"));
 
-    let profile = call(get).await.text();
+    let profile = call(get.clone()).await.text();
     assert!(profile.contains("<DisplayName>Alice &amp; Co</DisplayName>"), "{profile}");
     assert!(profile.contains("<PersonalStatus>roaming</PersonalStatus>"));
-    let url = {
+    let picture_path = |profile: &str| {
         let start = profile.find("<PreAuthURL>").expect("photo url") + "<PreAuthURL>".len();
-        profile[start..profile[start..].find('<').expect("end") + start].to_owned()
+        let url = &profile[start..profile[start..].find('<').expect("end") + start];
+        url.split_once("//").and_then(|(_, rest)| rest.split_once('/')).map(|(_, p)| format!("/{p}")).expect("path")
     };
-    let path =
-        url.split_once("//").and_then(|(_, rest)| rest.split_once('/')).map(|(_, p)| format!("/{p}")).expect("path");
+    let path = picture_path(&profile);
+    // The URL is the capability: the CID alone (every contact sees it), or a
+    // wrong key, reads nothing.
+    let (bare, key) = path.split_once("?t=").expect("a key in the URL");
+    assert_eq!(key.len(), 32);
+    assert_eq!(http_get(server.http(), bare, &[]).await.status, 404);
+    assert_eq!(http_get(server.http(), &format!("{bare}?t={}", "0".repeat(32)), &[]).await.status, 404);
     let download = http_get(server.http(), &path, &[]).await;
     assert_eq!(download.status, 200);
     assert_eq!(download.header("Content-Type"), Some("image/png"));
+    assert_eq!(download.header("X-Content-Type-Options"), Some("nosniff"));
     assert_eq!(download.body, picture);
+
+    // Only pictures are kept, whatever type the client claims; what is served
+    // is the type the bytes are.
+    let document = |mime: &str, bytes: &[u8]| {
+        let data = base64::engine::general_purpose::STANDARD.encode(bytes);
+        format!(
+            "<UpdateDocument{NS}><document><DocumentStreams><DocumentStream><MimeType>{mime}</MimeType><Data>{data}</Data></DocumentStream></DocumentStreams></document></UpdateDocument>"
+        )
+    };
+    let script = call(document("text/html", b"<html><script>alert(document.cookie)</script></html>")).await;
+    assert_eq!(script.status, 500);
+    assert!(script.text().contains("BadArgument"), "{}", script.text());
+    assert_eq!(http_get(server.http(), &path, &[]).await.body, picture, "the picture before stays");
+    let jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00 and the rest";
+    assert_eq!(call(document("image/png", jpeg)).await.status, 200);
+    assert_eq!(http_get(server.http(), &path, &[]).await.status, 404, "a new picture, a new key");
+    let download = http_get(server.http(), &picture_path(&call(get).await.text()), &[]).await;
+    assert_eq!(download.header("Content-Type"), Some("image/jpeg"));
 
     // Limits, wrong tickets, and removal.
     let huge = base64::engine::general_purpose::STANDARD.encode(vec![0u8; 300 * 1024]);

@@ -97,6 +97,10 @@ pub async fn serve(
         .map_request(collapse_slashes::<hyper::body::Incoming>)
         .map_response(move |mut response: axum::response::Response| {
             response.extensions_mut().extend(spellings.clone());
+            // No answer of this service is to be read as another type than it says.
+            response
+                .headers_mut()
+                .insert(axum::http::header::X_CONTENT_TYPE_OPTIONS, axum::http::HeaderValue::from_static("nosniff"));
             response
         });
     loop {

@@ -1,11 +1,18 @@
 //! The storage service (`/storageservice/SchematizedStore.asmx`): the roaming
 //! profile of WLM 8.x/2009 — display name, personal message and display
 //! picture — kept in the database, and the picture served over HTTP at
-//! `/storage/usertile/{cid}/static`.
+//! `/storage/usertile/{cid}/static?t=…`.
+//!
+//! Who may read a picture: whoever holds the URL the owner's `GetProfile`
+//! returns (its `PreAuthURL`, pre-authenticated as the original's was). The
+//! URL carries a capability drawn from the picture itself, so a CID alone —
+//! which every contact, a blocked one too, sees in its address book — reads
+//! nothing. Contacts get each other's pictures from the clients themselves,
+//! named by the MSNObject in presence, which a blocked user no longer sees.
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -33,6 +40,13 @@ fn picture_id(cid: i64, version: i64) -> String {
     format!("{cid}!{}", 200 + version)
 }
 
+/// The capability in a picture's URL: 128 bits of SHA-256 of its bytes, so
+/// it changes with the picture and cannot be had without it.
+fn picture_key(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(&sha2::Sha256::digest(bytes)[..16])
+}
+
 /// `POST /storageservice/SchematizedStore.asmx`.
 pub async fn schematized_store(State(ctx): State<Arc<Context>>, body: String) -> Response {
     let Ok(envelope) = Envelope::parse(&body) else {
@@ -57,7 +71,11 @@ pub async fn schematized_store(State(ctx): State<Arc<Context>>, body: String) ->
                     picture_id(cid, profile.picture_version),
                     mime.as_str(),
                     data.len() / 4 * 3,
-                    format!("{}/storage/usertile/{cid}/static", ctx.http_base),
+                    format!(
+                        "{}/storage/usertile/{cid}/static?t={}",
+                        ctx.http_base,
+                        picture_key(&BASE64.decode(data).unwrap_or_default())
+                    ),
                 )),
                 _ => None,
             };
@@ -94,9 +112,12 @@ pub async fn schematized_store(State(ctx): State<Arc<Context>>, body: String) ->
             if bytes.len() > ctx.config.max_picture {
                 return fault("QuotaExceeded", "the picture is too large");
             }
-            let mime = envelope.text(&["DocumentStream", "MimeType"]).unwrap_or("image/png").to_owned();
+            // The bytes say what the picture is, not the MimeType the client claims.
+            let Some(mime) = image_type(&bytes) else {
+                return fault("BadArgument", "the document is not a PNG, JPEG, GIF or BMP picture");
+            };
             let current = profile.get_or_insert_with(Profile::default);
-            current.picture_type = Some(mime);
+            current.picture_type = Some(mime.to_owned());
             current.picture_data = Some(BASE64.encode(&bytes));
             current.picture_version += 1;
             true
@@ -134,8 +155,13 @@ pub async fn schematized_store(State(ctx): State<Arc<Context>>, body: String) ->
     xml(StatusCode::OK, storage::render_result(&operation, inner.as_deref()))
 }
 
-/// `GET /storage/usertile/{cid}/static`: the display picture.
-pub async fn user_tile(State(ctx): State<Arc<Context>>, Path((cid, kind)): Path<(i64, String)>) -> Response {
+/// `GET /storage/usertile/{cid}/static?t=…`: the display picture, for the
+/// holder of its URL; anyone else is told nothing more than 404.
+pub async fn user_tile(
+    State(ctx): State<Arc<Context>>,
+    Path((cid, kind)): Path<(i64, String)>,
+    Query(query): Query<std::collections::HashMap<String, String>>,
+) -> Response {
     if kind != "static" {
         return StatusCode::NOT_FOUND.into_response();
     }
@@ -148,9 +174,27 @@ pub async fn user_tile(State(ctx): State<Arc<Context>>, Path((cid, kind)): Path<
         return StatusCode::NOT_FOUND.into_response();
     };
     let Ok(bytes) = BASE64.decode(data) else { return StatusCode::NOT_FOUND.into_response() };
-    let mut response = bytes.into_response();
-    if let Ok(value) = HeaderValue::from_str(&mime) {
-        response.headers_mut().insert(header::CONTENT_TYPE, value);
+    let key = picture_key(&bytes);
+    if !query.get("t").is_some_and(|given| msnp::auth::constant_time_eq(given.as_bytes(), key.as_bytes())) {
+        return StatusCode::NOT_FOUND.into_response();
     }
+    // Served as what the bytes are (a picture stored before they were checked
+    // may be anything): never as a type a browser would run.
+    let _ = mime;
+    let Some(mime) = image_type(&bytes) else { return StatusCode::NOT_FOUND.into_response() };
+    let mut response = bytes.into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
     response
+}
+
+/// The picture format these bytes are, by their signature: PNG, JPEG, GIF or
+/// BMP (what Messenger clients use for display pictures), else `None`.
+fn image_type(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, ..] => Some("image/png"),
+        [0xff, 0xd8, 0xff, ..] => Some("image/jpeg"),
+        [b'G', b'I', b'F', b'8', b'7' | b'9', b'a', ..] => Some("image/gif"),
+        [b'B', b'M', ..] if bytes.len() >= 26 => Some("image/bmp"),
+        _ => None,
+    }
 }
