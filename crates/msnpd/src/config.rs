@@ -104,6 +104,9 @@ pub struct Config {
     pub max_offline_message: usize,
     /// Most offline messages kept for one recipient.
     pub max_offline_messages: usize,
+    /// Most offline messages one sender may leave in one recipient's inbox,
+    /// so that no sender can fill it for everyone else.
+    pub max_offline_messages_per_sender: usize,
     /// Largest display picture the storage service keeps, in bytes.
     pub max_picture: usize,
     /// Largest HTTP request body (SOAP, RST, gateway), in bytes; 413 beyond.
@@ -169,6 +172,7 @@ impl Default for Config {
             max_endpoints: 8,
             max_offline_message: 16 * 1024,
             max_offline_messages: 100,
+            max_offline_messages_per_sender: 20,
             max_picture: 256 * 1024,
             // Room for a base64 display picture of `max_picture` in its SOAP envelope.
             max_http_body: 1024 * 1024,
@@ -254,6 +258,7 @@ impl Config {
             max_conversations: self.max_conversations,
             max_offline_message: self.max_offline_message,
             max_offline_messages: self.max_offline_messages,
+            max_offline_messages_per_sender: self.max_offline_messages_per_sender,
             sb_message_rate: (self.sb_message_rate, self.sb_message_burst),
             max_sessions: self.max_sessions,
             max_endpoints: self.max_endpoints,

@@ -195,3 +195,45 @@ async fn an_offline_message_is_stored_listed_fetched_and_deleted() {
         http_request(server.http(), "POST", "/rsi/rsi.asmx", &[], rsi_request("t=bogus&p=", metadata).as_bytes()).await;
     assert!(response.text().contains("AuthenticationFailed"));
 }
+
+/// One sender may fill only its share of an inbox: past that it is told the
+/// quota is exceeded, and every other sender still gets through.
+#[tokio::test]
+async fn one_sender_cannot_fill_an_inbox_for_everyone() {
+    let server = TestServer::start_with(|config| {
+        config.max_offline_messages = 5;
+        config.max_offline_messages_per_sender = 2;
+    })
+    .await;
+    server.user("bob@example.com", "bob-pw", "Bob").await;
+    /// Leaves one message from `from` to Bob: the Store2 fault code, or "" when stored.
+    async fn leave(server: &TestServer, from: &str, text: &str) -> String {
+        let tokens = rst_tokens(server, from, "pw", &[("messengersecure.live.com", Some("MBI_SSL"))]).await;
+        let secure = &tokens[0].ticket;
+        let send = |lockkey: String| {
+            let body = store_request(secure, from, "bob@example.com", &lockkey, text);
+            async move { http_request(server.http(), "POST", "/OimWS/oim.asmx", &[], body.as_bytes()).await }
+        };
+        let first = send(String::new()).await;
+        let challenge = between(
+            &first.text(),
+            "<LockKeyChallenge xmlns=\"http://messenger.msn.com/ws/2004/09/oim/\">",
+            "</LockKeyChallenge>",
+        )
+        .to_owned();
+        let answer = send(msnp11_challenge_response(&challenge, PRODUCT, KEY)).await;
+        let text = answer.text();
+        if answer.status == 200 { String::new() } else { between(&text, "oim/\">", "</faultcode>").to_owned() }
+    }
+    for sender in ["alice@example.com", "eve@example.com", "carol@example.com"] {
+        server.user(sender, "pw", "Sender").await;
+    }
+    assert_eq!(leave(&server, "eve@example.com", "1").await, "");
+    assert_eq!(leave(&server, "eve@example.com", "2").await, "");
+    assert_eq!(leave(&server, "eve@example.com", "3").await, "q0:QuotaExceeded");
+    assert_eq!(leave(&server, "alice@example.com", "4").await, "");
+    assert_eq!(leave(&server, "carol@example.com", "5").await, "");
+    assert_eq!(leave(&server, "carol@example.com", "6").await, "");
+    // Five in all: now the inbox itself is full.
+    assert_eq!(leave(&server, "alice@example.com", "7").await, "q0:QuotaExceeded");
+}

@@ -34,6 +34,8 @@ pub struct CoreConfig {
     pub max_offline_message: usize,
     /// Most offline messages kept for one recipient.
     pub max_offline_messages: usize,
+    /// Most offline messages one sender may leave in one recipient's inbox.
+    pub max_offline_messages_per_sender: usize,
     /// Switchboard messages per second an account may send, and its burst.
     pub sb_message_rate: (f64, f64),
     /// Most sessions signed in on this node at once, every endpoint counted (920 beyond).
@@ -62,6 +64,7 @@ impl Default for CoreConfig {
             max_conversations: 100_000,
             max_offline_message: 16 * 1024,
             max_offline_messages: 100,
+            max_offline_messages_per_sender: 20,
             sb_message_rate: (10.0, 30.0),
             max_sessions: 100_000,
             max_endpoints: 8,

@@ -7,7 +7,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::hub::Notice;
 use super::{AccountId, Core, ServiceError, random_token, unix_now};
-use crate::store::OfflineMessage;
+use crate::store::{OfflineMessage, Stored};
 
 /// Why an offline message was refused.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +20,8 @@ pub enum OfflineError {
     TooLarge,
     #[error("the recipient's offline mailbox is full")]
     MailboxFull,
+    #[error("the sender has left as many messages in the recipient's mailbox as one sender may")]
+    SenderShareFull,
     #[error(transparent)]
     Service(#[from] ServiceError),
 }
@@ -65,8 +67,11 @@ impl Core {
             content,
             read: false,
         };
-        if !self.store.store_offline_message(&message, self.config.max_offline_messages).await? {
-            return Err(OfflineError::MailboxFull);
+        let limits = (self.config.max_offline_messages, self.config.max_offline_messages_per_sender);
+        match self.store.store_offline_message(&message, limits.0, limits.1).await? {
+            Stored::Yes => {}
+            Stored::InboxFull => return Err(OfflineError::MailboxFull),
+            Stored::SenderShareFull => return Err(OfflineError::SenderShareFull),
         }
         // Someone appearing offline still hears of it at once.
         let data = self.mail_data(target.id).await?;

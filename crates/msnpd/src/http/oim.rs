@@ -71,7 +71,7 @@ pub async fn store(State(ctx): State<Arc<Context>>, body: String) -> Response {
         Ok(_) => xml(StatusCode::OK, oim::render_stored()),
         Err(OfflineError::UnknownRecipient | OfflineError::NotAllowed) => fault("InvalidRecipient", None),
         Err(OfflineError::TooLarge) => fault("MessageTooLarge", None),
-        Err(OfflineError::MailboxFull) => fault("QuotaExceeded", None),
+        Err(OfflineError::MailboxFull | OfflineError::SenderShareFull) => fault("QuotaExceeded", None),
         Err(OfflineError::Service(error)) => {
             tracing::error!(%error, "offline message not stored");
             fault("SystemUnavailable", None)

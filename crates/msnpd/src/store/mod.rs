@@ -91,6 +91,16 @@ pub struct StoreOptions {
 /// Shortest wait for a pooled connection: a pool must survive a burst of logins.
 const MIN_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// Whether an offline message was kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    Yes,
+    /// The recipient holds the most messages an inbox may.
+    InboxFull,
+    /// The recipient holds the most messages one sender may leave there.
+    SenderShareFull,
+}
+
 impl Store {
     /// Connects (creating a SQLite file if needed) and brings the schema up to date.
     /// `wait` bounds how long a statement waits for the database (a locked
@@ -219,16 +229,29 @@ impl Store {
         Ok(())
     }
 
-    /// Stores an offline message unless the recipient already has `limit` of them.
-    pub async fn store_offline_message(&self, message: &OfflineMessage, limit: usize) -> StoreResult<bool> {
+    /// Stores an offline message unless the recipient already has `limit` of
+    /// them, or `per_sender` from this sender.
+    pub async fn store_offline_message(
+        &self,
+        message: &OfflineMessage,
+        limit: usize,
+        per_sender: usize,
+    ) -> StoreResult<Stored> {
         let mut tx = self.pool.begin().await?;
-        let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM offline_messages WHERE recipient_id = $1")
-            .bind(message.recipient_id)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("n")?;
+        let counts = sqlx::query(
+            "SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN sender_email = $2 THEN 1 ELSE 0 END), 0) AS mine \
+             FROM offline_messages WHERE recipient_id = $1",
+        )
+        .bind(message.recipient_id)
+        .bind(&message.sender_email)
+        .fetch_one(&mut *tx)
+        .await?;
+        let (count, mine): (i64, i64) = (counts.try_get("n")?, counts.try_get("mine")?);
         if count >= limit as i64 {
-            return Ok(false);
+            return Ok(Stored::InboxFull);
+        }
+        if mine >= per_sender as i64 {
+            return Ok(Stored::SenderShareFull);
         }
         sqlx::query(
             "INSERT INTO offline_messages (id, recipient_id, sender_email, sender_name, received_at, content, was_read) \
@@ -243,7 +266,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Stored::Yes)
     }
 
     /// The recipient's offline messages, oldest first.
