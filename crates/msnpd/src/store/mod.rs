@@ -101,7 +101,24 @@ pub enum Stored {
     SenderShareFull,
 }
 
+/// Begins a transaction that writes; see [`Store::write_transaction`].
+pub(crate) async fn begin_writing(
+    pool: &AnyPool,
+    is_sqlite: bool,
+) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    if is_sqlite { pool.begin_with("BEGIN IMMEDIATE").await } else { pool.begin().await }
+}
+
 impl Store {
+    /// A transaction that writes. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), waiting out another writer for `busy_timeout`: a
+    /// transaction that read first and wrote later would instead fail at once
+    /// ("database is locked") whenever another connection or process, a
+    /// server starting or a `msnpd user` command, wrote in between.
+    pub(crate) async fn write_transaction(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        begin_writing(&self.pool, self.is_sqlite).await
+    }
+
     /// Connects (creating a SQLite file if needed) and brings the schema up to date.
     /// `wait` bounds how long a statement waits for the database (a locked
     /// SQLite file, a PostgreSQL pool with no free or reachable connection)
@@ -127,18 +144,20 @@ impl Store {
             options = options.after_connect(move |conn, _| {
                 let busy_timeout = busy_timeout.clone();
                 Box::pin(async move {
+                    // The wait first: switching to WAL needs the file to itself,
+                    // and another process (a server starting) may hold it.
+                    // A number this function formatted, not input.
+                    sqlx::query(sqlx::AssertSqlSafe(busy_timeout)).execute(&mut *conn).await?;
                     for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"] {
                         sqlx::query(pragma).execute(&mut *conn).await?;
                     }
-                    // A number this function formatted, not input.
-                    sqlx::query(sqlx::AssertSqlSafe(busy_timeout)).execute(&mut *conn).await?;
                     Ok(())
                 })
             });
         }
         let pool = options.connect(&url).await?;
         let store = Store { pool, is_sqlite };
-        schema::migrate(&store.pool).await?;
+        schema::migrate(&store.pool, store.is_sqlite).await?;
         Ok(store)
     }
 
@@ -237,7 +256,7 @@ impl Store {
         limit: usize,
         per_sender: usize,
     ) -> StoreResult<Stored> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_transaction().await?;
         let counts = sqlx::query(
             "SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN sender_email = $2 THEN 1 ELSE 0 END), 0) AS mine \
              FROM offline_messages WHERE recipient_id = $1",
@@ -305,7 +324,7 @@ impl Store {
     /// Deletes the recipient's messages with these ids; returns how many went.
     pub async fn delete_offline_messages(&self, recipient: i64, ids: &[String]) -> StoreResult<u64> {
         let mut deleted = 0;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_transaction().await?;
         for id in ids {
             deleted += sqlx::query("DELETE FROM offline_messages WHERE recipient_id = $1 AND id = $2")
                 .bind(recipient)
@@ -338,7 +357,7 @@ impl Store {
     }
 
     pub async fn put_profile(&self, account: i64, profile: &Profile) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_transaction().await?;
         sqlx::query("DELETE FROM profiles WHERE account_id = $1").bind(account).execute(&mut *tx).await?;
         sqlx::query(
             "INSERT INTO profiles (account_id, display_name, personal_message, picture_type, picture_data, picture_version, modified) \
@@ -394,7 +413,7 @@ impl Store {
 
     /// Deletes an account with its lists, and its entries on other people's lists.
     pub async fn delete_account(&self, id: i64) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_transaction().await?;
         for statement in [
             "DELETE FROM group_members WHERE owner_id = $1 OR contact_id = $1",
             "DELETE FROM contacts WHERE owner_id = $1 OR contact_id = $1",
@@ -523,7 +542,7 @@ impl Store {
     /// Applies a batch of list changes atomically and advances each touched
     /// owner's serial and timestamp. Returns the new serial of each owner, in order.
     pub async fn apply(&self, changes: &[ListChange], now: i64) -> StoreResult<Vec<(i64, i64)>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_transaction().await?;
         let mut owners: Vec<i64> = Vec::new();
         for change in changes {
             let owner = change.owner();

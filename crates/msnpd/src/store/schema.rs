@@ -84,9 +84,11 @@ const MIGRATIONS: &[&[&str]] = &[
     ],
 ];
 
-pub async fn migrate(pool: &AnyPool) -> Result<(), sqlx::Error> {
+pub async fn migrate(pool: &AnyPool, is_sqlite: bool) -> Result<(), sqlx::Error> {
     sqlx::query("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)").execute(pool).await?;
-    let mut tx = pool.begin().await?;
+    // Another process may be migrating the same file at this moment (a server
+    // starting, a `msnpd user` command): the write lock is taken first.
+    let mut tx = super::begin_writing(pool, is_sqlite).await?;
     let current: Option<i32> = sqlx::query("SELECT version FROM schema_version")
         .fetch_optional(&mut *tx)
         .await?
