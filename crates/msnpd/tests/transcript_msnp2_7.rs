@@ -306,3 +306,53 @@ async fn mixed_dialects_see_and_reach_each_other() {
     cat_sb.expect("ACK 3").await;
     ann_sb.expect_payload("MSG cat@example.com Cat 9", "from 2005").await;
 }
+
+/// The salt `USR MD5 I` asks for is what a client would see. For every
+/// address, an account with the MD5 secret or not, or no account at all, it
+/// is one salt of the same shape, the same each time and across restarts:
+/// asking tells nothing. A login that carries the password (Passport) gives
+/// the secret a new salt, so an `USR MD5 S` answer captured before it fails.
+#[tokio::test]
+async fn md5_salts_tell_nothing_and_change_with_password_logins() {
+    let mut server = TestServer::start().await;
+    server.user_md5("old@example.com", "old-pw", "Old").await;
+    server.user("new@example.com", "new-pw", "New").await;
+    async fn salt(server: &TestServer, email: &str) -> String {
+        let mut peer = Peer::connect(server.ns(), "salt").await;
+        peer.send("VER 1 MSNP5").await;
+        peer.expect("VER 1 MSNP5").await;
+        peer.send(&format!("USR 2 MD5 I {email}")).await;
+        word(&peer.line().await, 4)
+    }
+    let shape = |salt: &str| {
+        let parts: Vec<&str> = salt.split('.').collect();
+        parts.len() == 2 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let mut before = Vec::new();
+    for email in ["old@example.com", "new@example.com", "nobody@example.com"] {
+        let first = salt(&server, email).await;
+        assert!(shape(&first), "{email}: {first}");
+        assert_eq!(salt(&server, email).await, first, "{email}: the same every time");
+        before.push(first);
+    }
+    assert_ne!(before[1], before[2], "each address its own");
+    server.restart().await;
+    assert_eq!(salt(&server, "nobody@example.com").await, before[2], "and after a restart");
+    assert_eq!(salt(&server, "new@example.com").await, before[1]);
+
+    // An answer captured for the old salt, then a Passport login with the password.
+    let captured = md5_login_response(&before[0], "old-pw");
+    let header = "Passport1.4 sign-in=old%40example.com,pwd=old-pw";
+    assert_eq!(common::http_get(server.http(), "/login2.srf", &[("Authorization", header)]).await.status, 200);
+    let fresh = salt(&server, "old@example.com").await;
+    assert_ne!(fresh, before[0]);
+    let mut replay = Peer::connect(server.ns(), "replay").await;
+    replay.send("VER 1 MSNP5").await;
+    replay.expect("VER 1 MSNP5").await;
+    replay.send("USR 2 MD5 I old@example.com").await;
+    replay.line().await;
+    replay.send(&format!("USR 3 MD5 S {captured}")).await;
+    replay.expect("911 3").await;
+    // The client that knows the password signs in with the new salt as ever.
+    let _old = sign_in_md5(&server, "MSNP5", "old@example.com", "old-pw", "old").await;
+}

@@ -122,8 +122,11 @@ impl Core {
             return Ok(None);
         };
         let found = self.check_password(&email, password).await?;
-        match found {
-            Some(_) => attempt.succeeded(),
+        match &found {
+            Some(account) => {
+                attempt.succeeded();
+                self.resalt_legacy_md5(account.id, password).await?;
+            }
             None => attempt.failed(),
         }
         Ok(found)
@@ -167,6 +170,30 @@ impl Core {
             None => self.store.set_legacy_md5(account, None).await?,
         }
         Ok(())
+    }
+
+    /// A login that carried the password gives an account's MSNP2–7 MD5
+    /// secret a new salt: an `USR MD5 S` answer captured before stops working,
+    /// while clients that know the password compute the new one unawares.
+    async fn resalt_legacy_md5(&self, account: AccountId, password: &str) -> Result<(), ServiceError> {
+        if self.store.legacy_md5(account).await?.is_some() {
+            let salt = format!("{}.{}", rand::random::<u32>(), rand::random::<u32>());
+            let hash = msnp::auth::md5_login_response(&salt, password);
+            self.store.set_legacy_md5(account, Some((&salt, &hash))).await?;
+        }
+        Ok(())
+    }
+
+    /// The salt `USR MD5 I` answers for an address with no usable MD5 secret
+    /// (no such account, or no secret): derived from the address and a key of
+    /// the service, so it is the same every time, as a real account's salt
+    /// is, and written the same way. Asking twice tells nothing.
+    pub async fn decoy_md5_salt(&self, email: &str) -> Result<String, ServiceError> {
+        use sha2::Digest as _;
+        let key = self.decoy_salt_key.get_or_try_init(|| self.store.server_secret("md5-decoy-salt")).await?;
+        let digest = sha2::Sha256::new().chain_update(key.as_bytes()).chain_update([0]).chain_update(email).finalize();
+        let word = |at: usize| u32::from_le_bytes([digest[at], digest[at + 1], digest[at + 2], digest[at + 3]]);
+        Ok(format!("{}.{}", word(0), word(4)))
     }
 
     pub async fn delete_account(&self, email: &str) -> Result<(), AccountError> {

@@ -40,6 +40,8 @@ pub struct Core {
     pub hub: hub::Hub,
     pub switchboards: switchboard::Switchboards,
     pub login_guard: limits::LoginGuard,
+    /// The key of the decoy MD5 salts, read from the store on first use.
+    decoy_salt_key: tokio::sync::OnceCell<String>,
 }
 
 impl Core {
@@ -54,6 +56,7 @@ impl Core {
             ),
             hub: hub::Hub::default(),
             login_guard: limits::LoginGuard::new(config.login_guard.0, config.login_guard.1, config.login_guard.2),
+            decoy_salt_key: tokio::sync::OnceCell::new(),
             config,
             store,
         })

@@ -196,10 +196,17 @@ impl Session {
     }
 
     /// The salt to send for an MD5 login. Unknown accounts and accounts without
-    /// the MD5 secret get a random salt too, so the answer does not tell them apart.
+    /// the MD5 secret get a salt of the same shape that is the same every
+    /// time too, so no number of asks tells them apart.
     async fn md5_challenge(&self, email: &str) -> (Proof, Vec<String>) {
-        let random_salt = || format!("{}.{}", rand::random::<u32>(), rand::random::<u32>());
-        let unusable = |reason| (Proof::Md5Unusable { reason }, vec![random_salt()]);
+        let decoy = match self.ctx.core.decoy_md5_salt(email).await {
+            Ok(salt) => salt,
+            Err(error) => {
+                tracing::error!(%error, "decoy salt unavailable");
+                format!("{}.{}", rand::random::<u32>(), rand::random::<u32>())
+            }
+        };
+        let unusable = |reason| (Proof::Md5Unusable { reason }, vec![decoy.clone()]);
         let account = match self.ctx.core.store.account_by_email(email).await {
             Ok(Some(account)) => account,
             Ok(None) => return unusable("no such account"),

@@ -3,6 +3,7 @@
 //! application, so the schema needs no dialect-specific auto-increment.
 
 mod schema;
+mod secrets;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Row};

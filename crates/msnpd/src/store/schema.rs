@@ -82,6 +82,8 @@ const MIGRATIONS: &[&[&str]] = &[
         )",
         "CREATE INDEX ab_changes_by_owner ON ab_changes (owner_id, changed_at)",
     ],
+    // Secrets of the service itself, made once (the decoy MD5 salts' key).
+    &["CREATE TABLE server_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)"],
 ];
 
 pub async fn migrate(pool: &AnyPool, is_sqlite: bool) -> Result<(), sqlx::Error> {
