@@ -94,6 +94,11 @@ pub struct Config {
     pub login_failure_window_secs: u64,
     pub login_failures_per_account: u32,
     pub login_failures_per_address: u32,
+    /// Connections not signed in yet that one client address may hold (TCP
+    /// to any port and HTTP gateway sessions alike); more are closed at once.
+    pub max_pending_per_address: u32,
+    /// Connections not signed in yet that this node holds in all.
+    pub max_pending: u32,
     /// Most sessions signed in on this server at once, every endpoint of an
     /// account counted (920 beyond).
     pub max_sessions: usize,
@@ -168,6 +173,8 @@ impl Default for Config {
             login_failure_window_secs: 300,
             login_failures_per_account: 10,
             login_failures_per_address: 50,
+            max_pending_per_address: 128,
+            max_pending: 10_000,
             max_sessions: 100_000,
             max_endpoints: 8,
             max_offline_message: 16 * 1024,
@@ -260,6 +267,8 @@ impl Config {
             max_offline_messages: self.max_offline_messages,
             max_offline_messages_per_sender: self.max_offline_messages_per_sender,
             sb_message_rate: (self.sb_message_rate, self.sb_message_burst),
+            max_pending_per_address: self.max_pending_per_address,
+            max_pending: self.max_pending,
             max_sessions: self.max_sessions,
             max_endpoints: self.max_endpoints,
             login_guard: (

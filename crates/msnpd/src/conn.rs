@@ -78,6 +78,8 @@ pub struct Connection {
     partial_since: Option<tokio::time::Instant>,
     /// When the connection began: the login deadline counts from here.
     opened: tokio::time::Instant,
+    /// Counts the connection among those not signed in, until it signs in.
+    pending: Option<crate::core::limits::Pending>,
 }
 
 /// Sleeps until `deadline`, or forever without one.
@@ -114,6 +116,7 @@ impl Connection {
             idle_exempt: false,
             partial_since: None,
             opened: tokio::time::Instant::now(),
+            pending: None,
         }
     }
 
@@ -127,6 +130,16 @@ impl Connection {
     ) -> Connection {
         let _ = stream.set_nodelay(true);
         Connection::new(Box::new(stream), peer, max_payload, trace, label)
+    }
+
+    /// Counts the connection among those not signed in.
+    pub fn set_pending(&mut self, pending: crate::core::limits::Pending) {
+        self.pending = Some(pending);
+    }
+
+    /// The connection has signed in: it no longer counts as pending.
+    pub fn signed_in(&mut self) {
+        self.pending = None;
     }
 
     /// When a connection that has not signed in must have: `limit` after it

@@ -249,6 +249,18 @@ pub async fn accept_loop<F, Fut>(
     }
 }
 
+/// Counts a new connection from `peer` among those not signed in, or `None`
+/// (and a log line) when its address or the node already holds as many as
+/// `max_pending_per_address` / `max_pending` allow: the caller closes it.
+pub fn admit(ctx: &Context, peer: SocketAddr, front: &str) -> Option<crate::core::limits::Pending> {
+    let pending = ctx.core.admission.admit(peer.ip());
+    if pending.is_none() {
+        let (mine, total) = ctx.core.admission.counts(peer.ip());
+        tracing::info!(%peer, front, mine, total, "connection refused: too many not signed in");
+    }
+    pending
+}
+
 /// Resolves once the stop signal is raised (or its sender is gone).
 pub async fn until_stopped(stopped: &mut watch::Receiver<bool>) {
     let _ = stopped.wait_for(|stop| *stop).await.map(|_| ());

@@ -38,6 +38,10 @@ pub struct CoreConfig {
     pub max_offline_messages_per_sender: usize,
     /// Switchboard messages per second an account may send, and its burst.
     pub sb_message_rate: (f64, f64),
+    /// Connections not signed in yet that one client address may hold, and
+    /// that the node holds in all (TCP and gateway sessions alike).
+    pub max_pending_per_address: u32,
+    pub max_pending: u32,
     /// Most sessions signed in on this node at once, every endpoint counted (920 beyond).
     pub max_sessions: usize,
     /// Most endpoints (MSNP16+ points of presence) one account may have signed in (714 beyond).
@@ -66,6 +70,8 @@ impl Default for CoreConfig {
             max_offline_messages: 100,
             max_offline_messages_per_sender: 20,
             sb_message_rate: (10.0, 30.0),
+            max_pending_per_address: 128,
+            max_pending: 10_000,
             max_sessions: 100_000,
             max_endpoints: 8,
             login_guard: (Duration::from_secs(300), 10, 50),

@@ -146,6 +146,62 @@ impl Drop for LoginAttempt<'_> {
     }
 }
 
+/// Connections that have not signed in yet, per client address and in all,
+/// whatever door they came through (the Notification Server, the well-known
+/// port, the switchboard, or a session of the HTTP gateway): what clients
+/// who never sign in can hold is bounded.
+pub struct Admission {
+    per_address: u32,
+    total: u32,
+    state: Mutex<(HashMap<IpAddr, u32>, u32)>,
+}
+
+/// One connection counted as not signed in; dropping it uncounts it.
+pub struct Pending {
+    admission: std::sync::Arc<Admission>,
+    address: IpAddr,
+}
+
+impl Admission {
+    pub fn new(per_address: u32, total: u32) -> Admission {
+        Admission { per_address, total, state: Mutex::new((HashMap::new(), 0)) }
+    }
+
+    /// Counts a new connection from `address`, or `None` when the address or
+    /// the node already has as many as it may.
+    pub fn admit(self: &std::sync::Arc<Self>, address: IpAddr) -> Option<Pending> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let (by_address, total) = &mut *state;
+        let mine = by_address.get(&address).copied().unwrap_or(0);
+        if mine >= self.per_address || *total >= self.total {
+            return None;
+        }
+        by_address.insert(address, mine + 1);
+        *total += 1;
+        Some(Pending { admission: self.clone(), address })
+    }
+
+    /// Connections not signed in, from `address` and in all.
+    pub fn counts(&self, address: IpAddr) -> (u32, u32) {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        (state.0.get(&address).copied().unwrap_or(0), state.1)
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        let mut state = self.admission.state.lock().unwrap_or_else(|e| e.into_inner());
+        let (by_address, total) = &mut *state;
+        *total = total.saturating_sub(1);
+        if let Some(count) = by_address.get_mut(&self.address) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                by_address.remove(&self.address);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,6 +230,21 @@ mod tests {
         assert!(guard.reserve("a@b.c", address).is_some());
         let mut strikes = Strikes::default();
         assert!(!strikes.strike(2) && strikes.strike(2));
+    }
+
+    #[test]
+    fn admission_counts_per_address_and_in_all() {
+        let admission = std::sync::Arc::new(Admission::new(2, 3));
+        let a: IpAddr = "127.0.0.2".parse().expect("ip");
+        let b: IpAddr = "127.0.0.3".parse().expect("ip");
+        let first = admission.admit(a).expect("first");
+        let _second = admission.admit(a).expect("second");
+        assert!(admission.admit(a).is_none(), "two from one address");
+        let _third = admission.admit(b).expect("another address");
+        assert!(admission.admit(b).is_none(), "three in all");
+        drop(first);
+        assert!(admission.admit(a).is_some());
+        assert_eq!(admission.counts(a), (1, 2));
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub struct Core {
     pub hub: hub::Hub,
     pub switchboards: switchboard::Switchboards,
     pub login_guard: limits::LoginGuard,
+    /// Connections not signed in yet, per address and in all.
+    pub admission: Arc<limits::Admission>,
     /// The key of the decoy MD5 salts, read from the store on first use.
     decoy_salt_key: tokio::sync::OnceCell<String>,
 }
@@ -57,6 +59,7 @@ impl Core {
             hub: hub::Hub::default(),
             login_guard: limits::LoginGuard::new(config.login_guard.0, config.login_guard.1, config.login_guard.2),
             decoy_salt_key: tokio::sync::OnceCell::new(),
+            admission: Arc::new(limits::Admission::new(config.max_pending_per_address, config.max_pending)),
             config,
             store,
         })

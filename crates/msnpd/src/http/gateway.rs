@@ -147,7 +147,14 @@ pub async fn sweep(ctx: Arc<Context>, mut stopped: watch::Receiver<bool>) {
     }
 }
 
-fn open(ctx: &Arc<Context>, server: Server, client: IpAddr) -> (String, Arc<GatewaySession>) {
+/// Opens a gateway session: one more connection not signed in, counted as a
+/// TCP connection would be.
+fn open(
+    ctx: &Arc<Context>,
+    server: Server,
+    client: IpAddr,
+    pending: crate::core::limits::Pending,
+) -> (String, Arc<GatewaySession>) {
     let (input_tx, input_rx) = mpsc::unbounded_channel();
     let (progress_tx, progress_rx) = watch::channel(0);
     let output = Arc::new(Mutex::new(BytesMut::new()));
@@ -173,6 +180,7 @@ fn open(ctx: &Arc<Context>, server: Server, client: IpAddr) -> (String, Arc<Gate
         label,
     );
     conn.idle_exempt = true;
+    conn.set_pending(pending);
     match server {
         Server::Dispatch => tokio::spawn(crate::ns::run_as(ctx.clone(), conn, crate::ns::Role::Dispatch)),
         Server::Notification => tokio::spawn(crate::ns::run(ctx.clone(), conn)),
@@ -217,7 +225,10 @@ pub async fn handle(
                 Some("SB") => Server::Switchboard,
                 _ => return refuse("Server must be NS or SB"),
             };
-            open(&ctx, server, peer.ip())
+            let Some(pending) = crate::server::admit(&ctx, peer, "gateway") else {
+                return (StatusCode::SERVICE_UNAVAILABLE, "too many sessions not signed in").into_response();
+            };
+            open(&ctx, server, peer.ip(), pending)
         }
         (None | Some("poll"), Some(id)) => {
             let found = ctx.gateway.sessions().get(id).cloned();

@@ -304,6 +304,7 @@ impl Session {
         self.online = Some(online);
         self.inbox = Some(inbox);
         self.login = Login::LoggedIn;
+        self.conn.signed_in();
         if self.dialect.has_mpop() {
             self.own_endpoints();
         }

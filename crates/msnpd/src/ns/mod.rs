@@ -44,8 +44,13 @@ pub async fn serve(listener: TcpListener, ctx: Arc<Context>, stopped: watch::Rec
         Role::Notification => ("ns", "NS"),
     };
     accept_loop(listener, stopped, name, move |stream, peer| {
-        let conn = Connection::tcp(stream, peer, ctx.config.max_payload, ctx.config.trace_protocol, label);
-        run_as(ctx.clone(), conn, role)
+        let ctx = ctx.clone();
+        async move {
+            let Some(pending) = crate::server::admit(&ctx, peer, label) else { return };
+            let mut conn = Connection::tcp(stream, peer, ctx.config.max_payload, ctx.config.trace_protocol, label);
+            conn.set_pending(pending);
+            run_as(ctx, conn, role).await
+        }
     })
     .await;
 }

@@ -19,10 +19,15 @@ use crate::server::{Context, accept_loop};
 
 pub async fn serve(listener: TcpListener, ctx: Arc<Context>, stopped: watch::Receiver<bool>) {
     accept_loop(listener, stopped, "sb", move |stream, peer| {
-        // The decoder accepts any payload up to the general limit, so that an
-        // oversized MSG can be refused with an answer instead of a cut connection.
-        let conn = Connection::tcp(stream, peer, ctx.config.max_payload, ctx.config.trace_protocol, "SB");
-        run(ctx.clone(), conn)
+        let ctx = ctx.clone();
+        async move {
+            let Some(pending) = crate::server::admit(&ctx, peer, "SB") else { return };
+            // The decoder accepts any payload up to the general limit, so that an
+            // oversized MSG can be refused with an answer instead of a cut connection.
+            let mut conn = Connection::tcp(stream, peer, ctx.config.max_payload, ctx.config.trace_protocol, "SB");
+            conn.set_pending(pending);
+            run(ctx, conn).await
+        }
     })
     .await;
 }
@@ -229,6 +234,8 @@ impl Session {
                 match self.ctx.core.switchboards.create(account, member) {
                     Ok(seat) => {
                         self.seat = Some(seat);
+                        self.conn.signed_in();
+                        self.conn.signed_in();
                         self.account = Some(account);
                         self.conn.send(&Frame::with_params("USR", [trid.to_string(), "OK".into(), handle, name]));
                     }
@@ -289,6 +296,7 @@ impl Session {
                 }
                 self.conn.send(&Frame::with_params("ANS", [trid.to_string(), "OK".into()]));
                 self.seat = Some(seat);
+                self.conn.signed_in();
                 self.account = Some(account);
             }
             Err(SwitchboardError::TooManyConversations) => self.too_many_conversations(trid),
