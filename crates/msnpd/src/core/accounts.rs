@@ -96,6 +96,7 @@ impl Core {
             password_hash: hash_password(password, self.config.argon2_params)?,
             email,
             created_at: unix_now(),
+            legacy_md5: false,
         };
         match self.store.create_account(&row).await {
             Ok(()) => Ok(row),
@@ -125,7 +126,9 @@ impl Core {
         match &found {
             Some(account) => {
                 attempt.succeeded();
-                self.resalt_legacy_md5(account.id, password).await?;
+                if account.legacy_md5 {
+                    self.resalt_legacy_md5(account.id, password).await?;
+                }
             }
             None => attempt.failed(),
         }
@@ -176,11 +179,9 @@ impl Core {
     /// secret a new salt: an `USR MD5 S` answer captured before stops working,
     /// while clients that know the password compute the new one unawares.
     async fn resalt_legacy_md5(&self, account: AccountId, password: &str) -> Result<(), ServiceError> {
-        if self.store.legacy_md5(account).await?.is_some() {
-            let salt = format!("{}.{}", rand::random::<u32>(), rand::random::<u32>());
-            let hash = msnp::auth::md5_login_response(&salt, password);
-            self.store.set_legacy_md5(account, Some((&salt, &hash))).await?;
-        }
+        let salt = format!("{}.{}", rand::random::<u32>(), rand::random::<u32>());
+        let hash = msnp::auth::md5_login_response(&salt, password);
+        self.store.set_legacy_md5(account, Some((&salt, &hash))).await?;
         Ok(())
     }
 

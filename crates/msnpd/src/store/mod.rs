@@ -29,6 +29,8 @@ pub struct AccountRow {
     pub password_hash: String,
     pub friendly_name: String,
     pub created_at: i64,
+    /// The account keeps the MSNP2–7 MD5 secret (`--legacy-md5`).
+    pub legacy_md5: bool,
 }
 
 /// The settings stored with an account's contact list.
@@ -201,12 +203,13 @@ impl Store {
             password_hash: row.try_get("password_hash")?,
             friendly_name: row.try_get("friendly_name")?,
             created_at: row.try_get("created_at")?,
+            legacy_md5: row.try_get::<Option<String>, _>("legacy_md5_hash")?.is_some(),
         })
     }
 
     pub async fn account_by_email(&self, email: &str) -> StoreResult<Option<AccountRow>> {
         let row =
-            sqlx::query("SELECT id, email, password_hash, friendly_name, created_at FROM accounts WHERE email = $1")
+            sqlx::query("SELECT id, email, password_hash, friendly_name, created_at, legacy_md5_hash FROM accounts WHERE email = $1")
                 .bind(email)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -214,18 +217,21 @@ impl Store {
     }
 
     pub async fn account_by_id(&self, id: i64) -> StoreResult<Option<AccountRow>> {
-        let row = sqlx::query("SELECT id, email, password_hash, friendly_name, created_at FROM accounts WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT id, email, password_hash, friendly_name, created_at, legacy_md5_hash FROM accounts WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(Self::account_from_row).transpose()
     }
 
     pub async fn list_accounts(&self) -> StoreResult<Vec<AccountRow>> {
-        let rows =
-            sqlx::query("SELECT id, email, password_hash, friendly_name, created_at FROM accounts ORDER BY email")
-                .fetch_all(&self.pool)
-                .await?;
+        let rows = sqlx::query(
+            "SELECT id, email, password_hash, friendly_name, created_at, legacy_md5_hash FROM accounts ORDER BY email",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(Self::account_from_row).collect()
     }
 
@@ -447,7 +453,7 @@ impl Store {
     /// and the list settings come from one statement.
     pub async fn account_with_lists(&self, id: i64) -> StoreResult<Option<(AccountRow, ListData)>> {
         let row = sqlx::query(
-            "SELECT id, email, password_hash, friendly_name, created_at,              blp_allow, gtc_ask, list_serial, lists_modified, settings_modified FROM accounts WHERE id = $1",
+            "SELECT id, email, password_hash, friendly_name, created_at, legacy_md5_hash, blp_allow, gtc_ask, list_serial, lists_modified, settings_modified FROM accounts WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
