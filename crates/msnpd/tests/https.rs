@@ -43,8 +43,9 @@ async fn passport_over_https_with_a_self_signed_certificate() {
     let https = server.server().https_addr.expect("https");
     let nexus = get(&server, "/rdr/pprdr.asp", "").await;
     assert!(nexus.starts_with("HTTP/1.1 200 OK\r\n"), "{nexus}");
-    // No scheme: clients prepend https:// themselves, as they did for the original.
-    assert!(nexus.contains(&format!("\r\nPassportURLs: DALogin=127.0.0.1:{}/login2.srf\r\n", https.port())), "{nexus}");
+    // No scheme: clients prepend https:// themselves, as they did for the
+    // original; and the name the client used brings it back the same way.
+    assert!(nexus.contains("\r\nPassportURLs: DALogin=login.live.com/login2.srf\r\n"), "{nexus}");
     let login =
         get(&server, "/login2.srf", "Authorization: Passport1.4 sign-in=alice%40example.com,pwd=alice-pw\r\n").await;
     assert!(login.contains("from-PP='t="), "{login}");

@@ -143,3 +143,36 @@ async fn tokens_per_request_and_tickets_per_account_are_bounded() {
     assert!(second.iter().all(|token| !token.ticket.is_empty()));
     assert_eq!(common::ab_call(&server, path, &second[15].ticket, find).await.status, 200);
 }
+
+/// A client that reached the Nexus through a TLS front (the plain listener
+/// asked for `nexus.passport.com`, or told `X-Forwarded-Proto: https`) gets
+/// `DALogin` without a scheme, naming the host it used: it prepends `https://`
+/// and comes back through the same front. Asked by the plain listener's own
+/// address, the Nexus writes `http://` out.
+#[tokio::test]
+async fn nexus_behind_a_tls_front_names_the_host_without_a_scheme() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = TestServer::start().await;
+    let own = server.http();
+    let ask = |headers: String| async move {
+        let mut stream = tokio::net::TcpStream::connect(own).await.expect("connect");
+        let request = format!("GET /rdr/pprdr.asp HTTP/1.1\r\n{headers}Connection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.expect("write");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.expect("read");
+        answer.lines().find_map(|line| line.strip_prefix("PassportURLs: ")).map(str::to_owned)
+    };
+    assert_eq!(
+        ask("Host: nexus.passport.com\r\n".into()).await.as_deref(),
+        Some("DALogin=nexus.passport.com/login2.srf")
+    );
+    assert_eq!(
+        ask(format!("Host: {own}\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: login.example.org\r\n"))
+            .await
+            .as_deref(),
+        Some("DALogin=login.example.org/login2.srf")
+    );
+    assert_eq!(ask(format!("Host: {own}\r\n")).await, Some(format!("DALogin=http://{own}/login2.srf")));
+    // Nothing but a plain host is repeated back.
+    assert_eq!(ask("Host: evil.example,x=1\r\n".into()).await, Some(format!("DALogin=http://{own}/login2.srf")));
+}

@@ -19,20 +19,45 @@ use crate::server::Context;
 
 /// `GET /rdr/pprdr.asp`: where to log in. Only `DALogin`, first and alone:
 /// msnp11-sdk takes the whole header value after `DALogin=` as the URL.
-/// Whenever HTTPS is served the value is `host:port/path` with no scheme, as
-/// the original gave it: clients prepend `https://` themselves, and one that
-/// does so to `https://…` asks for `https://https://…`. Without HTTPS the
-/// scheme `http://` is written out, or clients would try HTTPS.
-pub async fn nexus(State(ctx): State<Arc<Context>>) -> Response {
+///
+/// Clients that ask the Nexus over HTTPS prepend `https://` to the value
+/// themselves, as the original gave it `host/path`; one that does so to
+/// `http://…` asks for `https://http://…`. So the value has no scheme when the
+/// client came over HTTPS: to this service's HTTPS listener (its address), or
+/// through a TLS front to the plain listener, which shows as a request for a
+/// name that is not this listener's own (`nexus.passport.com`, kept as the
+/// login host so the client comes back the same way) or as
+/// `X-Forwarded-Proto: https`. A client that asks the plain listener by its own
+/// address gets `http://` written out, or it would try HTTPS.
+pub async fn nexus(State(ctx): State<Arc<Context>>, headers: HeaderMap) -> Response {
     let mut response = StatusCode::OK.into_response();
-    let login = match &ctx.https_base {
-        Some(https) => format!("{}/login2.srf", https.trim_start_matches("https://")),
-        None => format!("{}/login2.srf", ctx.http_base),
+    let login = match (&ctx.https_base, front_host(&ctx, &headers)) {
+        (Some(https), None) => format!("{}/login2.srf", https.trim_start_matches("https://")),
+        (_, Some(host)) => format!("{host}/login2.srf"),
+        (None, None) => format!("{}/login2.srf", ctx.http_base),
     };
     if let Ok(value) = HeaderValue::from_str(&format!("DALogin={login}")) {
         response.headers_mut().insert("PassportURLs", value);
     }
     response
+}
+
+/// The host a client reached this service by through a TLS front (see
+/// [`nexus`]), or `None` when it came to the plain listener's own address.
+fn front_host(ctx: &Context, headers: &HeaderMap) -> Option<String> {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    // Only a plain host[:port] is repeated back.
+    let plain = |host: &&str| {
+        !host.is_empty()
+            && host.len() <= 255
+            && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+    };
+    let forwarded_https = text("x-forwarded-proto").is_some_and(|proto| proto.eq_ignore_ascii_case("https"));
+    let host = text("x-forwarded-host").filter(|_| forwarded_https).or(text("host")).filter(plain)?;
+    let own = ctx.http_base.trim_start_matches("http://");
+    let own_host = own.rsplit_once(':').map_or(own, |(host, _)| host);
+    let is_own = host.eq_ignore_ascii_case(own) || host.eq_ignore_ascii_case(own_host);
+    (forwarded_https || !is_own).then(|| host.to_owned())
 }
 
 /// Reads `sign-in` and `pwd` from `Authorization: Passport1.4 k=v,k=v,...`.
