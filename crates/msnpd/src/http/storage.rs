@@ -170,7 +170,7 @@ pub async fn user_tile(
         Ok(None) => return StatusCode::NOT_FOUND.into_response(),
         Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
     };
-    let (Some(mime), Some(data)) = (profile.picture_type, profile.picture_data) else {
+    let Some(data) = profile.picture_data else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let Ok(bytes) = BASE64.decode(data) else { return StatusCode::NOT_FOUND.into_response() };
@@ -178,9 +178,8 @@ pub async fn user_tile(
     if !query.get("t").is_some_and(|given| msnp::auth::constant_time_eq(given.as_bytes(), key.as_bytes())) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    // Served as what the bytes are (a picture stored before they were checked
-    // may be anything): never as a type a browser would run.
-    let _ = mime;
+    // Served as what the bytes are, not as the type stored with them (a
+    // picture stored before they were checked may be anything).
     let Some(mime) = image_type(&bytes) else { return StatusCode::NOT_FOUND.into_response() };
     let mut response = bytes.into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
