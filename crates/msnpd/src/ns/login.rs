@@ -199,6 +199,25 @@ impl Session {
     /// the MD5 secret get a salt of the same shape that is the same every
     /// time too, so no number of asks tells them apart.
     async fn md5_challenge(&self, email: &str) -> (Proof, Vec<String>) {
+        let store = &self.ctx.core.store;
+        let reason = match store.account_by_email(email).await {
+            Ok(None) => "no such account",
+            Ok(Some(account)) if !account.legacy_md5 => {
+                "the account has no MSNP2-7 MD5 secret (msnpd user passwd --legacy-md5)"
+            }
+            Ok(Some(account)) => match store.legacy_md5(account.id).await {
+                Ok(Some((salt, hash))) => return (Proof::Md5 { account: account.id, hash }, vec![salt]),
+                Ok(None) => "the MD5 secret was removed meanwhile",
+                Err(error) => {
+                    tracing::error!(%error, "MD5 login lookup failed");
+                    "database failure"
+                }
+            },
+            Err(error) => {
+                tracing::error!(%error, "MD5 login lookup failed");
+                "database failure"
+            }
+        };
         let decoy = match self.ctx.core.decoy_md5_salt(email).await {
             Ok(salt) => salt,
             Err(error) => {
@@ -206,23 +225,7 @@ impl Session {
                 format!("{}.{}", rand::random::<u32>(), rand::random::<u32>())
             }
         };
-        let unusable = |reason| (Proof::Md5Unusable { reason }, vec![decoy.clone()]);
-        let account = match self.ctx.core.store.account_by_email(email).await {
-            Ok(Some(account)) => account,
-            Ok(None) => return unusable("no such account"),
-            Err(error) => {
-                tracing::error!(%error, "MD5 login lookup failed");
-                return unusable("database failure");
-            }
-        };
-        match self.ctx.core.store.legacy_md5(account.id).await {
-            Ok(Some((salt, hash))) => (Proof::Md5 { account: account.id, hash }, vec![salt]),
-            Ok(None) => unusable("the account has no MSNP2-7 MD5 secret (msnpd user passwd --legacy-md5)"),
-            Err(error) => {
-                tracing::error!(%error, "MD5 login lookup failed");
-                unusable("database failure")
-            }
-        }
+        (Proof::Md5Unusable { reason }, vec![decoy])
     }
 
     /// A Passport ticket for this email; for SSO also the MBI_KEY response
