@@ -29,7 +29,6 @@ use tokio::sync::mpsc;
 const FUZZED: &str = "fuzz@example.com";
 const WITNESS: &str = "witness@example.com";
 const PASSWORD: &str = "fuzz-password";
-const MBI_SECRET: [u8; 24] = [7; 24];
 const MACHINE_GUID: &str = "{F52973B6-C926-4BAD-9BA8-7C1E840E4AB0}";
 /// How long any awaited answer may take before the case counts as hung.
 const PATIENCE: Duration = Duration::from_secs(10);
@@ -200,15 +199,15 @@ async fn sign_in(ctx: &Context, client: &mut Client, dialect: Dialect, email: &s
     } else if version <= 14 {
         client.send(&format!("USR 3 TWN I {email}")).await;
         client.usr().await;
-        let ticket = ctx.core.tickets.issue(account, email, TicketScope::Messenger, None);
+        let (ticket, _) = ctx.core.tickets.issue(account, email, TicketScope::Messenger, false);
         client.send(&format!("USR 4 TWN S t={ticket}&p=")).await;
         client.usr().await
     } else {
         client.send(&format!("USR 3 SSO I {email}")).await;
         let offer = client.usr().await;
         let nonce = offer.params.last().expect("a nonce");
-        let ticket = ctx.core.tickets.issue(account, email, TicketScope::Messenger, Some(MBI_SECRET.to_vec()));
-        let response = msnp::auth::mbi::response(&MBI_SECRET, nonce, [1; 8]);
+        let (ticket, secret) = ctx.core.tickets.issue(account, email, TicketScope::Messenger, true);
+        let response = msnp::auth::mbi::response(&secret.unwrap_or_default(), nonce, [1; 8]);
         client.send(&format!("USR 4 SSO S t={ticket}&p= {response} {MACHINE_GUID}")).await;
         client.usr().await
     };

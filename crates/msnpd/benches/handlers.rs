@@ -22,7 +22,8 @@ fn member(email: &str) -> Member {
 
 /// A two-party conversation: (switchboards, sender's seat, recipient's seat).
 fn conversation() -> (Switchboards, Seat, Seat) {
-    let switchboards = Switchboards::new(std::time::Duration::from_secs(60), (1e12, 1e12), 64, 1000);
+    let signer = std::sync::Arc::new(msnpd::core::tokens::Signer::new("00"));
+    let switchboards = Switchboards::new(std::time::Duration::from_secs(60), (1e12, 1e12), 64, 1000, signer, 1);
     let alice = switchboards.create(1, member("alice@example.com")).expect("a conversation");
     let bob = switchboards.join(alice.conversation.clone(), 2, member("bob@example.com")).expect("bob joins");
     (switchboards, alice, bob)

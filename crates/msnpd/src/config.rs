@@ -43,9 +43,6 @@ pub struct Config {
     pub database_connections: Option<u32>,
     /// Lifetime of a Passport ticket, in seconds.
     pub ticket_lifetime_secs: u64,
-    /// Live Passport tickets one account may hold; issuing another makes its
-    /// oldest stop working (a WLM sign-in takes about seven).
-    pub max_tickets_per_account: usize,
     /// Lifetime of a switchboard cookie, in seconds.
     pub cookie_lifetime_secs: u64,
     /// Seconds clients are told to wait between PNGs (QNG).
@@ -129,6 +126,17 @@ pub struct Config {
     pub gateway_max_output: usize,
     /// Log every protocol line in and out (target `msnpd::wire`).
     pub trace_protocol: bool,
+    /// The bus to the other nodes of the service, `nats://host:port`; unset,
+    /// the node is alone (everything stays in the process).
+    pub bus: Option<String>,
+    /// The first part of every bus subject: services sharing a NATS server
+    /// keep apart by it.
+    pub bus_subject: String,
+    /// How often a node tells the others it lives (milliseconds), and after
+    /// how long without a word they take it for dead: its users then appear
+    /// offline to everyone and may sign in again elsewhere.
+    pub heartbeat_ms: u64,
+    pub node_dead_after_ms: u64,
 }
 
 impl Default for Config {
@@ -146,7 +154,6 @@ impl Default for Config {
             database_wait_ms: 5000,
             database_connections: None,
             ticket_lifetime_secs: 24 * 3600,
-            max_tickets_per_account: 64,
             cookie_lifetime_secs: 120,
             ping_interval_secs: 60,
             idle_timeout_secs: 300,
@@ -188,6 +195,10 @@ impl Default for Config {
             gateway_idle_secs: 60,
             gateway_max_output: 256 * 1024,
             trace_protocol: false,
+            bus: None,
+            bus_subject: "msnpd".into(),
+            heartbeat_ms: 1000,
+            node_dead_after_ms: 3000,
         }
     }
 }
@@ -211,6 +222,8 @@ pub struct Overrides {
     pub database: Option<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub trace_protocol: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bus: Option<String>,
 }
 
 impl Config {
@@ -254,7 +267,6 @@ impl Config {
         CoreConfig {
             notification_address,
             ticket_lifetime: Duration::from_secs(self.ticket_lifetime_secs),
-            max_tickets_per_account: self.max_tickets_per_account,
             cookie_lifetime: Duration::from_secs(self.cookie_lifetime_secs),
             switchboard_address,
             argon2_params: (self.argon2_memory_kib, self.argon2_iterations, self.argon2_lanes),
@@ -276,6 +288,8 @@ impl Config {
                 self.login_failures_per_account,
                 self.login_failures_per_address,
             ),
+            heartbeat: Duration::from_millis(self.heartbeat_ms.max(50)),
+            node_dead_after: Duration::from_millis(self.node_dead_after_ms.max(self.heartbeat_ms.max(50) * 2)),
             ..CoreConfig::default()
         }
     }

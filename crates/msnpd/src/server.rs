@@ -52,13 +52,48 @@ struct Ports {
     https: Option<u16>,
 }
 
+/// How this node reaches the others.
+struct Cluster {
+    node: crate::core::cluster::NodeId,
+    bus: Arc<dyn crate::core::cluster::Bus>,
+    incoming: Option<tokio::sync::mpsc::Receiver<crate::core::cluster::Incoming>>,
+}
+
+impl Cluster {
+    async fn join(config: &Config) -> Result<Cluster, StartError> {
+        let node = rand::random();
+        match &config.bus {
+            None => Ok(Cluster { node, bus: Arc::new(crate::core::cluster::LocalBus), incoming: None }),
+            Some(url) => {
+                let (bus, incoming) =
+                    crate::core::cluster::nats::NatsBus::connect(url, &config.bus_subject, node).await?;
+                Ok(Cluster { node, bus: Arc::new(bus), incoming: Some(incoming) })
+            }
+        }
+    }
+}
+
 impl Context {
-    fn assemble(config: Config, store: Store, public_host: String, ports: Ports) -> Arc<Context> {
-        Arc::new(Context {
-            core: Core::new(
-                config.core(format!("{public_host}:{}", ports.ns), format!("{public_host}:{}", ports.sb)),
-                store,
-            ),
+    async fn assemble(
+        config: Config,
+        store: Store,
+        public_host: String,
+        ports: Ports,
+        cluster: Cluster,
+    ) -> Result<Arc<Context>, StartError> {
+        let signer = crate::core::token_signer(&store).await?;
+        let core = Core::new(
+            config.core(format!("{public_host}:{}", ports.ns), format!("{public_host}:{}", ports.sb)),
+            store,
+            signer,
+            cluster.node,
+            cluster.bus,
+        );
+        if let Some(incoming) = cluster.incoming {
+            tokio::spawn(core.clone().serve_bus(incoming));
+        }
+        Ok(Arc::new(Context {
+            core,
             dispatch_address: format!("{public_host}:{}", ports.dispatch),
             http_base: format!("http://{public_host}:{}", ports.http),
             https_base: ports.https.map(|port| format!("https://{public_host}:{port}")),
@@ -68,7 +103,7 @@ impl Context {
             gateway: Default::default(),
             oim_challenges: Default::default(),
             stopping: Default::default(),
-        })
+        }))
     }
 
     /// The service without listeners: sessions run over whatever transport
@@ -86,7 +121,8 @@ impl Context {
             https: None,
         };
         let public_host = config.public_host.clone().unwrap_or_else(|| "127.0.0.1".to_owned());
-        Ok(Context::assemble(config, store, public_host, ports))
+        let cluster = Cluster::join(&config).await?;
+        Context::assemble(config, store, public_host, ports, cluster).await
     }
 }
 
@@ -98,6 +134,8 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error("HTTPS: {0}")]
     Tls(#[from] crate::http::tls::TlsError),
+    #[error("cannot join the other nodes: {0}")]
+    Bus(#[from] crate::core::cluster::BusError),
 }
 
 /// A running server.
@@ -157,7 +195,8 @@ impl Server {
             http: http_addr.port(),
             https: https_addr.map(|addr| addr.port()),
         };
-        let context = Context::assemble(config, store, public_host, ports);
+        let cluster = Cluster::join(&config).await?;
+        let context = Context::assemble(config, store, public_host, ports, cluster).await?;
         let (stop, stopped) = watch::channel(false);
         let mut tasks = JoinSet::new();
         tasks.spawn(crate::ns::serve(dispatch, context.clone(), stopped.clone(), crate::ns::Role::Dispatch));
@@ -180,6 +219,7 @@ impl Server {
     pub async fn shutdown(mut self) {
         self.context.stopping.store(true, std::sync::atomic::Ordering::Release);
         let _ = self.stop.send(true);
+        self.context.core.announce_leaving();
         self.context.core.hub.notify_everyone(crate::core::hub::Notice::ServerShutdown);
         while self.tasks.join_next().await.is_some() {}
         let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;

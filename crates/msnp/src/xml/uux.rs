@@ -4,7 +4,7 @@ use super::{Node, XmlError, walk};
 use crate::text::escape_xml;
 
 /// What a user publishes with `UUX`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PersonalStatus {
     /// The personal message (PSM).
     pub message: String,
@@ -34,7 +34,7 @@ impl PersonalStatus {
 }
 
 /// What an MSNP16+ client says about one of its endpoints (`<PrivateEndpointData>`).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PrivateEndpoint {
     pub name: String,
     pub idle: bool,
@@ -97,7 +97,7 @@ pub fn parse(xml: &str) -> Result<PersonalStatus, XmlError> {
 }
 
 /// One endpoint of a user as `UBX` lists it (MSNP16+).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EndpointView {
     pub guid: String,
     /// `caps:extcaps`; `None` while the endpoint has told nothing.

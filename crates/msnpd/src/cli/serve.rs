@@ -39,6 +39,9 @@ pub struct ServeArgs {
     /// Log every protocol line in and out.
     #[arg(long)]
     trace_protocol: bool,
+    /// Join the other nodes of the service over NATS (nats://host:port).
+    #[arg(long)]
+    bus: Option<String>,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -52,6 +55,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         public_host: args.public_host,
         database: args.database,
         trace_protocol: args.trace_protocol,
+        bus: args.bus,
     };
     let Some((config, runtime)) = super::prepare(args.config.as_deref(), &overrides) else {
         return ExitCode::FAILURE;

@@ -93,7 +93,14 @@ pub fn run(command: UserCommand) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        let core = Core::new(config.core(String::new(), String::new()), store);
+        let signer = match crate::core::token_signer(&store).await {
+            Ok(signer) => signer,
+            Err(error) => {
+                eprintln!("msnpd: cannot read the service's keys: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let core = Core::alone(config.core(String::new(), String::new()), store, signer);
         let result = match command {
             UserCommand::Add { email, password, nick, legacy_md5, .. } => match read_password(password) {
                 Some(password) => match core.create_account(&email, &password, nick.as_deref()).await {

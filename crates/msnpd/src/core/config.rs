@@ -6,8 +6,6 @@ use std::time::Duration;
 pub struct CoreConfig {
     /// How long a Passport ticket stays valid.
     pub ticket_lifetime: Duration,
-    /// Live tickets one account may hold; issuing another drops its oldest.
-    pub max_tickets_per_account: usize,
     /// How long a switchboard cookie (XFR/RNG) stays valid.
     pub cookie_lifetime: Duration,
     /// The host:port clients reach this node's Notification Server at.
@@ -48,13 +46,16 @@ pub struct CoreConfig {
     pub max_endpoints: usize,
     /// Failed-login window, failures allowed per account and per address.
     pub login_guard: (Duration, u32, u32),
+    /// How often a node tells the others it lives, and after how long
+    /// without a word the others take it for dead (its users go offline).
+    pub heartbeat: Duration,
+    pub node_dead_after: Duration,
 }
 
 impl Default for CoreConfig {
     fn default() -> CoreConfig {
         CoreConfig {
             ticket_lifetime: Duration::from_secs(24 * 3600),
-            max_tickets_per_account: 64,
             cookie_lifetime: Duration::from_secs(120),
             notification_address: "127.0.0.1:1865".into(),
             switchboard_address: "127.0.0.1:1864".into(),
@@ -75,6 +76,8 @@ impl Default for CoreConfig {
             max_sessions: 100_000,
             max_endpoints: 8,
             login_guard: (Duration::from_secs(300), 10, 50),
+            heartbeat: Duration::from_secs(1),
+            node_dead_after: Duration::from_secs(3),
         }
     }
 }

@@ -1,12 +1,47 @@
-//! Where a client signs in: the Notification Server the dispatch port names.
+//! Where a client goes: the Notification Server the dispatch port names, and
+//! the switchboard an `XFR … SB` names, chosen among the live nodes by load.
 
 use super::Core;
+use super::cluster::{NodeId, NodeInfo};
 
 impl Core {
-    /// The Notification Server (`host:port`) the dispatch port refers a client
-    /// to. A single node serves every session itself; choosing among several
-    /// nodes by their load needs a directory of the nodes, which is not built.
-    pub fn pick_notification_server(&self) -> String {
-        self.config.notification_address.clone()
+    /// The nodes that take new work: this one unless it is draining, and the
+    /// others heard from lately that are not draining.
+    fn candidates(&self) -> Vec<NodeInfo> {
+        let mut nodes: Vec<NodeInfo> = self.directory.peers().into_iter().filter(|n| !n.draining).collect();
+        let me = self.node_info();
+        if !me.draining || nodes.is_empty() {
+            nodes.push(me);
+        }
+        nodes
+    }
+
+    /// The Notification Server (`host:port`) the dispatch port refers a
+    /// client to: the node already holding the account (its endpoints stay
+    /// together), else the one with the fewest sessions, this one on a tie.
+    pub fn pick_notification_server(&self, email: Option<&str>) -> String {
+        if let Some(account) = email.and_then(|email| self.online_by_email(email)) {
+            if self.hub.get(account).is_some() {
+                return self.config.notification_address.clone();
+            }
+            let holders = self.directory.nodes_of(account);
+            if let Some(node) = holders.into_iter().find_map(|id| self.directory.peer(id)).filter(|n| !n.draining) {
+                return node.notification_address;
+            }
+        }
+        let mut nodes = self.candidates();
+        nodes.sort_by_key(|n| (n.sessions, n.id != self.node));
+        nodes.first().map_or_else(|| self.config.notification_address.clone(), |n| n.notification_address.clone())
+    }
+
+    /// The node whose switchboard holds a new conversation, and its address:
+    /// the least loaded (sessions and conversations), this one on a tie.
+    pub fn pick_switchboard(&self) -> (NodeId, String) {
+        let mut nodes = self.candidates();
+        nodes.sort_by_key(|n| (n.sessions + n.conversations, n.id != self.node));
+        nodes.first().map_or_else(
+            || (self.node, self.config.switchboard_address.clone()),
+            |n| (n.id, n.switchboard_address.clone()),
+        )
     }
 }

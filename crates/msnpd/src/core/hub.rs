@@ -8,52 +8,20 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use msnp::xml::uux::{EndpointView, PersonalStatus, PrivateEndpoint};
 use tokio::sync::mpsc;
 
-use super::lists::ContactList;
-use super::presence::{ContactPresence, Presence};
-use super::switchboard::Invitation;
-use super::{AccountId, Core, ServiceError};
+use super::contact_list::ContactList;
+pub use super::types::Notice;
+use super::types::{ContactPresence, Filter, Presence};
+use super::{AccountId, ServiceError};
 
 /// Notices queued per session before it counts as not keeping up.
 pub const NOTICE_QUEUE: usize = 1024;
 
-/// Something a session must tell its client, in its own dialect.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Notice {
-    /// A contact is online or changed status or name (NLN).
-    Presence(ContactPresence),
-    /// A contact went offline, or now hides from this user (FLN).
-    Offline { email: String },
-    /// A contact set or cleared a phone property (BPR); an empty value clears it.
-    Phone { email: String, name: String, value: String },
-    /// A contact's personal message (UBX), with the endpoints MSNP16+ shows
-    /// beside it (their capabilities, nothing private).
-    PersonalMessage { email: String, status: PersonalStatus, endpoints: Vec<EndpointView> },
-    /// Someone put this user on their forward list (RL add).
-    AddedBy { email: String, friendly_name: String },
-    /// Someone took this user off their forward list (RL remove).
-    RemovedBy { email: String },
-    /// An invitation to a switchboard conversation (RNG).
-    Ring(Invitation),
-    /// The server is shutting down: this session must end (OUT SSD).
-    ServerShutdown,
-    /// The account signed in elsewhere: this session must end (OUT OTH).
-    SignedInElsewhere,
-    /// The account's address book changed through the SOAP services (MSNP13+ `NOT`).
-    AddressBookChanged,
-    /// An offline message arrived: the new `Mail-Data` document.
-    OfflineMessages { mail_data: String },
-    /// The account's own endpoints changed (MSNP16+ self-UBX).
-    OwnEndpoints,
-    /// A `UUN` from another user or endpoint, to pass on as `UBN`.
-    Ubn { from: String, kind: String, payload: bytes::Bytes },
-}
-
 /// One front session's end of the notice channel.
 pub struct SessionLink {
     pub id: u64,
-    sender: mpsc::Sender<Box<Notice>>,
+    pub(super) sender: mpsc::Sender<Box<Notice>>,
     /// Set when the queue overflowed: the session must close.
-    overflowed: Arc<AtomicBool>,
+    pub(super) overflowed: Arc<AtomicBool>,
     /// The endpoint (machine GUID) of an MSNP16+ session.
     pub endpoint: Option<String>,
     /// The session accepts other endpoints of its account beside it (MSNP16+).
@@ -74,12 +42,12 @@ pub struct SessionInbox {
     pub receiver: mpsc::Receiver<Box<Notice>>,
     pub overflowed: Arc<AtomicBool>,
     /// Counts this session among the signed-in ones while it lives.
-    _counted: Counted,
+    pub(super) _counted: Counted,
 }
 
 /// One signed-in session in the hub's count, however the session ends
 /// (signed out, replaced elsewhere, connection lost).
-struct Counted(Arc<AtomicUsize>);
+pub(super) struct Counted(pub(super) Arc<AtomicUsize>);
 
 impl Drop for Counted {
     fn drop(&mut self) {
@@ -150,7 +118,10 @@ impl OnlineState {
 pub struct Online {
     pub id: AccountId,
     pub email: String,
-    state: Mutex<OnlineState>,
+    /// When the account signed in on this node (µs since the epoch): of two
+    /// nodes holding it, the later sign-in wins.
+    pub signed_in_at: i64,
+    pub(super) state: Mutex<OnlineState>,
     /// Serialises list changes of this account across the database write.
     pub list_writes: tokio::sync::Mutex<()>,
 }
@@ -162,16 +133,62 @@ impl Online {
     }
 }
 
-#[derive(Default)]
 pub struct Hub {
     accounts: Mutex<HashMap<AccountId, Arc<Online>>>,
-    next_session: AtomicU64,
+    pub(super) next_session: AtomicU64,
     /// Signed-in sessions (every endpoint counts), for `max_sessions`.
-    sessions: Arc<AtomicUsize>,
+    pub(super) sessions: Arc<AtomicUsize>,
 }
 
 impl Hub {
-    fn accounts(&self) -> MutexGuard<'_, HashMap<AccountId, Arc<Online>>> {
+    /// Session ids start from the node's id, so they differ across nodes.
+    pub fn new(node: super::cluster::NodeId) -> Hub {
+        Hub {
+            accounts: Mutex::default(),
+            next_session: AtomicU64::new(u64::from(node) << 32),
+            sessions: Arc::default(),
+        }
+    }
+
+    /// Every account signed in on this node.
+    pub fn all(&self) -> Vec<Arc<Online>> {
+        self.accounts().values().cloned().collect()
+    }
+
+    /// Queues `notice` for the sessions of a local account that `filter` picks.
+    pub fn deliver_local(&self, id: AccountId, notice: &Notice, filter: &Filter) {
+        let Some(online) = self.get(id) else { return };
+        let state = online.lock();
+        let normal = |g: &str| g.trim_matches(|c| c == '{' || c == '}').to_ascii_lowercase();
+        match filter {
+            Filter::Anyone => {}
+            Filter::Watching { contact, with_status } => {
+                if (*with_status && state.presence.is_none()) || !state.lists.is_on_forward_list(*contact) {
+                    return;
+                }
+            }
+            Filter::Endpoint(guid) => {
+                let wanted = normal(guid);
+                for link in
+                    state.sessions.iter().filter(|l| l.endpoint.as_deref().map(normal).as_ref() == Some(&wanted))
+                {
+                    send(link, notice.clone());
+                }
+                return;
+            }
+            Filter::Session(session) => {
+                for link in state.sessions.iter().filter(|l| l.id == *session) {
+                    send(link, notice.clone());
+                }
+                return;
+            }
+        }
+        for link in &state.sessions {
+            send(link, notice.clone());
+        }
+    }
+
+    pub(super) fn accounts(&self) -> MutexGuard<'_, HashMap<AccountId, Arc<Online>>> {
         self.accounts.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -203,260 +220,11 @@ impl Hub {
             }
         }
     }
-
-    /// Queues a notice for one session of an account.
-    pub fn notify_session(&self, id: AccountId, session: u64, notice: Notice) {
-        if let Some(online) = self.get(id) {
-            let state = online.lock();
-            if let Some(link) = state.sessions.iter().find(|link| link.id == session) {
-                send(link, notice);
-            }
-        }
-    }
-
-    /// Queues a notice for every session of an account, if it is online.
-    pub fn notify(&self, id: AccountId, notice: Notice) {
-        if let Some(online) = self.get(id) {
-            let state = online.lock();
-            for link in &state.sessions {
-                send(link, notice.clone());
-            }
-        }
-    }
 }
 
-fn send(link: &SessionLink, notice: Notice) {
+pub(crate) fn send(link: &SessionLink, notice: Notice) {
     if link.sender.try_send(Box::new(notice)).is_err() {
         link.overflowed.store(true, Ordering::Relaxed);
         tracing::warn!(session = link.id, "session does not keep up with its notices; closing it");
-    }
-}
-
-/// Whether a new endpoint joined its account's other endpoints.
-enum Joined {
-    Yes(Arc<Online>),
-    No(SessionLink),
-}
-
-impl Core {
-    /// Signs a session in. A session that allows several points of presence
-    /// (MSNP16+, `mpop`) joins the account's other such sessions if its endpoint
-    /// is new; otherwise the other sessions end (`OUT OTH`) and the account
-    /// starts afresh from the store. Refused when the node holds
-    /// `max_sessions` sessions, or the account `max_endpoints` endpoints.
-    pub async fn sign_in(
-        &self,
-        account: AccountId,
-        client_tag: u8,
-        endpoint: Option<String>,
-        mpop: bool,
-    ) -> Result<(Arc<Online>, SessionInbox), SignInError> {
-        // Counted from here: parallel sign-ins cannot together pass the limit.
-        let counted = Counted(self.hub.sessions.clone());
-        if counted.0.fetch_add(1, Ordering::AcqRel) >= self.config.max_sessions {
-            return Err(SignInError::Full);
-        }
-        let (sender, receiver) = mpsc::channel(NOTICE_QUEUE);
-        let id = self.hub.next_session.fetch_add(1, Ordering::Relaxed) + 1;
-        let overflowed = Arc::new(AtomicBool::new(false));
-        let link = SessionLink {
-            id,
-            sender,
-            overflowed: overflowed.clone(),
-            endpoint: endpoint.clone(),
-            mpop,
-            capabilities: None,
-            status_caps: None,
-            private: None,
-        };
-        let inbox = SessionInbox { id, receiver, overflowed, _counted: counted };
-        let link = match self.join_endpoints(account, link)? {
-            Joined::Yes(existing) => return Ok((existing, inbox)),
-            Joined::No(link) => link,
-        };
-        let loaded = self.store.account_with_lists(account).await.map_err(ServiceError::from)?;
-        let (row, lists) = loaded.ok_or(ServiceError::AccountGone)?;
-        // Another endpoint of the account may have signed in during the load:
-        // join it rather than replace it.
-        let link = match self.join_endpoints(account, link)? {
-            Joined::Yes(existing) => return Ok((existing, inbox)),
-            Joined::No(link) => link,
-        };
-        let online = Arc::new(Online {
-            id: account,
-            email: row.email.clone(),
-            state: Mutex::new(OnlineState {
-                friendly_name: row.friendly_name,
-                presence: None,
-                personal_message: None,
-                accepting_messages: true,
-                client_tag,
-                lists: ContactList::from(lists),
-                sessions: vec![link],
-            }),
-            list_writes: tokio::sync::Mutex::new(()),
-        });
-        let previous = self.hub.accounts().insert(account, online.clone());
-        if let Some(previous) = previous {
-            let was_visible = {
-                let state = previous.lock();
-                for link in &state.sessions {
-                    send(link, Notice::SignedInElsewhere);
-                }
-                state.presence.as_ref().is_some_and(|p| p.status != super::presence::Status::Hidden)
-            };
-            // Until the new session sets a status, the account is offline to its contacts.
-            if was_visible {
-                for watcher in self.allowed_watchers(&previous) {
-                    self.hub.notify(watcher, Notice::Offline { email: previous.email.clone() });
-                }
-            }
-        }
-        Ok((online, inbox))
-    }
-
-    /// Adds an endpoint to its account when the account is online, every
-    /// session of it allows several endpoints, and this endpoint is new.
-    /// Checked and done under the hub's lock, so two endpoints signing in at
-    /// once both stay.
-    fn join_endpoints(&self, account: AccountId, link: SessionLink) -> Result<Joined, SignInError> {
-        if !link.mpop {
-            return Ok(Joined::No(link));
-        }
-        let accounts = self.hub.accounts();
-        let Some(existing) = accounts.get(&account).cloned() else {
-            return Ok(Joined::No(link));
-        };
-        let mut state = existing.lock();
-        let all_mpop = state.sessions.iter().all(|s| s.mpop);
-        let new_endpoint = state.sessions.iter().all(|s| s.endpoint.is_some() && s.endpoint != link.endpoint);
-        if !(all_mpop && new_endpoint && !state.sessions.is_empty()) {
-            return Ok(Joined::No(link));
-        }
-        if state.sessions.len() >= self.config.max_endpoints {
-            return Err(SignInError::TooManyEndpoints);
-        }
-        // The others hear of the new endpoint; it sends its own list after USR OK.
-        for session in &state.sessions {
-            send(session, Notice::OwnEndpoints);
-        }
-        state.sessions.push(link);
-        drop(state);
-        Ok(Joined::Yes(existing))
-    }
-
-    /// Records what an endpoint published about itself (`UUX` in MSNP16+) and
-    /// shows it to the account's endpoints.
-    pub fn set_endpoint(
-        &self,
-        me: &Arc<Online>,
-        session: u64,
-        capabilities: Option<String>,
-        private: Option<PrivateEndpoint>,
-    ) {
-        let mut state = me.lock();
-        if let Some(link) = state.sessions.iter_mut().find(|link| link.id == session) {
-            if let Some(capabilities) = capabilities {
-                link.capabilities = Some(capabilities);
-            }
-            if let Some(private) = private {
-                link.private = Some(private);
-            }
-        }
-        for link in &state.sessions {
-            send(link, Notice::OwnEndpoints);
-        }
-    }
-
-    /// Records the capabilities an endpoint's `CHG` gave. When they changed,
-    /// its other endpoints hear of it and `true` says the caller should show
-    /// its own client the new list.
-    pub fn set_endpoint_status_caps(
-        &self,
-        me: &Arc<Online>,
-        session: u64,
-        caps: super::presence::Capabilities,
-    ) -> bool {
-        let mut state = me.lock();
-        let Some(link) = state.sessions.iter_mut().find(|link| link.id == session) else {
-            return false;
-        };
-        if link.status_caps.replace(caps) == Some(caps) {
-            return false;
-        }
-        for link in state.sessions.iter().filter(|link| link.id != session) {
-            send(link, Notice::OwnEndpoints);
-        }
-        true
-    }
-
-    /// The session of an account's endpoint, by machine GUID (braces and case ignored).
-    pub fn endpoint_session(&self, account: AccountId, guid: &str) -> Option<u64> {
-        let normal = |g: &str| g.trim_matches(|c| c == '{' || c == '}').to_ascii_lowercase();
-        let online = self.hub.get(account)?;
-        let state = online.lock();
-        state
-            .sessions
-            .iter()
-            .find(|link| link.endpoint.as_deref().map(normal) == Some(normal(guid)))
-            .map(|link| link.id)
-    }
-
-    /// The account as the core acts on it: its online state when signed in, or
-    /// a detached copy loaded from the store (changes are written through
-    /// either way; a detached copy is dropped afterwards).
-    pub async fn acting_as(&self, account: AccountId) -> Result<Arc<Online>, ServiceError> {
-        if let Some(online) = self.hub.get(account) {
-            return Ok(online);
-        }
-        let (row, lists) = self.store.account_with_lists(account).await?.ok_or(ServiceError::AccountGone)?;
-        let lists = ContactList::from(lists);
-        Ok(Arc::new(Online {
-            id: account,
-            email: row.email,
-            state: Mutex::new(OnlineState {
-                friendly_name: row.friendly_name,
-                presence: None,
-                personal_message: None,
-                accepting_messages: true,
-                client_tag: 0,
-                lists,
-                sessions: Vec::new(),
-            }),
-            list_writes: tokio::sync::Mutex::new(()),
-        }))
-    }
-
-    /// Ends a session; when it was the account's current one, the account goes
-    /// offline and its watchers are told.
-    pub fn sign_out(&self, me: &Arc<Online>, session: u64) {
-        let current = {
-            let mut accounts = self.hub.accounts();
-            match accounts.get(&me.id) {
-                Some(entry) if Arc::ptr_eq(entry, me) => {
-                    let mut state = me.lock();
-                    state.sessions.retain(|link| link.id != session);
-                    if state.sessions.is_empty() {
-                        accounts.remove(&me.id);
-                        true
-                    } else {
-                        // The other endpoints see this one go.
-                        for link in &state.sessions {
-                            send(link, Notice::OwnEndpoints);
-                        }
-                        false
-                    }
-                }
-                _ => false,
-            }
-        };
-        if current {
-            let was_visible = me.lock().presence.as_ref().is_some_and(|p| p.status != super::presence::Status::Hidden);
-            if was_visible {
-                for watcher in self.allowed_watchers(me) {
-                    self.hub.notify(watcher, Notice::Offline { email: me.email.clone() });
-                }
-            }
-        }
     }
 }

@@ -2,49 +2,14 @@
 //! the in-memory copy of an online user's lists, and the operations that
 //! write them through to the store and tell the other side.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::hub::{Notice, Online};
-use super::presence::ContactPresence;
+use super::cluster::{Message, Route};
+pub use super::contact_list::{Contact, ContactList, Group, List};
+use super::hub::Online;
+use super::types::{ContactView, Notice};
 use super::{AccountId, Core, ServiceError, unix_micros};
-use crate::store::{GroupRow, ListChange, ListData, ListSettings, StoreError};
-
-/// The five lists and their bits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum List {
-    Forward,
-    Allow,
-    Block,
-    Reverse,
-    Pending,
-}
-
-impl List {
-    pub const fn bit(self) -> i32 {
-        match self {
-            List::Forward => 1,
-            List::Allow => 2,
-            List::Block => 4,
-            List::Reverse => 8,
-            List::Pending => 16,
-        }
-    }
-
-    /// Only the server changes RL and PL.
-    pub const fn client_may_add(self) -> bool {
-        matches!(self, List::Forward | List::Allow | List::Block)
-    }
-
-    /// Allow and block exclude each other.
-    const fn opposite(self) -> Option<List> {
-        match self {
-            List::Allow => Some(List::Block),
-            List::Block => Some(List::Allow),
-            _ => None,
-        }
-    }
-}
+use crate::store::{GroupRow, ListChange, StoreError};
 
 /// Why a list operation was refused.
 #[derive(Debug, thiserror::Error)]
@@ -81,192 +46,6 @@ impl From<StoreError> for ListError {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Contact {
-    pub id: AccountId,
-    pub email: String,
-    pub guid: String,
-    pub lists: i32,
-    pub nickname: String,
-    pub groups: Vec<String>,
-}
-
-impl Contact {
-    pub fn is_on(&self, list: List) -> bool {
-        self.lists & list.bit() != 0
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Group {
-    pub guid: String,
-    /// The integer id older dialects use (1..; 0 is the implicit "Other Contacts").
-    pub legacy_id: i32,
-    pub name: String,
-}
-
-/// An online user's lists.
-#[derive(Debug, Clone)]
-pub struct ContactList {
-    pub blp_allow: bool,
-    pub gtc_ask: bool,
-    pub serial: i64,
-    pub lists_modified: i64,
-    pub settings_modified: i64,
-    pub contacts: Vec<Contact>,
-    pub groups: Vec<Group>,
-    pub properties: BTreeMap<String, String>,
-}
-
-impl From<ListData> for ContactList {
-    fn from(data: ListData) -> ContactList {
-        let ListSettings { blp_allow, gtc_ask, serial, lists_modified, settings_modified } = data.settings;
-        ContactList {
-            blp_allow,
-            gtc_ask,
-            serial,
-            lists_modified,
-            settings_modified,
-            contacts: data
-                .contacts
-                .into_iter()
-                .map(|row| Contact {
-                    id: row.contact_id,
-                    email: row.email,
-                    guid: row.guid,
-                    lists: row.lists,
-                    nickname: row.nickname,
-                    groups: row.groups,
-                })
-                .collect(),
-            groups: data
-                .groups
-                .into_iter()
-                .map(|row| Group { guid: row.guid, legacy_id: row.legacy_id, name: row.name })
-                .collect(),
-            properties: data.properties.into_iter().collect(),
-        }
-    }
-}
-
-impl ContactList {
-    pub fn contact(&self, id: AccountId) -> Option<&Contact> {
-        self.contacts.iter().find(|c| c.id == id)
-    }
-
-    pub fn by_email(&self, email: &str) -> Option<&Contact> {
-        self.contacts.iter().find(|c| c.email == email)
-    }
-
-    pub fn by_guid(&self, guid: &str) -> Option<&Contact> {
-        self.contacts.iter().find(|c| c.guid.eq_ignore_ascii_case(guid))
-    }
-
-    pub fn group(&self, guid: &str) -> Option<&Group> {
-        self.groups.iter().find(|g| g.guid.eq_ignore_ascii_case(guid))
-    }
-
-    pub fn group_by_legacy_id(&self, id: i32) -> Option<&Group> {
-        self.groups.iter().find(|g| g.legacy_id == id)
-    }
-
-    pub fn is_on_forward_list(&self, id: AccountId) -> bool {
-        self.contact(id).is_some_and(|c| c.is_on(List::Forward))
-    }
-
-    /// Whether `viewer` may see this user and invite them: BL first, then AL, then BLP.
-    pub fn allows(&self, viewer: AccountId) -> bool {
-        match self.contact(viewer) {
-            Some(c) if c.is_on(List::Block) => false,
-            Some(c) if c.is_on(List::Allow) => true,
-            _ => self.blp_allow,
-        }
-    }
-
-    /// Accounts that have this user on their forward list.
-    pub fn watchers(&self) -> impl Iterator<Item = AccountId> + '_ {
-        self.contacts.iter().filter(|c| c.is_on(List::Reverse)).map(|c| c.id)
-    }
-
-    pub fn forward_ids(&self) -> impl Iterator<Item = AccountId> + '_ {
-        self.contacts.iter().filter(|c| c.is_on(List::Forward)).map(|c| c.id)
-    }
-
-    pub fn count(&self, list: List) -> usize {
-        self.contacts.iter().filter(|c| c.is_on(list)).count()
-    }
-
-    /// Applies a change already written to the store.
-    pub fn apply(&mut self, change: &ListChange) {
-        match change {
-            ListChange::SetLists { contact_id, email, guid, nickname, add, remove, .. } => {
-                let index = match self.contacts.iter().position(|c| c.id == *contact_id) {
-                    Some(index) => index,
-                    None => {
-                        self.contacts.push(Contact {
-                            id: *contact_id,
-                            email: email.clone(),
-                            guid: guid.clone(),
-                            lists: 0,
-                            nickname: nickname.clone(),
-                            groups: Vec::new(),
-                        });
-                        self.contacts.len() - 1
-                    }
-                };
-                let contact = &mut self.contacts[index];
-                contact.lists = (contact.lists | add) & !remove;
-                if remove & List::Forward.bit() != 0 {
-                    contact.groups.clear();
-                }
-                if contact.lists == 0 {
-                    self.contacts.remove(index);
-                }
-            }
-            ListChange::SetNickname { contact_id, nickname, .. } => {
-                if let Some(c) = self.contacts.iter_mut().find(|c| c.id == *contact_id) {
-                    c.nickname = nickname.clone();
-                }
-            }
-            ListChange::AddToGroup { contact_id, group, .. } => {
-                if let Some(c) = self.contacts.iter_mut().find(|c| c.id == *contact_id) {
-                    c.groups.push(group.clone());
-                }
-            }
-            ListChange::RemoveFromGroup { contact_id, group, .. } => {
-                if let Some(c) = self.contacts.iter_mut().find(|c| c.id == *contact_id) {
-                    c.groups.retain(|g| g != group);
-                }
-            }
-            ListChange::PutGroup { group, .. } => match self.groups.iter_mut().find(|g| g.guid == group.guid) {
-                Some(existing) => existing.name = group.name.clone(),
-                None => self.groups.push(Group {
-                    guid: group.guid.clone(),
-                    legacy_id: group.legacy_id,
-                    name: group.name.clone(),
-                }),
-            },
-            ListChange::DeleteGroup { guid, .. } => {
-                self.groups.retain(|g| &g.guid != guid);
-                for contact in &mut self.contacts {
-                    contact.groups.retain(|g| g != guid);
-                }
-            }
-            ListChange::Settings { blp_allow, gtc_ask, .. } => {
-                self.blp_allow = *blp_allow;
-                self.gtc_ask = *gtc_ask;
-            }
-            ListChange::Property { name, value, .. } => {
-                if value.is_empty() {
-                    self.properties.remove(name);
-                } else {
-                    self.properties.insert(name.clone(), value.clone());
-                }
-            }
-        }
-    }
-}
-
 /// What a list operation did.
 #[derive(Debug, Clone)]
 pub struct ListOutcome {
@@ -278,7 +57,7 @@ pub struct ListOutcome {
     pub group: Option<Group>,
     /// The contact's presence, when they were added to the forward list and
     /// are online and visible to the owner (ILN).
-    pub presence: Option<ContactPresence>,
+    pub presence: Option<ContactView>,
 }
 
 fn new_guid() -> String {
@@ -287,27 +66,50 @@ fn new_guid() -> String {
 
 impl Core {
     /// Writes `changes` and applies them to the owner's in-memory lists.
+    /// Also to the copies other nodes hold (the account's other endpoints, or
+    /// its session when `me` is a detached copy acting for a SOAP request).
     async fn commit(&self, me: &Arc<Online>, changes: &[ListChange]) -> Result<i64, ListError> {
         let serials = self.store.apply(changes, unix_micros()).await?;
-        let mut state = me.lock();
-        for change in changes.iter().filter(|c| c.owner() == me.id) {
-            state.lists.apply(change);
-        }
-        if let Some((_, serial)) = serials.iter().find(|(owner, _)| *owner == me.id) {
-            state.lists.serial = *serial;
-        }
-        state.lists.lists_modified = unix_micros();
-        Ok(state.lists.serial)
+        let serial = {
+            let mut state = me.lock();
+            for change in changes.iter().filter(|c| c.owner() == me.id) {
+                state.lists.apply(change);
+            }
+            if let Some((_, serial)) = serials.iter().find(|(owner, _)| *owner == me.id) {
+                state.lists.serial = *serial;
+            }
+            state.lists.lists_modified = unix_micros();
+            state.lists.serial
+        };
+        let mine: Vec<ListChange> = changes.iter().filter(|c| c.owner() == me.id).cloned().collect();
+        self.publish_list_change(me.id, mine, Some(serial));
+        Ok(serial)
     }
 
-    /// Applies a change made to another account's lists to its online copy.
+    fn publish_list_change(&self, owner: AccountId, changes: Vec<ListChange>, serial: Option<i64>) {
+        for node in self.directory.nodes_of(owner) {
+            let message = Message::ListChanged { owner, changes: changes.clone(), serial };
+            self.bus.publish(Route::Node(node), message);
+        }
+    }
+
+    /// Applies a change made to another account's lists to its online
+    /// copies, here and on other nodes.
     fn apply_elsewhere(&self, changes: &[ListChange], owner: AccountId) {
+        self.apply_here(changes, owner, None);
+        self.publish_list_change(owner, changes.to_vec(), None);
+    }
+
+    /// Applies changes to `owner`'s lists, already stored, to the copy this
+    /// node holds if it is signed in here.
+    pub(crate) fn apply_here(&self, changes: &[ListChange], owner: AccountId, serial: Option<i64>) {
         if let Some(other) = self.hub.get(owner) {
             let mut state = other.lock();
             for change in changes.iter().filter(|c| c.owner() == owner) {
                 state.lists.apply(change);
             }
-            state.lists.serial += 1;
+            state.lists.serial = serial.unwrap_or(state.lists.serial + 1);
+            state.lists.lists_modified = unix_micros();
         }
     }
 
@@ -391,12 +193,15 @@ impl Core {
             }
             // Never hold one account's lock while notify takes another's (or the same) one.
             let friendly_name = me.lock().friendly_name.clone();
-            self.hub.notify(target.id, Notice::AddedBy { email: me.email.clone(), friendly_name });
+            self.tell(target.id, Notice::AddedBy { email: me.email.clone(), friendly_name });
         }
         if matches!(list, List::Allow | List::Block) {
             self.refresh_visibility(me, target.id, was_allowed);
         }
-        let presence = (list == List::Forward).then(|| self.visible_presence(target.id, me.id)).flatten();
+        let presence = match list {
+            List::Forward => self.contact_views(me.id, &[target.id]).await.pop(),
+            _ => None,
+        };
         Ok(ListOutcome { serial, contact: me.lock().lists.contact(target.id).cloned(), group: None, presence })
     }
 
@@ -478,7 +283,7 @@ impl Core {
         let serial = self.commit(me, &changes).await?;
         if let Some(change) = reverse {
             self.apply_elsewhere(std::slice::from_ref(&change), contact);
-            self.hub.notify(contact, Notice::RemovedBy { email: me.email.clone() });
+            self.tell(contact, Notice::RemovedBy { email: me.email.clone() });
         }
         if matches!(list, List::Allow | List::Block) {
             self.refresh_visibility(me, contact, was_allowed);
@@ -572,10 +377,8 @@ impl Core {
         let _writes = me.list_writes.lock().await;
         let change = ListChange::Property { owner: me.id, name: name.to_owned(), value: value.to_owned() };
         let serial = self.commit(me, &[change]).await?;
-        for watcher in self.allowed_watchers(me) {
-            let notice = Notice::Phone { email: me.email.clone(), name: name.to_owned(), value: value.to_owned() };
-            self.hub.notify(watcher, notice);
-        }
+        let notice = Notice::Phone { email: me.email.clone(), name: name.to_owned(), value: value.to_owned() };
+        self.tell_watchers(me, notice);
         Ok(serial)
     }
 

@@ -3,15 +3,21 @@
 //! (`ns`, `sb`, `http`) translate between it and the wire.
 
 pub mod accounts;
+pub mod cluster;
 pub mod config;
+pub mod contact_list;
+pub mod delivery;
 pub mod dispatch;
 pub mod hub;
 pub mod limits;
 pub mod lists;
 pub mod offline;
 pub mod presence;
+pub mod sessions;
 pub mod switchboard;
 pub mod tickets;
+pub mod tokens;
+pub mod types;
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -44,19 +50,48 @@ pub struct Core {
     pub admission: Arc<limits::Admission>,
     /// The key of the decoy MD5 salts, read from the store on first use.
     decoy_salt_key: tokio::sync::OnceCell<String>,
+    /// This node among the others, and how it reaches them.
+    pub node: cluster::NodeId,
+    pub bus: Arc<dyn cluster::Bus>,
+    pub directory: cluster::directory::Directory,
+    /// Set while the node is drained: dispatch sends no one here.
+    pub draining: std::sync::atomic::AtomicBool,
+}
+
+/// The key every node signs tickets and cookies with, kept in the database.
+pub async fn token_signer(store: &Store) -> Result<Arc<tokens::Signer>, StoreError> {
+    Ok(Arc::new(tokens::Signer::new(&store.server_secret("token-key").await?)))
 }
 
 impl Core {
-    pub fn new(config: CoreConfig, store: Store) -> Arc<Core> {
+    /// A node on its own.
+    pub fn alone(config: CoreConfig, store: Store, signer: Arc<tokens::Signer>) -> Arc<Core> {
+        Core::new(config, store, signer, rand::random(), Arc::new(cluster::LocalBus))
+    }
+
+    /// A node that reaches the others over `bus`.
+    pub fn new(
+        config: CoreConfig,
+        store: Store,
+        signer: Arc<tokens::Signer>,
+        node: cluster::NodeId,
+        bus: Arc<dyn cluster::Bus>,
+    ) -> Arc<Core> {
         Arc::new(Core {
-            tickets: tickets::Tickets::new(config.ticket_lifetime, config.max_tickets_per_account),
+            tickets: tickets::Tickets::new(config.ticket_lifetime, signer.clone()),
             switchboards: switchboard::Switchboards::new(
                 config.cookie_lifetime,
                 config.sb_message_rate,
                 config.max_conversations_per_user,
                 config.max_conversations,
+                signer,
+                node,
             ),
-            hub: hub::Hub::default(),
+            hub: hub::Hub::new(node),
+            directory: cluster::directory::Directory::new(config.node_dead_after),
+            node,
+            bus,
+            draining: Default::default(),
             login_guard: limits::LoginGuard::new(config.login_guard.0, config.login_guard.1, config.login_guard.2),
             decoy_salt_key: tokio::sync::OnceCell::new(),
             admission: Arc::new(limits::Admission::new(config.max_pending_per_address, config.max_pending)),

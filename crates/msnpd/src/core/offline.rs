@@ -75,7 +75,7 @@ impl Core {
         }
         // Someone appearing offline still hears of it at once.
         let data = self.mail_data(target.id).await?;
-        self.hub.notify(target.id, Notice::OfflineMessages { mail_data: data });
+        self.tell(target.id, Notice::OfflineMessages { mail_data: data });
         Ok(message.id)
     }
 

@@ -4,27 +4,19 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use super::hub::Notice;
-use super::presence::{Capabilities, Status};
-use super::{AccountId, Core, ServiceError, random_token};
+use super::cluster::{Message, NodeId, RingOutcome, RingRequest};
+use super::tokens::{Purpose, Reader, Signer, Writer};
+pub use super::types::Invitation;
+use super::types::{Capabilities, Filter, Notice, Status};
+use super::{AccountId, Core, ServiceError, unix_now};
 
 /// Events queued per participant before it counts as not keeping up.
 pub const EVENT_QUEUE: usize = 1024;
-
-/// An invitation as the invitee's Notification Server session shows it (RNG).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invitation {
-    pub session_id: u64,
-    pub address: String,
-    pub cookie: String,
-    pub inviter_email: String,
-    pub inviter_name: String,
-}
 
 /// What a participant's front must tell its client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,13 +87,8 @@ enum CookiePurpose {
     Join(u64),
 }
 
-struct Cookie {
-    account: AccountId,
-    purpose: CookiePurpose,
-    /// The opaque tag of the front session it was issued for (see `OnlineState::client_tag`).
-    client_tag: u8,
-    expires: Instant,
-}
+/// Bytes of the random part of a cookie: two cookies never look alike.
+const COOKIE_NONCE: usize = 4;
 
 struct Participant {
     endpoint: u64,
@@ -147,7 +134,11 @@ pub struct Switchboards {
     /// Messages per second an account may send, and its burst.
     message_rate: (f64, f64),
     message_buckets: Mutex<HashMap<AccountId, crate::core::limits::TokenBucket>>,
-    cookies: Mutex<HashMap<String, Cookie>>,
+    /// Cookies are signed (any node may issue one for this node's
+    /// switchboard); this node remembers the ones spent until they expire.
+    signer: Arc<Signer>,
+    node: NodeId,
+    spent: Mutex<HashMap<String, u32>>,
     conversations: Mutex<HashMap<u64, Arc<Conversation>>>,
     /// Seats each account holds, all conversations and endpoints together.
     seats: Mutex<HashMap<AccountId, usize>>,
@@ -163,12 +154,16 @@ impl Switchboards {
         message_rate: (f64, f64),
         max_seats: usize,
         max_conversations: usize,
+        signer: Arc<Signer>,
+        node: NodeId,
     ) -> Switchboards {
         Switchboards {
             lifetime,
             message_rate,
             message_buckets: Mutex::new(HashMap::new()),
-            cookies: Mutex::new(HashMap::new()),
+            signer,
+            node,
+            spent: Mutex::new(HashMap::new()),
             conversations: Mutex::new(HashMap::new()),
             seats: Mutex::new(HashMap::new()),
             max_seats,
@@ -177,48 +172,71 @@ impl Switchboards {
         }
     }
 
-    fn cookies(&self) -> MutexGuard<'_, HashMap<String, Cookie>> {
-        self.cookies.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     fn conversations(&self) -> MutexGuard<'_, HashMap<u64, Arc<Conversation>>> {
         self.conversations.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn issue(&self, account: AccountId, purpose: CookiePurpose, client_tag: u8) -> String {
-        let token = random_token();
-        let now = Instant::now();
-        let mut cookies = self.cookies();
-        if cookies.len() > 1024 && cookies.len().is_power_of_two() {
-            cookies.retain(|_, cookie| cookie.expires > now);
-        }
-        cookies.insert(token.clone(), Cookie { account, purpose, client_tag, expires: now + self.lifetime });
-        token
+    /// A cookie for the switchboard of `node`: account, purpose, the tag of
+    /// the session it was issued for (see `OnlineState::client_tag`), expiry.
+    fn issue(&self, account: AccountId, purpose: CookiePurpose, client_tag: u8, node: NodeId) -> String {
+        let expires = unix_now().saturating_add(self.lifetime.as_secs() as i64).clamp(0, u32::MAX as i64) as u32;
+        let (kind, conversation) = match purpose {
+            CookiePurpose::Create => (0, 0),
+            CookiePurpose::Join(id) => (1, id),
+        };
+        let payload = Writer::default()
+            .u8(kind)
+            .u8(client_tag)
+            .i64(account)
+            .u64(conversation)
+            .u32(node)
+            .u32(expires)
+            .bytes(&rand::random::<[u8; COOKIE_NONCE]>())
+            .finish();
+        self.signer.seal(Purpose::Cookie, &payload)
     }
 
-    /// A cookie for `XFR … SB`: lets `account` open a new conversation.
-    pub fn issue_create_cookie(&self, account: AccountId, client_tag: u8) -> String {
-        self.issue(account, CookiePurpose::Create, client_tag)
+    /// A cookie for `XFR … SB`: lets `account` open a new conversation on
+    /// the switchboard of `node`.
+    pub fn issue_create_cookie(&self, account: AccountId, client_tag: u8, node: NodeId) -> String {
+        self.issue(account, CookiePurpose::Create, client_tag, node)
     }
 
-    /// Spends a cookie: valid once, for its account, before it expires; a join
-    /// cookie also only for its session id.
+    /// Spends a cookie: valid once, on the node it names, for its account,
+    /// before it expires; a join cookie also only for its session id.
     pub fn redeem(
         &self,
         cookie: &str,
         account: AccountId,
         session_id: Option<u64>,
     ) -> Result<Admission, SwitchboardError> {
-        let entry = self.cookies().remove(cookie).ok_or(SwitchboardError::BadCookie)?;
-        if entry.account != account || entry.expires <= Instant::now() {
+        let payload = self.signer.open(Purpose::Cookie, cookie).ok_or(SwitchboardError::BadCookie)?;
+        let mut reader = Reader::new(&payload);
+        let mut read =
+            || Some((reader.u8()?, reader.u8()?, reader.i64()?, reader.u64()?, reader.u32()?, reader.u32()?));
+        let (kind, client_tag, owner, conversation, node, expires) = read().ok_or(SwitchboardError::BadCookie)?;
+        let now = unix_now();
+        if node != self.node || i64::from(expires) <= now {
             return Err(SwitchboardError::BadCookie);
         }
-        let client_tag = entry.client_tag;
-        match (entry.purpose, session_id) {
-            (CookiePurpose::Create, None) => Ok(Admission::Create { client_tag }),
-            (CookiePurpose::Join(id), Some(asked)) if id == asked => self
+        // Spent by any attempt, the failed ones too: single use means single use.
+        {
+            let mut spent = self.spent.lock().unwrap_or_else(|e| e.into_inner());
+            if spent.len() > 1024 && spent.len().is_power_of_two() {
+                spent.retain(|_, until| i64::from(*until) > now);
+            }
+            if spent.insert(cookie.to_owned(), expires).is_some() {
+                return Err(SwitchboardError::BadCookie);
+            }
+        }
+        if owner != account {
+            return Err(SwitchboardError::BadCookie);
+        }
+        match (kind, session_id) {
+            (0, None) => Ok(Admission::Create { client_tag }),
+            (1, Some(asked)) if conversation == asked => self
                 .conversations()
-                .get(&id)
+                .get(&conversation)
                 .cloned()
                 .map(|conversation| Admission::Join { conversation, client_tag })
                 .ok_or(SwitchboardError::Ended),
@@ -383,9 +401,10 @@ fn deliver(participant: &Participant, event: ConversationEvent) -> bool {
 }
 
 impl Core {
-    /// Invites `email` into the seat's conversation: each of their sessions
-    /// rings with a cookie of its own. Inviting yourself rings your other
-    /// endpoints (MSNP16+). Returns the session id (`CAL … RINGING id`).
+    /// Invites `email` into the seat's conversation: each of their sessions,
+    /// on whichever node, rings with a cookie of its own. Inviting yourself
+    /// rings your other endpoints (MSNP16+). Returns the session id
+    /// (`CAL … RINGING id`).
     pub async fn invite(&self, seat: &Seat, inviter: AccountId, email: &str) -> Result<u64, SwitchboardError> {
         let target = self.store.account_by_email(email).await?.ok_or(SwitchboardError::UnknownUser)?;
         let conversation = &seat.conversation;
@@ -407,41 +426,73 @@ impl Core {
         if conversation.member_count() >= self.config.max_participants {
             return Err(SwitchboardError::Full);
         }
-        if let Some(me) = self.hub.get(inviter)
-            && me.lock().presence.as_ref().is_some_and(|p| p.status == Status::Hidden)
-        {
+        if self.member_state(inviter).await.is_some_and(|(_, _, hidden)| hidden) {
             return Err(SwitchboardError::Hidden);
         }
-        let online = self.hub.get(target.id).ok_or(SwitchboardError::Unavailable)?;
+        let request = RingRequest {
+            target: target.id,
+            inviter,
+            inviter_email: inviter_member.email.clone(),
+            inviter_name: inviter_member.friendly_name.clone(),
+            conversation: conversation.id,
+            switchboard_node: self.node,
+            switchboard_address: self.config.switchboard_address.clone(),
+            present,
+        };
+        let mut outcomes = vec![self.ring_here(&request)];
+        for node in self.directory.nodes_of(target.id) {
+            match self.bus.request(node, Message::Ring(request.clone())).await {
+                Ok(Message::RingReply(outcome)) => outcomes.push(outcome),
+                Ok(_) => tracing::warn!("a node answered a ring with something else"),
+                Err(error) => tracing::warn!(%error, "a node did not ring its sessions"),
+            }
+        }
+        if outcomes.contains(&RingOutcome::Rang) {
+            Ok(conversation.id)
+        } else if outcomes.contains(&RingOutcome::AlreadyPresent) {
+            Err(SwitchboardError::AlreadyPresent)
+        } else {
+            Err(SwitchboardError::Unavailable)
+        }
+    }
+
+    /// Rings the invitee's sessions on this node, each with a cookie for the
+    /// switchboard the request names.
+    pub(crate) fn ring_here(&self, request: &RingRequest) -> RingOutcome {
+        let Some(online) = self.hub.get(request.target) else {
+            return RingOutcome::Unavailable;
+        };
+        let calling_self = request.target == request.inviter;
         let (client_tag, sessions) = {
             let state = online.lock();
             let visible = state.presence.as_ref().is_some_and(|p| p.status != Status::Hidden);
-            if !calling_self && (!visible || !state.accepting_messages || !state.lists.allows(inviter)) {
-                return Err(SwitchboardError::Unavailable);
+            if !calling_self && (!visible || !state.accepting_messages || !state.lists.allows(request.inviter)) {
+                return RingOutcome::Unavailable;
             }
             // Yourself: only your endpoints that are not in the conversation yet.
             let sessions: Vec<u64> = state
                 .sessions
                 .iter()
-                .filter(|link| !calling_self || (link.endpoint.is_some() && !present.contains(&link.endpoint)))
+                .filter(|link| !calling_self || (link.endpoint.is_some() && !request.present.contains(&link.endpoint)))
                 .map(|link| link.id)
                 .collect();
             (state.client_tag, sessions)
         };
         if sessions.is_empty() {
-            return Err(if calling_self { SwitchboardError::AlreadyPresent } else { SwitchboardError::Unavailable });
+            return if calling_self { RingOutcome::AlreadyPresent } else { RingOutcome::Unavailable };
         }
         for session in sessions {
-            let cookie = self.switchboards.issue(target.id, CookiePurpose::Join(conversation.id), client_tag);
+            let purpose = CookiePurpose::Join(request.conversation);
+            let cookie = self.switchboards.issue(request.target, purpose, client_tag, request.switchboard_node);
             let invitation = Invitation {
-                session_id: conversation.id,
-                address: self.config.switchboard_address.clone(),
+                session_id: request.conversation,
+                address: request.switchboard_address.clone(),
                 cookie,
-                inviter_email: inviter_member.email.clone(),
-                inviter_name: inviter_member.friendly_name.clone(),
+                inviter_email: request.inviter_email.clone(),
+                inviter_name: request.inviter_name.clone(),
             };
-            self.hub.notify_session(target.id, session, Notice::Ring(invitation));
+            self.hub.deliver_local(request.target, &Notice::Ring(invitation), &Filter::Session(session));
         }
-        Ok(conversation.id)
+        RingOutcome::Rang
     }
 }

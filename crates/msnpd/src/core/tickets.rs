@@ -1,11 +1,12 @@
-//! Passport tickets: random, bound to an account and to the service they were
-//! issued for, expiring. Kept in memory: a restart signs everyone out anyway.
+//! Passport tickets: bound to an account and to the service they were issued
+//! for, expiring, and signed (see `tokens`), so that a ticket issued by one
+//! node signs in on any other and no node keeps them in memory.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use super::{AccountId, random_token};
+use super::tokens::{Purpose, Reader, Signer, Writer};
+use super::{AccountId, unix_now};
 
 /// What a ticket may be used for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -20,6 +21,20 @@ pub enum TicketScope {
     Storage,
 }
 
+impl TicketScope {
+    const ALL: [TicketScope; 4] =
+        [TicketScope::Messenger, TicketScope::Contacts, TicketScope::MessengerSecure, TicketScope::Storage];
+
+    fn code(self) -> u8 {
+        match self {
+            TicketScope::Messenger => 1,
+            TicketScope::Contacts => 2,
+            TicketScope::MessengerSecure => 3,
+            TicketScope::Storage => 4,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Ticket {
     pub account: AccountId,
@@ -27,67 +42,65 @@ pub struct Ticket {
     pub scope: TicketScope,
     /// The proof key issued with an SSO ticket (MBI_KEY), if any.
     pub binary_secret: Option<Vec<u8>>,
-    expires: Instant,
 }
+
+/// Bytes of the random part that makes every ticket distinct.
+const NONCE: usize = 8;
 
 pub struct Tickets {
     lifetime: Duration,
-    /// Live tickets kept per account at most; issuing another drops its oldest.
-    per_account: usize,
-    inner: Mutex<Inner>,
-}
-
-#[derive(Default)]
-struct Inner {
-    tickets: HashMap<String, Ticket>,
-    /// Each account's tokens, oldest first.
-    issued: HashMap<AccountId, VecDeque<String>>,
+    signer: Arc<Signer>,
 }
 
 impl Tickets {
-    pub fn new(lifetime: Duration, per_account: usize) -> Tickets {
-        Tickets { lifetime, per_account: per_account.max(1), inner: Mutex::new(Inner::default()) }
+    pub fn new(lifetime: Duration, signer: Arc<Signer>) -> Tickets {
+        Tickets { lifetime, signer }
     }
 
-    fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    /// Issues a ticket and returns its token and, when asked for, the proof
+    /// key that goes with it (derived from the token: nothing is stored).
+    pub fn issue(
+        &self,
+        account: AccountId,
+        email: &str,
+        scope: TicketScope,
+        with_proof_key: bool,
+    ) -> (String, Option<Vec<u8>>) {
+        let expires = unix_now().saturating_add(self.lifetime.as_secs() as i64);
+        let payload = Writer::default()
+            .u8(scope.code())
+            .u8(with_proof_key as u8)
+            .i64(account)
+            .i64(expires)
+            .bytes(&rand::random::<[u8; NONCE]>())
+            .bytes(email.as_bytes())
+            .finish();
+        let token = self.signer.seal(Purpose::Ticket, &payload);
+        let secret = with_proof_key.then(|| self.proof_key(&token));
+        (token, secret)
     }
 
-    /// Issues a ticket and returns its token. An account holds at most
-    /// `per_account` live tickets: beyond that its oldest one stops working,
-    /// so no one account can fill the server's memory with tickets.
-    pub fn issue(&self, account: AccountId, email: &str, scope: TicketScope, binary_secret: Option<Vec<u8>>) -> String {
-        let token = random_token();
-        let now = Instant::now();
-        let mut inner = self.inner();
-        let Inner { tickets, issued } = &mut *inner;
-        // Expired tickets are dropped as new ones are issued, so the maps stay bounded.
-        if tickets.len() > 1024 && tickets.len().is_power_of_two() {
-            tickets.retain(|_, ticket| ticket.expires > now);
-            issued.retain(|_, tokens| {
-                tokens.retain(|token| tickets.contains_key(token));
-                !tokens.is_empty()
-            });
-        }
-        let mine = issued.entry(account).or_default();
-        mine.retain(|token| tickets.get(token).is_some_and(|ticket| ticket.expires > now));
-        while mine.len() >= self.per_account {
-            if let Some(oldest) = mine.pop_front() {
-                tickets.remove(&oldest);
-            }
-        }
-        mine.push_back(token.clone());
-        tickets.insert(
-            token.clone(),
-            Ticket { account, email: email.to_owned(), scope, binary_secret, expires: now + self.lifetime },
-        );
-        token
+    fn proof_key(&self, token: &str) -> Vec<u8> {
+        self.signer.derive(Purpose::ProofKey, token.as_bytes())[..24].to_vec()
     }
 
-    /// The ticket for `token` if it exists, has not expired and was issued for `scope`.
+    /// The ticket for `token` if this service signed it, it has not expired
+    /// and it was issued for `scope`.
     pub fn check(&self, token: &str, scope: TicketScope) -> Option<Ticket> {
-        let inner = self.inner();
-        inner.tickets.get(token).filter(|ticket| ticket.scope == scope && ticket.expires > Instant::now()).cloned()
+        let payload = self.signer.open(Purpose::Ticket, token)?;
+        let mut reader = Reader::new(&payload);
+        let code = reader.u8()?;
+        let issued_for = TicketScope::ALL.into_iter().find(|s| s.code() == code)?;
+        let with_proof_key = reader.u8()? == 1;
+        let account = reader.i64()?;
+        let expires = reader.i64()?;
+        reader.skip(NONCE)?;
+        let email = std::str::from_utf8(reader.rest()).ok()?.to_owned();
+        if issued_for != scope || expires <= unix_now() {
+            return None;
+        }
+        let binary_secret = with_proof_key.then(|| self.proof_key(token));
+        Some(Ticket { account, email, scope, binary_secret })
     }
 }
 
@@ -103,27 +116,26 @@ mod tests {
 
     #[test]
     fn tickets_are_scoped_and_expire() {
-        let tickets = Tickets::new(Duration::from_millis(50), 8);
-        let token = tickets.issue(7, "a@b.com", TicketScope::Messenger, None);
-        assert_eq!(token.len(), 32);
-        assert_eq!(tickets.check(&token, TicketScope::Messenger).map(|t| t.account), Some(7));
+        let tickets = Tickets::new(Duration::from_secs(1), Arc::new(Signer::new("0011")));
+        let (token, secret) = tickets.issue(7, "a@b.com", TicketScope::Messenger, false);
+        assert!(secret.is_none());
+        let ticket = tickets.check(&token, TicketScope::Messenger);
+        assert_eq!(ticket.map(|t| (t.account, t.email)), Some((7, "a@b.com".to_owned())));
+        assert!(tickets.check(&token, TicketScope::Contacts).is_none(), "another service");
         assert!(tickets.check("nope", TicketScope::Messenger).is_none());
-        std::thread::sleep(Duration::from_millis(60));
-        assert!(tickets.check(&token, TicketScope::Messenger).is_none());
+        std::thread::sleep(Duration::from_millis(2100));
+        assert!(tickets.check(&token, TicketScope::Messenger).is_none(), "expired");
     }
 
     #[test]
-    fn an_account_holds_a_bounded_number_of_tickets() {
-        let tickets = Tickets::new(Duration::from_secs(60), 3);
-        let first: Vec<String> = (0..3).map(|_| tickets.issue(7, "a@b.com", TicketScope::Contacts, None)).collect();
-        let other = tickets.issue(8, "c@d.com", TicketScope::Contacts, None);
-        assert!(first.iter().all(|token| tickets.check(token, TicketScope::Contacts).is_some()));
-        let newest = tickets.issue(7, "a@b.com", TicketScope::Messenger, None);
-        assert!(tickets.check(&first[0], TicketScope::Contacts).is_none(), "the oldest gave way");
-        assert!(tickets.check(&first[1], TicketScope::Contacts).is_some());
-        assert!(tickets.check(&newest, TicketScope::Messenger).is_some());
-        assert!(tickets.check(&other, TicketScope::Contacts).is_some(), "another account's are untouched");
-        assert_eq!(tickets.inner().tickets.len(), 4);
+    fn another_node_with_the_same_key_accepts_a_ticket_and_its_proof_key() {
+        let issuer = Tickets::new(Duration::from_secs(60), Arc::new(Signer::new("0011")));
+        let other = Tickets::new(Duration::from_secs(60), Arc::new(Signer::new("0011")));
+        let (token, secret) = issuer.issue(9, "c@d.com", TicketScope::Contacts, true);
+        let ticket = other.check(&token, TicketScope::Contacts).map(|t| (t.account, t.binary_secret));
+        assert_eq!(ticket, Some((9, secret)));
+        let stranger = Tickets::new(Duration::from_secs(60), Arc::new(Signer::new("2233")));
+        assert!(stranger.check(&token, TicketScope::Contacts).is_none());
     }
 
     #[test]

@@ -65,7 +65,7 @@ fn ok(ctx: &Context, me: &Online, operation: &str, inner: Option<&str>) -> Respo
 
 /// A successful change: the user's MSNP13+ sessions are told to fetch the book again.
 fn changed(ctx: &Context, me: &Online, operation: &str, inner: Option<&str>) -> Response {
-    ctx.core.hub.notify(me.id, crate::core::hub::Notice::AddressBookChanged);
+    ctx.core.tell(me.id, crate::core::hub::Notice::AddressBookChanged);
     ok(ctx, me, operation, inner)
 }
 

@@ -109,7 +109,7 @@ pub async fn login(
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
-    let token = ctx.core.tickets.issue(account.id, &account.email, TicketScope::Messenger, None);
+    let (token, _) = ctx.core.tickets.issue(account.id, &account.email, TicketScope::Messenger, false);
     let info = format!(
         "Passport1.4 da-status=success,tname=MSPAuth,tname=MSPProf,tname=MSPSec,ru=http://messenger.msn.com,from-PP='t={token}&p='"
     );
@@ -164,16 +164,16 @@ pub async fn rst(
         .tokens
         .iter()
         .map(|wanted| {
-            let secret: [u8; 24] = rand::random();
-            let scope = scope_of(&wanted.address);
-            let ticket = match scope {
+            let (ticket, secret) = match scope_of(&wanted.address) {
                 Some(scope) => {
-                    let token = ctx.core.tickets.issue(account.id, &account.email, scope, Some(secret.to_vec()));
-                    format!("t={token}&p=")
+                    let (token, secret) = ctx.core.tickets.issue(account.id, &account.email, scope, true);
+                    (format!("t={token}&p="), secret.unwrap_or_default())
                 }
                 // Services not served yet get a token that unlocks nothing.
-                None if wanted.address == PASSPORT_TB => crate::core::random_token(),
-                None => format!("t={}&p=", crate::core::random_token()),
+                None if wanted.address == PASSPORT_TB => {
+                    (crate::core::random_token(), rand::random::<[u8; 24]>().to_vec())
+                }
+                None => (format!("t={}&p=", crate::core::random_token()), rand::random::<[u8; 24]>().to_vec()),
             };
             IssuedToken { address: wanted.address.clone(), ticket, binary_secret: Some(BASE64.encode(secret)) }
         })

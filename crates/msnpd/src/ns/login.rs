@@ -114,7 +114,7 @@ impl Session {
                     return self.error(ErrorCode::InvalidParameter, trid);
                 };
                 if self.role == super::Role::Dispatch {
-                    return self.refer(trid);
+                    return self.refer(trid, &email);
                 }
                 // Early, before any password work; the limit is enforced again at sign-in.
                 if self.ctx.core.hub.session_count() >= self.ctx.config.max_sessions {
@@ -185,8 +185,9 @@ impl Session {
     /// The dispatch server's answer to the first `USR`: the Notification
     /// Server to sign in on, in the dialect's form; then the connection ends
     /// (the client reconnects there and starts again from `VER`).
-    fn refer(&mut self, trid: u32) {
-        let mut params = vec![trid.to_string(), "NS".to_owned(), self.ctx.core.pick_notification_server()];
+    fn refer(&mut self, trid: u32, email: &str) {
+        let server = self.ctx.core.pick_notification_server(Some(email));
+        let mut params = vec![trid.to_string(), "NS".to_owned(), server];
         match self.dialect.ns_referral_form() {
             NsReferralForm::WithCurrentServer => params.extend(["0".to_owned(), self.ctx.dispatch_address.clone()]),
             NsReferralForm::UpDown => params.extend(["U".to_owned(), "D".to_owned()]),

@@ -95,8 +95,7 @@ impl Session {
         if me.lock().presence.is_some() {
             watched.sort_unstable();
             watched.dedup();
-            let online: Vec<_> =
-                watched.into_iter().filter_map(|id| self.ctx.core.visible_presence(id, me.id)).collect();
+            let online = self.ctx.core.contact_views(me.id, &watched).await;
             self.announce_presence(trid, &online);
         }
     }

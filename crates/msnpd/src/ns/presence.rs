@@ -6,7 +6,8 @@ use msnp::{ErrorCode, Frame};
 
 use super::Session;
 use super::render::{caps_text, parse_caps, presence_params, status_code};
-use crate::core::presence::{Capabilities, ContactPresence, Presence};
+use crate::core::presence::{Capabilities, Presence};
+use crate::core::types::ContactView;
 
 impl Session {
     /// `CHG n STATUS [caps [msnobj]]` → echoed; the first one also brings the
@@ -42,7 +43,7 @@ impl Session {
         {
             self.own_endpoints();
         }
-        let first = self.ctx.core.set_presence(&me, Presence { status, caps, msnobj });
+        let first = self.ctx.core.set_presence(&me, Presence { status, caps, msnobj }).await;
         if let Some(contacts) = first {
             self.announce_presence(trid, &contacts);
             if self.dialect.has_uux() {
@@ -66,9 +67,8 @@ impl Session {
     /// Contacts' presence volunteered in answer to command `trid` (the first
     /// `CHG`, `ADD`/`ADC`/`ADL`): `ILN` or, in MSNP18, `NLN`; then, in MSNP11+,
     /// the personal message of each that has one.
-    pub(super) fn announce_presence(&mut self, trid: u32, contacts: &[ContactPresence]) {
-        let Some(me) = self.me() else { return };
-        for view in contacts {
+    pub(super) fn announce_presence(&mut self, trid: u32, contacts: &[ContactView]) {
+        for view in contacts.iter().map(|c| &c.presence) {
             if self.dialect.initial_presence_is_iln() {
                 let mut params = vec![trid.to_string()];
                 params.extend(presence_params(self.dialect, view));
@@ -80,13 +80,8 @@ impl Session {
         if !self.dialect.has_uux() {
             return;
         }
-        for view in contacts {
-            let Some(contact) = me.lock().lists.by_email(&view.email).map(|c| c.id) else {
-                continue;
-            };
-            if let Some(notice) = self.ctx.core.visible_personal_message(contact, me.id) {
-                self.on_notice(notice);
-            }
+        for notice in contacts.iter().filter_map(|c| c.personal_message.clone()) {
+            self.on_notice(notice);
         }
     }
 

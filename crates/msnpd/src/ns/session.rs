@@ -3,6 +3,8 @@
 
 use msnp::auth::challenge::{challenge_response, product_by_id};
 use msnp::auth::constant_time_eq;
+
+use crate::core::types::Filter;
 use msnp::dialect::ListCommands;
 use msnp::text::encode_param;
 use msnp::xml::ml::{self, MlContact};
@@ -98,14 +100,9 @@ impl Session {
         if !self.ctx.core.switchboards.accepting_conversations() {
             return self.error(ErrorCode::SessionOverload, trid);
         }
-        let cookie = self.ctx.core.switchboards.issue_create_cookie(me.id, self.dialect.version());
-        let mut params = vec![
-            trid.to_string(),
-            "SB".to_owned(),
-            self.ctx.core.config.switchboard_address.clone(),
-            "CKI".to_owned(),
-            cookie,
-        ];
+        let (node, address) = self.ctx.core.pick_switchboard();
+        let cookie = self.ctx.core.switchboards.issue_create_cookie(me.id, self.dialect.version(), node);
+        let mut params = vec![trid.to_string(), "SB".to_owned(), address, "CKI".to_owned(), cookie];
         params.extend(self.dialect.switchboard_referral_suffix().iter().map(|s| (*s).to_owned()));
         self.send(Frame::with_params("XFR", params));
     }
@@ -198,7 +195,7 @@ impl Session {
         let Some(email) = crate::core::accounts::normalize_email(email) else {
             return self.error(ErrorCode::InvalidParameter, trid);
         };
-        let Some(target_account) = self.ctx.core.hub.get_by_email(&email) else {
+        let Some(target_account) = self.ctx.core.online_by_email(&email) else {
             return self.error(ErrorCode::NotAcceptingIms, trid);
         };
         let from = match &self.machine_guid {
@@ -206,13 +203,18 @@ impl Session {
             None => me.email.clone(),
         };
         let notice = Notice::Ubn { from, kind: kind.clone(), payload };
-        match guid {
-            Some(guid) => match self.ctx.core.endpoint_session(target_account, guid) {
-                Some(session) => self.ctx.core.hub.notify_session(target_account, session, notice),
-                None => return self.error(ErrorCode::NotAcceptingIms, trid),
-            },
-            None => self.ctx.core.hub.notify(target_account, notice),
-        }
+        let filter = match guid {
+            // An endpoint on this node must exist; one elsewhere is that node's to find.
+            Some(guid)
+                if self.ctx.core.endpoint_session(target_account, guid).is_none()
+                    && !self.ctx.core.online_elsewhere(target_account) =>
+            {
+                return self.error(ErrorCode::NotAcceptingIms, trid);
+            }
+            Some(guid) => Filter::Endpoint(guid.to_owned()),
+            None => Filter::Anyone,
+        };
+        self.ctx.core.deliver(&[target_account], notice, filter);
         self.send(Frame::with_params("UUN", [trid.to_string(), "OK".into()]));
     }
 

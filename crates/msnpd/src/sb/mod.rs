@@ -163,14 +163,11 @@ impl Session {
         }
     }
 
-    /// The participant as the others will see them.
+    /// The participant as the others will see them, from the node that
+    /// holds their Notification Server session.
     async fn member(&self, account: i64, email: &str, machine: Option<String>) -> Member {
-        let online = self.ctx.core.hub.get(account);
-        let (friendly_name, caps) = match &online {
-            Some(online) => {
-                let state = online.lock();
-                (state.friendly_name.clone(), state.presence.as_ref().map(|p| p.caps).unwrap_or_default())
-            }
+        let (friendly_name, caps) = match self.ctx.core.member_state(account).await {
+            Some((friendly_name, caps, _)) => (friendly_name, caps),
             None => (email.to_owned(), Default::default()),
         };
         Member { email: email.to_owned(), friendly_name, caps, machine }

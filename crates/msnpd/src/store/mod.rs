@@ -55,7 +55,7 @@ pub struct ContactRow {
 }
 
 /// A contact group.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GroupRow {
     pub guid: String,
     pub legacy_id: i32,
@@ -758,7 +758,7 @@ pub const FORWARD_LIST_BIT: i32 = 1;
 
 /// One change to a contact list, applied by [`Store::apply`] and, in memory,
 /// by the core's contact list.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ListChange {
     /// Sets and clears list bits of a contact, creating the entry (with `guid`
     /// and `nickname`) if it is new and dropping it once no bit is left.

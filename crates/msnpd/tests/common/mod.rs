@@ -151,7 +151,7 @@ impl TestServer {
 /// With `MSNP_TEST_POSTGRES` set (a URL of a PostgreSQL server whose user may
 /// create databases), each test server gets a database of its own there
 /// instead of a SQLite file. Returns its URL, the admin URL and its name.
-async fn postgres_database() -> Option<(String, String, String)> {
+pub async fn postgres_database() -> Option<(String, String, String)> {
     let admin = std::env::var("MSNP_TEST_POSTGRES").ok().filter(|url| !url.is_empty())?;
     sqlx::any::install_default_drivers();
     let name = format!("msnpd_test_{}", uuid::Uuid::new_v4().simple());

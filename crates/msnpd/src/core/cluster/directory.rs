@@ -1,0 +1,246 @@
+//! What a node knows of the others: each one's address and load, when it was
+//! last heard, and which accounts it holds. Learnt from the bus only; a node
+//! not heard for `dead_after` is taken for dead with all its sessions.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use super::{Claim, NodeId, NodeInfo};
+use crate::core::AccountId;
+
+struct Peer {
+    info: NodeInfo,
+    seen: Instant,
+    accounts: HashSet<AccountId>,
+}
+
+#[derive(Default)]
+struct Inner {
+    peers: HashMap<NodeId, Peer>,
+    /// Accounts signed in on other nodes, with each node's claim.
+    accounts: HashMap<AccountId, Vec<Claim>>,
+    emails: HashMap<String, AccountId>,
+}
+
+pub struct Directory {
+    dead_after: Duration,
+    inner: Mutex<Inner>,
+}
+
+/// A node found dead or gone, and the accounts no node holds any more.
+pub struct Departed {
+    pub node: NodeId,
+    pub gone: Vec<Claim>,
+}
+
+impl Directory {
+    pub fn new(dead_after: Duration) -> Directory {
+        Directory { dead_after, inner: Mutex::new(Inner::default()) }
+    }
+
+    fn inner(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records a heartbeat; `true` when the node was not known.
+    pub fn heard(&self, info: NodeInfo) -> bool {
+        let mut inner = self.inner();
+        match inner.peers.get_mut(&info.id) {
+            Some(peer) => {
+                peer.info = info;
+                peer.seen = Instant::now();
+                false
+            }
+            None => {
+                inner.peers.insert(info.id, Peer { info, seen: Instant::now(), accounts: HashSet::new() });
+                true
+            }
+        }
+    }
+
+    /// Records that `claim.node` holds the account. A claim from a node not
+    /// heard yet is kept: its heartbeat follows.
+    pub fn claim(&self, claim: Claim) {
+        let mut inner = self.inner();
+        let Inner { peers, accounts, emails } = &mut *inner;
+        let peer = peers.entry(claim.node).or_insert_with(|| Peer {
+            info: NodeInfo {
+                id: claim.node,
+                notification_address: String::new(),
+                switchboard_address: String::new(),
+                sessions: 0,
+                conversations: 0,
+                draining: true,
+            },
+            seen: Instant::now(),
+            accounts: HashSet::new(),
+        });
+        peer.accounts.insert(claim.account);
+        emails.insert(claim.email.clone(), claim.account);
+        let claims = accounts.entry(claim.account).or_default();
+        claims.retain(|c| c.node != claim.node);
+        claims.push(claim);
+    }
+
+    /// The account has no session on `node` any more; `true` when no other
+    /// node holds it either.
+    pub fn unclaim(&self, node: NodeId, account: AccountId) -> bool {
+        let mut inner = self.inner();
+        Self::unclaim_locked(&mut inner, node, account)
+    }
+
+    fn unclaim_locked(inner: &mut Inner, node: NodeId, account: AccountId) -> bool {
+        if let Some(peer) = inner.peers.get_mut(&node) {
+            peer.accounts.remove(&account);
+        }
+        let Some(claims) = inner.accounts.get_mut(&account) else {
+            return false;
+        };
+        let email = claims.first().map(|c| c.email.clone());
+        let before = claims.len();
+        claims.retain(|c| c.node != node);
+        if claims.is_empty() {
+            inner.accounts.remove(&account);
+            if let Some(email) = email {
+                inner.emails.remove(&email);
+            }
+            return before > 0;
+        }
+        false
+    }
+
+    /// Replaces everything known of `node`'s accounts.
+    pub fn replace_claims(&self, node: NodeId, claims: Vec<Claim>) {
+        let held: Vec<AccountId> =
+            self.inner().peers.get(&node).map(|p| p.accounts.iter().copied().collect()).unwrap_or_default();
+        for account in held {
+            self.unclaim(node, account);
+        }
+        for claim in claims.into_iter().filter(|c| c.node == node) {
+            self.claim(claim);
+        }
+    }
+
+    /// Forgets a node; returns the accounts no node holds any more.
+    pub fn remove(&self, node: NodeId) -> Departed {
+        let mut inner = self.inner();
+        let Some(peer) = inner.peers.remove(&node) else {
+            return Departed { node, gone: Vec::new() };
+        };
+        let mut gone = Vec::new();
+        for account in peer.accounts {
+            let claim = inner.accounts.get(&account).and_then(|c| c.iter().find(|c| c.node == node)).cloned();
+            if Self::unclaim_locked(&mut inner, node, account)
+                && let Some(claim) = claim
+            {
+                gone.push(claim);
+            }
+        }
+        Departed { node, gone }
+    }
+
+    /// Nodes not heard for `dead_after`, forgotten.
+    pub fn reap(&self) -> Vec<Departed> {
+        let now = Instant::now();
+        let dead: Vec<NodeId> = self
+            .inner()
+            .peers
+            .iter()
+            .filter(|(_, peer)| now.duration_since(peer.seen) > self.dead_after)
+            .map(|(id, _)| *id)
+            .collect();
+        dead.into_iter().map(|node| self.remove(node)).collect()
+    }
+
+    /// The other nodes holding the account.
+    pub fn nodes_of(&self, account: AccountId) -> Vec<NodeId> {
+        self.inner().accounts.get(&account).map(|c| c.iter().map(|c| c.node).collect()).unwrap_or_default()
+    }
+
+    pub fn claims_of(&self, account: AccountId) -> Vec<Claim> {
+        self.inner().accounts.get(&account).cloned().unwrap_or_default()
+    }
+
+    /// The accounts among `accounts` held elsewhere, grouped by node: one
+    /// message per node reaches them all.
+    pub fn by_node(&self, accounts: &[AccountId]) -> HashMap<NodeId, Vec<AccountId>> {
+        let inner = self.inner();
+        let mut grouped: HashMap<NodeId, Vec<AccountId>> = HashMap::new();
+        if inner.accounts.is_empty() {
+            return grouped;
+        }
+        for account in accounts {
+            for claim in inner.accounts.get(account).into_iter().flatten() {
+                grouped.entry(claim.node).or_default().push(*account);
+            }
+        }
+        grouped
+    }
+
+    /// An account signed in on another node, by email.
+    pub fn account_by_email(&self, email: &str) -> Option<AccountId> {
+        self.inner().emails.get(email).copied()
+    }
+
+    /// The other nodes alive, as they last described themselves.
+    pub fn peers(&self) -> Vec<NodeInfo> {
+        self.inner()
+            .peers
+            .values()
+            .filter(|p| !p.info.notification_address.is_empty())
+            .map(|p| p.info.clone())
+            .collect()
+    }
+
+    pub fn peer(&self, node: NodeId) -> Option<NodeInfo> {
+        self.inner().peers.get(&node).map(|p| p.info.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(id: NodeId) -> NodeInfo {
+        NodeInfo {
+            id,
+            notification_address: format!("127.0.0.{id}:1865"),
+            switchboard_address: format!("127.0.0.{id}:1864"),
+            sessions: 0,
+            conversations: 0,
+            draining: false,
+        }
+    }
+
+    fn claim(account: AccountId, node: NodeId) -> Claim {
+        Claim { account, email: format!("u{account}@example.com"), node, stamp: 1, mpop: true }
+    }
+
+    #[test]
+    fn accounts_are_found_by_node_and_email_until_their_node_goes() {
+        let directory = Directory::new(Duration::from_millis(50));
+        assert!(directory.heard(info(2)));
+        assert!(!directory.heard(info(2)));
+        directory.heard(info(3));
+        directory.claim(claim(10, 2));
+        directory.claim(claim(11, 3));
+        directory.claim(claim(12, 2));
+        directory.claim(claim(12, 3));
+        let grouped = directory.by_node(&[10, 11, 12, 13]);
+        assert_eq!(grouped.get(&2), Some(&vec![10, 12]));
+        assert_eq!(grouped.get(&3), Some(&vec![11, 12]));
+        assert_eq!(directory.account_by_email("u11@example.com"), Some(11));
+        let departed = directory.remove(2);
+        let gone: Vec<AccountId> = departed.gone.iter().map(|c| c.account).collect();
+        assert_eq!(gone, vec![10], "12 is still held by node 3");
+        assert_eq!(directory.nodes_of(12), vec![3]);
+        assert!(directory.unclaim(3, 12));
+        assert_eq!(directory.account_by_email("u12@example.com"), None);
+        std::thread::sleep(Duration::from_millis(60));
+        let reaped = directory.reap();
+        assert_eq!(reaped.len(), 1);
+        assert_eq!(reaped[0].gone.iter().map(|c| c.account).collect::<Vec<_>>(), vec![11]);
+        assert!(directory.peers().is_empty());
+    }
+}

@@ -1,0 +1,172 @@
+//! Several nodes, one service. What a node must tell another (presence for
+//! watchers signed in elsewhere, notices, invitations, who signed in where)
+//! travels over one [`Bus`]: in-process when the node is alone (nothing to
+//! send: every account is here), NATS when there are several. Each node
+//! keeps a [`directory::Directory`] of the others and of the accounts they
+//! hold, learnt from the bus, so a notice for many accounts costs one
+//! message per node that holds some of them.
+
+pub mod directory;
+pub mod nats;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use serde::{Deserialize, Serialize};
+
+use super::AccountId;
+use super::types::{Capabilities, ContactView, Filter, Notice};
+use crate::store::ListChange;
+
+/// A node's id: random at every start, so a restarted node is a new one and
+/// nothing of its previous life is confused with it.
+pub type NodeId = u32;
+
+/// What a node says of itself in every heartbeat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeInfo {
+    pub id: NodeId,
+    /// `host:port` of its Notification Server sessions, as clients reach them.
+    pub notification_address: String,
+    /// `host:port` of its switchboard, as clients reach it.
+    pub switchboard_address: String,
+    pub sessions: usize,
+    pub conversations: usize,
+    /// A draining node takes no new sessions or conversations.
+    pub draining: bool,
+}
+
+/// An account signed in on a node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    pub account: AccountId,
+    pub email: String,
+    pub node: NodeId,
+    /// When it signed in (µs since the epoch): of two single-session claims
+    /// the later one wins and the other node signs its session out (`OUT OTH`).
+    pub stamp: i64,
+    /// The session allows other endpoints beside it (MSNP16+).
+    pub mpop: bool,
+}
+
+/// An invitation to a conversation for an account signed in on another node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RingRequest {
+    pub target: AccountId,
+    pub inviter: AccountId,
+    pub inviter_email: String,
+    pub inviter_name: String,
+    pub conversation: u64,
+    /// The node holding the conversation, and its switchboard's address.
+    pub switchboard_node: NodeId,
+    pub switchboard_address: String,
+    /// The invitee's endpoints already in the conversation (calling yourself).
+    pub present: Vec<Option<String>>,
+}
+
+/// Why a ring was not made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RingOutcome {
+    Rang,
+    Unavailable,
+    AlreadyPresent,
+}
+
+/// Everything one node tells another.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Message {
+    /// Sent by every node every heartbeat interval, to all.
+    Heartbeat(NodeInfo),
+    /// The node stops: its accounts are gone now.
+    Leaving(NodeId),
+    /// Every account a node holds, sent to a node heard for the first time.
+    Claims {
+        node: NodeId,
+        claims: Vec<Claim>,
+    },
+    SignedIn(Claim),
+    /// The account has no session left on `node`.
+    SignedOut {
+        node: NodeId,
+        account: AccountId,
+    },
+    /// A notice for accounts signed in on the receiving node.
+    Deliver {
+        to: Vec<AccountId>,
+        notice: Notice,
+        filter: Filter,
+    },
+    /// Changes another account made to `owner`'s lists (RL), already stored.
+    /// With the owner's list serial after them when it is known.
+    ListChanged {
+        owner: AccountId,
+        changes: Vec<ListChange>,
+        serial: Option<i64>,
+    },
+    /// Request: how `of` (signed in on the receiving node) look to `viewer`.
+    Views {
+        viewer: AccountId,
+        of: Vec<AccountId>,
+    },
+    ViewsReply(Vec<ContactView>),
+    /// Request: ring `target`'s sessions for a conversation.
+    Ring(RingRequest),
+    RingReply(RingOutcome),
+    /// Request: an account's friendly name and capabilities, for a switchboard.
+    Member {
+        account: AccountId,
+    },
+    MemberReply(Option<(String, Capabilities, bool)>),
+}
+
+/// Where a message goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Node(NodeId),
+    All,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BusError {
+    #[error("no other node is reachable over this bus")]
+    Alone,
+    #[error("the node did not answer in time")]
+    Timeout,
+    #[error("bus: {0}")]
+    Transport(String),
+}
+
+pub type Reply = Pin<Box<dyn Future<Output = Result<Message, BusError>> + Send>>;
+
+/// How nodes reach each other.
+pub trait Bus: Send + Sync {
+    /// Hands a message over for `route`, never waiting: a bus that cannot
+    /// keep up drops it and counts it (`dropped`).
+    fn publish(&self, route: Route, message: Message);
+    /// Asks one node and waits (bounded) for its answer.
+    fn request(&self, node: NodeId, message: Message) -> Reply;
+    /// Messages dropped because the bus could not take them.
+    fn dropped(&self) -> u64;
+}
+
+/// A message that arrived, with the way to answer it if it was a request.
+pub struct Incoming {
+    pub from: NodeId,
+    pub message: Message,
+    pub reply: Option<Box<dyn FnOnce(Message) + Send>>,
+}
+
+/// The bus of a node on its own: there is no one to tell.
+pub struct LocalBus;
+
+impl Bus for LocalBus {
+    fn publish(&self, _route: Route, _message: Message) {}
+
+    fn request(&self, _node: NodeId, _message: Message) -> Reply {
+        Box::pin(async { Err(BusError::Alone) })
+    }
+
+    fn dropped(&self) -> u64 {
+        0
+    }
+}

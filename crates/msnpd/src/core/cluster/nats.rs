@@ -1,0 +1,136 @@
+//! The bus over NATS. Each node listens on `<prefix>.node.<id>` (what is for
+//! it alone) and `<prefix>.all` (heartbeats, sign-ins); requests use NATS's
+//! own request/reply. Messages are JSON: a node's notices are small and the
+//! format stays readable with `nats sub`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+
+use super::{Bus, BusError, Incoming, Message, NodeId, Reply, Route};
+
+/// Messages waiting for the connection before publishing drops them.
+const OUTBOX: usize = 65_536;
+
+/// How long a request waits for its answer.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[derive(Serialize, Deserialize)]
+struct Envelope {
+    from: NodeId,
+    message: Message,
+}
+
+pub struct NatsBus {
+    node: NodeId,
+    prefix: String,
+    client: async_nats::Client,
+    outbox: mpsc::Sender<(String, Bytes)>,
+    dropped: Arc<AtomicU64>,
+}
+
+fn node_subject(prefix: &str, node: NodeId) -> String {
+    format!("{prefix}.node.{node:08x}")
+}
+
+impl NatsBus {
+    /// Connects to `url` and starts listening. Returns the bus and what
+    /// arrives on it (the node's own messages to all are left out).
+    pub async fn connect(
+        url: &str,
+        prefix: &str,
+        node: NodeId,
+    ) -> Result<(NatsBus, mpsc::Receiver<Incoming>), BusError> {
+        let client = async_nats::ConnectOptions::new()
+            .name(format!("msnpd-{node:08x}"))
+            .connect(url)
+            .await
+            .map_err(|e| BusError::Transport(e.to_string()))?;
+        let mine =
+            client.subscribe(node_subject(prefix, node)).await.map_err(|e| BusError::Transport(e.to_string()))?;
+        let all = client.subscribe(format!("{prefix}.all")).await.map_err(|e| BusError::Transport(e.to_string()))?;
+        let (incoming_tx, incoming) = mpsc::channel(OUTBOX);
+        let mut both = futures_util::stream::select(mine, all);
+        let replier = client.clone();
+        tokio::spawn(async move {
+            while let Some(nats_message) = both.next().await {
+                let Ok(envelope) = serde_json::from_slice::<Envelope>(&nats_message.payload) else {
+                    tracing::warn!(subject = %nats_message.subject, "unreadable bus message dropped");
+                    continue;
+                };
+                if envelope.from == node {
+                    continue;
+                }
+                let reply = nats_message.reply.map(|subject| {
+                    let client = replier.clone();
+                    Box::new(move |answer: Message| {
+                        let payload = encode(node, answer);
+                        tokio::spawn(async move {
+                            let _ = client.publish(subject, payload).await;
+                        });
+                    }) as Box<dyn FnOnce(Message) + Send>
+                });
+                let arrived = Incoming { from: envelope.from, message: envelope.message, reply };
+                if incoming_tx.send(arrived).await.is_err() {
+                    return;
+                }
+            }
+        });
+        let (outbox, mut queued) = mpsc::channel::<(String, Bytes)>(OUTBOX);
+        let publisher = client.clone();
+        tokio::spawn(async move {
+            while let Some((subject, payload)) = queued.recv().await {
+                if publisher.publish(subject, payload).await.is_err() {
+                    tracing::warn!("bus publish failed");
+                }
+            }
+        });
+        let bus = NatsBus { node, prefix: prefix.to_owned(), client, outbox, dropped: Arc::default() };
+        Ok((bus, incoming))
+    }
+
+    fn subject(&self, route: Route) -> String {
+        match route {
+            Route::Node(node) => node_subject(&self.prefix, node),
+            Route::All => format!("{}.all", self.prefix),
+        }
+    }
+}
+
+fn encode(from: NodeId, message: Message) -> Bytes {
+    serde_json::to_vec(&Envelope { from, message }).map(Bytes::from).unwrap_or_default()
+}
+
+impl Bus for NatsBus {
+    fn publish(&self, route: Route, message: Message) {
+        let payload = encode(self.node, message);
+        if self.outbox.try_send((self.subject(route), payload)).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!("bus outbox full: message dropped");
+        }
+    }
+
+    fn request(&self, node: NodeId, message: Message) -> Reply {
+        let client = self.client.clone();
+        let subject = self.subject(Route::Node(node));
+        let payload = encode(self.node, message);
+        Box::pin(async move {
+            let answer = tokio::time::timeout(REQUEST_TIMEOUT, client.request(subject, payload))
+                .await
+                .map_err(|_| BusError::Timeout)?
+                .map_err(|e| BusError::Transport(e.to_string()))?;
+            serde_json::from_slice::<Envelope>(&answer.payload)
+                .map(|envelope| envelope.message)
+                .map_err(|e| BusError::Transport(e.to_string()))
+        })
+    }
+
+    fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+}

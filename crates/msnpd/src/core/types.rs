@@ -1,0 +1,109 @@
+//! What the service's parts tell each other and the fronts: statuses, the
+//! presence a contact sees, invitations and the notices a session receives.
+//! Plain data, serialisable so that a node can hand it to another.
+
+use msnp::xml::uux::{EndpointView, PersonalStatus};
+use serde::{Deserialize, Serialize};
+
+/// A user's status as others may see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Status {
+    Online,
+    Busy,
+    Idle,
+    BeRightBack,
+    Away,
+    OnThePhone,
+    OutToLunch,
+    /// Appear offline: everyone else sees the user as signed out.
+    Hidden,
+}
+
+/// Client capability flags: `caps` and, from MSNP16, the extended `caps:ext`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Capabilities {
+    pub flags: u32,
+    pub extended: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Presence {
+    pub status: Status,
+    pub caps: Capabilities,
+    /// The MSNObject (display picture descriptor), as the client sent it (URL-encoded).
+    pub msnobj: Option<String>,
+}
+
+/// One user's presence as a contact sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactPresence {
+    pub email: String,
+    pub friendly_name: String,
+    pub presence: Presence,
+}
+
+/// An invitation as the invitee's Notification Server session shows it (RNG).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invitation {
+    pub session_id: u64,
+    pub address: String,
+    pub cookie: String,
+    pub inviter_email: String,
+    pub inviter_name: String,
+}
+
+/// Something a session must tell its client, in its own dialect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Notice {
+    /// A contact is online or changed status or name (NLN).
+    Presence(ContactPresence),
+    /// A contact went offline, or now hides from this user (FLN).
+    Offline { email: String },
+    /// A contact set or cleared a phone property (BPR); an empty value clears it.
+    Phone { email: String, name: String, value: String },
+    /// A contact's personal message (UBX), with the endpoints MSNP16+ shows
+    /// beside it (their capabilities, nothing private).
+    PersonalMessage { email: String, status: PersonalStatus, endpoints: Vec<EndpointView> },
+    /// Someone put this user on their forward list (RL add).
+    AddedBy { email: String, friendly_name: String },
+    /// Someone took this user off their forward list (RL remove).
+    RemovedBy { email: String },
+    /// An invitation to a switchboard conversation (RNG).
+    Ring(Invitation),
+    /// The server is shutting down: this session must end (OUT SSD).
+    ServerShutdown,
+    /// The account signed in elsewhere: this session must end (OUT OTH).
+    SignedInElsewhere,
+    /// The account's address book changed through the SOAP services (MSNP13+ `NOT`).
+    AddressBookChanged,
+    /// An offline message arrived: the new `Mail-Data` document.
+    OfflineMessages { mail_data: String },
+    /// The account's own endpoints changed (MSNP16+ self-UBX).
+    OwnEndpoints,
+    /// A `UUN` from another user or endpoint, to pass on as `UBN`.
+    Ubn { from: String, kind: String, payload: bytes::Bytes },
+}
+
+/// A contact as a viewer may see them: presence and, if set, personal message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactView {
+    pub presence: ContactPresence,
+    /// The `Notice::PersonalMessage` that shows it.
+    pub personal_message: Option<Notice>,
+}
+
+/// Which sessions of a recipient a notice is for, decided where the
+/// recipient is signed in (their state lives there).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Filter {
+    /// Every session.
+    Anyone,
+    /// Only if the recipient has `contact` on their forward list and, with
+    /// `with_status`, has set a status since signing in (the first status
+    /// change tells them everything at once).
+    Watching { contact: i64, with_status: bool },
+    /// The session of one endpoint (machine GUID, braces and case ignored).
+    Endpoint(String),
+    /// One session by id.
+    Session(u64),
+}

@@ -1,0 +1,307 @@
+//! Three msnpd processes, one database and one nats-server: users on
+//! different nodes add each other, see presence, converse in a switchboard
+//! on a third node; a node killed with SIGKILL takes its users offline for
+//! the others within the heartbeat bound, and they sign in again through
+//! dispatch onto a live node with their lists intact.
+//!
+//! Needs `nats-server` on the PATH. Without it the test says so and passes,
+//! unless `MSNP_REQUIRE_NATS` is set (CI sets it).
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Peer, http_get};
+use msnp::auth::challenge::md5_challenge_response;
+use msnpd::config::Config;
+
+/// Heartbeat and death bound the nodes run with here (the defaults are 1 s
+/// and 3 s): a dead node's users are offline for the others within
+/// `DEAD_AFTER` plus one heartbeat.
+const HEARTBEAT_MS: u64 = 200;
+const DEAD_AFTER_MS: u64 = 1000;
+
+fn free_port(host: &str) -> u16 {
+    let listener = std::net::TcpListener::bind((host, 0)).expect("a free port");
+    listener.local_addr().expect("address").port()
+}
+
+/// A child process killed (SIGKILL) and reaped when dropped.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+struct Nats {
+    _process: Process,
+    url: String,
+}
+
+impl Nats {
+    fn start() -> Option<Nats> {
+        let port = free_port("127.0.0.1");
+        let child = Command::new("nats-server")
+            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let process = Process(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "nats-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(Nats { _process: process, url: format!("nats://127.0.0.1:{port}") })
+    }
+}
+
+struct Node {
+    process: Option<Process>,
+    dispatch: SocketAddr,
+    notification: SocketAddr,
+    sb: SocketAddr,
+    http: SocketAddr,
+}
+
+/// `key=value` from the server's `msnpd listening` log line.
+fn field(line: &str, key: &str) -> SocketAddr {
+    let start = line.find(&format!(" {key}=")).unwrap_or_else(|| panic!("no {key} in {line}")) + key.len() + 2;
+    line[start..].split(' ').next().and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{key} in {line}"))
+}
+
+impl Node {
+    fn start(host: &str, database: &str, bus: &str) -> Node {
+        let listen = format!("{host}:0");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_msnpd"))
+            .args(["serve", "--ns-listen", &listen, "--sb-listen", &listen, "--http-listen", &listen])
+            .args(["--database", database, "--bus", bus])
+            .env("MSNPD_HEARTBEAT_MS", HEARTBEAT_MS.to_string())
+            .env("MSNPD_NODE_DEAD_AFTER_MS", DEAD_AFTER_MS.to_string())
+            .env("MSNPD_NS_COMMAND_BURST", "10000")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("msnpd starts");
+        let stderr = child.stderr.take().expect("stderr");
+        let process = Process(child);
+        let mut lines = BufReader::new(stderr).lines();
+        let listening = loop {
+            let line = lines.next().and_then(Result::ok).expect("msnpd logs that it listens");
+            if line.contains("msnpd listening") {
+                break line;
+            }
+        };
+        // The rest of its log is read and dropped, so the pipe never fills.
+        let echo = std::env::var_os("MSNP_TEST_NODE_LOGS").is_some();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                if echo {
+                    eprintln!("[node] {line}");
+                }
+            }
+        });
+        Node {
+            process: Some(process),
+            dispatch: field(&listening, "ns"),
+            notification: field(&listening, "notification"),
+            sb: field(&listening, "sb"),
+            http: field(&listening, "http"),
+        }
+    }
+
+    fn kill(&mut self) {
+        self.process.take();
+    }
+}
+
+async fn ticket(http: SocketAddr, email: &str, password: &str) -> String {
+    let authorization = format!(
+        "Passport1.4 OrgVerb=GET,OrgURL=http%3A%2F%2Fmessenger%2Emsn%2Ecom,sign-in={},pwd={password},lc=1033,id=507",
+        email.replace('@', "%40")
+    );
+    let response = http_get(http, "/login2.srf", &[("Authorization", &authorization)]).await;
+    assert_eq!(response.status, 200, "login2.srf refused {email}");
+    let info = response.header("Authentication-Info").expect("Authentication-Info");
+    info.split("from-PP='").nth(1).and_then(|t| t.split('\'').next()).expect("from-PP").to_owned()
+}
+
+/// An MSNP8 session on `node`'s Notification Server, signed in, its list
+/// synchronised (`expect_list`), online (`expect_online` answering its CHG).
+async fn sign_in(
+    node: &Node,
+    ns: SocketAddr,
+    email: &str,
+    name: &'static str,
+    expect_list: &[&str],
+    expect_online: &[&str],
+) -> Peer {
+    let mut peer = Peer::connect(ns, name).await;
+    peer.set_dialect(msnp::Dialect::from_token("MSNP8").expect("dialect"));
+    peer.send("VER 1 MSNP8 CVR0").await;
+    peer.expect("VER 1 MSNP8").await;
+    peer.send(&format!("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 6.0.0602 MSMSGS {email}")).await;
+    peer.line().await;
+    peer.send(&format!("USR 3 TWN I {email}")).await;
+    assert!(peer.line().await.starts_with("USR 3 TWN S "));
+    let ticket = ticket(node.http, email, "pw").await;
+    peer.send(&format!("USR 4 TWN S {ticket}")).await;
+    let ok = peer.line().await;
+    assert!(ok.starts_with(&format!("USR 4 OK {email} ")), "{ok}");
+    assert_eq!(peer.frame().await.command, "MSG");
+    peer.send("SYN 5 0").await;
+    for line in expect_list {
+        peer.expect(line).await;
+    }
+    peer.send("CHG 6 NLN 0").await;
+    peer.expect("CHG 6 NLN 0").await;
+    for line in expect_online {
+        peer.expect(line).await;
+    }
+    let chl = peer.line().await;
+    let challenge = chl.strip_prefix("CHL 0 ").unwrap_or_else(|| panic!("{chl}"));
+    let answer = md5_challenge_response(challenge, "Q1P7W2E4J9R8U3S5");
+    peer.send_payload("QRY 7 msmsgs@msnmsgr.com", answer.as_bytes()).await;
+    peer.expect("QRY 7").await;
+    peer
+}
+
+fn word(line: &str, index: usize) -> String {
+    line.split(' ').nth(index).unwrap_or_else(|| panic!("no word {index} in {line}")).to_owned()
+}
+
+const EMPTY: [&str; 4] = ["SYN 5 0 0 1", "GTC A", "BLP AL", "LSG 0 Other%20Contacts 0"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_nodes_one_service() {
+    let Some(nats) = Nats::start() else {
+        assert!(std::env::var_os("MSNP_REQUIRE_NATS").is_none(), "nats-server is required but not on the PATH");
+        eprintln!("SKIPPED: nats-server is not on the PATH");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let postgres = common::postgres_database().await;
+    let database = match &postgres {
+        Some((url, _, _)) => url.clone(),
+        None => format!("sqlite://{}", dir.path().join("msnpd.db").display()),
+    };
+    {
+        // The accounts, made before any node starts (the first open migrates).
+        let config = Config { database: database.clone(), ..common::test_config(dir.path()) };
+        let store = msnpd::store::Store::open(&database, config.store_options()).await.expect("database");
+        let signer = msnpd::core::token_signer(&store).await.expect("keys");
+        let core = msnpd::core::Core::alone(config.core(String::new(), String::new()), store, signer);
+        for (email, nick) in
+            [("alice@example.com", "Alice"), ("bob@example.com", "Bob"), ("carol@example.com", "Carol")]
+        {
+            core.create_account(email, "pw", Some(nick)).await.expect("account");
+        }
+        core.store.close().await;
+    }
+    let a = Node::start("127.0.0.2", &database, &nats.url);
+    let mut b = Node::start("127.0.0.3", &database, &nats.url);
+    let c = Node::start("127.0.0.4", &database, &nats.url);
+    // Each node hears the others' first heartbeats.
+    tokio::time::sleep(Duration::from_millis(3 * HEARTBEAT_MS)).await;
+
+    // Alice on A, Bob on B, each taken directly by its node.
+    let mut alice = sign_in(&a, a.notification, "alice@example.com", "alice", &EMPTY, &[]).await;
+    let mut bob = sign_in(&b, b.notification, "bob@example.com", "bob", &EMPTY, &[]).await;
+    alice.send("ADD 8 FL bob@example.com Bob").await;
+    alice.expect("ADD 8 FL 1 bob@example.com Bob").await;
+    alice.expect("ILN 8 NLN bob@example.com Bob 0").await;
+    bob.expect("ADD 0 RL 1 alice@example.com Alice").await;
+    bob.send("ADD 8 FL alice@example.com Alice").await;
+    bob.expect("ADD 8 FL 2 alice@example.com Alice").await;
+    bob.expect("ILN 8 NLN alice@example.com Alice 0").await;
+    alice.expect("ADD 0 RL 2 bob@example.com Bob").await;
+    bob.send("CHG 9 BSY 0").await;
+    bob.expect("CHG 9 BSY 0").await;
+    alice.expect("NLN BSY bob@example.com Bob 0").await;
+    alice.send("REA 9 alice@example.com Alice%20A").await;
+    alice.expect("REA 9 2 alice@example.com Alice%20A").await;
+    bob.expect("NLN NLN alice@example.com Alice%20A 0").await;
+
+    // The conversation goes to the least loaded node: C, which holds no one.
+    tokio::time::sleep(Duration::from_millis(2 * HEARTBEAT_MS)).await;
+    alice.send("XFR 10 SB").await;
+    let xfr = alice.line().await;
+    let cookie = word(&xfr, 5);
+    assert_eq!(xfr, format!("XFR 10 SB {} CKI {cookie}", c.sb));
+    let mut alice_sb = Peer::connect(c.sb, "alice-sb").await;
+    alice_sb.send(&format!("USR 1 alice@example.com {cookie}")).await;
+    alice_sb.expect("USR 1 OK alice@example.com Alice%20A").await;
+    alice_sb.send("CAL 2 bob@example.com").await;
+    let ringing = alice_sb.line().await;
+    let session = word(&ringing, 3);
+    assert_eq!(ringing, format!("CAL 2 RINGING {session}"));
+    let rng = bob.line().await;
+    let bob_cookie = word(&rng, 4);
+    assert_eq!(rng, format!("RNG {session} {} CKI {bob_cookie} alice@example.com Alice%20A", c.sb));
+    let mut bob_sb = Peer::connect(c.sb, "bob-sb").await;
+    bob_sb.send(&format!("ANS 1 bob@example.com {bob_cookie} {session}")).await;
+    bob_sb.expect("IRO 1 1 1 alice@example.com Alice%20A").await;
+    bob_sb.expect("ANS 1 OK").await;
+    alice_sb.expect("JOI bob@example.com Bob").await;
+
+    // Carol signs in on C itself and joins: three participants, three nodes.
+    let mut carol = sign_in(&c, c.notification, "carol@example.com", "carol", &EMPTY, &[]).await;
+    alice_sb.send("CAL 3 carol@example.com").await;
+    alice_sb.expect(&format!("CAL 3 RINGING {session}")).await;
+    let rng = carol.line().await;
+    let carol_cookie = word(&rng, 4);
+    assert_eq!(rng, format!("RNG {session} {} CKI {carol_cookie} alice@example.com Alice%20A", c.sb));
+    let mut carol_sb = Peer::connect(c.sb, "carol-sb").await;
+    carol_sb.send(&format!("ANS 1 carol@example.com {carol_cookie} {session}")).await;
+    carol_sb.expect("IRO 1 1 2 alice@example.com Alice%20A").await;
+    carol_sb.expect("IRO 1 2 2 bob@example.com Bob").await;
+    carol_sb.expect("ANS 1 OK").await;
+    alice_sb.expect("JOI carol@example.com Carol").await;
+    bob_sb.expect("JOI carol@example.com Carol").await;
+    let text = "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nhello from B";
+    bob_sb.send_payload("MSG 2 A", text.as_bytes()).await;
+    bob_sb.expect("ACK 2").await;
+    alice_sb.expect_payload(&format!("MSG bob@example.com Bob {}", text.len()), text).await;
+    carol_sb.expect_payload(&format!("MSG bob@example.com Bob {}", text.len()), text).await;
+    let text = "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nhello from A";
+    alice_sb.send_payload("MSG 4 A", text.as_bytes()).await;
+    alice_sb.expect("ACK 4").await;
+    bob_sb.expect_payload(&format!("MSG alice@example.com Alice%20A {}", text.len()), text).await;
+    carol_sb.expect_payload(&format!("MSG alice@example.com Alice%20A {}", text.len()), text).await;
+
+    // B dies without a word: Bob goes offline for Alice within the bound.
+    let killed = Instant::now();
+    b.kill();
+    alice.expect("FLN bob@example.com").await;
+    let took = killed.elapsed();
+    let bound = Duration::from_millis(DEAD_AFTER_MS + HEARTBEAT_MS);
+    assert!(took <= bound + Duration::from_millis(500), "FLN after {took:?}, bound {bound:?}");
+    drop(bob);
+
+    // Bob comes back through A's dispatch port: referred to a live node, his
+    // lists as he left them, and Alice sees him.
+    let mut dispatch = Peer::connect(a.dispatch, "bob-dispatch").await;
+    dispatch.send("VER 1 MSNP8 CVR0").await;
+    dispatch.expect("VER 1 MSNP8").await;
+    dispatch.send("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 6.0.0602 MSMSGS bob@example.com").await;
+    dispatch.line().await;
+    dispatch.send("USR 3 TWN I bob@example.com").await;
+    let referral = dispatch.line().await;
+    let target: SocketAddr = word(&referral, 3).parse().expect("an address");
+    assert_eq!(referral, format!("XFR 3 NS {target} 0 {}", a.dispatch));
+    assert!(target == a.notification || target == c.notification, "{referral}: not a live node");
+    let node = if target == a.notification { &a } else { &c };
+    let lists = ["SYN 5 2 1 1", "GTC A", "BLP AL", "LSG 0 Other%20Contacts 0", "LST alice@example.com Alice 9 0"];
+    let online = ["ILN 6 NLN alice@example.com Alice%20A 0"];
+    let _bob = sign_in(node, target, "bob@example.com", "bob-again", &lists, &online).await;
+    alice.expect("NLN NLN bob@example.com Bob 0").await;
+    drop(carol);
+}
