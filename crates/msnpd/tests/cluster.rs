@@ -180,37 +180,52 @@ fn word(line: &str, index: usize) -> String {
 
 const EMPTY: [&str; 4] = ["SYN 5 0 0 1", "GTC A", "BLP AL", "LSG 0 Other%20Contacts 0"];
 
+/// Three nodes on 127.0.0.2-4 on one database (PostgreSQL with
+/// `MSNP_TEST_POSTGRES`, else a SQLite file) and one nats-server, with
+/// alice, bob and carol (password `pw`); `None` without nats-server.
+struct Cluster {
+    nodes: Vec<Node>,
+    _nats: Nats,
+    _dir: tempfile::TempDir,
+}
+
+impl Cluster {
+    async fn start() -> Option<Cluster> {
+        let Some(nats) = Nats::start() else {
+            assert!(std::env::var_os("MSNP_REQUIRE_NATS").is_none(), "nats-server is required but not on the PATH");
+            eprintln!("SKIPPED: nats-server is not on the PATH");
+            return None;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database = match common::postgres_database().await {
+            Some((url, _, _)) => url,
+            None => format!("sqlite://{}", dir.path().join("msnpd.db").display()),
+        };
+        {
+            // The accounts, made before any node starts (the first open migrates).
+            let config = Config { database: database.clone(), ..common::test_config(dir.path()) };
+            let store = msnpd::store::Store::open(&database, config.store_options()).await.expect("database");
+            let signer = msnpd::core::token_signer(&store).await.expect("keys");
+            let core = msnpd::core::Core::alone(config.core(String::new(), String::new()), store, signer);
+            for (email, nick) in
+                [("alice@example.com", "Alice"), ("bob@example.com", "Bob"), ("carol@example.com", "Carol")]
+            {
+                core.create_account(email, "pw", Some(nick)).await.expect("account");
+            }
+            core.store.close().await;
+        }
+        let nodes = ["127.0.0.2", "127.0.0.3", "127.0.0.4"].map(|host| Node::start(host, &database, &nats.url));
+        // Each node hears the others' first heartbeats.
+        tokio::time::sleep(Duration::from_millis(3 * HEARTBEAT_MS)).await;
+        Some(Cluster { nodes: nodes.into(), _nats: nats, _dir: dir })
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_nodes_one_service() {
-    let Some(nats) = Nats::start() else {
-        assert!(std::env::var_os("MSNP_REQUIRE_NATS").is_none(), "nats-server is required but not on the PATH");
-        eprintln!("SKIPPED: nats-server is not on the PATH");
-        return;
-    };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let postgres = common::postgres_database().await;
-    let database = match &postgres {
-        Some((url, _, _)) => url.clone(),
-        None => format!("sqlite://{}", dir.path().join("msnpd.db").display()),
-    };
-    {
-        // The accounts, made before any node starts (the first open migrates).
-        let config = Config { database: database.clone(), ..common::test_config(dir.path()) };
-        let store = msnpd::store::Store::open(&database, config.store_options()).await.expect("database");
-        let signer = msnpd::core::token_signer(&store).await.expect("keys");
-        let core = msnpd::core::Core::alone(config.core(String::new(), String::new()), store, signer);
-        for (email, nick) in
-            [("alice@example.com", "Alice"), ("bob@example.com", "Bob"), ("carol@example.com", "Carol")]
-        {
-            core.create_account(email, "pw", Some(nick)).await.expect("account");
-        }
-        core.store.close().await;
-    }
-    let a = Node::start("127.0.0.2", &database, &nats.url);
-    let mut b = Node::start("127.0.0.3", &database, &nats.url);
-    let c = Node::start("127.0.0.4", &database, &nats.url);
-    // Each node hears the others' first heartbeats.
-    tokio::time::sleep(Duration::from_millis(3 * HEARTBEAT_MS)).await;
+    let Some(mut cluster) = Cluster::start().await else { return };
+    let mut nodes = cluster.nodes.drain(..);
+    let (a, mut b, c) = (nodes.next().expect("A"), nodes.next().expect("B"), nodes.next().expect("C"));
 
     // Alice on A, Bob on B, each taken directly by its node.
     let mut alice = sign_in(&a, a.notification, "alice@example.com", "alice", &EMPTY, &[]).await;
@@ -304,4 +319,66 @@ async fn three_nodes_one_service() {
     let _bob = sign_in(node, target, "bob@example.com", "bob-again", &lists, &online).await;
     alice.expect("NLN NLN bob@example.com Bob 0").await;
     drop(carol);
+}
+
+const LAPTOP: &str = "{11111111-2222-3333-4444-555555555555}";
+const DESKTOP: &str = "{aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee}";
+
+/// An MSNP18 endpoint signed in with SSO on `node`, its self-`UBX` read.
+async fn endpoint(node: &Node, email: &str, name: &'static str, machine: &str) -> (Peer, String) {
+    let tokens = common::rst_tokens_at(
+        node.http,
+        email,
+        "pw",
+        &[("http://Passport.NET/tb", None), ("messengerclear.live.com", Some("MBI_KEY_OLD"))],
+    )
+    .await;
+    let mut peer = Peer::connect(node.notification, name).await;
+    peer.set_dialect(msnp::Dialect::from_token("MSNP18").expect("dialect"));
+    peer.send("VER 1 MSNP18 CVR0").await;
+    peer.expect("VER 1 MSNP18").await;
+    peer.send(&format!("CVR 2 0x0409 winnt 6.1.0 i386 MSNMSGR 14.0.8117.0416 msmsgs {email}")).await;
+    peer.line().await;
+    peer.send(&format!("USR 3 SSO I {email}")).await;
+    assert_eq!(peer.frame().await.command, "GCF");
+    let offer = peer.line().await;
+    let nonce = word(&offer, 5);
+    let response = msnp::auth::mbi::response(&tokens[1].secret, &nonce, [3; 8]);
+    peer.send(&format!("USR 4 SSO S {} {response} {machine}", tokens[1].ticket)).await;
+    peer.expect(&format!("USR 4 OK {email} 1 0")).await;
+    peer.expect("SBS 0 null").await;
+    assert_eq!(peer.frame().await.command, "MSG");
+    let own = own_ubx(&mut peer).await;
+    (peer, own)
+}
+
+async fn own_ubx(peer: &mut Peer) -> String {
+    let ubx = peer.frame().await;
+    assert_eq!(ubx.command, "UBX", "{ubx}");
+    String::from_utf8_lossy(ubx.payload.as_deref().unwrap_or_default()).into_owned()
+}
+
+/// One account's MSNP16+ endpoints on two nodes see each other; a message
+/// to one endpoint crosses to its node; an MSNP8 sign-in on a third node
+/// takes over from both (`OUT OTH`, wherever they are).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endpoints_on_different_nodes() {
+    let Some(cluster) = Cluster::start().await else { return };
+    let [a, b, c] = &cluster.nodes[..] else { panic!("three nodes") };
+    let (mut laptop, own) = endpoint(a, "alice@example.com", "laptop", LAPTOP).await;
+    assert!(own.contains(&format!("<EndpointData id=\"{LAPTOP}\">")), "{own}");
+    let (mut desktop, own) = endpoint(c, "alice@example.com", "desktop", DESKTOP).await;
+    // Each sees both: the desktop at once, the laptop when C's claim arrives.
+    for ubx in [own, own_ubx(&mut laptop).await] {
+        assert!(ubx.contains(&format!("<EndpointData id=\"{LAPTOP}\">")), "{ubx}");
+        assert!(ubx.contains(&format!("<EndpointData id=\"{DESKTOP}\">")), "{ubx}");
+    }
+    desktop.send_payload(&format!("UUN 6 alice@example.com;{LAPTOP} 2"), b"<Data/>").await;
+    desktop.expect("UUN 6 OK").await;
+    laptop.expect_payload(&format!("UBN alice@example.com;{DESKTOP} 2 7"), "<Data/>").await;
+
+    // A single-session client signs in on B: both endpoints end.
+    let _old = sign_in(b, b.notification, "alice@example.com", "msnp8", &EMPTY, &[]).await;
+    laptop.expect("OUT OTH").await;
+    desktop.expect("OUT OTH").await;
 }

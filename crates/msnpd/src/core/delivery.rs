@@ -10,6 +10,8 @@ use tokio::sync::mpsc;
 
 use super::cluster::{Claim, Incoming, Message, NodeId, NodeInfo, Route, directory::Departed};
 use super::hub::Online;
+use msnp::xml::uux::EndpointView;
+
 use super::types::{Capabilities, ContactView, Filter, Notice, Status};
 use super::{AccountId, Core};
 
@@ -57,7 +59,8 @@ impl Core {
             return None;
         }
         let presence = state.view(&other.email).filter(|v| v.presence.status != Status::Hidden)?;
-        Some(ContactView { presence, personal_message: state.personal_message_notice(&other.email) })
+        drop(state);
+        Some(ContactView { presence, personal_message: self.personal_message_notice(&other) })
     }
 
     /// How each of `ids` signed in anywhere looks to `viewer`: this node's at
@@ -98,14 +101,56 @@ impl Core {
         None
     }
 
-    /// Tells the other nodes the account signed in here.
+    /// Tells the other nodes the account signed in here, or that its
+    /// endpoints here changed.
     pub(crate) fn announce_sign_in(&self, online: &Online) {
         self.bus.publish(Route::All, Message::SignedIn(self.claim_of(online)));
     }
 
     fn claim_of(&self, online: &Online) -> Claim {
-        let mpop = online.lock().sessions.iter().all(|s| s.mpop);
-        Claim { account: online.id, email: online.email.clone(), node: self.node, stamp: online.signed_in_at, mpop }
+        let (mpop, endpoints) = {
+            let state = online.lock();
+            (state.sessions.iter().all(|s| s.mpop), state.endpoints(true))
+        };
+        Claim {
+            account: online.id,
+            email: online.email.clone(),
+            node: self.node,
+            stamp: online.signed_in_at,
+            mpop,
+            endpoints,
+        }
+    }
+
+    /// Every endpoint of the account, on this node and the others.
+    pub fn endpoints(&self, me: &Online, private: bool) -> Vec<EndpointView> {
+        let mut endpoints = me.lock().endpoints(private);
+        for claim in self.directory.claims_of(me.id) {
+            endpoints.extend(claim.endpoints.into_iter().map(|mut e| {
+                if !private {
+                    e.private = None;
+                }
+                e
+            }));
+        }
+        endpoints
+    }
+
+    /// The personal message as contacts receive it, if one was set, with
+    /// the account's endpoints wherever they are.
+    pub fn personal_message_notice(&self, me: &Online) -> Option<Notice> {
+        let status = me.lock().personal_message.clone()?;
+        Some(Notice::PersonalMessage { email: me.email.clone(), status, endpoints: self.endpoints(me, false) })
+    }
+
+    /// An account signed in here with endpoints elsewhere: its sessions here
+    /// show their endpoints again.
+    fn endpoints_changed_elsewhere(&self, account: AccountId) {
+        if let Some(local) = self.hub.get(account)
+            && local.lock().sessions.iter().all(|s| s.mpop)
+        {
+            self.hub.deliver_local(account, &Notice::OwnEndpoints, &Filter::Anyone);
+        }
     }
 
     /// Tells the other nodes this node holds no session of the account now.
@@ -171,10 +216,12 @@ impl Core {
             Message::SignedIn(claim) => {
                 self.directory.claim(claim.clone());
                 self.on_claim_elsewhere(&claim);
+                self.endpoints_changed_elsewhere(claim.account);
                 None
             }
             Message::SignedOut { node, account } => {
                 self.directory.unclaim(node, account);
+                self.endpoints_changed_elsewhere(account);
                 None
             }
             Message::Deliver { to, notice, filter } => {

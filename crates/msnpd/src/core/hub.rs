@@ -99,12 +99,6 @@ impl OnlineState {
             .collect()
     }
 
-    /// The personal message as contacts receive it, if one was set.
-    pub fn personal_message_notice(&self, email: &str) -> Option<Notice> {
-        let status = self.personal_message.clone()?;
-        Some(Notice::PersonalMessage { email: email.to_owned(), status, endpoints: self.endpoints(false) })
-    }
-
     /// The user as contacts see them, once a status is set.
     pub fn view(&self, email: &str) -> Option<ContactPresence> {
         self.presence.as_ref().map(|presence| ContactPresence {

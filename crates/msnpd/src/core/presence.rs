@@ -46,14 +46,12 @@ impl Core {
 
     /// Stores the personal message and forwards it to the contacts who see the user.
     pub fn set_personal_message(&self, me: &Arc<Online>, status: PersonalStatus) {
-        let (visible, notice) = {
+        let visible = {
             let mut state = me.lock();
             state.personal_message = Some(status);
-            (
-                state.presence.as_ref().is_some_and(|p| p.status != Status::Hidden),
-                state.personal_message_notice(&me.email),
-            )
+            state.presence.as_ref().is_some_and(|p| p.status != Status::Hidden)
         };
+        let notice = self.personal_message_notice(me);
         if let (true, Some(notice)) = (visible, notice) {
             self.tell_watchers(me, notice);
         }
@@ -65,7 +63,7 @@ impl Core {
         if !visible && !was_visible {
             return;
         }
-        let personal_message = me.lock().personal_message_notice(&me.email);
+        let personal_message = self.personal_message_notice(me);
         match view {
             Some(view) if visible => {
                 self.tell_watchers(me, Notice::Presence(view));
@@ -90,10 +88,11 @@ impl Core {
 
     /// After `me` changed how `viewer` is treated (AL/BL), show or hide `me` to them.
     pub(crate) fn refresh_visibility(&self, me: &Arc<Online>, viewer: AccountId, was_allowed: bool) {
-        let (allowed, view, personal_message) = {
+        let (allowed, view) = {
             let state = me.lock();
-            (state.lists.allows(viewer), state.view(&me.email), state.personal_message_notice(&me.email))
+            (state.lists.allows(viewer), state.view(&me.email))
         };
+        let personal_message = self.personal_message_notice(me);
         let Some(view) = view.filter(|v| v.presence.status != Status::Hidden) else {
             return;
         };

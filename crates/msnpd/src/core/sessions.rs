@@ -52,7 +52,10 @@ impl Core {
         };
         let inbox = SessionInbox { id, receiver, overflowed, _counted: counted };
         let link = match self.join_endpoints(account, link)? {
-            Joined::Yes(existing) => return Ok((existing, inbox)),
+            Joined::Yes(existing) => {
+                self.announce_sign_in(&existing);
+                return Ok((existing, inbox));
+            }
             Joined::No(link) => link,
         };
         let loaded = self.store.account_with_lists(account).await.map_err(ServiceError::from)?;
@@ -60,7 +63,10 @@ impl Core {
         // Another endpoint of the account may have signed in during the load:
         // join it rather than replace it.
         let link = match self.join_endpoints(account, link)? {
-            Joined::Yes(existing) => return Ok((existing, inbox)),
+            Joined::Yes(existing) => {
+                self.announce_sign_in(&existing);
+                return Ok((existing, inbox));
+            }
             Joined::No(link) => link,
         };
         let online = Arc::new(Online {
@@ -155,34 +161,40 @@ impl Core {
         capabilities: Option<String>,
         private: Option<PrivateEndpoint>,
     ) {
-        let mut state = me.lock();
-        if let Some(link) = state.sessions.iter_mut().find(|link| link.id == session) {
-            if let Some(capabilities) = capabilities {
-                link.capabilities = Some(capabilities);
+        {
+            let mut state = me.lock();
+            if let Some(link) = state.sessions.iter_mut().find(|link| link.id == session) {
+                if let Some(capabilities) = capabilities {
+                    link.capabilities = Some(capabilities);
+                }
+                if let Some(private) = private {
+                    link.private = Some(private);
+                }
             }
-            if let Some(private) = private {
-                link.private = Some(private);
+            for link in &state.sessions {
+                send(link, Notice::OwnEndpoints);
             }
         }
-        for link in &state.sessions {
-            send(link, Notice::OwnEndpoints);
-        }
+        self.announce_sign_in(me);
     }
 
     /// Records the capabilities an endpoint's `CHG` gave. When they changed,
     /// its other endpoints hear of it and `true` says the caller should show
     /// its own client the new list.
     pub fn set_endpoint_status_caps(&self, me: &Arc<Online>, session: u64, caps: Capabilities) -> bool {
-        let mut state = me.lock();
-        let Some(link) = state.sessions.iter_mut().find(|link| link.id == session) else {
-            return false;
-        };
-        if link.status_caps.replace(caps) == Some(caps) {
-            return false;
+        {
+            let mut state = me.lock();
+            let Some(link) = state.sessions.iter_mut().find(|link| link.id == session) else {
+                return false;
+            };
+            if link.status_caps.replace(caps) == Some(caps) {
+                return false;
+            }
+            for link in state.sessions.iter().filter(|link| link.id != session) {
+                send(link, Notice::OwnEndpoints);
+            }
         }
-        for link in state.sessions.iter().filter(|link| link.id != session) {
-            send(link, Notice::OwnEndpoints);
-        }
+        self.announce_sign_in(me);
         true
     }
 
@@ -245,10 +257,13 @@ impl Core {
                         false
                     }
                 }
-                _ => false,
+                _ => return,
             }
         };
-        if current {
+        if !current {
+            // Its endpoints elsewhere see this one go too.
+            self.announce_sign_in(me);
+        } else {
             self.announce_sign_out(me.id);
             let was_visible = me.lock().presence.as_ref().is_some_and(|p| p.status != Status::Hidden);
             if was_visible && !self.online_elsewhere(me.id) {

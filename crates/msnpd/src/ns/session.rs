@@ -168,11 +168,8 @@ impl Session {
     /// MSNP16+: the user's own status and every endpoint, to this endpoint (self-UBX).
     pub(super) fn own_endpoints(&mut self) {
         let Some(me) = self.me() else { return };
-        let payload = {
-            let state = me.lock();
-            let status = state.personal_message.clone().unwrap_or_default();
-            msnp::xml::uux::render_ubx_with_endpoints(&status, &state.endpoints(true))
-        };
+        let status = me.lock().personal_message.clone().unwrap_or_default();
+        let payload = msnp::xml::uux::render_ubx_with_endpoints(&status, &self.ctx.core.endpoints(&me, true));
         self.send(Frame::with_params("UBX", handle_params(self.dialect, &me.email)).with_payload(payload));
     }
 

@@ -452,10 +452,19 @@ pub async fn rst_tokens(
     password: &str,
     addresses: &[(&str, Option<&str>)],
 ) -> Vec<IssuedToken> {
+    rst_tokens_at(server.http(), email, password, addresses).await
+}
+
+/// As `rst_tokens`, from the HTTP listener at `http`.
+pub async fn rst_tokens_at(
+    http: SocketAddr,
+    email: &str,
+    password: &str,
+    addresses: &[(&str, Option<&str>)],
+) -> Vec<IssuedToken> {
     use base64::Engine as _;
     let body = rst_request(email, password, addresses);
-    let response =
-        http_request(server.http(), "POST", "/RST.srf", &[("Content-Type", "text/xml")], body.as_bytes()).await;
+    let response = http_request(http, "POST", "/RST.srf", &[("Content-Type", "text/xml")], body.as_bytes()).await;
     assert_eq!(response.status, 200, "{}", response.text());
     let xml = response.text();
     let between = |text: &str, open: &str, close: &str| -> Option<String> {

@@ -214,7 +214,7 @@ mod tests {
     }
 
     fn claim(account: AccountId, node: NodeId) -> Claim {
-        Claim { account, email: format!("u{account}@example.com"), node, stamp: 1, mpop: true }
+        Claim { account, email: format!("u{account}@example.com"), node, stamp: 1, mpop: true, endpoints: Vec::new() }
     }
 
     #[test]

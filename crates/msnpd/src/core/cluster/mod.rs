@@ -47,6 +47,9 @@ pub struct Claim {
     pub stamp: i64,
     /// The session allows other endpoints beside it (MSNP16+).
     pub mpop: bool,
+    /// Its MSNP16+ endpoints as the account's own endpoints see them (the
+    /// account's endpoints on other nodes list them too).
+    pub endpoints: Vec<msnp::xml::uux::EndpointView>,
 }
 
 /// An invitation to a conversation for an account signed in on another node.
