@@ -229,9 +229,10 @@ impl Server {
         self.context.core.store.close().await;
     }
 
-    /// Runs until SIGINT or SIGTERM.
+    /// Runs until SIGINT or SIGTERM. SIGUSR1 drains the node: dispatch and
+    /// `XFR … SB` send no one new here, on any node; sessions already here stay.
     pub async fn run_until_signalled(self) {
-        wait_for_signal().await;
+        wait_for_signal(&self.context.core).await;
         tracing::info!("shutting down");
         // A thread outside the runtime: it fires even if every worker is stuck.
         std::thread::spawn(|| {
@@ -247,18 +248,24 @@ fn local(listener: &TcpListener) -> Result<SocketAddr, StartError> {
     listener.local_addr().map_err(|source| StartError::Bind { address: "listener".into(), source })
 }
 
-async fn wait_for_signal() {
+async fn wait_for_signal(core: &Core) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
+        if let (Ok(mut term), Ok(mut drain)) = (signal(SignalKind::terminate()), signal(SignalKind::user_defined1())) {
+            loop {
+                tokio::select! {
+                    _ = term.recv() => return,
+                    _ = tokio::signal::ctrl_c() => return,
+                    _ = drain.recv() => {
+                        core.draining.store(true, std::sync::atomic::Ordering::Relaxed);
+                        tracing::info!(sessions = core.hub.session_count(), "draining: no new sessions or conversations are sent here");
+                    }
+                }
             }
-            return;
         }
     }
+    let _ = core;
     let _ = tokio::signal::ctrl_c().await;
 }
 

@@ -121,6 +121,13 @@ impl Node {
     fn kill(&mut self) {
         self.process.take();
     }
+
+    /// SIGUSR1: the node drains.
+    fn drain(&self) {
+        let pid = self.process.as_ref().expect("running").0.id().to_string();
+        let status = Command::new("kill").args(["-USR1", &pid]).status().expect("kill runs");
+        assert!(status.success());
+    }
 }
 
 async fn ticket(http: SocketAddr, email: &str, password: &str) -> String {
@@ -301,9 +308,14 @@ async fn three_nodes_one_service() {
     assert!(took <= bound + Duration::from_millis(500), "FLN after {took:?}, bound {bound:?}");
     drop(bob);
 
-    // Bob comes back through A's dispatch port: referred to a live node, his
-    // lists as he left them, and Alice sees him.
-    let mut dispatch = Peer::connect(a.dispatch, "bob-dispatch").await;
+    // C drains: no one new goes there.
+    c.drain();
+    tokio::time::sleep(Duration::from_millis(3 * HEARTBEAT_MS)).await;
+
+    // Bob comes back through C's dispatch port: referred to the one live
+    // node not draining (C would name itself on a tie), his lists as he left
+    // them, and Alice sees him.
+    let mut dispatch = Peer::connect(c.dispatch, "bob-dispatch").await;
     dispatch.send("VER 1 MSNP8 CVR0").await;
     dispatch.expect("VER 1 MSNP8").await;
     dispatch.send("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 6.0.0602 MSMSGS bob@example.com").await;
@@ -311,9 +323,8 @@ async fn three_nodes_one_service() {
     dispatch.send("USR 3 TWN I bob@example.com").await;
     let referral = dispatch.line().await;
     let target: SocketAddr = word(&referral, 3).parse().expect("an address");
-    assert_eq!(referral, format!("XFR 3 NS {target} 0 {}", a.dispatch));
-    assert!(target == a.notification || target == c.notification, "{referral}: not a live node");
-    let node = if target == a.notification { &a } else { &c };
+    assert_eq!(referral, format!("XFR 3 NS {} 0 {}", a.notification, c.dispatch));
+    let (node, target) = (&a, a.notification);
     let lists = ["SYN 5 2 1 1", "GTC A", "BLP AL", "LSG 0 Other%20Contacts 0", "LST alice@example.com Alice 9 0"];
     let online = ["ILN 6 NLN alice@example.com Alice%20A 0"];
     let _bob = sign_in(node, target, "bob@example.com", "bob-again", &lists, &online).await;
