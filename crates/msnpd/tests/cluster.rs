@@ -322,12 +322,10 @@ async fn three_nodes_one_service() {
     dispatch.line().await;
     dispatch.send("USR 3 TWN I bob@example.com").await;
     let referral = dispatch.line().await;
-    let target: SocketAddr = word(&referral, 3).parse().expect("an address");
     assert_eq!(referral, format!("XFR 3 NS {} 0 {}", a.notification, c.dispatch));
-    let (node, target) = (&a, a.notification);
     let lists = ["SYN 5 2 1 1", "GTC A", "BLP AL", "LSG 0 Other%20Contacts 0", "LST alice@example.com Alice 9 0"];
     let online = ["ILN 6 NLN alice@example.com Alice%20A 0"];
-    let _bob = sign_in(node, target, "bob@example.com", "bob-again", &lists, &online).await;
+    let _bob = sign_in(&a, a.notification, "bob@example.com", "bob-again", &lists, &online).await;
     alice.expect("NLN NLN bob@example.com Bob 0").await;
     drop(carol);
 }
