@@ -40,13 +40,17 @@ impl Drop for Process {
 }
 
 struct Nats {
-    _process: Process,
+    process: Option<Process>,
+    port: u16,
     url: String,
 }
 
 impl Nats {
     fn start() -> Option<Nats> {
-        let port = free_port("127.0.0.1");
+        Nats::on(free_port("127.0.0.1"))
+    }
+
+    fn on(port: u16) -> Option<Nats> {
         let child = Command::new("nats-server")
             .args(["-a", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
@@ -59,7 +63,15 @@ impl Nats {
             assert!(Instant::now() < deadline, "nats-server did not start");
             std::thread::sleep(Duration::from_millis(20));
         }
-        Some(Nats { _process: process, url: format!("nats://127.0.0.1:{port}") })
+        Some(Nats { process: Some(process), port, url: format!("nats://127.0.0.1:{port}") })
+    }
+
+    fn stop(&mut self) {
+        self.process.take();
+    }
+
+    fn restart(&mut self) {
+        *self = Nats::on(self.port).expect("nats-server starts again");
     }
 }
 
@@ -192,7 +204,7 @@ const EMPTY: [&str; 4] = ["SYN 5 0 0 1", "GTC A", "BLP AL", "LSG 0 Other%20Conta
 /// alice, bob and carol (password `pw`); `None` without nats-server.
 struct Cluster {
     nodes: Vec<Node>,
-    _nats: Nats,
+    nats: Nats,
     _dir: tempfile::TempDir,
 }
 
@@ -224,7 +236,7 @@ impl Cluster {
         let nodes = ["127.0.0.2", "127.0.0.3", "127.0.0.4"].map(|host| Node::start(host, &database, &nats.url));
         // Each node hears the others' first heartbeats.
         tokio::time::sleep(Duration::from_millis(3 * HEARTBEAT_MS)).await;
-        Some(Cluster { nodes: nodes.into(), _nats: nats, _dir: dir })
+        Some(Cluster { nodes: nodes.into(), nats, _dir: dir })
     }
 }
 
@@ -390,4 +402,32 @@ async fn endpoints_on_different_nodes() {
     let _old = sign_in(b, b.notification, "alice@example.com", "msnp8", &EMPTY, &[]).await;
     laptop.expect("OUT OTH").await;
     desktop.expect("OUT OTH").await;
+}
+
+/// The bus goes away for longer than the death bound: each node takes the
+/// other's users for gone. When it returns the nodes meet again and show
+/// each other's users as they are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bus_outage_heals() {
+    let Some(mut cluster) = Cluster::start().await else { return };
+    let (a, b) = (&cluster.nodes[0], &cluster.nodes[1]);
+    let mut alice = sign_in(a, a.notification, "alice@example.com", "alice", &EMPTY, &[]).await;
+    let mut bob = sign_in(b, b.notification, "bob@example.com", "bob", &EMPTY, &[]).await;
+    alice.send("ADD 8 FL bob@example.com Bob").await;
+    alice.expect("ADD 8 FL 1 bob@example.com Bob").await;
+    alice.expect("ILN 8 NLN bob@example.com Bob 0").await;
+    bob.expect("ADD 0 RL 1 alice@example.com Alice").await;
+
+    cluster.nats.stop();
+    alice.expect("FLN bob@example.com").await;
+    cluster.nats.restart();
+    // The client reconnects with backoff; the nodes then meet as new.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let back = loop {
+        if let Some(frame) = alice.try_frame_quietly().await {
+            break frame;
+        }
+        assert!(Instant::now() < deadline, "bob never came back for alice");
+    };
+    assert_eq!(back.to_string(), "NLN NLN bob@example.com Bob 0");
 }

@@ -210,7 +210,9 @@ impl Core {
                 None
             }
             Message::Claims { node, claims } => {
+                let theirs: HashSet<AccountId> = claims.iter().map(|c| c.account).collect();
                 self.directory.replace_claims(node, claims);
+                self.show_presence_to(node, &theirs);
                 None
             }
             Message::SignedIn(claim) => {
@@ -240,6 +242,36 @@ impl Core {
             Message::Ring(request) => Some(Message::RingReply(self.ring_here(&request))),
             Message::Member { account } => Some(Message::MemberReply(self.hub.get(account).map(|o| member_of(&o)))),
             Message::ViewsReply(_) | Message::RingReply(_) | Message::MemberReply(_) => None,
+        }
+    }
+
+    /// Shows this node's users, as they are now, to their watchers among
+    /// `accounts` on `node`: a node that joined, or came back after the bus
+    /// parted it from this one (its users saw this node's go offline).
+    fn show_presence_to(&self, node: NodeId, accounts: &HashSet<AccountId>) {
+        if accounts.is_empty() {
+            return;
+        }
+        for online in self.hub.all() {
+            let (view, watchers) = {
+                let state = online.lock();
+                let Some(view) = state.view(&online.email).filter(|v| v.presence.status != Status::Hidden) else {
+                    continue;
+                };
+                let watchers: Vec<AccountId> =
+                    state.lists.watchers().filter(|id| accounts.contains(id) && state.lists.allows(*id)).collect();
+                (view, watchers)
+            };
+            if watchers.is_empty() {
+                continue;
+            }
+            let filter = Filter::Watching { contact: online.id, with_status: true };
+            let mut notices = vec![Notice::Presence(view)];
+            notices.extend(self.personal_message_notice(&online));
+            for notice in notices {
+                let message = Message::Deliver { to: watchers.clone(), notice, filter: filter.clone() };
+                self.bus.publish(Route::Node(node), message);
+            }
         }
     }
 
