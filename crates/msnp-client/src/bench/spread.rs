@@ -12,7 +12,7 @@ use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 
-use super::{Target, describe, login_many, percentiles, report, rss_kib};
+use super::{Target, describe, login_many, percentiles, report, rss_total};
 
 /// Sessions one worker process holds at most: a process may open 20,000
 /// files here, and each session is one.
@@ -28,9 +28,10 @@ pub struct ConnectionsArgs {
     /// Logins at once (shared among the processes).
     #[arg(long, default_value_t = 64)]
     concurrency: usize,
-    /// The server's process id, to read its memory (RSS) from /proc.
-    #[arg(long)]
-    server_pid: Option<u32>,
+    /// The server's process id, to read its memory (RSS) from /proc; given
+    /// once per node when the server is several processes (their RSS is summed).
+    #[arg(long = "server-pid")]
+    server_pids: Vec<u32>,
     /// Seconds to hold the sessions before measuring.
     #[arg(long, default_value_t = 2)]
     hold: u64,
@@ -57,7 +58,7 @@ pub async fn connections(target: Arc<Target>, args: ConnectionsArgs) -> Result<(
 }
 
 async fn in_process(target: Arc<Target>, args: &ConnectionsArgs) -> Result<(), String> {
-    let before = args.server_pid.and_then(rss_kib);
+    let before = rss_total(&args.server_pids);
     let started = Instant::now();
     let (clients, latencies) = login_many(args.count, args.concurrency, |index| {
         let target = target.clone();
@@ -66,7 +67,7 @@ async fn in_process(target: Arc<Target>, args: &ConnectionsArgs) -> Result<(), S
     .await?;
     let elapsed = started.elapsed();
     tokio::time::sleep(Duration::from_secs(args.hold)).await;
-    let after = args.server_pid.and_then(rss_kib);
+    let after = rss_total(&args.server_pids);
     let login = percentiles(latencies);
     let text = format!("{}; login latency {}", summary(args.count, 1, elapsed, before, after), describe(&login));
     report(&target, text, result(args.count, 1, elapsed, before, after, json!(login)));
@@ -103,7 +104,7 @@ async fn spread(target: Arc<Target>, args: &ConnectionsArgs, processes: usize) -
     let loopback_v4 = target.config.server.rsplit_once(':').is_some_and(|(host, _)| {
         host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback()) || host == "localhost"
     });
-    let before = args.server_pid.and_then(rss_kib);
+    let before = rss_total(&args.server_pids);
     let started = Instant::now();
     let mut workers = Vec::with_capacity(processes);
     let mut first = 0;
@@ -146,7 +147,7 @@ async fn spread(target: Arc<Target>, args: &ConnectionsArgs, processes: usize) -
     }
     let elapsed = started.elapsed();
     tokio::time::sleep(Duration::from_secs(args.hold)).await;
-    let after = args.server_pid.and_then(rss_kib);
+    let after = rss_total(&args.server_pids);
     for worker in &mut workers {
         worker.stdin = None;
     }

@@ -179,6 +179,7 @@ impl Core {
                     }
                 }
                 _ = heartbeat.tick() => {
+                    self.referred_here.store(0, std::sync::atomic::Ordering::Relaxed);
                     self.bus.publish(Route::All, Message::Heartbeat(self.node_info()));
                     for departed in self.directory.reap() {
                         tracing::warn!(node = format!("{:08x}", departed.node), "node not heard from: its sessions are gone");

@@ -1,6 +1,8 @@
 //! Where a client goes: the Notification Server the dispatch port names, and
 //! the switchboard an `XFR … SB` names, chosen among the live nodes by load.
 
+use std::sync::atomic::Ordering;
+
 use super::Core;
 use super::cluster::{NodeId, NodeInfo};
 
@@ -9,7 +11,8 @@ impl Core {
     /// others heard from lately that are not draining.
     fn candidates(&self) -> Vec<NodeInfo> {
         let mut nodes: Vec<NodeInfo> = self.directory.peers().into_iter().filter(|n| !n.draining).collect();
-        let me = self.node_info();
+        let mut me = self.node_info();
+        me.sessions += self.referred_here.load(Ordering::Relaxed);
         if !me.draining || nodes.is_empty() {
             nodes.push(me);
         }
@@ -18,7 +21,8 @@ impl Core {
 
     /// The Notification Server (`host:port`) the dispatch port refers a
     /// client to: the node already holding the account (its endpoints stay
-    /// together), else the one with the fewest sessions, this one on a tie.
+    /// together), else the one with the fewest sessions (clients referred
+    /// since its last heartbeat counted), this one on a tie.
     pub fn pick_notification_server(&self, email: Option<&str>) -> String {
         if let Some(account) = email.and_then(|email| self.online_by_email(email)) {
             if self.hub.get(account).is_some() {
@@ -31,7 +35,15 @@ impl Core {
         }
         let mut nodes = self.candidates();
         nodes.sort_by_key(|n| (n.sessions, n.id != self.node));
-        nodes.first().map_or_else(|| self.config.notification_address.clone(), |n| n.notification_address.clone())
+        let Some(chosen) = nodes.first() else {
+            return self.config.notification_address.clone();
+        };
+        if chosen.id == self.node {
+            self.referred_here.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.directory.referred(chosen.id);
+        }
+        chosen.notification_address.clone()
     }
 
     /// The node whose switchboard holds a new conversation, and its address:

@@ -56,6 +56,9 @@ pub struct Core {
     pub directory: cluster::directory::Directory,
     /// Set while the node is drained: dispatch sends no one here.
     pub draining: std::sync::atomic::AtomicBool,
+    /// Clients this node's dispatch referred to itself since its last
+    /// heartbeat (they count as sessions until they arrive).
+    pub referred_here: std::sync::atomic::AtomicUsize,
 }
 
 /// The key every node signs tickets and cookies with, kept in the database.
@@ -92,6 +95,7 @@ impl Core {
             node,
             bus,
             draining: Default::default(),
+            referred_here: Default::default(),
             login_guard: limits::LoginGuard::new(config.login_guard.0, config.login_guard.1, config.login_guard.2),
             decoy_salt_key: tokio::sync::OnceCell::new(),
             admission: Arc::new(limits::Admission::new(config.max_pending_per_address, config.max_pending)),

@@ -13,6 +13,9 @@ struct Peer {
     info: NodeInfo,
     seen: Instant,
     accounts: HashSet<AccountId>,
+    /// Clients this node referred there since its last heartbeat: a burst of
+    /// logins between two heartbeats spreads instead of piling onto one node.
+    referred: usize,
 }
 
 #[derive(Default)]
@@ -50,10 +53,12 @@ impl Directory {
             Some(peer) => {
                 peer.info = info;
                 peer.seen = Instant::now();
+                peer.referred = 0;
                 false
             }
             None => {
-                inner.peers.insert(info.id, Peer { info, seen: Instant::now(), accounts: HashSet::new() });
+                let peer = Peer { info, seen: Instant::now(), accounts: HashSet::new(), referred: 0 };
+                inner.peers.insert(peer.info.id, peer);
                 true
             }
         }
@@ -75,6 +80,7 @@ impl Directory {
             },
             seen: Instant::now(),
             accounts: HashSet::new(),
+            referred: 0,
         });
         peer.accounts.insert(claim.account);
         emails.insert(claim.email.clone(), claim.account);
@@ -183,14 +189,22 @@ impl Directory {
         self.inner().emails.get(email).copied()
     }
 
-    /// The other nodes alive, as they last described themselves.
+    /// The other nodes alive, as they last described themselves, each with
+    /// the clients referred there since counted among its sessions.
     pub fn peers(&self) -> Vec<NodeInfo> {
         self.inner()
             .peers
             .values()
             .filter(|p| !p.info.notification_address.is_empty())
-            .map(|p| p.info.clone())
+            .map(|p| NodeInfo { sessions: p.info.sessions + p.referred, ..p.info.clone() })
             .collect()
+    }
+
+    /// Counts a client referred to `node` until its next heartbeat.
+    pub fn referred(&self, node: NodeId) {
+        if let Some(peer) = self.inner().peers.get_mut(&node) {
+            peer.referred += 1;
+        }
     }
 
     pub fn peer(&self, node: NodeId) -> Option<NodeInfo> {
