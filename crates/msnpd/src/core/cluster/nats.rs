@@ -46,11 +46,12 @@ impl NatsBus {
         prefix: &str,
         node: NodeId,
     ) -> Result<(NatsBus, mpsc::Receiver<Incoming>), BusError> {
-        let client = async_nats::ConnectOptions::new()
-            .name(format!("msnpd-{node:08x}"))
-            .connect(url)
-            .await
-            .map_err(|e| BusError::Transport(e.to_string()))?;
+        let (address, credentials) = split_credentials(url);
+        let mut options = async_nats::ConnectOptions::new().name(format!("msnpd-{node:08x}"));
+        if let Some((user, password)) = credentials {
+            options = options.user_and_password(user, password);
+        }
+        let client = options.connect(address.as_str()).await.map_err(|e| BusError::Transport(e.to_string()))?;
         let mine =
             client.subscribe(node_subject(prefix, node)).await.map_err(|e| BusError::Transport(e.to_string()))?;
         let all = client.subscribe(format!("{prefix}.all")).await.map_err(|e| BusError::Transport(e.to_string()))?;
@@ -102,6 +103,18 @@ impl NatsBus {
     }
 }
 
+/// `nats://user:password@host:port` → the address without them, and them
+/// (percent-decoded): the client takes credentials as options, not in the URL.
+fn split_credentials(url: &str) -> (String, Option<(String, String)>) {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("nats", url));
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return (url.to_owned(), None);
+    };
+    let decode = |text: &str| percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned();
+    let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+    (format!("{scheme}://{host}"), Some((decode(user), decode(password))))
+}
+
 fn encode(from: NodeId, message: Message) -> Bytes {
     serde_json::to_vec(&Envelope { from, message }).map(Bytes::from).unwrap_or_default()
 }
@@ -132,5 +145,18 @@ impl Bus for NatsBus {
 
     fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_credentials;
+
+    #[test]
+    fn credentials_leave_the_url() {
+        assert_eq!(split_credentials("nats://127.0.0.1:4222"), ("nats://127.0.0.1:4222".to_owned(), None));
+        let (address, credentials) = split_credentials("nats://msnpd:p%40ss@bus.internal:4222");
+        assert_eq!(address, "nats://bus.internal:4222");
+        assert_eq!(credentials, Some(("msnpd".to_owned(), "p@ss".to_owned())));
     }
 }
