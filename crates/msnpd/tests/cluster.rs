@@ -431,3 +431,69 @@ async fn a_bus_outage_heals() {
     };
     assert_eq!(back.to_string(), "NLN NLN bob@example.com Bob 0");
 }
+
+/// A gateway (HTTP polling) client reaches a switchboard and a Notification
+/// Server on other nodes through the node it talks to, as the original
+/// gateway passed a session on to the server it named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateway_reaches_other_nodes() {
+    let Some(cluster) = Cluster::start().await else { return };
+    let [a, b, c] = &cluster.nodes[..] else { panic!("three nodes") };
+    let gateway = |node: &Node, query: String, body: String| {
+        let http = node.http;
+        async move {
+            let path = format!("/gateway/gateway.dll?{query}");
+            let response = common::http_request(
+                http,
+                "POST",
+                &path,
+                &[("Content-Type", "application/x-msn-messenger")],
+                body.as_bytes(),
+            )
+            .await;
+            assert_eq!(response.status, 200, "{path}");
+            let header = response.header("X-MSN-Messenger").expect("X-MSN-Messenger").to_owned();
+            let session = header.split("; ").find_map(|f| f.strip_prefix("SessionID=")).map(str::to_owned);
+            (session, response.text())
+        }
+    };
+
+    // A Notification Server session opened on A for B's address is B's.
+    let (_, text) =
+        gateway(a, format!("Action=open&Server=NS&IP={}", b.notification.ip()), "VER 1 MSNP8 CVR0\r\n".into()).await;
+    assert_eq!(text, "VER 1 MSNP8\r\n");
+
+    // Alice (TCP, on A) opens a conversation: it lands on C. Bob (TCP, on B)
+    // answers its ring through B's gateway.
+    let mut alice = sign_in(a, a.notification, "alice@example.com", "alice", &EMPTY, &[]).await;
+    let mut bob = sign_in(b, b.notification, "bob@example.com", "bob", &EMPTY, &[]).await;
+    tokio::time::sleep(Duration::from_millis(2 * HEARTBEAT_MS)).await;
+    alice.send("XFR 8 SB").await;
+    let xfr = alice.line().await;
+    let cookie = word(&xfr, 5);
+    assert_eq!(xfr, format!("XFR 8 SB {} CKI {cookie}", c.sb));
+    let mut alice_sb = Peer::connect(c.sb, "alice-sb").await;
+    alice_sb.send(&format!("USR 1 alice@example.com {cookie}")).await;
+    alice_sb.expect("USR 1 OK alice@example.com Alice").await;
+    alice_sb.send("CAL 2 bob@example.com").await;
+    let session = word(&alice_sb.line().await, 3);
+    let rng = bob.line().await;
+    let bob_cookie = word(&rng, 4);
+    let query = format!("Action=open&Server=SB&IP={}", c.sb.ip());
+    let (id, text) = gateway(b, query, format!("ANS 1 bob@example.com {bob_cookie} {session}\r\n")).await;
+    assert_eq!(text, "IRO 1 1 1 alice@example.com Alice\r\nANS 1 OK\r\n");
+    alice_sb.expect("JOI bob@example.com Bob").await;
+    alice_sb.send_payload("MSG 3 A", b"through two nodes").await;
+    alice_sb.expect("ACK 3").await;
+    let id = id.expect("a gateway session");
+    let mut polled = String::new();
+    for _ in 0..50 {
+        let (_, text) = gateway(b, format!("Action=poll&SessionID={id}"), String::new()).await;
+        polled.push_str(&text);
+        if !polled.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(polled, "MSG alice@example.com Alice 17\r\nthrough two nodes");
+}

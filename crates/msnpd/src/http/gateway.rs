@@ -27,14 +27,34 @@ use crate::server::Context;
 const PROCESSING_LIMIT: Duration = Duration::from_secs(5);
 
 /// Which server a gateway session speaks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Server {
     /// The well-known server (`IP=messenger.hotmail.com`): it refers the
     /// client to the Notification Server, which it then opens a session to.
     Dispatch,
     Notification,
     Switchboard,
+    /// A server of another node (`host:port`): the bytes go there over TCP,
+    /// as the original gateway passed them on to the server named.
+    Elsewhere(String),
 }
+
+/// The address of another node's Notification Server (`notification`) or
+/// switchboard that `ip` (`host` or `host:port`) names.
+fn other_node(ctx: &Context, ip: Option<&str>, notification: bool) -> Option<String> {
+    let ip = ip?;
+    ctx.core.directory.peers().into_iter().find_map(|node| {
+        let address = if notification { node.notification_address } else { node.switchboard_address };
+        let host = address.rsplit_once(':').map_or(address.as_str(), |(host, _)| host);
+        (address == ip || host == ip).then_some(address)
+    })
+}
+
+/// How long a request to another node's server waits for its first answer
+/// bytes, and then for the answer to go quiet: that server's session cannot
+/// say when it has read the body.
+const ELSEWHERE_FIRST: Duration = Duration::from_millis(500);
+const ELSEWHERE_QUIET: Duration = Duration::from_millis(20);
 
 /// The session's end of the pipe: reads request bodies, collects output.
 struct Pipe {
@@ -107,6 +127,8 @@ struct GatewaySession {
     output: Arc<Mutex<BytesMut>>,
     busy: AtomicBool,
     last_seen: Mutex<Instant>,
+    /// The server is another node's, reached over TCP.
+    elsewhere: bool,
 }
 
 /// All gateway sessions, by id.
@@ -170,6 +192,10 @@ fn open(
         Server::Dispatch => "DS/gw",
         Server::Notification => "NS/gw",
         Server::Switchboard => "SB/gw",
+        Server::Elsewhere(ref address) => {
+            tokio::spawn(pass_on(pipe, address.clone(), pending));
+            return register(ctx, client, input_tx, progress_rx, output, true);
+        }
     };
     // The port is 0 over the gateway: the profile reports `ClientPort: 0`.
     let mut conn = Connection::new(
@@ -184,20 +210,47 @@ fn open(
     match server {
         Server::Dispatch => tokio::spawn(crate::ns::run_as(ctx.clone(), conn, crate::ns::Role::Dispatch)),
         Server::Notification => tokio::spawn(crate::ns::run(ctx.clone(), conn)),
-        Server::Switchboard => tokio::spawn(crate::sb::run(ctx.clone(), conn)),
+        Server::Switchboard | Server::Elsewhere(_) => tokio::spawn(crate::sb::run(ctx.clone(), conn)),
     };
+    register(ctx, client, input_tx, progress_rx, output, false)
+}
+
+fn register(
+    ctx: &Context,
+    client: IpAddr,
+    input: mpsc::UnboundedSender<Bytes>,
+    progress: watch::Receiver<u64>,
+    output: Arc<Mutex<BytesMut>>,
+    elsewhere: bool,
+) -> (String, Arc<GatewaySession>) {
     let session = Arc::new(GatewaySession {
         owner: client,
-        input: input_tx,
+        input,
         sent: AtomicU64::new(0),
-        progress: progress_rx,
+        progress,
         output,
         busy: AtomicBool::new(false),
         last_seen: Mutex::new(Instant::now()),
+        elsewhere,
     });
     let id = crate::core::random_token();
     ctx.gateway.sessions().insert(id.clone(), session.clone());
     (id, session)
+}
+
+/// Passes a gateway session's bytes to another node's server and back. The
+/// connection counts as not signed in here until it is open (the other node
+/// counts it from then on).
+async fn pass_on(mut pipe: Pipe, address: String, pending: crate::core::limits::Pending) {
+    let connected =
+        tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect(address.as_str())).await;
+    drop(pending);
+    let mut stream = match connected {
+        Ok(Ok(stream)) => stream,
+        Ok(Err(error)) => return tracing::warn!(%address, %error, "gateway: the other node's server is unreachable"),
+        Err(_) => return tracing::warn!(%address, "gateway: the other node's server did not answer"),
+    };
+    let _ = tokio::io::copy_bidirectional(&mut pipe, &mut stream).await;
 }
 
 fn refuse(reason: &'static str) -> Response {
@@ -218,10 +271,19 @@ pub async fn handle(
             // `IP` names the host the client wants: the Notification Server's
             // (`public_host`, as an `XFR … NS` gave it) or, for anything else
             // (the well-known name it was set up with), the dispatch server.
-            let host = query.get("IP").map(|ip| ip.rsplit_once(':').map_or(ip.as_str(), |(host, _)| host));
+            // Another node's address (in a cluster) is reached through this one.
+            let ip = query.get("IP").map(String::as_str);
+            let host = ip.map(|ip| ip.rsplit_once(':').map_or(ip, |(host, _)| host));
             let server = match query.get("Server").map(String::as_str) {
-                Some("NS") if host.is_some_and(|host| host != ctx.public_host) => Server::Dispatch,
+                Some("NS") if host.is_some_and(|host| host != ctx.public_host) => match other_node(&ctx, ip, true) {
+                    Some(address) => Server::Elsewhere(address),
+                    None => Server::Dispatch,
+                },
                 Some("NS") => Server::Notification,
+                Some("SB") if host.is_some_and(|host| host != ctx.public_host) => match other_node(&ctx, ip, false) {
+                    Some(address) => Server::Elsewhere(address),
+                    None => Server::Switchboard,
+                },
                 Some("SB") => Server::Switchboard,
                 _ => return refuse("Server must be NS or SB"),
             };
@@ -273,11 +335,30 @@ async fn deliver(session: &GatewaySession, body: Bytes) -> bool {
     if session.input.send(body).is_err() {
         return false;
     }
-    match tokio::time::timeout(PROCESSING_LIMIT, progress.wait_for(|consumed| *consumed >= wanted)).await {
+    let open = match tokio::time::timeout(PROCESSING_LIMIT, progress.wait_for(|consumed| *consumed >= wanted)).await {
         Ok(Ok(_)) => true,
         // The session ended while (or before) reading it.
         Ok(Err(_)) => false,
         // Still busy: what it wrote so far goes back now, the rest with the next poll.
         Err(_) => true,
+    };
+    if open && session.elsewhere {
+        wait_for_answer(session).await;
+    }
+    open
+}
+
+/// For another node's server: until answer bytes came and then stopped
+/// coming for a moment, or `ELSEWHERE_FIRST` passed without any.
+async fn wait_for_answer(session: &GatewaySession) {
+    let started = Instant::now();
+    let mut seen = 0;
+    loop {
+        tokio::time::sleep(ELSEWHERE_QUIET).await;
+        let now = lock(&session.output).len();
+        if (now > 0 && now == seen) || (now == 0 && started.elapsed() >= ELSEWHERE_FIRST) {
+            return;
+        }
+        seen = now;
     }
 }
