@@ -153,8 +153,9 @@ async fn ticket(http: SocketAddr, email: &str, password: &str) -> String {
     info.split("from-PP='").nth(1).and_then(|t| t.split('\'').next()).expect("from-PP").to_owned()
 }
 
-/// An MSNP8 session on `node`'s Notification Server, signed in, its list
-/// synchronised (`expect_list`), online (`expect_online` answering its CHG).
+/// An MSNP8 session on the Notification Server at `ns` with a ticket from
+/// `node`'s Passport, signed in, its list synchronised (`expect_list`),
+/// online (`expect_online` answering its CHG).
 async fn sign_in(
     node: &Node,
     ns: SocketAddr,
@@ -286,8 +287,9 @@ async fn three_nodes_one_service() {
     bob_sb.expect("ANS 1 OK").await;
     alice_sb.expect("JOI bob@example.com Bob").await;
 
-    // Carol signs in on C itself and joins: three participants, three nodes.
-    let mut carol = sign_in(&c, c.notification, "carol@example.com", "carol", &EMPTY, &[]).await;
+    // Carol signs in on C itself, with a ticket from A's Passport, and joins:
+    // three participants, three nodes.
+    let mut carol = sign_in(&a, c.notification, "carol@example.com", "carol", &EMPTY, &[]).await;
     alice_sb.send("CAL 3 carol@example.com").await;
     alice_sb.expect(&format!("CAL 3 RINGING {session}")).await;
     let rng = carol.line().await;
@@ -399,9 +401,13 @@ async fn endpoints_on_different_nodes() {
     laptop.expect_payload(&format!("UBN alice@example.com;{DESKTOP} 2 7"), "<Data/>").await;
 
     // A single-session client signs in on B: both endpoints end.
-    let _old = sign_in(b, b.notification, "alice@example.com", "msnp8", &EMPTY, &[]).await;
+    let mut old = sign_in(b, b.notification, "alice@example.com", "msnp8", &EMPTY, &[]).await;
     laptop.expect("OUT OTH").await;
     desktop.expect("OUT OTH").await;
+    // And another on C ends that one.
+    let _older = sign_in(c, c.notification, "alice@example.com", "msnp8-again", &EMPTY, &[]).await;
+    old.expect("OUT OTH").await;
+    old.expect_closed().await;
 }
 
 /// The bus goes away for longer than the death bound: each node takes the

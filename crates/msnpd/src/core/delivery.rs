@@ -104,6 +104,9 @@ impl Core {
     /// Tells the other nodes the account signed in here, or that its
     /// endpoints here changed.
     pub(crate) fn announce_sign_in(&self, online: &Online) {
+        if self.bus.alone() {
+            return;
+        }
         self.bus.publish(Route::All, Message::SignedIn(self.claim_of(online)));
     }
 
@@ -155,6 +158,9 @@ impl Core {
 
     /// Tells the other nodes this node holds no session of the account now.
     pub(crate) fn announce_sign_out(&self, account: AccountId) {
+        if self.bus.alone() {
+            return;
+        }
         self.bus.publish(Route::All, Message::SignedOut { node: self.node, account });
     }
 

@@ -150,6 +150,10 @@ pub trait Bus: Send + Sync {
     fn request(&self, node: NodeId, message: Message) -> Reply;
     /// Messages dropped because the bus could not take them.
     fn dropped(&self) -> u64;
+    /// There is no other node to tell: callers may skip building messages.
+    fn alone(&self) -> bool {
+        false
+    }
 }
 
 /// A message that arrived, with the way to answer it if it was a request.
@@ -171,5 +175,9 @@ impl Bus for LocalBus {
 
     fn dropped(&self) -> u64 {
         0
+    }
+
+    fn alone(&self) -> bool {
+        true
     }
 }
