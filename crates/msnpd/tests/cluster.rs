@@ -21,8 +21,12 @@ use msnpd::config::Config;
 /// Heartbeat and death bound the nodes run with here (the defaults are 1 s
 /// and 3 s): a dead node's users are offline for the others within
 /// `DEAD_AFTER` plus one heartbeat.
-const HEARTBEAT_MS: u64 = 200;
-const DEAD_AFTER_MS: u64 = 1000;
+const HEARTBEAT_MS: u64 = 250;
+const DEAD_AFTER_MS: u64 = 1500;
+
+/// One cluster at a time: twelve processes at once on two cores would starve
+/// heartbeats, and a node not heard from in time is taken for dead.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn free_port(host: &str) -> u16 {
     let listener = std::net::TcpListener::bind((host, 0)).expect("a free port");
@@ -207,10 +211,12 @@ struct Cluster {
     nodes: Vec<Node>,
     nats: Nats,
     _dir: tempfile::TempDir,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
 }
 
 impl Cluster {
     async fn start() -> Option<Cluster> {
+        let turn = ONE_AT_A_TIME.lock().await;
         let Some(nats) = Nats::start() else {
             assert!(std::env::var_os("MSNP_REQUIRE_NATS").is_none(), "nats-server is required but not on the PATH");
             eprintln!("SKIPPED: nats-server is not on the PATH");
@@ -237,7 +243,7 @@ impl Cluster {
         let nodes = ["127.0.0.2", "127.0.0.3", "127.0.0.4"].map(|host| Node::start(host, &database, &nats.url));
         // Each node hears the others' first heartbeats.
         tokio::time::sleep(Duration::from_millis(3 * HEARTBEAT_MS)).await;
-        Some(Cluster { nodes: nodes.into(), nats, _dir: dir })
+        Some(Cluster { nodes: nodes.into(), nats, _dir: dir, _turn: turn })
     }
 }
 

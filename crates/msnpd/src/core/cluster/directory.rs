@@ -46,15 +46,17 @@ impl Directory {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Records a heartbeat; `true` when the node was not known.
+    /// Records a heartbeat; `true` when the node was not heard before (it
+    /// may be known from its claims alone, which can arrive first).
     pub fn heard(&self, info: NodeInfo) -> bool {
         let mut inner = self.inner();
         match inner.peers.get_mut(&info.id) {
             Some(peer) => {
+                let first = peer.info.notification_address.is_empty();
                 peer.info = info;
                 peer.seen = Instant::now();
                 peer.referred = 0;
-                false
+                first
             }
             None => {
                 let peer = Peer { info, seen: Instant::now(), accounts: HashSet::new(), referred: 0 };
@@ -236,6 +238,11 @@ mod tests {
         let directory = Directory::new(Duration::from_millis(50));
         assert!(directory.heard(info(2)));
         assert!(!directory.heard(info(2)));
+        // Known by a claim first, then heard: that is its first heartbeat.
+        directory.claim(claim(20, 4));
+        assert!(directory.heard(info(4)));
+        assert!(directory.unclaim(4, 20));
+        directory.remove(4);
         directory.heard(info(3));
         directory.claim(claim(10, 2));
         directory.claim(claim(11, 3));
