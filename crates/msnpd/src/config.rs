@@ -137,6 +137,8 @@ pub struct Config {
     /// offline to everyone and may sign in again elsewhere.
     pub heartbeat_ms: u64,
     pub node_dead_after_ms: u64,
+    /// Client addresses `/metrics` answers (`*`: everyone); others get 403.
+    pub metrics_allow: Vec<String>,
 }
 
 impl Default for Config {
@@ -199,6 +201,7 @@ impl Default for Config {
             bus_subject: "msnpd".into(),
             heartbeat_ms: 1000,
             node_dead_after_ms: 3000,
+            metrics_allow: vec!["127.0.0.1".into(), "::1".into()],
         }
     }
 }

@@ -80,6 +80,8 @@ pub struct Connection {
     opened: tokio::time::Instant,
     /// Counts the connection among those not signed in, until it signs in.
     pending: Option<crate::core::limits::Pending>,
+    /// Where the error codes sent are counted (`/metrics`).
+    pub metrics: Option<std::sync::Arc<crate::metrics::Metrics>>,
 }
 
 /// Sleeps until `deadline`, or forever without one.
@@ -114,6 +116,7 @@ impl Connection {
             trace,
             label,
             idle_exempt: false,
+            metrics: None,
             partial_since: None,
             opened: tokio::time::Instant::now(),
             pending: None,
@@ -209,6 +212,12 @@ impl Connection {
             tracing::info!(target: "msnpd::wire", peer = %self.peer, "{} S: {}", self.label, Redacted { frame, from_client: false });
         }
         frame.encode(&mut self.output);
+        if let Some(metrics) = &self.metrics
+            && frame.command.len() == 3
+            && let Ok(code) = frame.command.parse::<u16>()
+        {
+            metrics.error_sent(code);
+        }
     }
 
     pub fn send_error(&mut self, code: ErrorCode, trid: Option<u32>) {

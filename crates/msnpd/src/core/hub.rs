@@ -22,6 +22,8 @@ pub struct SessionLink {
     pub(super) sender: mpsc::Sender<Box<Notice>>,
     /// Set when the queue overflowed: the session must close.
     pub(super) overflowed: Arc<AtomicBool>,
+    /// Counts the notices dropped so (`/metrics`).
+    pub(super) dropped: prometheus_client::metrics::counter::Counter,
     /// The endpoint (machine GUID) of an MSNP16+ session.
     pub endpoint: Option<String>,
     /// The session accepts other endpoints of its account beside it (MSNP16+).
@@ -218,6 +220,7 @@ impl Hub {
 
 pub(crate) fn send(link: &SessionLink, notice: Notice) {
     if link.sender.try_send(Box::new(notice)).is_err() {
+        link.dropped.inc();
         link.overflowed.store(true, Ordering::Relaxed);
         tracing::warn!(session = link.id, "session does not keep up with its notices; closing it");
     }

@@ -50,6 +50,8 @@ pub struct Core {
     pub admission: Arc<limits::Admission>,
     /// The key of the decoy MD5 salts, read from the store on first use.
     decoy_salt_key: tokio::sync::OnceCell<String>,
+    /// The figures `/metrics` shows.
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// This node among the others, and how it reaches them.
     pub node: cluster::NodeId,
     pub bus: Arc<dyn cluster::Bus>,
@@ -80,6 +82,7 @@ impl Core {
         node: cluster::NodeId,
         bus: Arc<dyn cluster::Bus>,
     ) -> Arc<Core> {
+        let metrics = Arc::new(crate::metrics::Metrics::default());
         Arc::new(Core {
             tickets: tickets::Tickets::new(config.ticket_lifetime, signer.clone()),
             switchboards: switchboard::Switchboards::new(
@@ -91,6 +94,7 @@ impl Core {
                 node,
             ),
             hub: hub::Hub::new(node),
+            metrics,
             directory: cluster::directory::Directory::new(config.node_dead_after),
             node,
             bus,

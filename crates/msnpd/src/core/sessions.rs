@@ -44,6 +44,7 @@ impl Core {
             id,
             sender,
             overflowed: overflowed.clone(),
+            dropped: self.metrics.notices_dropped.clone(),
             endpoint: endpoint.clone(),
             mpop,
             capabilities: None,

@@ -4,6 +4,7 @@
 mod abch;
 mod config;
 pub mod gateway;
+mod metrics;
 mod oim;
 mod passport;
 mod spelling;
@@ -36,8 +37,10 @@ pub fn router(ctx: Arc<Context>) -> Router {
         .route("/storage/usertile/{cid}/{kind}", get(storage::user_tile))
         .route("/OimWS/oim.asmx", post(oim::store))
         .route("/rsi/rsi.asmx", post(oim::rsi))
+        .route("/metrics", get(metrics::scrape))
         .fallback(passport::not_found)
         .layer(body_limit)
+        .layer(axum::middleware::from_fn_with_state(ctx.clone(), metrics::count))
         .with_state(ctx)
 }
 

@@ -102,6 +102,7 @@ pub async fn login(
         Ok(Some(account)) => account,
         Ok(None) => {
             tracing::info!(%email, "Passport login refused: wrong email or password");
+            ctx.core.metrics.failed_sign_ins.inc();
             return failed();
         }
         Err(error) => {
@@ -153,6 +154,7 @@ pub async fn rst(
         Ok(Some(account)) => account,
         Ok(None) => {
             tracing::info!(email = %request.username, "RST login refused: wrong email or password");
+            ctx.core.metrics.failed_sign_ins.inc();
             return soap(StatusCode::INTERNAL_SERVER_ERROR, rst::render_failed_authentication());
         }
         Err(error) => {

@@ -69,6 +69,7 @@ impl Session {
             return self.error(ErrorCode::InvalidParameter, trid);
         };
         let version = version.clone();
+        self.client = frame.params.get(5).map(|name| (name.clone(), version.clone()));
         self.owes_cvr = false;
         let download = format!("{}/", self.ctx.http_base);
         self.send(Frame::with_params(
@@ -252,6 +253,7 @@ impl Session {
     /// `911` and close, with a log line that says why.
     fn refuse(&mut self, trid: u32, email: &str, reason: &str) {
         tracing::info!(peer = %self.conn.peer, %email, reason, "NS login refused");
+        self.ctx.core.metrics.failed_sign_ins.inc();
         self.error(ErrorCode::AuthenticationFailed, trid);
         self.closing = true;
     }
@@ -305,6 +307,10 @@ impl Session {
         let profile = self.profile(account, ticket);
         self.send(Frame::with_params("MSG", ["Hotmail", "Hotmail"]).with_payload(profile));
         tracing::info!(peer = %self.conn.peer, email = %online.email, dialect = %self.dialect, "signed in");
+        let metrics = &self.ctx.core.metrics;
+        metrics.sign_ins.inc();
+        let client = self.client.as_ref().map(|(name, version)| (name.as_str(), version.as_str()));
+        self.counted = Some(metrics.session(self.dialect.to_string(), client));
         self.online = Some(online);
         self.inbox = Some(inbox);
         self.login = Login::LoggedIn;

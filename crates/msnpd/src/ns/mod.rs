@@ -107,6 +107,10 @@ pub(crate) struct Session {
     /// The challenge sent with `CHL` and not answered yet.
     challenge: Option<(String, tokio::time::Instant)>,
     closing: bool,
+    /// The client's name and version from `CVR`, for `/metrics`.
+    client: Option<(String, String)>,
+    /// Counts the session in `/metrics` while it is signed in.
+    counted: Option<crate::metrics::SessionGauge>,
 }
 
 /// Runs one Notification Server session over `conn` until it ends.
@@ -114,7 +118,8 @@ pub(crate) async fn run(ctx: Arc<Context>, conn: Connection) {
     run_as(ctx, conn, Role::Notification).await
 }
 
-pub(crate) async fn run_as(ctx: Arc<Context>, conn: Connection, role: Role) {
+pub(crate) async fn run_as(ctx: Arc<Context>, mut conn: Connection, role: Role) {
+    conn.metrics = Some(ctx.core.metrics.clone());
     let commands = crate::core::limits::TokenBucket::new(ctx.config.ns_command_rate, ctx.config.ns_command_burst);
     let mut session = Session {
         ctx,
@@ -130,6 +135,8 @@ pub(crate) async fn run_as(ctx: Arc<Context>, conn: Connection, role: Role) {
         strikes: Default::default(),
         challenge: None,
         closing: false,
+        client: None,
+        counted: None,
     };
     session.run().await;
 }

@@ -46,7 +46,8 @@ struct Session {
 }
 
 /// Runs one switchboard session over `conn` until it ends.
-pub(crate) async fn run(ctx: Arc<Context>, conn: Connection) {
+pub(crate) async fn run(ctx: Arc<Context>, mut conn: Connection) {
+    conn.metrics = Some(ctx.core.metrics.clone());
     let mut session = Session {
         ctx,
         conn,
@@ -367,6 +368,9 @@ impl Session {
             return;
         }
         let delivered = self.ctx.core.switchboards.relay(seat, payload);
+        if delivered {
+            self.ctx.core.metrics.messages_relayed.inc();
+        }
         match (ack, delivered) {
             (Some("A" | "D"), true) => self.conn.send(&Frame::with_params("ACK", [trid.to_string()])),
             (Some("A" | "D" | "N"), false) => self.conn.send(&Frame::with_params("NAK", [trid.to_string()])),

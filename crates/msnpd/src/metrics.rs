@@ -1,0 +1,162 @@
+//! What an operator measures, in the Prometheus text format at `/metrics`:
+//! sessions by dialect and client, sign-ins and failed ones, messages
+//! relayed, error codes sent, notices dropped, HTTP requests by service and
+//! status. Counters only grow: rates are Prometheus's `rate()`.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SessionLabels {
+    pub dialect: String,
+    pub client: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CodeLabel {
+    pub code: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HttpLabels {
+    pub service: &'static str,
+    pub status: u16,
+}
+
+/// Distinct client names kept as labels; later ones count as `other`, so a
+/// client that makes up names cannot grow the figures without bound.
+const MAX_CLIENTS: usize = 64;
+
+pub struct Metrics {
+    registry: Registry,
+    pub sessions: Family<SessionLabels, Gauge>,
+    pub sign_ins: Counter,
+    pub failed_sign_ins: Counter,
+    pub messages_relayed: Counter,
+    pub errors_sent: Family<CodeLabel, Counter>,
+    pub notices_dropped: Counter,
+    /// Bus messages dropped so far (read from the bus at each scrape).
+    pub bus_dropped: Gauge,
+    pub http_requests: Family<HttpLabels, Counter>,
+    clients: Mutex<HashSet<String>>,
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        let mut registry = Registry::with_prefix("msnpd");
+        let metrics = Metrics {
+            sessions: Family::default(),
+            sign_ins: Counter::default(),
+            failed_sign_ins: Counter::default(),
+            messages_relayed: Counter::default(),
+            errors_sent: Family::default(),
+            notices_dropped: Counter::default(),
+            bus_dropped: Gauge::default(),
+            http_requests: Family::default(),
+            clients: Mutex::default(),
+            registry: Registry::default(),
+        };
+        registry.register(
+            "sessions",
+            "Sessions signed in on this node, by dialect and client",
+            metrics.sessions.clone(),
+        );
+        registry.register("sign_ins", "Successful Notification Server sign-ins", metrics.sign_ins.clone());
+        registry.register(
+            "failed_sign_ins",
+            "Sign-ins refused: a wrong password (Passport or MD5), ticket or proof",
+            metrics.failed_sign_ins.clone(),
+        );
+        registry.register("messages_relayed", "Switchboard messages relayed", metrics.messages_relayed.clone());
+        registry.register("errors_sent", "MSNP error codes sent to clients, by code", metrics.errors_sent.clone());
+        registry.register(
+            "notices_dropped",
+            "Notices not delivered: a session that did not keep up, or a full bus",
+            metrics.notices_dropped.clone(),
+        );
+        registry.register(
+            "bus_messages_dropped",
+            "Messages to other nodes dropped because the bus could not take them",
+            metrics.bus_dropped.clone(),
+        );
+        registry.register("http_requests", "HTTP requests by service and status", metrics.http_requests.clone());
+        Metrics { registry, ..metrics }
+    }
+}
+
+impl Metrics {
+    /// The text a Prometheus scrape reads.
+    pub fn render(&self) -> String {
+        let mut text = String::new();
+        if prometheus_client::encoding::text::encode(&mut text, &self.registry).is_err() {
+            text.clear();
+        }
+        text
+    }
+
+    /// Counts a session by dialect and client (from `CVR`) while the guard lives.
+    pub fn session(&self, dialect: String, client: Option<(&str, &str)>) -> SessionGauge {
+        let client = self.client_label(client);
+        let gauge = self.sessions.get_or_create(&SessionLabels { dialect, client }).clone();
+        gauge.inc();
+        SessionGauge(gauge)
+    }
+
+    /// `NAME MAJOR.MINOR` for a client name of letters and digits among the
+    /// first `MAX_CLIENTS` seen; else `other`; `unknown` without `CVR`.
+    fn client_label(&self, client: Option<(&str, &str)>) -> String {
+        let Some((name, version)) = client else {
+            return "unknown".into();
+        };
+        let name: String = name.chars().filter(char::is_ascii_alphanumeric).take(16).collect();
+        let version: String = version.split('.').take(2).collect::<Vec<_>>().join(".");
+        let version: String = version.chars().filter(|c| c.is_ascii_digit() || *c == '.').take(8).collect();
+        let label = format!("{name} {version}");
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        if clients.contains(&label) || (clients.len() < MAX_CLIENTS && clients.insert(label.clone())) {
+            label
+        } else {
+            "other".into()
+        }
+    }
+
+    pub fn error_sent(&self, code: u16) {
+        self.errors_sent.get_or_create(&CodeLabel { code }).inc();
+    }
+}
+
+/// One session in the `sessions` gauge until dropped.
+pub struct SessionGauge(Gauge);
+
+impl Drop for SessionGauge {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_labels_are_bounded() {
+        let metrics = Metrics::default();
+        let first = metrics.session("MSNP8".into(), Some(("MSNMSGR", "7.0.0777")));
+        assert_eq!(metrics.client_label(Some(("MSN MSGR!", "7.5.0311"))), "MSNMSGR 7.5");
+        for n in 0..100 {
+            metrics.client_label(Some((&format!("made{n}"), "1")));
+        }
+        assert_eq!(metrics.client_label(Some(("another", "1"))), "other");
+        assert_eq!(metrics.client_label(Some(("MSNMSGR", "7.0.0777"))), "MSNMSGR 7.0");
+        let text = metrics.render();
+        assert!(text.contains("msnpd_sessions{dialect=\"MSNP8\",client=\"MSNMSGR 7.0\"} 1"), "{text}");
+        drop(first);
+        assert!(metrics.render().contains("msnpd_sessions{dialect=\"MSNP8\",client=\"MSNMSGR 7.0\"} 0"));
+    }
+}
