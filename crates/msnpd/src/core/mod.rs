@@ -82,7 +82,7 @@ impl Core {
         node: cluster::NodeId,
         bus: Arc<dyn cluster::Bus>,
     ) -> Arc<Core> {
-        let metrics = Arc::new(crate::metrics::Metrics::default());
+        let metrics = Arc::new(crate::metrics::Metrics::new(store.timings.clone()));
         Arc::new(Core {
             tickets: tickets::Tickets::new(config.ticket_lifetime, signer.clone()),
             switchboards: switchboard::Switchboards::new(

@@ -75,6 +75,22 @@ pub struct ListData {
 pub struct Store {
     pool: AnyPool,
     is_sqlite: bool,
+    /// How long each kind of operation takes (`/metrics`).
+    pub timings: crate::metrics::DbTimings,
+}
+
+/// Times one operation of the store until dropped.
+pub(crate) struct Timed<'a> {
+    timings: &'a crate::metrics::DbTimings,
+    kind: &'static str,
+    started: std::time::Instant,
+}
+
+impl Drop for Timed<'_> {
+    fn drop(&mut self) {
+        let labels = crate::metrics::DbLabels { kind: self.kind };
+        self.timings.get_or_create(&labels).observe(self.started.elapsed().as_secs_f64());
+    }
 }
 
 fn is_unique_violation(error: &sqlx::Error) -> bool {
@@ -159,9 +175,14 @@ impl Store {
             });
         }
         let pool = options.connect(&url).await?;
-        let store = Store { pool, is_sqlite };
+        let store = Store { pool, is_sqlite, timings: crate::metrics::db_timings() };
         schema::migrate(&store.pool, store.is_sqlite).await?;
         Ok(store)
+    }
+
+    /// Starts timing an operation of kind `kind` (the method's name).
+    pub(crate) fn timed(&self, kind: &'static str) -> Timed<'_> {
+        Timed { timings: &self.timings, kind, started: std::time::Instant::now() }
     }
 
     pub fn is_sqlite(&self) -> bool {
@@ -175,6 +196,7 @@ impl Store {
     // ---- accounts ----
 
     pub async fn create_account(&self, row: &AccountRow) -> StoreResult<()> {
+        let _timed = self.timed("create_account");
         // List timestamps are in microseconds, creation in seconds.
         let micros = row.created_at.saturating_mul(1_000_000);
         let result = sqlx::query(
@@ -208,6 +230,7 @@ impl Store {
     }
 
     pub async fn account_by_email(&self, email: &str) -> StoreResult<Option<AccountRow>> {
+        let _timed = self.timed("account_by_email");
         let row =
             sqlx::query("SELECT id, email, password_hash, friendly_name, created_at, legacy_md5_hash FROM accounts WHERE email = $1")
                 .bind(email)
@@ -217,6 +240,7 @@ impl Store {
     }
 
     pub async fn account_by_id(&self, id: i64) -> StoreResult<Option<AccountRow>> {
+        let _timed = self.timed("account_by_id");
         let row = sqlx::query(
             "SELECT id, email, password_hash, friendly_name, created_at, legacy_md5_hash FROM accounts WHERE id = $1",
         )
@@ -227,6 +251,7 @@ impl Store {
     }
 
     pub async fn list_accounts(&self) -> StoreResult<Vec<AccountRow>> {
+        let _timed = self.timed("list_accounts");
         let rows = sqlx::query(
             "SELECT id, email, password_hash, friendly_name, created_at, legacy_md5_hash FROM accounts ORDER BY email",
         )
@@ -236,6 +261,7 @@ impl Store {
     }
 
     pub async fn set_password_hash(&self, id: i64, hash: &str) -> StoreResult<bool> {
+        let _timed = self.timed("set_password_hash");
         let done = sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
             .bind(hash)
             .bind(id)
@@ -246,6 +272,7 @@ impl Store {
 
     /// Sets or clears the MSNP2-7 MD5 credential (a salt and MD5(salt || password)).
     pub async fn set_legacy_md5(&self, id: i64, credential: Option<(&str, &str)>) -> StoreResult<()> {
+        let _timed = self.timed("set_legacy_md5");
         sqlx::query("UPDATE accounts SET legacy_md5_salt = $1, legacy_md5_hash = $2 WHERE id = $3")
             .bind(credential.map(|(salt, _)| salt.to_owned()))
             .bind(credential.map(|(_, hash)| hash.to_owned()))
@@ -263,6 +290,7 @@ impl Store {
         limit: usize,
         per_sender: usize,
     ) -> StoreResult<Stored> {
+        let _timed = self.timed("store_offline_message");
         let mut tx = self.write_transaction().await?;
         let counts = sqlx::query(
             "SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN sender_email = $2 THEN 1 ELSE 0 END), 0) AS mine \
@@ -297,6 +325,7 @@ impl Store {
 
     /// The recipient's offline messages, oldest first.
     pub async fn offline_messages(&self, recipient: i64) -> StoreResult<Vec<OfflineMessage>> {
+        let _timed = self.timed("offline_messages");
         let rows = sqlx::query(
             "SELECT id, recipient_id, sender_email, sender_name, received_at, content, was_read FROM offline_messages \
              WHERE recipient_id = $1 ORDER BY received_at, id",
@@ -320,6 +349,7 @@ impl Store {
     }
 
     pub async fn mark_offline_message_read(&self, recipient: i64, id: &str) -> StoreResult<()> {
+        let _timed = self.timed("mark_offline_message_read");
         sqlx::query("UPDATE offline_messages SET was_read = 1 WHERE recipient_id = $1 AND id = $2")
             .bind(recipient)
             .bind(id)
@@ -330,6 +360,7 @@ impl Store {
 
     /// Deletes the recipient's messages with these ids; returns how many went.
     pub async fn delete_offline_messages(&self, recipient: i64, ids: &[String]) -> StoreResult<u64> {
+        let _timed = self.timed("delete_offline_messages");
         let mut deleted = 0;
         let mut tx = self.write_transaction().await?;
         for id in ids {
@@ -346,6 +377,7 @@ impl Store {
 
     /// The roaming profile (storage service), if one was made.
     pub async fn profile(&self, account: i64) -> StoreResult<Option<Profile>> {
+        let _timed = self.timed("profile");
         let row = sqlx::query(
             "SELECT display_name, personal_message, picture_type, picture_data, picture_version, modified FROM profiles WHERE account_id = $1",
         )
@@ -364,6 +396,7 @@ impl Store {
     }
 
     pub async fn put_profile(&self, account: i64, profile: &Profile) -> StoreResult<()> {
+        let _timed = self.timed("put_profile");
         let mut tx = self.write_transaction().await?;
         sqlx::query("DELETE FROM profiles WHERE account_id = $1").bind(account).execute(&mut *tx).await?;
         sqlx::query(
@@ -387,6 +420,7 @@ impl Store {
     /// (`contact`, `group`, `settings`), the item (contact id or group guid) and
     /// the guid it had, oldest first.
     pub async fn changes_since(&self, owner: i64, since: i64) -> StoreResult<Vec<(String, String, String)>> {
+        let _timed = self.timed("changes_since");
         let rows = sqlx::query(
             "SELECT kind, item, guid FROM ab_changes WHERE owner_id = $1 AND changed_at > $2 ORDER BY changed_at",
         )
@@ -399,6 +433,7 @@ impl Store {
 
     /// The MD5 credential of an account, if it opted in.
     pub async fn legacy_md5(&self, id: i64) -> StoreResult<Option<(String, String)>> {
+        let _timed = self.timed("legacy_md5");
         let row = sqlx::query("SELECT legacy_md5_salt, legacy_md5_hash FROM accounts WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
@@ -410,6 +445,7 @@ impl Store {
     }
 
     pub async fn set_friendly_name(&self, id: i64, name: &str) -> StoreResult<()> {
+        let _timed = self.timed("set_friendly_name");
         sqlx::query("UPDATE accounts SET friendly_name = $1 WHERE id = $2")
             .bind(name)
             .bind(id)
@@ -420,6 +456,7 @@ impl Store {
 
     /// Deletes an account with its lists, and its entries on other people's lists.
     pub async fn delete_account(&self, id: i64) -> StoreResult<bool> {
+        let _timed = self.timed("delete_account");
         let mut tx = self.write_transaction().await?;
         for statement in [
             "DELETE FROM group_members WHERE owner_id = $1 OR contact_id = $1",
@@ -440,6 +477,7 @@ impl Store {
     // ---- contact lists ----
 
     pub async fn load_lists(&self, owner: i64) -> StoreResult<ListData> {
+        let _timed = self.timed("load_lists");
         let settings = sqlx::query(
             "SELECT blp_allow, gtc_ask, list_serial, lists_modified, settings_modified FROM accounts WHERE id = $1",
         )
@@ -452,6 +490,7 @@ impl Store {
     /// The account and its lists, as a sign-in needs them: the account row
     /// and the list settings come from one statement.
     pub async fn account_with_lists(&self, id: i64) -> StoreResult<Option<(AccountRow, ListData)>> {
+        let _timed = self.timed("account_with_lists");
         let row = sqlx::query(
             "SELECT id, email, password_hash, friendly_name, created_at, legacy_md5_hash, blp_allow, gtc_ask, list_serial, lists_modified, settings_modified FROM accounts WHERE id = $1",
         )
@@ -532,6 +571,7 @@ impl Store {
     /// The phone properties (PHH, MOB…) of the owner's forward-list contacts
     /// who allow the owner to see them, by contact id.
     pub async fn contact_properties(&self, owner: i64) -> StoreResult<Vec<(i64, String, String)>> {
+        let _timed = self.timed("contact_properties");
         let rows = sqlx::query(
             "SELECT p.account_id, p.name, p.value FROM account_properties p \
              JOIN contacts c ON c.contact_id = p.account_id AND c.owner_id = $1 AND (c.lists & 1) <> 0 \
@@ -549,6 +589,7 @@ impl Store {
     /// Applies a batch of list changes atomically and advances each touched
     /// owner's serial and timestamp. Returns the new serial of each owner, in order.
     pub async fn apply(&self, changes: &[ListChange], now: i64) -> StoreResult<Vec<(i64, i64)>> {
+        let _timed = self.timed("apply");
         let mut tx = self.write_transaction().await?;
         let mut owners: Vec<i64> = Vec::new();
         for change in changes {
