@@ -46,6 +46,17 @@ impl Core {
         chosen.notification_address.clone()
     }
 
+    /// The address of another node's Notification Server (`notification`)
+    /// or switchboard that `ip` (`host` or `host:port`) names: a client that
+    /// reaches this node by HTTP (the gateway, a browser) is passed on there.
+    pub fn other_node_address(&self, ip: &str, notification: bool) -> Option<String> {
+        self.directory.peers().into_iter().find_map(|node| {
+            let address = if notification { node.notification_address } else { node.switchboard_address };
+            let host = address.rsplit_once(':').map_or(address.as_str(), |(host, _)| host);
+            (address == ip || host == ip).then_some(address)
+        })
+    }
+
     /// The node whose switchboard holds a new conversation, and its address:
     /// the least loaded (sessions and conversations), this one on a tie.
     pub fn pick_switchboard(&self) -> (NodeId, String) {

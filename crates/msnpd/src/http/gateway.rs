@@ -39,15 +39,8 @@ enum Server {
     Elsewhere(String),
 }
 
-/// The address of another node's Notification Server (`notification`) or
-/// switchboard that `ip` (`host` or `host:port`) names.
 fn other_node(ctx: &Context, ip: Option<&str>, notification: bool) -> Option<String> {
-    let ip = ip?;
-    ctx.core.directory.peers().into_iter().find_map(|node| {
-        let address = if notification { node.notification_address } else { node.switchboard_address };
-        let host = address.rsplit_once(':').map_or(address.as_str(), |(host, _)| host);
-        (address == ip || host == ip).then_some(address)
-    })
+    ctx.core.other_node_address(ip?, notification)
 }
 
 /// How long a request to another node's server waits for its first answer

@@ -43,6 +43,7 @@ fn service(path: &str) -> &'static str {
         "/storageservice/schematizedstore.asmx" => "storage",
         "/oimws/oim.asmx" | "/rsi/rsi.asmx" => "offline_messages",
         "/metrics" => "metrics",
+        "/ws/ns" | "/ws/sb" => "websocket",
         "/" => "home",
         _ if lower.starts_with("/storage/usertile/") => "usertile",
         _ => "other",

@@ -10,6 +10,7 @@ mod passport;
 mod spelling;
 mod storage;
 pub mod tls;
+mod websocket;
 
 use std::sync::Arc;
 
@@ -38,6 +39,8 @@ pub fn router(ctx: Arc<Context>) -> Router {
         .route("/OimWS/oim.asmx", post(oim::store))
         .route("/rsi/rsi.asmx", post(oim::rsi))
         .route("/metrics", get(metrics::scrape))
+        .route("/ws/ns", get(websocket::ns))
+        .route("/ws/sb", get(websocket::sb))
         .fallback(passport::not_found)
         .layer(body_limit)
         .layer(axum::middleware::from_fn_with_state(ctx.clone(), metrics::count))
@@ -217,7 +220,9 @@ async fn serve_connection<I, S>(
         .title_case_headers(true)
         .timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(std::time::Duration::from_secs(30))
-        .serve_connection(hyper_util::rt::TokioIo::new(io), service);
+        .serve_connection(hyper_util::rt::TokioIo::new(io), service)
+        // The browser client's WebSocket (`/ws/…`) takes the connection over.
+        .with_upgrades();
     let mut connection = std::pin::pin!(connection);
     tokio::select! {
         result = connection.as_mut() => {
