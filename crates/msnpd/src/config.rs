@@ -139,6 +139,9 @@ pub struct Config {
     pub node_dead_after_ms: u64,
     /// Client addresses `/metrics` answers (`*`: everyone); others get 403.
     pub metrics_allow: Vec<String>,
+    /// Anyone may create an account at `/account/signup`; off, accounts come
+    /// from `msnpd user add` (`--no-registration`).
+    pub registration: bool,
 }
 
 impl Default for Config {
@@ -202,6 +205,7 @@ impl Default for Config {
             heartbeat_ms: 1000,
             node_dead_after_ms: 3000,
             metrics_allow: vec!["127.0.0.1".into(), "::1".into()],
+            registration: true,
         }
     }
 }
@@ -227,6 +231,8 @@ pub struct Overrides {
     pub trace_protocol: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bus: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registration: Option<bool>,
 }
 
 impl Config {

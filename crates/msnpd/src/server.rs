@@ -39,6 +39,8 @@ pub struct Context {
     /// Places for HTTP requests in progress (`max_http_requests`), shared by
     /// the HTTP and HTTPS listeners.
     pub http_requests: Arc<tokio::sync::Semaphore>,
+    /// Accounts one address may create on the web: 3 at once, then one per 20 minutes.
+    pub signups: crate::core::limits::PerAddress,
     /// The lock-key challenge each sender of offline messages must answer.
     pub oim_challenges: std::sync::Mutex<std::collections::HashMap<i64, String>>,
 }
@@ -102,6 +104,7 @@ impl Context {
             config,
             gateway: Default::default(),
             oim_challenges: Default::default(),
+            signups: crate::core::limits::PerAddress::new(1.0 / 1200.0, 3.0),
             stopping: Default::default(),
         }))
     }

@@ -42,6 +42,9 @@ pub struct ServeArgs {
     /// Join the other nodes of the service over NATS (nats://host:port).
     #[arg(long)]
     bus: Option<String>,
+    /// No sign-up page: accounts come from `msnpd user add`.
+    #[arg(long)]
+    no_registration: bool,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -56,6 +59,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         database: args.database,
         trace_protocol: args.trace_protocol,
         bus: args.bus,
+        registration: args.no_registration.then_some(false),
     };
     let Some((config, runtime)) = super::prepare(args.config.as_deref(), &overrides) else {
         return ExitCode::FAILURE;

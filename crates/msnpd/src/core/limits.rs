@@ -57,6 +57,32 @@ impl Strikes {
 /// An attempt is reserved before the password is checked and counts against
 /// the limit while it is checked, so a burst of parallel guesses gets no more
 /// checks than the limit allows.
+/// A token bucket per client address: how often one address may do a thing
+/// (create an account). The map is cleared when it grows past `MAX_TRACKED`
+/// addresses, so it stays bounded whatever the number of addresses.
+pub struct PerAddress {
+    rate: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<IpAddr, TokenBucket>>,
+}
+
+impl PerAddress {
+    const MAX_TRACKED: usize = 100_000;
+
+    pub fn new(rate: f64, burst: f64) -> PerAddress {
+        PerAddress { rate, burst, buckets: Mutex::new(HashMap::new()) }
+    }
+
+    /// Takes one from `address`'s bucket if it has one.
+    pub fn allow(&self, address: IpAddr) -> bool {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if buckets.len() >= Self::MAX_TRACKED {
+            buckets.clear();
+        }
+        buckets.entry(address).or_insert_with(|| TokenBucket::new(self.rate, self.burst)).take()
+    }
+}
+
 pub struct LoginGuard {
     window: Duration,
     per_account: u32,

@@ -50,6 +50,8 @@ pub struct Core {
     pub admission: Arc<limits::Admission>,
     /// The key of the decoy MD5 salts, read from the store on first use.
     decoy_salt_key: tokio::sync::OnceCell<String>,
+    /// Signs what the service hands out and takes back (tickets, cookies, web sessions).
+    pub signer: Arc<tokens::Signer>,
     /// The figures `/metrics` shows.
     pub metrics: Arc<crate::metrics::Metrics>,
     /// This node among the others, and how it reaches them.
@@ -85,6 +87,7 @@ impl Core {
         let metrics = Arc::new(crate::metrics::Metrics::new(store.timings.clone()));
         Arc::new(Core {
             tickets: tickets::Tickets::new(config.ticket_lifetime, signer.clone()),
+            signer: signer.clone(),
             switchboards: switchboard::Switchboards::new(
                 config.cookie_lifetime,
                 config.sb_message_rate,

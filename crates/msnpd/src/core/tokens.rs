@@ -20,6 +20,10 @@ pub enum Purpose {
     Ticket = 1,
     Cookie = 2,
     ProofKey = 3,
+    /// A signed-in account page (web).
+    AccountPage = 4,
+    /// The CSRF token of a web form, derived from its cookie.
+    Csrf = 5,
 }
 
 pub struct Signer {

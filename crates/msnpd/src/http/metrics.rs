@@ -44,6 +44,7 @@ fn service(path: &str) -> &'static str {
         "/oimws/oim.asmx" | "/rsi/rsi.asmx" => "offline_messages",
         "/metrics" => "metrics",
         "/ws/ns" | "/ws/sb" => "websocket",
+        _ if lower == "/account" || lower.starts_with("/account/") => "account",
         "/" => "home",
         _ if lower.starts_with("/storage/usertile/") => "usertile",
         _ => "other",

@@ -2,6 +2,7 @@
 //! in paths are collapsed first: Pidgin asks for `//RST.srf`.
 
 mod abch;
+mod account;
 mod config;
 pub mod gateway;
 mod metrics;
@@ -39,6 +40,13 @@ pub fn router(ctx: Arc<Context>) -> Router {
         .route("/OimWS/oim.asmx", post(oim::store))
         .route("/rsi/rsi.asmx", post(oim::rsi))
         .route("/metrics", get(metrics::scrape))
+        .route("/account", get(account::account))
+        .route("/account/signup", get(account::signup_page).post(account::signup))
+        .route("/account/signin", post(account::signin))
+        .route("/account/name", post(account::name))
+        .route("/account/password", post(account::password))
+        .route("/account/delete", post(account::delete))
+        .route("/account/signout", post(account::signout))
         .route("/ws/ns", get(websocket::ns))
         .route("/ws/sb", get(websocket::sb))
         .fallback(passport::not_found)

@@ -1,0 +1,169 @@
+//! The account pages: sign up (CSRF, rules, a limit per address), sign in,
+//! change the name and the password, delete; and sign-up turned off.
+
+mod common;
+
+use common::{HttpResponse, TestServer, http_get, http_request, sign_in};
+
+/// A browser's cookie jar for one site, enough for these pages.
+#[derive(Default)]
+struct Browser {
+    cookies: Vec<(String, String)>,
+}
+
+fn form_encode(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The value of `<input … name="NAME" value="…">` in a page.
+fn field(html: &str, name: &str) -> String {
+    let at = html.find(&format!("name=\"{name}\" value=\"")).unwrap_or_else(|| panic!("no {name} in {html}"));
+    let rest = &html[at + name.len() + 15..];
+    rest[..rest.find('"').expect("end of value")].to_owned()
+}
+
+impl Browser {
+    fn keep(&mut self, response: &HttpResponse) {
+        for (name, value) in &response.headers {
+            if !name.eq_ignore_ascii_case("set-cookie") {
+                continue;
+            }
+            let pair = value.split(';').next().unwrap_or_default();
+            if let Some((key, value)) = pair.split_once('=') {
+                self.cookies.retain(|(k, _)| k != key);
+                if !value.is_empty() {
+                    self.cookies.push((key.to_owned(), value.to_owned()));
+                }
+            }
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    async fn get(&mut self, server: &TestServer, path: &str) -> HttpResponse {
+        let cookie = self.cookie_header();
+        let response = http_get(server.http(), path, &[("Cookie", &cookie)]).await;
+        self.keep(&response);
+        response
+    }
+
+    async fn post(&mut self, server: &TestServer, path: &str, fields: &[(&str, &str)]) -> HttpResponse {
+        let cookie = self.cookie_header();
+        let headers = [("Cookie", cookie.as_str()), ("Content-Type", "application/x-www-form-urlencoded")];
+        let response = http_request(server.http(), "POST", path, &headers, form_encode(fields).as_bytes()).await;
+        self.keep(&response);
+        response
+    }
+}
+
+async fn passport_status(server: &TestServer, email: &str, password: &str) -> u16 {
+    let authorization = format!(
+        "Passport1.4 sign-in={},pwd={}",
+        email.replace('@', "%40"),
+        percent_encoding::utf8_percent_encode(password, percent_encoding::NON_ALPHANUMERIC)
+    );
+    http_get(server.http(), "/login2.srf", &[("Authorization", &authorization)]).await.status
+}
+
+#[tokio::test]
+async fn sign_up_manage_and_delete_an_account() {
+    let server = TestServer::start().await;
+    let mut browser = Browser::default();
+    let page = browser.get(&server, "/account/signup").await;
+    assert_eq!(page.status, 200);
+    let html = page.text();
+    for id in ["email", "name", "password", "confirm"] {
+        assert!(html.contains(&format!("<label for=\"{id}\">")), "a label for {id}");
+        assert!(html.contains(&format!("id=\"{id}\"")));
+    }
+    let csrf = field(&html, "csrf");
+
+    // Without the token, or from a browser without the cookie: refused.
+    let wrong =
+        [("csrf", "0000"), ("email", "carol@example.com"), ("password", "carol-pw-1"), ("confirm", "carol-pw-1")];
+    assert_eq!(browser.post(&server, "/account/signup", &wrong).await.status, 403);
+    let mut stranger = Browser::default();
+    let stolen = [("csrf", csrf.as_str()), ("email", "carol@example.com"), ("password", "x"), ("confirm", "x")];
+    assert_eq!(stranger.post(&server, "/account/signup", &stolen).await.status, 403);
+
+    let short = [("csrf", csrf.as_str()), ("email", "carol@example.com"), ("password", "short"), ("confirm", "short")];
+    let refused = browser.post(&server, "/account/signup", &short).await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.text().contains("8 to 128 characters"));
+    assert!(!refused.text().contains("value=\"short\""), "a password is never shown again");
+
+    let good = [
+        ("csrf", csrf.as_str()),
+        ("email", "Carol@Example.com"),
+        ("name", "Carol C"),
+        ("password", "carol-pw-1"),
+        ("confirm", "carol-pw-1"),
+    ];
+    let created = browser.post(&server, "/account/signup", &good).await;
+    assert_eq!(created.status, 303, "{}", created.text());
+    assert_eq!(created.header("Location"), Some("/account"));
+    let mut carol = sign_in(&server, "MSNP8", "carol@example.com", "carol-pw-1", "carol").await;
+    carol.send("OUT").await;
+    let again = browser.post(&server, "/account/signup", &good).await;
+    assert_eq!(again.status, 409);
+
+    // The account page, signed in by the sign-up.
+    let account = browser.get(&server, "/account").await;
+    assert_eq!(account.status, 200);
+    let html = account.text();
+    assert!(html.contains("Signed in as <strong>carol@example.com</strong>"), "{html}");
+    let csrf = field(&html, "csrf");
+    let renamed = browser.post(&server, "/account/name", &[("csrf", csrf.as_str()), ("name", "Carol <3")]).await;
+    assert_eq!(renamed.status, 200);
+    assert!(renamed.text().contains("value=\"Carol &lt;3\""), "escaped: {}", renamed.text());
+
+    let change =
+        [("csrf", csrf.as_str()), ("current", "wrong-pw"), ("password", "carol-pw-2"), ("confirm", "carol-pw-2")];
+    assert_eq!(browser.post(&server, "/account/password", &change).await.status, 401);
+    let change =
+        [("csrf", csrf.as_str()), ("current", "carol-pw-1"), ("password", "carol-pw-2"), ("confirm", "carol-pw-2")];
+    assert_eq!(browser.post(&server, "/account/password", &change).await.status, 200);
+    assert_eq!(passport_status(&server, "carol@example.com", "carol-pw-1").await, 401);
+    assert_eq!(passport_status(&server, "carol@example.com", "carol-pw-2").await, 200);
+
+    // Signed out, the page asks to sign in; signing in shows the account again.
+    assert_eq!(browser.post(&server, "/account/signout", &[("csrf", csrf.as_str())]).await.status, 303);
+    let form = browser.get(&server, "/account").await.text();
+    assert!(form.contains("action=\"/account/signin\""));
+    let csrf = field(&form, "csrf");
+    let signin = [("csrf", csrf.as_str()), ("email", "carol@example.com"), ("password", "carol-pw-2")];
+    assert_eq!(browser.post(&server, "/account/signin", &signin).await.status, 303);
+    let html = browser.get(&server, "/account").await.text();
+    let csrf = field(&html, "csrf");
+    let deleted = browser.post(&server, "/account/delete", &[("csrf", csrf.as_str()), ("current", "carol-pw-2")]).await;
+    assert_eq!(deleted.status, 200);
+    assert!(deleted.text().contains("deleted"));
+    assert_eq!(passport_status(&server, "carol@example.com", "carol-pw-2").await, 401);
+    assert!(server.server().context.core.store.account_by_email("carol@example.com").await.expect("store").is_none());
+}
+
+#[tokio::test]
+async fn sign_ups_per_address_are_limited_and_can_be_turned_off() {
+    let server = TestServer::start().await;
+    let mut browser = Browser::default();
+    let csrf = field(&browser.get(&server, "/account/signup").await.text(), "csrf");
+    for n in 0..4 {
+        let email = format!("user{n}@example.com");
+        let fields =
+            [("csrf", csrf.as_str()), ("email", &email), ("password", "long-enough"), ("confirm", "long-enough")];
+        let status = browser.post(&server, "/account/signup", &fields).await.status;
+        assert_eq!(status, if n < 3 { 303 } else { 429 }, "sign-up {n}");
+    }
+
+    let closed = TestServer::start_with(|config| config.registration = false).await;
+    let page = http_get(closed.http(), "/account/signup", &[]).await;
+    assert_eq!(page.status, 404);
+    assert!(page.text().contains("Sign-up is off"));
+    assert!(!http_get(closed.http(), "/account", &[]).await.text().contains("/account/signup"));
+}
