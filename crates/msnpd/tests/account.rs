@@ -167,3 +167,23 @@ async fn sign_ups_per_address_are_limited_and_can_be_turned_off() {
     assert!(page.text().contains("Sign-up is off"));
     assert!(!http_get(closed.http(), "/account", &[]).await.text().contains("/account/signup"));
 }
+
+/// The browser client is served from the binary, with a policy that keeps
+/// its scripts and connections to this origin.
+#[tokio::test]
+async fn the_browser_client_is_served_embedded() {
+    let server = TestServer::start().await;
+    let index = http_get(server.http(), "/messenger/", &[]).await;
+    assert_eq!(index.status, 200);
+    assert_eq!(index.header("Content-Type"), Some("text/html; charset=utf-8"));
+    assert!(index.header("Content-Security-Policy").is_some_and(|p| p.starts_with("default-src 'self'")));
+    let html = index.text();
+    assert!(html.contains("<script src=\"app.js\"></script>"));
+    for id in ["signin-email", "signin-password", "add-email", "message", "status", "psm", "invite"] {
+        assert!(html.contains(&format!("<label for=\"{id}\">")), "a label for {id}");
+    }
+    let script = http_get(server.http(), "/messenger/app.js", &[]).await;
+    assert_eq!(script.header("Content-Type"), Some("text/javascript; charset=utf-8"));
+    assert!(script.text().contains("/ws/ns"));
+    assert_eq!(http_get(server.http(), "/messenger", &[]).await.status, 308);
+}

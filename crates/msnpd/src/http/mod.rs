@@ -11,6 +11,7 @@ mod passport;
 mod spelling;
 mod storage;
 pub mod tls;
+mod web;
 mod websocket;
 
 use std::sync::Arc;
@@ -47,6 +48,10 @@ pub fn router(ctx: Arc<Context>) -> Router {
         .route("/account/password", post(account::password))
         .route("/account/delete", post(account::delete))
         .route("/account/signout", post(account::signout))
+        .route("/messenger", get(web::to_index))
+        .route("/messenger/", get(web::index))
+        .route("/messenger/app.js", get(web::app))
+        .route("/messenger/style.css", get(web::style))
         .route("/ws/ns", get(websocket::ns))
         .route("/ws/sb", get(websocket::sb))
         .fallback(passport::not_found)
@@ -61,6 +66,7 @@ async fn home() -> axum::response::Html<&'static str> {
     axum::response::Html(concat!(
         "<!doctype html><html><head><title>msnpd</title></head><body>",
         "<h1>msnpd</h1><p>This Messenger service has no web mail, profile or mobile pages.</p>",
+        "<p><a href=\"/messenger/\">Messenger in the browser</a> · <a href=\"/account\">Your account</a></p>",
         "</body></html>"
     ))
 }
