@@ -1,13 +1,14 @@
 // End to end in a real browser (Debian's Chromium, driven by playwright-core):
 // a person signs up in the page, signs in to the browser client, sees a
 // msnp-client user (`msnp watch`, MSNP18) come online, messages go both ways,
-// and a status change shows on the other side. Screenshots go to
-// docs/screenshots/. Exits non-zero on any failure.
+// and a status change shows on the other side; then the operator's dashboard
+// shows live figures while `msnp bench soak` runs. Screenshots go to
+// docs/screenshots/ ($SCREENSHOTS). Exits non-zero on any failure.
 //
 // Environment: MSNPD_BIN, MSNP_BIN (default: target/debug of the checkout),
 // CHROMIUM (default /usr/bin/chromium).
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -76,8 +77,10 @@ async function step(name, action) {
   }
 }
 
-// The server, on free ports.
-const server = spawn(msnpd, ["serve", "--ns-listen", "127.0.0.1:0", "--sb-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--database", database], { env, stdio: ["ignore", "ignore", "pipe"] });
+// The server, on free ports, with the operator's dashboard on.
+const operator = join(work, "operator");
+writeFileSync(operator, "operator-secret\n", { mode: 0o600 });
+const server = spawn(msnpd, ["serve", "--ns-listen", "127.0.0.1:0", "--sb-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--database", database, "--admin-password-file", operator], { env, stdio: ["ignore", "ignore", "pipe"] });
 children.push(server);
 const listening = await lines(server.stderr).until((l) => l.includes("msnpd listening"), "the server");
 const address = (key) => / ns=| notification=| http=/.test(listening) && listening.match(new RegExp(` ${key}=([0-9.:]+)`))[1];
@@ -143,6 +146,29 @@ await step("her answer reaches him", async () => {
   await page.getByRole("log").getByText("hi bob, from the browser").waitFor();
   await page.screenshot({ path: join(shots, "messenger.png") });
   await watch.until((l) => l.includes("hi bob, from the browser"), "the message at bob's");
+});
+
+await step("the dashboard shows live figures while msnp bench soak runs", async () => {
+  execFileSync(msnpd, ["user", "add-many", "--count", "10", "--password", "bench", "--database", database], { env });
+  const soak = spawn(msnp, ["bench", "--server", ns, "--nexus", `${http}/rdr/pprdr.asp`, "soak", "--pairs", "3", "--rate", "5", "--abusers", "1", "--seconds", "20", "--interval", "5"], { env, stdio: "ignore" });
+  children.push(soak);
+  const admin = await context.newPage();
+  admin.setDefaultTimeout(15000);
+  await admin.goto(`${http}/admin`);
+  await admin.getByLabel("Operator password").fill("operator-secret");
+  await admin.keyboard.press("Enter");
+  await admin.locator("#messages").waitFor();
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    const messages = Number(await admin.locator("#messages").textContent());
+    const sessions = Number(await admin.locator("#sessions").textContent());
+    if (messages > 0 && sessions > 4) break;
+    if (Date.now() > deadline) throw new Error(`figures stayed at ${messages} messages, ${sessions} sessions`);
+    await new Promise((r) => setTimeout(r, 1000));
+    await admin.reload();
+  }
+  await admin.getByText("713").first().waitFor();
+  await admin.screenshot({ path: join(shots, "dashboard.png"), fullPage: true });
 });
 
 await browser.close();

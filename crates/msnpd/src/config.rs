@@ -142,6 +142,9 @@ pub struct Config {
     /// Anyone may create an account at `/account/signup`; off, accounts come
     /// from `msnpd user add` (`--no-registration`).
     pub registration: bool,
+    /// A file whose first line is the operator's password for `/admin`
+    /// (`--admin-password-file`); unset, the dashboard is off.
+    pub admin_password_file: Option<String>,
 }
 
 impl Default for Config {
@@ -206,6 +209,7 @@ impl Default for Config {
             node_dead_after_ms: 3000,
             metrics_allow: vec!["127.0.0.1".into(), "::1".into()],
             registration: true,
+            admin_password_file: None,
         }
     }
 }
@@ -233,6 +237,8 @@ pub struct Overrides {
     pub bus: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registration: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin_password_file: Option<String>,
 }
 
 impl Config {

@@ -60,6 +60,24 @@ pub struct Metrics {
     pub bus_dropped: Gauge,
     pub http_requests: Family<HttpLabels, Counter>,
     clients: Mutex<HashSet<String>>,
+    /// Error codes sent, for the dashboard (the same counts as `errors_sent`).
+    errors: Mutex<std::collections::BTreeMap<u16, u64>>,
+    /// The last hour, a sample every `SAMPLE_EVERY`.
+    history: Mutex<std::collections::VecDeque<Sample>>,
+}
+
+/// How often the dashboard's history takes a sample, and how many it keeps.
+pub const SAMPLE_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+const SAMPLES: usize = 360;
+
+/// The figures at one moment (counters as totals so far).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sample {
+    pub at: i64,
+    pub sessions: usize,
+    pub sign_ins: u64,
+    pub failed_sign_ins: u64,
+    pub messages: u64,
 }
 
 impl Metrics {
@@ -76,6 +94,8 @@ impl Metrics {
             bus_dropped: Gauge::default(),
             http_requests: Family::default(),
             clients: Mutex::default(),
+            errors: Mutex::default(),
+            history: Mutex::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -143,6 +163,33 @@ impl Metrics {
 
     pub fn error_sent(&self, code: u16) {
         self.errors_sent.get_or_create(&CodeLabel { code }).inc();
+        *self.errors.lock().unwrap_or_else(|e| e.into_inner()).entry(code).or_insert(0) += 1;
+    }
+
+    /// Each error code sent and how often.
+    pub fn errors(&self) -> Vec<(u16, u64)> {
+        self.errors.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|(c, n)| (*c, *n)).collect()
+    }
+
+    /// Takes a sample of the figures now, with `sessions` signed in.
+    pub fn sample(&self, sessions: usize) {
+        let sample = Sample {
+            at: crate::core::unix_now(),
+            sessions,
+            sign_ins: self.sign_ins.get(),
+            failed_sign_ins: self.failed_sign_ins.get(),
+            messages: self.messages_relayed.get(),
+        };
+        let mut history = self.history.lock().unwrap_or_else(|e| e.into_inner());
+        if history.len() >= SAMPLES {
+            history.pop_front();
+        }
+        history.push_back(sample);
+    }
+
+    /// The samples of the last hour, oldest first.
+    pub fn history(&self) -> Vec<Sample> {
+        self.history.lock().unwrap_or_else(|e| e.into_inner()).iter().copied().collect()
     }
 }
 

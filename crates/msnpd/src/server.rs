@@ -39,6 +39,8 @@ pub struct Context {
     /// Places for HTTP requests in progress (`max_http_requests`), shared by
     /// the HTTP and HTTPS listeners.
     pub http_requests: Arc<tokio::sync::Semaphore>,
+    /// The operator's password for `/admin`, when the dashboard is on.
+    pub admin_password: Option<String>,
     /// Accounts one address may create on the web: 3 at once, then one per 20 minutes.
     pub signups: crate::core::limits::PerAddress,
     /// The lock-key challenge each sender of offline messages must answer.
@@ -84,6 +86,7 @@ impl Context {
         cluster: Cluster,
     ) -> Result<Arc<Context>, StartError> {
         let signer = crate::core::token_signer(&store).await?;
+        let admin_password = admin_password(&config)?;
         let core = Core::new(
             config.core(format!("{public_host}:{}", ports.ns), format!("{public_host}:{}", ports.sb)),
             store,
@@ -105,6 +108,7 @@ impl Context {
             gateway: Default::default(),
             oim_challenges: Default::default(),
             signups: crate::core::limits::PerAddress::new(1.0 / 1200.0, 3.0),
+            admin_password,
             stopping: Default::default(),
         }))
     }
@@ -129,8 +133,18 @@ impl Context {
     }
 }
 
+/// The first line of `admin_password_file`; an empty one turns nothing on.
+fn admin_password(config: &Config) -> Result<Option<String>, StartError> {
+    let Some(path) = &config.admin_password_file else { return Ok(None) };
+    let text =
+        std::fs::read_to_string(path).map_err(|source| StartError::AdminPassword { path: path.clone(), source })?;
+    Ok(text.lines().next().map(str::to_owned).filter(|line| !line.is_empty()))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    #[error("cannot read the operator's password from {path}: {source}")]
+    AdminPassword { path: String, source: std::io::Error },
     #[error("cannot listen on {address}: {source}")]
     Bind { address: String, source: std::io::Error },
     #[error(transparent)]
@@ -206,6 +220,7 @@ impl Server {
         tasks.spawn(crate::ns::serve(notification, context.clone(), stopped.clone(), crate::ns::Role::Notification));
         tasks.spawn(crate::sb::serve(sb, context.clone(), stopped.clone()));
         tasks.spawn(crate::http::gateway::sweep(context.clone(), stopped.clone()));
+        tasks.spawn(sample_metrics(context.clone(), stopped.clone()));
         if let (Some(listener), Some(tls)) = (https, tls) {
             tasks.spawn(crate::http::serve(listener, context.clone(), stopped.clone(), Some(tls)));
         }
@@ -309,6 +324,17 @@ pub fn admit(ctx: &Context, peer: SocketAddr, front: &str) -> Option<crate::core
         tracing::info!(%peer, front, mine, total, "connection refused: too many not signed in");
     }
     pending
+}
+
+/// Samples the figures for the dashboard's last hour until the server stops.
+async fn sample_metrics(ctx: Arc<Context>, mut stopped: watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(crate::metrics::SAMPLE_EVERY);
+    loop {
+        tokio::select! {
+            _ = every.tick() => ctx.core.metrics.sample(ctx.core.hub.session_count()),
+            _ = until_stopped(&mut stopped) => break,
+        }
+    }
 }
 
 /// Resolves once the stop signal is raised (or its sender is gone).

@@ -187,3 +187,43 @@ async fn the_browser_client_is_served_embedded() {
     assert!(script.text().contains("/ws/ns"));
     assert_eq!(http_get(server.http(), "/messenger", &[]).await.status, 308);
 }
+
+/// The dashboard: off without an operator password; behind it, the figures,
+/// who is online with dialect and client, and the error codes sent with the
+/// seed's description.
+#[tokio::test]
+async fn the_dashboard_needs_the_operators_password() {
+    let off = TestServer::start().await;
+    let page = http_get(off.http(), "/admin", &[]).await;
+    assert_eq!(page.status, 404);
+    assert!(page.text().contains("--admin-password-file"));
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("operator");
+    std::fs::write(&file, "op-secret-1\n").expect("password file");
+    let path = file.display().to_string();
+    let server = TestServer::start_with(move |config| config.admin_password_file = Some(path)).await;
+    server.user("alice@example.com", "pw", "Alice").await;
+    let mut alice = sign_in(&server, "MSNP8", "alice@example.com", "pw", "alice").await;
+    alice.send("ADD 5 FL nobody@example.com Nobody").await;
+    alice.expect("205 5").await;
+
+    let mut browser = Browser::default();
+    let form = browser.get(&server, "/admin").await.text();
+    assert!(form.contains("<label for=\"password\">Operator password</label>"));
+    let csrf = field(&form, "csrf");
+    let wrong = browser.post(&server, "/admin/signin", &[("csrf", csrf.as_str()), ("password", "guess")]).await;
+    assert_eq!(wrong.status, 401);
+    let right = browser.post(&server, "/admin/signin", &[("csrf", csrf.as_str()), ("password", "op-secret-1")]).await;
+    assert_eq!(right.status, 303);
+    let dashboard = browser.get(&server, "/admin").await;
+    assert_eq!(dashboard.status, 200);
+    let html = dashboard.text();
+    assert!(html.contains("<dd id=\"sessions\">1</dd>"), "{html}");
+    assert!(html.contains("<td>alice@example.com</td><td>MSNP8 · MSNMSGR 7.0.0777</td>"), "{html}");
+    let meaning = msnp::ErrorCode::from_code(205).expect("205 in the seed").description();
+    assert!(html.contains(&format!("<td>205</td><td>1</td><td>{}</td>", msnp::text::escape_xml(meaning))), "{html}");
+    assert!(html.contains("<svg"), "charts");
+    // Without the operator's cookie the dashboard is not shown.
+    assert!(!http_get(server.http(), "/admin", &[]).await.text().contains("alice@example.com"));
+}

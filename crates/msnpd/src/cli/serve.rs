@@ -45,6 +45,10 @@ pub struct ServeArgs {
     /// No sign-up page: accounts come from `msnpd user add`.
     #[arg(long)]
     no_registration: bool,
+    /// Turn on the operator's dashboard (/admin): its password is the first
+    /// line of this file (not an argument: others could read it in `ps`).
+    #[arg(long)]
+    admin_password_file: Option<String>,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -60,6 +64,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         trace_protocol: args.trace_protocol,
         bus: args.bus,
         registration: args.no_registration.then_some(false),
+        admin_password_file: args.admin_password_file,
     };
     let Some((config, runtime)) = super::prepare(args.config.as_deref(), &overrides) else {
         return ExitCode::FAILURE;

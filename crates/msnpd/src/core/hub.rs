@@ -24,6 +24,10 @@ pub struct SessionLink {
     pub(super) overflowed: Arc<AtomicBool>,
     /// Counts the notices dropped so (`/metrics`).
     pub(super) dropped: prometheus_client::metrics::counter::Counter,
+    /// What the operator's dashboard says of the session: dialect and client.
+    pub client: Box<str>,
+    /// When it signed in (seconds since the epoch).
+    pub since: i64,
     /// The endpoint (machine GUID) of an MSNP16+ session.
     pub endpoint: Option<String>,
     /// The session accepts other endpoints of its account beside it (MSNP16+).

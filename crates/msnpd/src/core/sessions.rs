@@ -29,6 +29,7 @@ impl Core {
         &self,
         account: AccountId,
         client_tag: u8,
+        client: &str,
         endpoint: Option<String>,
         mpop: bool,
     ) -> Result<(Arc<Online>, SessionInbox), SignInError> {
@@ -45,6 +46,8 @@ impl Core {
             sender,
             overflowed: overflowed.clone(),
             dropped: self.metrics.notices_dropped.clone(),
+            client: client.into(),
+            since: super::unix_now(),
             endpoint: endpoint.clone(),
             mpop,
             capabilities: None,

@@ -24,6 +24,8 @@ pub enum Purpose {
     AccountPage = 4,
     /// The CSRF token of a web form, derived from its cookie.
     Csrf = 5,
+    /// A signed-in operator's dashboard.
+    AdminPage = 6,
 }
 
 pub struct Signer {

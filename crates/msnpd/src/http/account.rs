@@ -28,7 +28,7 @@ const SESSION_SECONDS: i64 = 3600;
 /// Shortest and longest password accepted.
 const PASSWORD_LENGTH: std::ops::RangeInclusive<usize> = 8..=128;
 
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(super) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
         let (key, value) = pair.trim().split_once('=')?;
         (key == name).then(|| value.to_owned())
@@ -36,18 +36,22 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 fn set_cookie(response: &mut Response, name: &str, value: &str, max_age: i64) {
-    let text = format!("{name}={value}; Path=/account; Max-Age={max_age}; HttpOnly; SameSite=Strict");
+    set_cookie_at(response, "/account", name, value, max_age);
+}
+
+pub(super) fn set_cookie_at(response: &mut Response, path: &str, name: &str, value: &str, max_age: i64) {
+    let text = format!("{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Strict");
     if let Ok(value) = HeaderValue::from_str(&text) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
 }
 
 /// The CSRF token for forms shown with this cookie value.
-fn csrf_token(ctx: &Context, cookie: &str) -> String {
+pub(super) fn csrf_token(ctx: &Context, cookie: &str) -> String {
     hex::encode(&ctx.core.signer.derive(Purpose::Csrf, cookie.as_bytes())[..16])
 }
 
-fn csrf_ok(ctx: &Context, cookie: Option<&str>, token: &str) -> bool {
+pub(super) fn csrf_ok(ctx: &Context, cookie: Option<&str>, token: &str) -> bool {
     cookie.is_some_and(|cookie| {
         let expected = csrf_token(ctx, cookie);
         msnp::auth::constant_time_eq(expected.as_bytes(), token.as_bytes())
@@ -68,7 +72,7 @@ fn new_session(ctx: &Context, account: AccountId) -> String {
     ctx.core.signer.seal(Purpose::AccountPage, &payload)
 }
 
-fn page(title: &str, body: &str) -> String {
+pub(super) fn page(title: &str, body: &str) -> String {
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -79,7 +83,7 @@ fn page(title: &str, body: &str) -> String {
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;background:#eef3fa;color:#1b2733;margin:0}\
-main{max-width:32rem;margin:2rem auto;padding:1.5rem;background:#fff;border-radius:8px;box-shadow:0 1px 4px #0002}\
+main{max-width:48rem;margin:2rem auto;padding:1.5rem;background:#fff;border-radius:8px;box-shadow:0 1px 4px #0002}\
 form{display:grid;gap:.6rem;margin:1rem 0}label{font-weight:600}\
 input[type=text],input[type=email],input[type=password]{font:inherit;padding:.45rem;border:1px solid #8aa;border-radius:4px}\
 button{font:inherit;padding:.5rem 1rem;border:0;border-radius:4px;background:#1f6fd1;color:#fff;cursor:pointer}\
@@ -90,28 +94,33 @@ button.danger{background:#b3261e}:focus-visible{outline:3px solid #f4b400;outlin
 /// A page with a status and, when the visitor has no cookie yet, the cookie
 /// its CSRF token is made from.
 fn respond(status: StatusCode, html: String, visitor: Option<&str>) -> Response {
+    respond_at("/account", status, html, visitor)
+}
+
+/// As `respond`, for pages under `path`.
+pub(super) fn respond_at(path: &str, status: StatusCode, html: String, visitor: Option<&str>) -> Response {
     let mut response = (status, Html(html)).into_response();
     if let Some(visitor) = visitor {
-        set_cookie(&mut response, VISITOR_COOKIE, visitor, 86_400);
+        set_cookie_at(&mut response, path, VISITOR_COOKIE, visitor, 86_400);
     }
     response
 }
 
-fn redirect(to: &'static str) -> Response {
+pub(super) fn redirect(to: &'static str) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
     response.headers_mut().insert(header::LOCATION, HeaderValue::from_static(to));
     response
 }
 
 /// The visitor cookie, made when absent (`new` says it must be set).
-fn visitor(headers: &HeaderMap) -> (String, bool) {
+pub(super) fn visitor(headers: &HeaderMap) -> (String, bool) {
     match cookie(headers, VISITOR_COOKIE).filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit())) {
         Some(existing) => (existing, false),
         None => (crate::core::random_token(), true),
     }
 }
 
-fn error_line(message: Option<&str>) -> String {
+pub(super) fn error_line(message: Option<&str>) -> String {
     message.map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(m))).unwrap_or_default()
 }
 

@@ -45,6 +45,7 @@ fn service(path: &str) -> &'static str {
         "/metrics" => "metrics",
         "/ws/ns" | "/ws/sb" => "websocket",
         _ if lower == "/account" || lower.starts_with("/account/") => "account",
+        _ if lower == "/admin" || lower.starts_with("/admin/") => "admin",
         _ if lower == "/messenger" || lower.starts_with("/messenger/") => "messenger",
         "/" => "home",
         _ if lower.starts_with("/storage/usertile/") => "usertile",

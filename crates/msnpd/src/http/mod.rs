@@ -3,6 +3,7 @@
 
 mod abch;
 mod account;
+mod admin;
 mod config;
 pub mod gateway;
 mod metrics;
@@ -41,6 +42,8 @@ pub fn router(ctx: Arc<Context>) -> Router {
         .route("/OimWS/oim.asmx", post(oim::store))
         .route("/rsi/rsi.asmx", post(oim::rsi))
         .route("/metrics", get(metrics::scrape))
+        .route("/admin", get(admin::dashboard))
+        .route("/admin/signin", post(admin::signin))
         .route("/account", get(account::account))
         .route("/account/signup", get(account::signup_page).post(account::signup))
         .route("/account/signin", post(account::signin))

@@ -269,27 +269,32 @@ impl Session {
     async fn sign_in(&mut self, trid: u32, account: i64, ticket: &str) {
         let endpoint = self.machine_guid.clone();
         let mpop = self.dialect.has_mpop();
-        let (online, inbox) = match self.ctx.core.sign_in(account, self.dialect.version(), endpoint, mpop).await {
-            Ok(signed_in) => signed_in,
-            Err(SignInError::Full) => {
-                tracing::warn!(peer = %self.conn.peer, "login refused: the server is full");
-                self.error(ErrorCode::NotAcceptingNewUsers, trid);
-                self.closing = true;
-                return;
-            }
-            Err(SignInError::TooManyEndpoints) => {
-                tracing::info!(peer = %self.conn.peer, "login refused: the account has max_endpoints endpoints");
-                self.error(ErrorCode::TooManySessions, trid);
-                self.closing = true;
-                return;
-            }
-            Err(SignInError::Service(error)) => {
-                tracing::error!(%error, "sign-in failed");
-                self.error(ErrorCode::InternalServerError, trid);
-                self.closing = true;
-                return;
-            }
+        let client = match &self.client {
+            Some((name, version)) => format!("{} · {name} {version}", self.dialect),
+            None => self.dialect.to_string(),
         };
+        let (online, inbox) =
+            match self.ctx.core.sign_in(account, self.dialect.version(), &client, endpoint, mpop).await {
+                Ok(signed_in) => signed_in,
+                Err(SignInError::Full) => {
+                    tracing::warn!(peer = %self.conn.peer, "login refused: the server is full");
+                    self.error(ErrorCode::NotAcceptingNewUsers, trid);
+                    self.closing = true;
+                    return;
+                }
+                Err(SignInError::TooManyEndpoints) => {
+                    tracing::info!(peer = %self.conn.peer, "login refused: the account has max_endpoints endpoints");
+                    self.error(ErrorCode::TooManySessions, trid);
+                    self.closing = true;
+                    return;
+                }
+                Err(SignInError::Service(error)) => {
+                    tracing::error!(%error, "sign-in failed");
+                    self.error(ErrorCode::InternalServerError, trid);
+                    self.closing = true;
+                    return;
+                }
+            };
         let friendly_name = online.lock().friendly_name.clone();
         let mut ok = vec![trid.to_string(), "OK".to_owned(), online.email.clone()];
         match self.dialect.usr_ok_form() {
