@@ -148,6 +148,25 @@ await step("her answer reaches him", async () => {
   await watch.until((l) => l.includes("hi bob, from the browser"), "the message at bob's");
 });
 
+await step("she invites carol (msnp-client) into the conversation: a message reaches both", async () => {
+  execFileSync(msnpd, ["user", "add", "carol@example.com", "--password", "carol-secret", "--nick", "Carol", "--database", database], { env });
+  const carolEnv = { ...env, XDG_CONFIG_HOME: join(work, "carol") };
+  execFileSync(msnp, ["login", "carol@example.com", "--password", "carol-secret", ...msnpArgs], { env: carolEnv });
+  const child = spawn(msnp, ["--json", "watch"], { env: carolEnv, stdio: ["ignore", "pipe", "inherit"] });
+  children.push(child);
+  const carol = lines(child.stdout);
+  await page.getByLabel("Add a contact (email)").fill("carol@example.com");
+  await page.getByRole("button", { name: "Add", exact: true }).click();
+  await page.getByRole("button", { name: /Chat with Carol, Online/ }).waitFor();
+  await page.getByLabel("Invite to this conversation").selectOption("carol@example.com");
+  await page.getByRole("button", { name: "Invite", exact: true }).click();
+  await page.getByRole("log").getByText("Carol joined the conversation").waitFor();
+  await page.getByLabel("Message", { exact: true }).fill("hello to you both");
+  await page.keyboard.press("Enter");
+  await carol.until((l) => l.includes("hello to you both"), "the message at carol's");
+  await watch.until((l) => l.includes("hello to you both"), "the message at bob's");
+});
+
 await step("the dashboard shows live figures while msnp bench soak runs", async () => {
   execFileSync(msnpd, ["user", "add-many", "--count", "10", "--password", "bench", "--database", database], { env });
   const soak = spawn(msnp, ["bench", "--server", ns, "--nexus", `${http}/rdr/pprdr.asp`, "soak", "--pairs", "3", "--rate", "5", "--abusers", "1", "--seconds", "20", "--interval", "5"], { env, stdio: "ignore" });
