@@ -141,7 +141,11 @@ async fn sign_up_manage_and_delete_an_account() {
     assert_eq!(browser.post(&server, "/account/signin", &signin).await.status, 303);
     let html = browser.get(&server, "/account").await.text();
     let csrf = field(&html, "csrf");
+    // Signed in while the account is deleted: the session ends.
+    let mut carol = sign_in(&server, "MSNP8", "carol@example.com", "carol-pw-2", "carol-again").await;
     let deleted = browser.post(&server, "/account/delete", &[("csrf", csrf.as_str()), ("current", "carol-pw-2")]).await;
+    carol.expect("OUT").await;
+    carol.expect_closed().await;
     assert_eq!(deleted.status, 200);
     assert!(deleted.text().contains("deleted"));
     assert_eq!(passport_status(&server, "carol@example.com", "carol-pw-2").await, 401);

@@ -202,6 +202,8 @@ impl Core {
         let account =
             self.store.account_by_email(&email).await?.ok_or_else(|| AccountError::NotFound(email.clone()))?;
         self.store.delete_account(account.id).await?;
+        // Its sessions, wherever they are, end: nothing of it is left to act on.
+        self.tell(account.id, super::types::Notice::AccountDeleted);
         Ok(())
     }
 }

@@ -74,6 +74,8 @@ pub enum Notice {
     ServerShutdown,
     /// The account signed in elsewhere: this session must end (OUT OTH).
     SignedInElsewhere,
+    /// The account was deleted: this session must end (`OUT`).
+    AccountDeleted,
     /// The account's address book changed through the SOAP services (MSNP13+ `NOT`).
     AddressBookChanged,
     /// An offline message arrived: the new `Mail-Data` document.

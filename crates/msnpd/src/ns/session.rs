@@ -315,6 +315,10 @@ impl Session {
                 self.send(Frame::with_params("OUT", ["SSD"]));
                 self.closing = true;
             }
+            Notice::AccountDeleted => {
+                self.send(Frame::new("OUT"));
+                self.closing = true;
+            }
             Notice::SignedInElsewhere => {
                 self.send(Frame::with_params("OUT", ["OTH"]));
                 self.closing = true;
