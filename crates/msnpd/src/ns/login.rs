@@ -311,7 +311,8 @@ impl Session {
         }
         let profile = self.profile(account, ticket);
         self.send(Frame::with_params("MSG", ["Hotmail", "Hotmail"]).with_payload(profile));
-        tracing::info!(peer = %self.conn.peer, email = %online.email, dialect = %self.dialect, "signed in");
+        // Counted in /metrics; a line per sign-in only when asked for (RUST_LOG=debug).
+        tracing::debug!(peer = %self.conn.peer, email = %online.email, dialect = %self.dialect, "signed in");
         let metrics = &self.ctx.core.metrics;
         metrics.sign_ins.inc();
         let client = self.client.as_ref().map(|(name, version)| (name.as_str(), version.as_str()));
