@@ -392,7 +392,7 @@ pub struct Change {
     legacy_md5: Option<String>,
 }
 
-/// What a signed-in form asks for.
+/// What a signed-in form asks for (`POST /account/{action}`).
 enum Action {
     Name,
     Password,
@@ -400,49 +400,29 @@ enum Action {
     Signout,
 }
 
-pub async fn name(
-    state: State<Arc<Context>>,
-    peer: ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    form: Form<Change>,
-) -> Response {
-    change(state, peer, headers, form, Action::Name).await
+impl Action {
+    fn from_path(action: &str) -> Option<Action> {
+        match action {
+            "name" => Some(Action::Name),
+            "password" => Some(Action::Password),
+            "delete" => Some(Action::Delete),
+            "signout" => Some(Action::Signout),
+            _ => None,
+        }
+    }
 }
 
-pub async fn password(
-    state: State<Arc<Context>>,
-    peer: ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    form: Form<Change>,
-) -> Response {
-    change(state, peer, headers, form, Action::Password).await
-}
-
-pub async fn delete(
-    state: State<Arc<Context>>,
-    peer: ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    form: Form<Change>,
-) -> Response {
-    change(state, peer, headers, form, Action::Delete).await
-}
-
-pub async fn signout(
-    state: State<Arc<Context>>,
-    peer: ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    form: Form<Change>,
-) -> Response {
-    change(state, peer, headers, form, Action::Signout).await
-}
-
-async fn change(
+/// `POST /account/name|password|delete|signout`.
+pub async fn change(
     State(ctx): State<Arc<Context>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    axum::extract::Path(action): axum::extract::Path<String>,
     headers: HeaderMap,
     Form(form): Form<Change>,
-    action: Action,
 ) -> Response {
+    let Some(action) = Action::from_path(&action) else {
+        return (StatusCode::NOT_FOUND, "no such page").into_response();
+    };
     let Some((session, row)) = current(&ctx, &headers).await else {
         return redirect("/account");
     };

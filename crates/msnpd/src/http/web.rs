@@ -1,12 +1,13 @@
-//! The browser client, built from `web/` (`npm run build`) and embedded:
-//! `msnpd serve` needs nothing beside it and a user needs no build.
+//! The browser client, embedded: its page and style as written in `web/src/`,
+//! its script as built into `web/dist/` (`npm run build`): `msnpd serve`
+//! needs nothing beside it and a user needs no build.
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-const INDEX: &str = include_str!("../../../../web/dist/index.html");
+const INDEX: &str = include_str!("../../../../web/src/index.html");
 const APP: &str = include_str!("../../../../web/dist/app.js");
-const STYLE: &str = include_str!("../../../../web/dist/style.css");
+const STYLE: &str = include_str!("../../../../web/src/style.css");
 
 /// Only this origin's scripts, styles and connections (its WebSockets).
 const POLICY: &str = "default-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'";
