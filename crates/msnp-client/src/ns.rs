@@ -295,7 +295,7 @@ impl Client {
 
     /// How this client names itself on a switchboard: `email`, or
     /// `email;{machine-guid}` for an MSNP16+ endpoint.
-    pub(crate) fn switchboard_handle(&self) -> String {
+    pub fn switchboard_handle(&self) -> String {
         match &self.endpoint {
             Some(guid) => format!("{};{guid}", self.email),
             None => self.email.clone(),
@@ -356,8 +356,10 @@ impl Client {
         }
     }
 
-    /// Asks for a switchboard (`XFR SB`): its address and cookie.
-    pub(crate) async fn switchboard(&self) -> Result<(String, String), ClientError> {
+    /// Asks for a switchboard (`XFR SB`): its address and cookie, for a
+    /// caller that speaks to the switchboard itself (`Conversation::open`
+    /// does all of it).
+    pub async fn switchboard(&self) -> Result<(String, String), ClientError> {
         let reply = self.link.call("XFR", &["SB"], None, &["XFR"]).await?;
         match (reply.params.get(2), reply.params.get(4)) {
             (Some(address), Some(cookie)) => Ok((address.clone(), cookie.clone())),

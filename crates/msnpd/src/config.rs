@@ -41,6 +41,9 @@ pub struct Config {
     pub database_wait_ms: u64,
     /// Connections in the database pool; unset: 8 for SQLite, 16 for PostgreSQL.
     pub database_connections: Option<u32>,
+    /// Threads that run sessions; unset: one per core. One is faster when
+    /// the server shares few cores with other busy processes.
+    pub worker_threads: Option<usize>,
     /// Lifetime of a Passport ticket, in seconds.
     pub ticket_lifetime_secs: u64,
     /// Lifetime of a switchboard cookie, in seconds.
@@ -161,6 +164,7 @@ impl Default for Config {
             database: "sqlite://msnpd.db".into(),
             database_wait_ms: 5000,
             database_connections: None,
+            worker_threads: None,
             ticket_lifetime_secs: 24 * 3600,
             cookie_lifetime_secs: 120,
             ping_interval_secs: 60,

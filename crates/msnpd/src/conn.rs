@@ -220,6 +220,27 @@ impl Connection {
         }
     }
 
+    /// Queues `words… len CRLF payload` (a relayed `MSG`) without building a
+    /// frame, unless the trace needs one.
+    pub fn send_with_payload(&mut self, words: &[&str], payload: &bytes::Bytes) {
+        match words.split_first() {
+            Some((command, params)) if self.trace => {
+                self.send(&Frame::with_params(*command, params.iter().copied()).with_payload(payload.clone()))
+            }
+            _ => msnp::codec::encode_with_payload(&mut self.output, words, payload),
+        }
+    }
+
+    /// Queues `command trid` (`ACK`, `NAK`) without building a frame, unless
+    /// the trace needs one.
+    pub fn send_reply(&mut self, command: &'static str, trid: u32) {
+        if self.trace {
+            self.send(&Frame::with_params(command, [trid.to_string()]));
+        } else {
+            msnp::codec::encode_reply(&mut self.output, command, trid);
+        }
+    }
+
     pub fn send_error(&mut self, code: ErrorCode, trid: Option<u32>) {
         self.send(&Frame::error(code, trid.unwrap_or(0)));
     }

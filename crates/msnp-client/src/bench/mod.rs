@@ -11,6 +11,7 @@ use msnp_client::{Client, ClientConfig, ClientError, Conversation, ConversationE
 use serde_json::json;
 use tokio::task::JoinSet;
 
+mod relay;
 mod spread;
 
 #[derive(Subcommand)]
@@ -184,47 +185,7 @@ pub async fn run(target: Target, scenario: Scenario) -> Result<(), String> {
             soak(&target, Soak { pairs, rate, abusers, seconds, interval, server_pid }).await?;
         }
         Scenario::Relay { pairs, in_flight, seconds } => {
-            let mut conversations = Vec::new();
-            let mut receivers = Vec::new();
-            for pair in 0..pairs {
-                let (chat, receiver) = open_pair(&target, pair).await.map_err(|e| format!("pair {pair}: {e}"))?;
-                conversations.push(Arc::new(chat));
-                receivers.push(receiver);
-            }
-            let deadline = Instant::now() + Duration::from_secs(seconds);
-            let started = Instant::now();
-            let text = "x".repeat(100);
-            let mut senders = JoinSet::new();
-            for chat in &conversations {
-                for _ in 0..in_flight {
-                    let (chat, text) = (chat.clone(), text.clone());
-                    senders.spawn(async move {
-                        let mut latencies = Vec::new();
-                        while Instant::now() < deadline {
-                            let sent = Instant::now();
-                            if chat.send(&text).await.is_err() {
-                                break;
-                            }
-                            latencies.push(sent.elapsed());
-                        }
-                        latencies
-                    });
-                }
-            }
-            let mut latencies = Vec::new();
-            while let Some(result) = senders.join_next().await {
-                latencies.extend(result.map_err(|e| e.to_string())?);
-            }
-            let rate = latencies.len() as f64 / started.elapsed().as_secs_f64();
-            let p = percentiles(latencies);
-            let text = format!("{pairs} pairs, {in_flight} in flight: {rate:.0} msgs/s; ACK latency {}", describe(&p));
-            report(
-                &target,
-                text,
-                json!({"scenario": "relay", "pairs": pairs, "in_flight": in_flight,
-                "messages_per_second": rate, "ack_latency": p}),
-            );
-            drop(receivers);
+            relay::run(&target, relay::Plan { pairs, in_flight, seconds }).await?;
         }
     }
     Ok(())

@@ -59,7 +59,8 @@ fn prepare(
             return None;
         }
     };
-    Some((config, runtime()?))
+    let runtime = runtime(config.worker_threads)?;
+    Some((config, runtime))
 }
 
 /// Standard error that drops what it cannot write: a log reader that went
@@ -78,8 +79,12 @@ impl std::io::Write for QuietStderr {
     }
 }
 
-fn runtime() -> Option<tokio::runtime::Runtime> {
-    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+fn runtime(workers: Option<usize>) -> Option<tokio::runtime::Runtime> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(workers) = workers {
+        builder.worker_threads(workers.max(1));
+    }
+    match builder.enable_all().build() {
         Ok(runtime) => Some(runtime),
         Err(error) => {
             eprintln!("msnpd: cannot start the runtime: {error}");

@@ -22,23 +22,12 @@ pub const EVENT_QUEUE: usize = 1024;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConversationEvent {
     /// `first` when no other endpoint of the same account was there.
-    Joined {
-        member: Member,
-        first: bool,
-    },
+    Joined { member: Member, first: bool },
     /// `idle` when the server timed the participant out; `last` when no other
     /// endpoint of the same account remains.
-    Left {
-        email: String,
-        machine: Option<String>,
-        idle: bool,
-        last: bool,
-    },
-    Message {
-        email: String,
-        friendly_name: String,
-        payload: Bytes,
-    },
+    Left { email: String, machine: Option<String>, idle: bool, last: bool },
+    /// Shared by every recipient: no copy of the sender or the text per message.
+    Message { sender: Arc<Member>, payload: Bytes },
 }
 
 /// A participant as the others see them.
@@ -93,7 +82,7 @@ const COOKIE_NONCE: usize = 4;
 struct Participant {
     endpoint: u64,
     account: AccountId,
-    member: Member,
+    member: Arc<Member>,
     sender: mpsc::Sender<ConversationEvent>,
     overflowed: Arc<AtomicBool>,
 }
@@ -286,7 +275,7 @@ impl Switchboards {
         conversation.participants().push(Participant {
             endpoint,
             account,
-            member,
+            member: Arc::new(member),
             sender,
             overflowed: overflowed.clone(),
         });
@@ -326,7 +315,7 @@ impl Switchboards {
             for other in participants.iter() {
                 deliver(other, ConversationEvent::Joined { member: member.clone(), first });
             }
-            participants.iter().map(|p| p.member.clone()).collect()
+            participants.iter().map(|p| Member::clone(&p.member)).collect()
         };
         Ok(self.seat(conversation, account, member, roster))
     }
@@ -337,11 +326,7 @@ impl Switchboards {
         let Some(sender) = participants.iter().find(|p| p.endpoint == seat.endpoint) else {
             return false;
         };
-        let event = ConversationEvent::Message {
-            email: sender.member.email.clone(),
-            friendly_name: sender.member.friendly_name.clone(),
-            payload,
-        };
+        let event = ConversationEvent::Message { sender: sender.member.clone(), payload };
         let mut all = true;
         let mut others = 0;
         for other in participants.iter().filter(|p| p.endpoint != seat.endpoint) {
@@ -413,7 +398,7 @@ impl Core {
             let me = participants
                 .iter()
                 .find(|p| p.endpoint == seat.endpoint)
-                .map(|p| p.member.clone())
+                .map(|p| Member::clone(&p.member))
                 .ok_or(SwitchboardError::Ended)?;
             let present: Vec<Option<String>> =
                 participants.iter().filter(|p| p.account == target.id).map(|p| p.member.machine.clone()).collect();

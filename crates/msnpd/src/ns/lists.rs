@@ -159,9 +159,15 @@ impl Session {
     /// `SYN n serial` (MSNP8–9) or `SYN n ts ts` (MSNP10–12).
     pub(super) async fn syn(&mut self, trid: u32, frame: &Frame) {
         let Some(me) = self.me() else { return };
-        let phones = match self.ctx.core.store.contact_properties(me.id).await {
-            Ok(phones) => phones,
-            Err(error) => return self.list_error(trid, ListError::from(error)),
+        // Phones belong to forward-list contacts: without one there is nothing to ask.
+        let has_forward = me.lock().lists.contacts.iter().any(|c| c.lists & List::Forward.bit() != 0);
+        let phones = if !has_forward {
+            Vec::new()
+        } else {
+            match self.ctx.core.store.contact_properties(me.id).await {
+                Ok(phones) => phones,
+                Err(error) => return self.list_error(trid, ListError::from(error)),
+            }
         };
         // A contact's phone properties follow its LST line.
         let bpr = |contact: &Contact| -> Vec<Frame> {

@@ -43,6 +43,9 @@ struct Session {
     /// Leaving because the server timed the participant out (`BYE email 1`).
     timed_out: bool,
     strikes: crate::core::limits::Strikes,
+    /// The sender of the last message relayed to this client, and its name
+    /// as the wire carries it.
+    last_sender: Option<(Arc<Member>, String)>,
 }
 
 /// Runs one switchboard session over `conn` until it ends.
@@ -57,6 +60,7 @@ pub(crate) async fn run(ctx: Arc<Context>, mut conn: Connection) {
         closing: false,
         timed_out: false,
         strikes: Default::default(),
+        last_sender: None,
     };
     session.run().await;
 }
@@ -372,8 +376,8 @@ impl Session {
             self.ctx.core.metrics.messages_relayed.inc();
         }
         match (ack, delivered) {
-            (Some("A" | "D"), true) => self.conn.send(&Frame::with_params("ACK", [trid.to_string()])),
-            (Some("A" | "D" | "N"), false) => self.conn.send(&Frame::with_params("NAK", [trid.to_string()])),
+            (Some("A" | "D"), true) => self.conn.send_reply("ACK", trid),
+            (Some("A" | "D" | "N"), false) => self.conn.send_reply("NAK", trid),
             _ => {}
         }
     }
@@ -422,8 +426,15 @@ impl Session {
                     self.conn.send(&Frame::with_params("BYE", flag(vec![email])));
                 }
             }
-            ConversationEvent::Message { email, friendly_name, payload } => {
-                self.conn.send(&Frame::with_params("MSG", [email, encode_param(&friendly_name)]).with_payload(payload));
+            ConversationEvent::Message { sender, payload } => {
+                // Messages come in runs from the same sender: encode the name once per run.
+                if !self.last_sender.as_ref().is_some_and(|(last, _)| Arc::ptr_eq(last, &sender)) {
+                    let name = encode_param(&sender.friendly_name);
+                    self.last_sender = Some((sender, name));
+                }
+                if let Some((sender, name)) = &self.last_sender {
+                    self.conn.send_with_payload(&["MSG", &sender.email, name], &payload);
+                }
             }
         }
     }

@@ -123,96 +123,89 @@ impl Store {
         rows.iter().map(|row| Ok((row.try_get("kind")?, row.try_get("item")?, row.try_get("guid")?))).collect()
     }
 
+    /// The lists of an account (`RowNotFound` if there is none).
     pub async fn load_lists(&self, owner: i64) -> StoreResult<ListData> {
-        let _timed = self.timed("load_lists");
-        let settings = sqlx::query(
-            "SELECT blp_allow, gtc_ask, list_serial, lists_modified, settings_modified FROM accounts WHERE id = $1",
-        )
-        .bind(owner)
-        .fetch_one(&self.pool)
-        .await?;
-        self.lists_with_settings(owner, Self::list_settings_from_row(&settings)?).await
+        let loaded = self.account_with_lists(owner).await?;
+        loaded.map(|(_, lists)| lists).ok_or(StoreError::Database(sqlx::Error::RowNotFound))
     }
 
-    /// The account and its lists, as a sign-in needs them: the account row
-    /// and the list settings come from one statement.
+    /// The account and its lists, as a sign-in needs them, in one statement:
+    /// each statement is a round trip to a SQLite worker thread or to the
+    /// PostgreSQL server, and a sign-in is the busiest path of all.
     pub async fn account_with_lists(&self, id: i64) -> StoreResult<Option<(AccountRow, ListData)>> {
         let _timed = self.timed("account_with_lists");
-        let row = sqlx::query(
-            "SELECT id, email, password_hash, friendly_name, created_at, legacy_md5_hash, blp_allow, gtc_ask, list_serial, lists_modified, settings_modified FROM accounts WHERE id = $1",
+        // One row per item, its kind in `k`, sorted within each kind by `o`
+        // then `t`; the other columns hold the item's fields:
+        //   0 account:    n1 id, n2 created_at, n3 blp_allow, n4 gtc_ask, n5 list_serial,
+        //                 n6 lists_modified, n7 settings_modified, s1 email,
+        //                 s2 password_hash, s3 friendly_name, s4 legacy_md5_hash
+        //   1 contact:    n1 contact_id, n2 lists, s1 email, s2 guid, s3 nickname
+        //   2 membership: n1 contact_id, s1 group_guid
+        //   3 group:      n2 legacy_id, s1 guid, s2 name
+        //   4 property:   s1 name, s2 value
+        let rows = sqlx::query(
+            "SELECT 0 AS k, CAST(0 AS BIGINT) AS o, '' AS t, id AS n1, created_at AS n2, \
+                    CAST(blp_allow AS BIGINT) AS n3, CAST(gtc_ask AS BIGINT) AS n4, list_serial AS n5, \
+                    lists_modified AS n6, settings_modified AS n7, \
+                    email AS s1, password_hash AS s2, friendly_name AS s3, legacy_md5_hash AS s4 \
+               FROM accounts WHERE id = $1 \
+             UNION ALL SELECT 1, c.position, '', c.contact_id, c.lists, 0, 0, 0, 0, 0, a.email, c.guid, c.nickname, NULL \
+               FROM contacts c JOIN accounts a ON a.id = c.contact_id WHERE c.owner_id = $1 \
+             UNION ALL SELECT 2, 0, group_guid, contact_id, 0, 0, 0, 0, 0, 0, group_guid, '', '', NULL \
+               FROM group_members WHERE owner_id = $1 \
+             UNION ALL SELECT 3, legacy_id, '', 0, legacy_id, 0, 0, 0, 0, 0, guid, name, '', NULL \
+               FROM list_groups WHERE owner_id = $1 \
+             UNION ALL SELECT 4, 0, name, 0, 0, 0, 0, 0, 0, 0, name, value, '', NULL \
+               FROM account_properties WHERE account_id = $1 \
+             ORDER BY k, o, t",
         )
         .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let account = Self::account_from_row(&row)?;
-        let lists = self.lists_with_settings(id, Self::list_settings_from_row(&row)?).await?;
-        Ok(Some((account, lists)))
-    }
-
-    fn list_settings_from_row(row: &sqlx::any::AnyRow) -> StoreResult<ListSettings> {
-        Ok(ListSettings {
-            blp_allow: row.try_get::<i32, _>("blp_allow")? != 0,
-            gtc_ask: row.try_get::<i32, _>("gtc_ask")? != 0,
-            serial: row.try_get("list_serial")?,
-            lists_modified: row.try_get("lists_modified")?,
-            settings_modified: row.try_get("settings_modified")?,
-        })
-    }
-
-    async fn lists_with_settings(&self, owner: i64, settings: ListSettings) -> StoreResult<ListData> {
-        let rows = sqlx::query(
-            "SELECT c.contact_id, a.email, c.guid, c.lists, c.nickname FROM contacts c \
-             JOIN accounts a ON a.id = c.contact_id WHERE c.owner_id = $1 ORDER BY c.position",
-        )
-        .bind(owner)
         .fetch_all(&self.pool)
         .await?;
-        let mut contacts = Vec::with_capacity(rows.len());
-        for row in &rows {
-            contacts.push(ContactRow {
-                contact_id: row.try_get("contact_id")?,
-                email: row.try_get("email")?,
-                guid: row.try_get("guid")?,
-                lists: row.try_get("lists")?,
-                nickname: row.try_get("nickname")?,
-                groups: Vec::new(),
-            });
-        }
-        let members =
-            sqlx::query("SELECT contact_id, group_guid FROM group_members WHERE owner_id = $1 ORDER BY group_guid")
-                .bind(owner)
-                .fetch_all(&self.pool)
-                .await?;
-        for row in &members {
-            let contact_id: i64 = row.try_get("contact_id")?;
-            let guid: String = row.try_get("group_guid")?;
-            if let Some(contact) = contacts.iter_mut().find(|c| c.contact_id == contact_id) {
-                contact.groups.push(guid);
+        let Some(first) = rows.first().filter(|row| row.try_get::<i32, _>("k").is_ok_and(|k| k == 0)) else {
+            return Ok(None);
+        };
+        let account = AccountRow {
+            id: first.try_get("n1")?,
+            email: first.try_get("s1")?,
+            password_hash: first.try_get("s2")?,
+            friendly_name: first.try_get("s3")?,
+            created_at: first.try_get("n2")?,
+            legacy_md5: first.try_get::<Option<String>, _>("s4")?.is_some(),
+        };
+        let settings = ListSettings {
+            blp_allow: first.try_get::<i64, _>("n3")? != 0,
+            gtc_ask: first.try_get::<i64, _>("n4")? != 0,
+            serial: first.try_get("n5")?,
+            lists_modified: first.try_get("n6")?,
+            settings_modified: first.try_get("n7")?,
+        };
+        let mut lists = ListData { settings, contacts: Vec::new(), groups: Vec::new(), properties: Vec::new() };
+        for row in &rows[1..] {
+            match row.try_get::<i32, _>("k")? {
+                1 => lists.contacts.push(ContactRow {
+                    contact_id: row.try_get("n1")?,
+                    email: row.try_get("s1")?,
+                    guid: row.try_get("s2")?,
+                    lists: i32::try_from(row.try_get::<i64, _>("n2")?).unwrap_or(0),
+                    nickname: row.try_get("s3")?,
+                    groups: Vec::new(),
+                }),
+                2 => {
+                    let contact_id: i64 = row.try_get("n1")?;
+                    if let Some(contact) = lists.contacts.iter_mut().find(|c| c.contact_id == contact_id) {
+                        contact.groups.push(row.try_get("s1")?);
+                    }
+                }
+                3 => lists.groups.push(GroupRow {
+                    guid: row.try_get("s1")?,
+                    legacy_id: i32::try_from(row.try_get::<i64, _>("n2")?).unwrap_or(0),
+                    name: row.try_get("s2")?,
+                }),
+                _ => lists.properties.push((row.try_get("s1")?, row.try_get("s2")?)),
             }
         }
-        let groups =
-            sqlx::query("SELECT guid, legacy_id, name FROM list_groups WHERE owner_id = $1 ORDER BY legacy_id")
-                .bind(owner)
-                .fetch_all(&self.pool)
-                .await?
-                .iter()
-                .map(|row| {
-                    Ok(GroupRow {
-                        guid: row.try_get("guid")?,
-                        legacy_id: row.try_get("legacy_id")?,
-                        name: row.try_get("name")?,
-                    })
-                })
-                .collect::<StoreResult<Vec<_>>>()?;
-        let properties = sqlx::query("SELECT name, value FROM account_properties WHERE account_id = $1 ORDER BY name")
-            .bind(owner)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|row| Ok((row.try_get("name")?, row.try_get("value")?)))
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(ListData { settings, contacts, groups, properties })
+        Ok(Some((account, lists)))
     }
 
     /// The phone properties (PHH, MOB…) of the owner's forward-list contacts

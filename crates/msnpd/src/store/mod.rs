@@ -69,6 +69,9 @@ pub struct StoreOptions {
 /// Shortest wait for a pooled connection: a pool must survive a burst of logins.
 const MIN_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// A pooled connection idle this long is tested before use.
+const IDLE_BEFORE_PING: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Begins a transaction that writes; see [`Store::write_transaction`].
 pub(crate) async fn begin_writing(
     pool: &AnyPool,
@@ -105,7 +108,21 @@ impl Store {
             url.to_owned()
         };
         let connections = options.connections.unwrap_or(if is_sqlite { 8 } else { 16 }).max(1);
-        let mut options = AnyPoolOptions::new().max_connections(connections).acquire_timeout(wait.max(MIN_WAIT));
+        // sqlx would ping every connection it hands out (a round trip to the
+        // SQLite worker thread or the PostgreSQL server per statement); only
+        // one idle long enough to have been dropped by a server is tested.
+        let mut options = AnyPoolOptions::new()
+            .max_connections(connections)
+            .acquire_timeout(wait.max(MIN_WAIT))
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= IDLE_BEFORE_PING {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            });
         if is_sqlite {
             let busy_timeout = format!("PRAGMA busy_timeout={}", wait.as_millis());
             // WAL for concurrent readers; FULL so an acknowledged change survives a crash.

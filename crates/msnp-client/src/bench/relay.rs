@@ -1,0 +1,317 @@
+//! The relay scenario: PAIRS two-party conversations, each sender keeping K
+//! messages in flight and sending the next one for each `ACK`.
+//!
+//! The conversations open through the client library (`XFR SB`, `USR`,
+//! `CAL`, `RNG`, `ANS`, `JOI`). The messages then go over the two switchboard
+//! sockets directly: written from one prepared payload and read without
+//! building a frame per message, so that the generator, which shares the
+//! machine with the server, costs less than the relay it measures.
+
+use std::collections::VecDeque;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::{Buf, BytesMut};
+use msnp_client::{Client, Event};
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio::task::JoinSet;
+
+use super::{Target, describe, percentiles, report};
+
+/// What a message carries: a plain-text header and 100 characters.
+const TEXT_HEADER: &str = "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nX-MMS-IM-Format: FN=Segoe%20UI; EF=; CO=0; CS=1; PF=0\r\n\r\n";
+
+/// The longest line the generator accepts from the switchboard.
+const MAX_LINE: usize = 4096;
+
+pub struct Plan {
+    pub pairs: usize,
+    pub in_flight: usize,
+    pub seconds: u64,
+}
+
+/// One switchboard connection and what has been read from it.
+struct Wire {
+    stream: TcpStream,
+    buf: BytesMut,
+}
+
+impl Wire {
+    async fn connect(address: &str) -> Result<Wire, String> {
+        let stream = TcpStream::connect(address).await.map_err(|e| format!("{address}: {e}"))?;
+        stream.set_nodelay(true).map_err(|e| e.to_string())?;
+        Ok(Wire { stream, buf: BytesMut::with_capacity(16 * 1024) })
+    }
+
+    async fn send(&mut self, line: &str) -> Result<(), String> {
+        self.stream.write_all(line.as_bytes()).await.map_err(|e| e.to_string())
+    }
+
+    /// Reads until a whole line is buffered; returns it (without CRLF) and
+    /// takes it, with the payload of a `MSG`, off the buffer.
+    async fn line(&mut self, timeout: Duration) -> Result<String, String> {
+        loop {
+            if let Some((line, used)) = take_line(&self.buf)? {
+                self.buf.advance(used);
+                return Ok(line);
+            }
+            match tokio::time::timeout(timeout, self.stream.read_buf(&mut self.buf)).await {
+                Ok(Ok(0)) => return Err("the switchboard closed the connection".into()),
+                Ok(Ok(_)) => {}
+                Ok(Err(error)) => return Err(error.to_string()),
+                Err(_) => return Err("no answer from the switchboard".into()),
+            }
+        }
+    }
+
+    /// Waits for the reply `command trid …`, skipping anything else; an error
+    /// code with that TrID fails.
+    async fn expect(&mut self, command: &str, trid: u32, timeout: Duration) -> Result<String, String> {
+        let trid = trid.to_string();
+        loop {
+            let line = self.line(timeout).await?;
+            let mut words = line.split(' ');
+            let (first, second) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+            if second == trid && first == command {
+                return Ok(line);
+            }
+            if second == trid && first.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!("{command}: {line}"));
+            }
+        }
+    }
+}
+
+/// The first line of `buf` and how many bytes it and its payload take, or
+/// `None` while incomplete.
+fn take_line(buf: &[u8]) -> Result<Option<(String, usize)>, String> {
+    let Some(end) = buf.windows(2).position(|w| w == b"\r\n") else {
+        return if buf.len() > MAX_LINE { Err("a line too long".into()) } else { Ok(None) };
+    };
+    let line = String::from_utf8_lossy(&buf[..end]).into_owned();
+    let payload = if line.starts_with("MSG ") { payload_length(&buf[..end])? } else { 0 };
+    let used = end + 2 + payload;
+    Ok((buf.len() >= used).then_some((line, used)))
+}
+
+/// The payload length a `MSG` line ends with.
+fn payload_length(line: &[u8]) -> Result<usize, String> {
+    let last = line.rsplit(|&b| b == b' ').next().unwrap_or_default();
+    let mut length = 0usize;
+    if last.is_empty() || last.len() > 7 {
+        return Err(format!("bad MSG line: {}", String::from_utf8_lossy(line)));
+    }
+    for &digit in last {
+        if !digit.is_ascii_digit() {
+            return Err(format!("bad MSG line: {}", String::from_utf8_lossy(line)));
+        }
+        length = length * 10 + usize::from(digit - b'0');
+    }
+    Ok(length)
+}
+
+/// A conversation ready to carry messages, and the two sessions it needs.
+struct Pair {
+    sender: Wire,
+    receiver: Wire,
+    _sessions: (Client, Client),
+}
+
+async fn open_pair(target: &Target, pair: usize) -> Result<Pair, String> {
+    let timeout = target.config.timeout;
+    let sender = target.login(2 * pair).await.map_err(|e| e.to_string())?;
+    let mut receiver = target.login(2 * pair + 1).await.map_err(|e| e.to_string())?;
+    let invitee = target.email(2 * pair + 1);
+    let (address, cookie) = sender.switchboard().await.map_err(|e| e.to_string())?;
+    let mut out = Wire::connect(&address).await?;
+    out.send(&format!("USR 1 {} {cookie}\r\n", sender.switchboard_handle())).await?;
+    out.expect("USR", 1, timeout).await?;
+    out.send(&format!("CAL 2 {invitee}\r\n")).await?;
+    out.expect("CAL", 2, timeout).await?;
+    let invitation = loop {
+        match tokio::time::timeout(timeout, receiver.next_event()).await {
+            Ok(Some(Event::Invited(invitation))) => break invitation,
+            Ok(Some(_)) => {}
+            _ => return Err("no RNG".into()),
+        }
+    };
+    let mut incoming = Wire::connect(&invitation.address).await?;
+    let handle = receiver.switchboard_handle();
+    incoming.send(&format!("ANS 1 {handle} {} {}\r\n", invitation.cookie, invitation.session_id)).await?;
+    incoming.expect("ANS", 1, timeout).await?;
+    loop {
+        let line = out.line(timeout).await?;
+        let joined = line.strip_prefix("JOI ").and_then(|rest| rest.split([' ', ';']).next());
+        if joined == Some(invitee.as_str()) {
+            break;
+        }
+    }
+    Ok(Pair { sender: out, receiver: incoming, _sessions: (sender, receiver) })
+}
+
+/// What one sender got through: messages acknowledged and each one's time
+/// from its write to the read of its `ACK`.
+struct Sent {
+    acked: u64,
+    latencies: Vec<Duration>,
+}
+
+/// Keeps `in_flight` messages on the wire until `deadline`, then waits for
+/// the last `ACK`s. Every message a read acknowledges is replaced, and the
+/// replacements go out in one write.
+async fn send_until(mut wire: Wire, in_flight: usize, deadline: Instant, timeout: Duration) -> Result<Sent, String> {
+    let payload = format!("{TEXT_HEADER}{}", "x".repeat(100));
+    let mut out = Vec::with_capacity(in_flight * (payload.len() + 32));
+    let mut pending: VecDeque<(u32, Instant)> = VecDeque::with_capacity(in_flight);
+    let mut next_trid = 3u32;
+    let mut sent = Sent { acked: 0, latencies: Vec::with_capacity(1 << 16) };
+    let mut queue = |out: &mut Vec<u8>, pending: &mut VecDeque<(u32, Instant)>, now: Instant| {
+        // Writing into a Vec cannot fail.
+        let _ = write!(out, "MSG {next_trid} A {}\r\n", payload.len());
+        out.extend_from_slice(payload.as_bytes());
+        pending.push_back((next_trid, now));
+        next_trid += 1;
+    };
+    let now = Instant::now();
+    for _ in 0..in_flight {
+        queue(&mut out, &mut pending, now);
+    }
+    wire.stream.write_all(&out).await.map_err(|e| e.to_string())?;
+    while !pending.is_empty() {
+        match tokio::time::timeout(timeout, wire.stream.read_buf(&mut wire.buf)).await {
+            Ok(Ok(0)) => return Err("the switchboard closed the sender's connection".into()),
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => return Err(error.to_string()),
+            Err(_) => return Err("no ACK in time".into()),
+        }
+        let now = Instant::now();
+        out.clear();
+        while let Some(end) = wire.buf.windows(2).position(|w| w == b"\r\n") {
+            let line = &wire.buf[..end];
+            if let Some(trid) = line.strip_prefix(b"ACK ") {
+                let trid = parse_u32(trid).ok_or("bad ACK")?;
+                let at = pending.iter().position(|(t, _)| *t == trid).ok_or("ACK of no message")?;
+                if let Some((_, written)) = pending.remove(at) {
+                    sent.latencies.push(now - written);
+                }
+                sent.acked += 1;
+                if now < deadline {
+                    queue(&mut out, &mut pending, now);
+                }
+            } else if line.starts_with(b"NAK ") || line.first().is_some_and(u8::is_ascii_digit) {
+                return Err(format!("message refused: {}", String::from_utf8_lossy(line)));
+            } else if line.starts_with(b"MSG ") {
+                let length = payload_length(line)?;
+                if wire.buf.len() < end + 2 + length {
+                    break;
+                }
+                wire.buf.advance(length);
+            }
+            wire.buf.advance(end + 2);
+        }
+        if !out.is_empty() {
+            wire.stream.write_all(&out).await.map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(sent)
+}
+
+fn parse_u32(digits: &[u8]) -> Option<u32> {
+    std::str::from_utf8(digits).ok()?.parse().ok()
+}
+
+/// Counts the messages relayed to the receiver until it has as many as the
+/// sender got acknowledged (known once the sender is done).
+async fn receive(mut wire: Wire, expected: oneshot::Receiver<u64>, timeout: Duration) -> Result<u64, String> {
+    let payload_len = TEXT_HEADER.len() + 100;
+    let mut received = 0u64;
+    let mut expected = std::pin::pin!(expected);
+    let mut total: Option<u64> = None;
+    loop {
+        if total.is_some_and(|total| received >= total) {
+            return Ok(received);
+        }
+        tokio::select! {
+            read = tokio::time::timeout(timeout, wire.stream.read_buf(&mut wire.buf)) => match read {
+                Ok(Ok(0)) => return Err("the switchboard closed the receiver's connection".into()),
+                Ok(Ok(_)) => {}
+                Ok(Err(error)) => return Err(error.to_string()),
+                Err(_) => return Err(format!("{received} messages relayed, then none for {timeout:?}")),
+            },
+            count = &mut expected, if total.is_none() => {
+                total = Some(count.unwrap_or(0));
+                continue;
+            }
+        }
+        while let Some(end) = wire.buf.windows(2).position(|w| w == b"\r\n") {
+            let line = &wire.buf[..end];
+            let length = if line.starts_with(b"MSG ") { payload_length(line)? } else { 0 };
+            if wire.buf.len() < end + 2 + length {
+                break;
+            }
+            if length > 0 {
+                if length != payload_len {
+                    return Err(format!("a message of {length} bytes arrived; {payload_len} were sent"));
+                }
+                received += 1;
+            }
+            wire.buf.advance(end + 2 + length);
+        }
+    }
+}
+
+pub async fn run(target: &Arc<Target>, plan: Plan) -> Result<(), String> {
+    let Plan { pairs, in_flight, seconds } = plan;
+    if in_flight == 0 {
+        return Err("--in-flight must be at least 1".into());
+    }
+    let timeout = target.config.timeout;
+    let mut opened = Vec::with_capacity(pairs);
+    for pair in 0..pairs {
+        opened.push(open_pair(target, pair).await.map_err(|e| format!("pair {pair}: {e}"))?);
+    }
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    let mut senders = JoinSet::new();
+    let mut receivers = JoinSet::new();
+    let mut sessions = Vec::with_capacity(pairs);
+    for Pair { sender, receiver, _sessions } in opened {
+        let (told, expected) = oneshot::channel();
+        senders.spawn(async move {
+            let sent = send_until(sender, in_flight, deadline, timeout).await;
+            let _ = told.send(sent.as_ref().map(|s| s.acked).unwrap_or(0));
+            sent
+        });
+        receivers.spawn(receive(receiver, expected, timeout));
+        sessions.push(_sessions);
+    }
+    let (mut acked, mut latencies) = (0u64, Vec::new());
+    while let Some(result) = senders.join_next().await {
+        let sent = result.map_err(|e| e.to_string())??;
+        acked += sent.acked;
+        latencies.extend(sent.latencies);
+    }
+    let elapsed = started.elapsed();
+    let mut relayed = 0u64;
+    while let Some(result) = receivers.join_next().await {
+        relayed += result.map_err(|e| e.to_string())??;
+    }
+    if relayed != acked {
+        return Err(format!("{acked} messages acknowledged but {relayed} relayed"));
+    }
+    drop(sessions);
+    let rate = acked as f64 / elapsed.as_secs_f64();
+    let p = percentiles(latencies);
+    let text = format!("{pairs} pairs, {in_flight} in flight: {rate:.0} msgs/s; ACK latency {}", describe(&p));
+    report(
+        target,
+        text,
+        json!({"scenario": "relay", "pairs": pairs, "in_flight": in_flight,
+        "messages_per_second": rate, "ack_latency": p}),
+    );
+    Ok(())
+}
