@@ -10,6 +10,7 @@ pub mod config;
 pub mod conn;
 pub mod core;
 pub mod http;
+pub mod memory;
 pub mod metrics;
 pub mod ns;
 pub mod sb;

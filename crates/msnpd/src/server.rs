@@ -221,6 +221,7 @@ impl Server {
         tasks.spawn(crate::sb::serve(sb, context.clone(), stopped.clone()));
         tasks.spawn(crate::http::gateway::sweep(context.clone(), stopped.clone()));
         tasks.spawn(sample_metrics(context.clone(), stopped.clone()));
+        tasks.spawn(return_memory(context.clone(), stopped.clone()));
         if let (Some(listener), Some(tls)) = (https, tls) {
             tasks.spawn(crate::http::serve(listener, context.clone(), stopped.clone(), Some(tls)));
         }
@@ -287,21 +288,24 @@ async fn wait_for_signal(core: &Core) {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// Accepts connections until stopped, running `handle` for each.
+/// Accepts connections until stopped; `handle` admits each (or refuses it:
+/// `None`) and gives the session to run as a task of its own.
 pub async fn accept_loop<F, Fut>(
     listener: TcpListener,
     mut stopped: watch::Receiver<bool>,
     name: &'static str,
     handle: F,
 ) where
-    F: Fn(tokio::net::TcpStream, SocketAddr) -> Fut,
+    F: Fn(tokio::net::TcpStream, SocketAddr) -> Option<Fut>,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    tokio::spawn(handle(stream, peer));
+                    if let Some(session) = handle(stream, peer) {
+                        tokio::spawn(session);
+                    }
                 }
                 Err(error) => {
                     // Out of file descriptors and the like: wait instead of spinning.
@@ -336,6 +340,24 @@ async fn sample_metrics(ctx: Arc<Context>, mut stopped: watch::Receiver<bool>) {
         }
     }
 }
+
+/// Hands freed memory back to the system once a burst of sessions is over.
+async fn return_memory(ctx: Arc<Context>, mut stopped: watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(TRIM_CHECK_EVERY);
+    let mut trimmer = crate::memory::Trimmer::default();
+    loop {
+        tokio::select! {
+            _ = every.tick() => if trimmer.observe(ctx.core.hub.session_count()) {
+                // A walk over the whole heap: off the session threads.
+                let _ = tokio::task::spawn_blocking(crate::memory::return_free_pages).await;
+            },
+            _ = until_stopped(&mut stopped) => break,
+        }
+    }
+}
+
+/// How often the session count is looked at for [`return_memory`].
+const TRIM_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Resolves once the stop signal is raised (or its sender is gone).
 pub async fn until_stopped(stopped: &mut watch::Receiver<bool>) {

@@ -57,7 +57,38 @@ pub async fn connections(target: Arc<Target>, args: ConnectionsArgs) -> Result<(
     spread(target, &args, processes).await
 }
 
+/// How long the server gets to settle after the warm-up.
+const SETTLE: Duration = Duration::from_secs(1);
+
+/// How long the server gets to hand memory back after the sessions closed
+/// (msnpd looks every 5 s).
+const AFTER_CLOSE: Duration = Duration::from_secs(6);
+
+/// Signs in and out as many accounts as log in at once, so that what a first
+/// burst of logins costs the server once (code paged in, database
+/// connections and threads started) is not counted per session. Returns the
+/// server's RSS before it.
+async fn warm_up(target: &Arc<Target>, args: &ConnectionsArgs) -> Result<Option<u64>, String> {
+    let fresh = rss_total(&args.server_pids);
+    let (clients, _) = login_many(args.concurrency.min(args.count), args.concurrency, |index| {
+        let target = target.clone();
+        async move { target.login(index).await.map_err(|e| format!("{}: {e}", target.email(index))) }
+    })
+    .await?;
+    sign_out(clients).await;
+    tokio::time::sleep(SETTLE).await;
+    Ok(fresh)
+}
+
+/// Signs every client out (`OUT`: the server closes the connection).
+async fn sign_out(clients: Vec<msnp_client::Client>) {
+    for client in clients {
+        let _ = client.sign_out().await;
+    }
+}
+
 async fn in_process(target: Arc<Target>, args: &ConnectionsArgs) -> Result<(), String> {
+    let fresh = warm_up(&target, args).await?;
     let before = rss_total(&args.server_pids);
     let started = Instant::now();
     let (clients, latencies) = login_many(args.count, args.concurrency, |index| {
@@ -68,10 +99,12 @@ async fn in_process(target: Arc<Target>, args: &ConnectionsArgs) -> Result<(), S
     let elapsed = started.elapsed();
     tokio::time::sleep(Duration::from_secs(args.hold)).await;
     let after = rss_total(&args.server_pids);
+    sign_out(clients).await;
+    tokio::time::sleep(AFTER_CLOSE).await;
+    let rss = Rss { fresh, before, after, closed: rss_total(&args.server_pids) };
     let login = percentiles(latencies);
-    let text = format!("{}; login latency {}", summary(args.count, 1, elapsed, before, after), describe(&login));
-    report(&target, text, result(args.count, 1, elapsed, before, after, json!(login)));
-    drop(clients);
+    let text = format!("{}; login latency {}", summary(args.count, 1, elapsed, &rss), describe(&login));
+    report(&target, text, result(args.count, 1, elapsed, &rss, json!(login)));
     Ok(())
 }
 
@@ -104,6 +137,7 @@ async fn spread(target: Arc<Target>, args: &ConnectionsArgs, processes: usize) -
     let loopback_v4 = target.config.server.rsplit_once(':').is_some_and(|(host, _)| {
         host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback()) || host == "localhost"
     });
+    let fresh = warm_up(&target, args).await?;
     let before = rss_total(&args.server_pids);
     let started = Instant::now();
     let mut workers = Vec::with_capacity(processes);
@@ -156,39 +190,48 @@ async fn spread(target: Arc<Target>, args: &ConnectionsArgs, processes: usize) -
             let _ = worker.child.kill().await;
         }
     }
-    let mut text = summary(args.count, processes, elapsed, before, after);
+    tokio::time::sleep(AFTER_CLOSE).await;
+    let rss = Rss { fresh, before, after, closed: rss_total(&args.server_pids) };
+    let mut text = summary(args.count, processes, elapsed, &rss);
     for (index, ready) in reports.iter().enumerate() {
         let p99_ms = ready["login"]["p99_us"].as_f64().unwrap_or(0.0) / 1000.0;
         text.push_str(&format!("\n  worker {index}: {} sessions, login p99 {p99_ms:.2} ms", ready["ready"]));
     }
-    report(&target, text, result(args.count, processes, elapsed, before, after, json!(reports)));
+    report(&target, text, result(args.count, processes, elapsed, &rss, json!(reports)));
     Ok(())
 }
 
-fn per_session(count: usize, before: Option<u64>, after: Option<u64>) -> Option<f64> {
-    Some((after?.saturating_sub(before?) as f64 * 1024.0) / count.max(1) as f64)
+/// The server's RSS in KiB: at the start, after the warm-up, with the
+/// sessions held, and after they closed.
+struct Rss {
+    fresh: Option<u64>,
+    before: Option<u64>,
+    after: Option<u64>,
+    closed: Option<u64>,
 }
 
-fn summary(count: usize, processes: usize, elapsed: Duration, before: Option<u64>, after: Option<u64>) -> String {
+impl Rss {
+    fn per_session(&self, count: usize) -> Option<f64> {
+        Some((self.after?.saturating_sub(self.before?) as f64 * 1024.0) / count.max(1) as f64)
+    }
+}
+
+fn summary(count: usize, processes: usize, elapsed: Duration, rss: &Rss) -> String {
     let shown = |kib: Option<u64>| kib.map_or("?".into(), |v| v.to_string());
     format!(
-        "{count} sessions from {processes} process(es) logged in in {:.1} s; server RSS {} -> {} KiB; {} bytes per idle session",
+        "{count} sessions from {processes} process(es) logged in in {:.1} s; server RSS {} at start, {} warmed up -> {} KiB held, {} after they closed; {} bytes per idle session",
         elapsed.as_secs_f64(),
-        shown(before),
-        shown(after),
-        per_session(count, before, after).map_or("?".into(), |v| format!("{v:.0}")),
+        shown(rss.fresh),
+        shown(rss.before),
+        shown(rss.after),
+        shown(rss.closed),
+        rss.per_session(count).map_or("?".into(), |v| format!("{v:.0}")),
     )
 }
 
-fn result(
-    count: usize,
-    processes: usize,
-    elapsed: Duration,
-    before: Option<u64>,
-    after: Option<u64>,
-    login: serde_json::Value,
-) -> serde_json::Value {
+fn result(count: usize, processes: usize, elapsed: Duration, rss: &Rss, login: serde_json::Value) -> serde_json::Value {
     json!({"scenario": "connections", "sessions": count, "processes": processes,
-        "login_seconds": elapsed.as_secs_f64(), "rss_before_kib": before, "rss_after_kib": after,
-        "bytes_per_session": per_session(count, before, after), "login": login})
+        "login_seconds": elapsed.as_secs_f64(), "rss_start_kib": rss.fresh, "rss_before_kib": rss.before,
+        "rss_after_kib": rss.after, "rss_closed_kib": rss.closed,
+        "bytes_per_session": rss.per_session(count), "login": login})
 }

@@ -59,6 +59,8 @@ fn prepare(
             return None;
         }
     };
+    // One arena per core: the threads share them (see `memory`).
+    crate::memory::limit_arenas(std::thread::available_parallelism().map_or(2, |n| n.get()));
     let runtime = runtime(config.worker_threads)?;
     Some((config, runtime))
 }

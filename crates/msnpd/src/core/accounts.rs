@@ -90,10 +90,11 @@ impl Core {
         nickname: Option<&str>,
     ) -> Result<AccountRow, AccountError> {
         let email = normalize_email(email).ok_or_else(|| AccountError::InvalidEmail(email.to_owned()))?;
+        let password_hash = self.new_hash(password).await?;
         let row = AccountRow {
             id: new_account_id(),
             friendly_name: nickname.map_or_else(|| email.clone(), str::to_owned),
-            password_hash: hash_password(password, self.config.argon2_params)?,
+            password_hash,
             email,
             created_at: unix_now(),
             legacy_md5: false,
@@ -142,12 +143,26 @@ impl Core {
         let Some(account) = account else {
             // Spend the same effort on unknown accounts so timing tells nothing.
             let params = self.config.argon2_params;
-            let _ = tokio::task::spawn_blocking(move || hash_password(&password, params)).await;
+            let _ = self.hash_off_thread(move || hash_password(&password, params)).await;
             return Ok(None);
         };
         let stored = account.password_hash.clone();
-        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &stored)).await.unwrap_or(false);
+        let ok = self.hash_off_thread(move || verify_password(&password, &stored)).await.unwrap_or(false);
         Ok(ok.then_some(account))
+    }
+
+    /// A new hash of `password` with the configured parameters.
+    async fn new_hash(&self, password: &str) -> Result<String, AccountError> {
+        let (password, params) = (password.to_owned(), self.config.argon2_params);
+        let hashed = self.hash_off_thread(move || hash_password(&password, params)).await;
+        hashed.unwrap_or_else(|| Err(AccountError::Hash("the hashing thread failed".into())))
+    }
+
+    /// Runs a password hash on a blocking thread, at most one per core at once.
+    async fn hash_off_thread<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+        // The semaphore is never closed.
+        let _permit = self.hashing.acquire().await.ok()?;
+        tokio::task::spawn_blocking(work).await.ok()
     }
 
     /// Changes the password. The MD5 credential of MSNP2-7 is replaced when
@@ -156,7 +171,7 @@ impl Core {
         let email = normalize_email(email).ok_or_else(|| AccountError::InvalidEmail(email.to_owned()))?;
         let account =
             self.store.account_by_email(&email).await?.ok_or_else(|| AccountError::NotFound(email.clone()))?;
-        let hash = hash_password(password, self.config.argon2_params)?;
+        let hash = self.new_hash(password).await?;
         self.store.set_password_hash(account.id, &hash).await?;
         self.set_legacy_md5(account.id, legacy_md5.then_some(password)).await
     }

@@ -44,13 +44,13 @@ pub async fn serve(listener: TcpListener, ctx: Arc<Context>, stopped: watch::Rec
         Role::Notification => ("ns", "NS"),
     };
     accept_loop(listener, stopped, name, move |stream, peer| {
-        let ctx = ctx.clone();
-        async move {
-            let Some(pending) = crate::server::admit(&ctx, peer, label) else { return };
+        // Admitted and set up before the task starts, so that the task holds
+        // the session alone: an idle session is mostly its task's memory.
+        crate::server::admit(&ctx, peer, label).map(|pending| {
             let mut conn = Connection::tcp(stream, peer, ctx.config.max_payload, ctx.config.trace_protocol, label);
             conn.set_pending(pending);
-            run_as(ctx, conn, role).await
-        }
+            run_as(ctx.clone(), conn, role)
+        })
     })
     .await;
 }
@@ -118,7 +118,9 @@ pub(crate) async fn run(ctx: Arc<Context>, conn: Connection) {
     run_as(ctx, conn, Role::Notification).await
 }
 
-pub(crate) async fn run_as(ctx: Arc<Context>, mut conn: Connection, role: Role) {
+/// The session's future holds the session once: built here, outside it
+/// (an async fn would keep its arguments beside the session built from them).
+pub(crate) fn run_as(ctx: Arc<Context>, mut conn: Connection, role: Role) -> impl Future<Output = ()> + Send {
     conn.metrics = Some(ctx.core.metrics.clone());
     let commands = crate::core::limits::TokenBucket::new(ctx.config.ns_command_rate, ctx.config.ns_command_burst);
     let mut session = Session {
@@ -138,7 +140,7 @@ pub(crate) async fn run_as(ctx: Arc<Context>, mut conn: Connection, role: Role) 
         client: None,
         counted: None,
     };
-    session.run().await;
+    async move { session.run().await }
 }
 
 enum Wake {

@@ -19,15 +19,13 @@ use crate::server::{Context, accept_loop};
 
 pub async fn serve(listener: TcpListener, ctx: Arc<Context>, stopped: watch::Receiver<bool>) {
     accept_loop(listener, stopped, "sb", move |stream, peer| {
-        let ctx = ctx.clone();
-        async move {
-            let Some(pending) = crate::server::admit(&ctx, peer, "SB") else { return };
+        crate::server::admit(&ctx, peer, "SB").map(|pending| {
             // The decoder accepts any payload up to the general limit, so that an
             // oversized MSG can be refused with an answer instead of a cut connection.
             let mut conn = Connection::tcp(stream, peer, ctx.config.max_payload, ctx.config.trace_protocol, "SB");
             conn.set_pending(pending);
-            run(ctx, conn).await
-        }
+            run(ctx.clone(), conn)
+        })
     })
     .await;
 }
@@ -49,7 +47,8 @@ struct Session {
 }
 
 /// Runs one switchboard session over `conn` until it ends.
-pub(crate) async fn run(ctx: Arc<Context>, mut conn: Connection) {
+/// Built outside the session's future, which then holds the session once.
+pub(crate) fn run(ctx: Arc<Context>, mut conn: Connection) -> impl Future<Output = ()> + Send {
     conn.metrics = Some(ctx.core.metrics.clone());
     let mut session = Session {
         ctx,
@@ -62,7 +61,7 @@ pub(crate) async fn run(ctx: Arc<Context>, mut conn: Connection) {
         strikes: Default::default(),
         last_sender: None,
     };
-    session.run().await;
+    async move { session.run().await }
 }
 
 async fn next_event(seat: &mut Option<Seat>) -> Option<ConversationEvent> {

@@ -69,9 +69,6 @@ pub struct StoreOptions {
 /// Shortest wait for a pooled connection: a pool must survive a burst of logins.
 const MIN_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// A pooled connection idle this long is tested before use.
-const IDLE_BEFORE_PING: std::time::Duration = std::time::Duration::from_secs(30);
-
 /// Begins a transaction that writes; see [`Store::write_transaction`].
 pub(crate) async fn begin_writing(
     pool: &AnyPool,
@@ -108,21 +105,15 @@ impl Store {
             url.to_owned()
         };
         let connections = options.connections.unwrap_or(if is_sqlite { 8 } else { 16 }).max(1);
-        // sqlx would ping every connection it hands out (a round trip to the
-        // SQLite worker thread or the PostgreSQL server per statement); only
-        // one idle long enough to have been dropped by a server is tested.
-        let mut options = AnyPoolOptions::new()
-            .max_connections(connections)
-            .acquire_timeout(wait.max(MIN_WAIT))
-            .test_before_acquire(false)
-            .before_acquire(|conn, meta| {
-                Box::pin(async move {
-                    if meta.idle_for >= IDLE_BEFORE_PING {
-                        sqlx::Connection::ping(conn).await?;
-                    }
-                    Ok(true)
-                })
-            });
+        let mut options = AnyPoolOptions::new().max_connections(connections).acquire_timeout(wait.max(MIN_WAIT));
+        if is_sqlite {
+            // sqlx pings every connection it hands out: for SQLite a round trip
+            // to the connection's worker thread per statement, for a
+            // connection to a file that cannot have gone away. (PostgreSQL
+            // keeps the ping: a server restart leaves every pooled connection
+            // dead, and without it the first statement on each would fail.)
+            options = options.test_before_acquire(false);
+        }
         if is_sqlite {
             let busy_timeout = format!("PRAGMA busy_timeout={}", wait.as_millis());
             // WAL for concurrent readers; FULL so an acknowledged change survives a crash.
@@ -133,7 +124,15 @@ impl Store {
                     // and another process (a server starting) may hold it.
                     // A number this function formatted, not input.
                     sqlx::query(sqlx::AssertSqlSafe(busy_timeout)).execute(&mut *conn).await?;
-                    for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"] {
+                    for pragma in [
+                        "PRAGMA journal_mode=WAL",
+                        "PRAGMA synchronous=FULL",
+                        "PRAGMA foreign_keys=ON",
+                        // Each connection keeps its own page cache (2 MB by
+                        // default, 16 MB for the pool) while the system's file
+                        // cache holds the same pages once: a small one each.
+                        "PRAGMA cache_size=-256",
+                    ] {
                         sqlx::query(pragma).execute(&mut *conn).await?;
                     }
                     Ok(())
