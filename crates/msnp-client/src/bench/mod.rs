@@ -7,12 +7,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Subcommand;
+use msnp::dialect::ListSync;
 use msnp_client::{Client, ClientConfig, ClientError, Conversation, ConversationEvent, Event};
 use serde_json::json;
 use tokio::task::JoinSet;
 
 mod relay;
 mod spread;
+mod wire;
 
 #[derive(Subcommand)]
 pub enum Scenario {
@@ -337,6 +339,11 @@ async fn ticket_logins(
     concurrency: usize,
 ) -> Result<Vec<Duration>, String> {
     let workers = concurrency.clamp(1, tickets.len().max(1));
+    // MSNP8-12 sign in over a bare connection: the client library's tasks
+    // and channels per session would cost the generator more than the login
+    // costs the server.
+    let dialect = target.config.dialect;
+    let bare = dialect.requires_cvr() && matches!(dialect.list_sync(), ListSync::Bitmask | ListSync::Guid);
     let mut running = JoinSet::new();
     for worker in 0..workers {
         let (target, tickets) = (target.clone(), tickets.clone());
@@ -346,11 +353,19 @@ async fn ticket_logins(
                 for account in (worker..tickets.len()).step_by(workers) {
                     let email = target.email(account);
                     let started = Instant::now();
-                    let client = Client::login_with_ticket(target.config.clone(), &email, &tickets[account])
-                        .await
-                        .map_err(|e| format!("{email}: {e}"))?;
-                    latencies.push(started.elapsed());
-                    let _ = client.sign_out().await;
+                    if bare {
+                        let mut wire = ticket_login(&target, &email, &tickets[account])
+                            .await
+                            .map_err(|e| format!("{email}: {e}"))?;
+                        latencies.push(started.elapsed());
+                        let _ = wire.send("OUT\r\n").await;
+                    } else {
+                        let client = Client::login_with_ticket(target.config.clone(), &email, &tickets[account])
+                            .await
+                            .map_err(|e| format!("{email}: {e}"))?;
+                        latencies.push(started.elapsed());
+                        let _ = client.sign_out().await;
+                    }
                 }
             }
             Ok::<_, String>(latencies)
@@ -361,6 +376,52 @@ async fn ticket_logins(
         all.extend(done.map_err(|e| e.to_string())??);
     }
     Ok(all)
+}
+
+/// Signs in with a ticket as the client library does in MSNP8-12 (`VER`,
+/// `CVR`, `USR TWN I`, `USR TWN S`, `SYN` and its `LST`s, `CHG`), on a bare
+/// connection.
+async fn ticket_login(target: &Target, email: &str, ticket: &str) -> Result<wire::Wire, String> {
+    let (config, timeout) = (&target.config, target.config.timeout);
+    let version = config.dialect.to_string();
+    let mut server = config.server.clone();
+    // At most one referral (`XFR NS`), as with the client library.
+    let mut wire = None;
+    for _ in 0..2 {
+        let mut link = wire::Wire::connect(&server).await?;
+        link.send(&format!("VER 1 {version} CVR0\r\n")).await?;
+        let reply = link.expect("VER", 1, timeout).await?;
+        if reply.split(' ').nth(2) != Some(version.as_str()) {
+            return Err(format!("the server does not speak {version}: {reply}"));
+        }
+        link.send(&format!("CVR 2 0x0409 winnt 6.1.0 i386 MSNMSGR 14.0.8117.0416 msmsgs {email}\r\n")).await?;
+        link.expect("CVR", 2, timeout).await?;
+        link.send(&format!("USR 3 TWN I {email}\r\n")).await?;
+        let reply = link.reply(3, timeout).await?;
+        match reply.split(' ').next() {
+            Some("USR") => {
+                wire = Some(link);
+                break;
+            }
+            Some("XFR") => server = reply.split(' ').nth(3).ok_or(format!("bad {reply}"))?.to_owned(),
+            _ => return Err(format!("USR: {reply}")),
+        }
+    }
+    let mut wire = wire.ok_or("referred more than once")?;
+    wire.send(&format!("USR 4 TWN S {ticket}\r\n")).await?;
+    wire.expect("USR", 4, timeout).await?;
+    let sync = if config.dialect.list_sync() == ListSync::Guid { "SYN 5 0 0\r\n" } else { "SYN 5 0\r\n" };
+    wire.send(sync).await?;
+    let reply = wire.expect("SYN", 5, timeout).await?;
+    // `SYN trid version… contacts groups`: every contact comes as an `LST`.
+    let contacts: usize = reply.split(' ').rev().nth(1).and_then(|n| n.parse().ok()).ok_or(format!("bad {reply}"))?;
+    let mut listed = 0;
+    while listed < contacts {
+        listed += usize::from(wire.line(timeout).await?.starts_with("LST "));
+    }
+    wire.send(&format!("CHG 6 {} 0\r\n", config.initial_status)).await?;
+    wire.expect("CHG", 6, timeout).await?;
+    Ok(wire)
 }
 
 /// Runs `login(0..count)`, at most `concurrency` at once: the clients in

@@ -12,106 +12,23 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::{Buf, BytesMut};
+use bytes::Buf;
 use msnp_client::{Client, Event};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
+use super::wire::{Wire, payload_length};
 use super::{Target, describe, percentiles, report};
 
 /// What a message carries: a plain-text header and 100 characters.
 const TEXT_HEADER: &str = "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nX-MMS-IM-Format: FN=Segoe%20UI; EF=; CO=0; CS=1; PF=0\r\n\r\n";
 
-/// The longest line the generator accepts from the switchboard.
-const MAX_LINE: usize = 4096;
-
 pub struct Plan {
     pub pairs: usize,
     pub in_flight: usize,
     pub seconds: u64,
-}
-
-/// One switchboard connection and what has been read from it.
-struct Wire {
-    stream: TcpStream,
-    buf: BytesMut,
-}
-
-impl Wire {
-    async fn connect(address: &str) -> Result<Wire, String> {
-        let stream = TcpStream::connect(address).await.map_err(|e| format!("{address}: {e}"))?;
-        stream.set_nodelay(true).map_err(|e| e.to_string())?;
-        Ok(Wire { stream, buf: BytesMut::with_capacity(16 * 1024) })
-    }
-
-    async fn send(&mut self, line: &str) -> Result<(), String> {
-        self.stream.write_all(line.as_bytes()).await.map_err(|e| e.to_string())
-    }
-
-    /// Reads until a whole line is buffered; returns it (without CRLF) and
-    /// takes it, with the payload of a `MSG`, off the buffer.
-    async fn line(&mut self, timeout: Duration) -> Result<String, String> {
-        loop {
-            if let Some((line, used)) = take_line(&self.buf)? {
-                self.buf.advance(used);
-                return Ok(line);
-            }
-            match tokio::time::timeout(timeout, self.stream.read_buf(&mut self.buf)).await {
-                Ok(Ok(0)) => return Err("the switchboard closed the connection".into()),
-                Ok(Ok(_)) => {}
-                Ok(Err(error)) => return Err(error.to_string()),
-                Err(_) => return Err("no answer from the switchboard".into()),
-            }
-        }
-    }
-
-    /// Waits for the reply `command trid …`, skipping anything else; an error
-    /// code with that TrID fails.
-    async fn expect(&mut self, command: &str, trid: u32, timeout: Duration) -> Result<String, String> {
-        let trid = trid.to_string();
-        loop {
-            let line = self.line(timeout).await?;
-            let mut words = line.split(' ');
-            let (first, second) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
-            if second == trid && first == command {
-                return Ok(line);
-            }
-            if second == trid && first.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(format!("{command}: {line}"));
-            }
-        }
-    }
-}
-
-/// The first line of `buf` and how many bytes it and its payload take, or
-/// `None` while incomplete.
-fn take_line(buf: &[u8]) -> Result<Option<(String, usize)>, String> {
-    let Some(end) = buf.windows(2).position(|w| w == b"\r\n") else {
-        return if buf.len() > MAX_LINE { Err("a line too long".into()) } else { Ok(None) };
-    };
-    let line = String::from_utf8_lossy(&buf[..end]).into_owned();
-    let payload = if line.starts_with("MSG ") { payload_length(&buf[..end])? } else { 0 };
-    let used = end + 2 + payload;
-    Ok((buf.len() >= used).then_some((line, used)))
-}
-
-/// The payload length a `MSG` line ends with.
-fn payload_length(line: &[u8]) -> Result<usize, String> {
-    let last = line.rsplit(|&b| b == b' ').next().unwrap_or_default();
-    let mut length = 0usize;
-    if last.is_empty() || last.len() > 7 {
-        return Err(format!("bad MSG line: {}", String::from_utf8_lossy(line)));
-    }
-    for &digit in last {
-        if !digit.is_ascii_digit() {
-            return Err(format!("bad MSG line: {}", String::from_utf8_lossy(line)));
-        }
-        length = length * 10 + usize::from(digit - b'0');
-    }
-    Ok(length)
 }
 
 /// A conversation ready to carry messages, and the two sessions it needs.
