@@ -61,8 +61,8 @@ async fn metrics_count_what_happened() {
     assert_eq!(line(&text, passport), Some(format!("{passport} 4").as_str()), "{text}");
     let refused = "msnpd_http_requests_total{service=\"passport\",status=\"401\"}";
     assert_eq!(line(&text, refused), Some(format!("{refused} 1").as_str()), "{text}");
-    // Each sign-in loads the account with its lists once.
-    let loads = "msnpd_database_seconds_count{kind=\"account_with_lists\"}";
+    // Each sign-in loads the account, its lists and its offline messages in one statement.
+    let loads = "msnpd_database_seconds_count{kind=\"sign_in_data\"}";
     assert_eq!(line(&text, loads), Some(format!("{loads} 2").as_str()), "{text}");
 
     // Bob leaves: his session no longer counts.

@@ -47,6 +47,9 @@ pub struct SessionInbox {
     /// an idle session should not pay for 32 full-sized notices.
     pub receiver: mpsc::Receiver<Box<Notice>>,
     pub overflowed: Arc<AtomicBool>,
+    /// The offline messages waiting when the session signed in, when the
+    /// sign-in loaded them (the first status change shows them).
+    pub offline: Option<Vec<crate::store::OfflineMessage>>,
     /// Counts this session among the signed-in ones while it lives.
     pub(super) _counted: Counted,
 }

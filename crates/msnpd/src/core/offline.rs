@@ -81,17 +81,21 @@ impl Core {
 
     /// The `Mail-Data` document listing the account's offline messages.
     pub async fn mail_data(&self, account: AccountId) -> Result<String, ServiceError> {
-        let messages = self.store.offline_messages(account).await?;
-        let entries: Vec<OimEntry> = messages
-            .iter()
-            .map(|m| OimEntry {
-                id: m.id.clone(),
-                sender_email: m.sender_email.clone(),
-                sender_name: m.sender_name.clone(),
-                received: timestamp(m.received_at),
-                size: m.content.len(),
-            })
-            .collect();
-        Ok(maildata::render(&entries))
+        Ok(mail_data_of(&self.store.offline_messages(account).await?))
     }
+}
+
+/// The `Mail-Data` document listing `messages`.
+pub fn mail_data_of(messages: &[OfflineMessage]) -> String {
+    let entries: Vec<OimEntry> = messages
+        .iter()
+        .map(|m| OimEntry {
+            id: m.id.clone(),
+            sender_email: m.sender_email.clone(),
+            sender_name: m.sender_name.clone(),
+            received: timestamp(m.received_at),
+            size: m.content.len(),
+        })
+        .collect();
+    maildata::render(&entries)
 }

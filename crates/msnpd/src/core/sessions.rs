@@ -12,6 +12,7 @@ use super::contact_list::ContactList;
 use super::hub::{Counted, NOTICE_QUEUE, Notice, Online, OnlineState, SessionInbox, SessionLink, SignInError, send};
 use super::types::{Capabilities, Status};
 use super::{AccountId, Core, ServiceError, unix_micros};
+use crate::store::SignInData;
 
 /// Whether a new endpoint joined its account's other endpoints.
 enum Joined {
@@ -54,7 +55,7 @@ impl Core {
             status_caps: None,
             private: None,
         };
-        let inbox = SessionInbox { id, receiver, overflowed, _counted: counted };
+        let mut inbox = SessionInbox { id, receiver, overflowed, offline: None, _counted: counted };
         let link = match self.join_endpoints(account, link)? {
             Joined::Yes(existing) => {
                 self.announce_sign_in(&existing);
@@ -62,8 +63,9 @@ impl Core {
             }
             Joined::No(link) => link,
         };
-        let loaded = self.store.account_with_lists(account).await.map_err(ServiceError::from)?;
-        let (row, lists) = loaded.ok_or(ServiceError::AccountGone)?;
+        let loaded = self.store.sign_in_data(account).await.map_err(ServiceError::from)?;
+        let SignInData { account: row, lists, offline } = loaded.ok_or(ServiceError::AccountGone)?;
+        inbox.offline = Some(offline);
         // Another endpoint of the account may have signed in during the load:
         // join it rather than replace it.
         let link = match self.join_endpoints(account, link)? {

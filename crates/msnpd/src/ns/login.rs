@@ -273,7 +273,7 @@ impl Session {
             Some((name, version)) => format!("{} · {name} {version}", self.dialect),
             None => self.dialect.to_string(),
         };
-        let (online, inbox) =
+        let (online, mut inbox) =
             match self.ctx.core.sign_in(account, self.dialect.version(), &client, endpoint, mpop).await {
                 Ok(signed_in) => signed_in,
                 Err(SignInError::Full) => {
@@ -295,6 +295,10 @@ impl Session {
                     return;
                 }
             };
+        if !self.dialect.has_uux() {
+            // Only MSNP11+ is shown its offline messages at sign-in.
+            inbox.offline = None;
+        }
         let friendly_name = online.lock().friendly_name.clone();
         let mut ok = vec![trid.to_string(), "OK".to_owned(), online.email.clone()];
         match self.dialect.usr_ok_form() {

@@ -47,13 +47,18 @@ impl Session {
         if let Some(contacts) = first {
             self.announce_presence(trid, &contacts);
             if self.dialect.has_uux() {
-                // The offline messages waiting (`text/x-msmsgsinitialmdatanotification`).
-                let mail_data = match self.ctx.core.mail_data(me.id).await {
-                    Ok(data) => data,
-                    Err(error) => {
-                        tracing::error!(%error, "offline messages unavailable");
-                        msnp::xml::maildata::render(&[])
-                    }
+                // The offline messages waiting (`text/x-msmsgsinitialmdatanotification`),
+                // as the sign-in loaded them if it did.
+                let loaded = self.inbox.as_mut().and_then(|inbox| inbox.offline.take());
+                let mail_data = match loaded {
+                    Some(messages) => crate::core::offline::mail_data_of(&messages),
+                    None => match self.ctx.core.mail_data(me.id).await {
+                        Ok(data) => data,
+                        Err(error) => {
+                            tracing::error!(%error, "offline messages unavailable");
+                            msnp::xml::maildata::render(&[])
+                        }
+                    },
                 };
                 let body = format!(
                     "MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsinitialmdatanotification; charset=UTF-8\r\n\r\nMail-Data: {mail_data}\r\n"

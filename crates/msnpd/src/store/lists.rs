@@ -107,6 +107,56 @@ pub struct ListData {
     pub properties: Vec<(String, String)>,
 }
 
+/// What a sign-in loads: the account, its lists, and the offline messages
+/// waiting for it.
+#[derive(Debug, Clone)]
+pub struct SignInData {
+    pub account: AccountRow,
+    pub lists: ListData,
+    pub offline: Vec<OfflineMessage>,
+}
+
+// An account and everything it signs in with, one row per item: its kind in
+// `k`, sorted within each kind by `o` then `t`, and its fields in the other
+// columns:
+//   0 account:         n1 id, n2 created_at, n3 blp_allow, n4 gtc_ask, n5 list_serial,
+//                      n6 lists_modified, n7 settings_modified, s1 email,
+//                      s2 password_hash, s3 friendly_name, s4 legacy_md5_hash
+//   1 contact:         n1 contact_id, n2 lists, s1 email, s2 guid, s3 nickname
+//   2 membership:      n1 contact_id, s1 group_guid
+//   3 group:           n2 legacy_id, s1 guid, s2 name
+//   4 property:        s1 name, s2 value
+//   5 offline message: n1 received_at, n2 was_read, s1 id, s2 sender_email,
+//                      s3 sender_name, s4 content
+macro_rules! account_rows {
+    ($($more:literal)*) => {
+        concat!(
+            "SELECT 0 AS k, CAST(0 AS BIGINT) AS o, '' AS t, id AS n1, created_at AS n2, \
+                    CAST(blp_allow AS BIGINT) AS n3, CAST(gtc_ask AS BIGINT) AS n4, list_serial AS n5, \
+                    lists_modified AS n6, settings_modified AS n7, \
+                    email AS s1, password_hash AS s2, friendly_name AS s3, legacy_md5_hash AS s4 \
+               FROM accounts WHERE id = $1 \
+             UNION ALL SELECT 1, c.position, '', c.contact_id, c.lists, 0, 0, 0, 0, 0, a.email, c.guid, c.nickname, NULL \
+               FROM contacts c JOIN accounts a ON a.id = c.contact_id WHERE c.owner_id = $1 \
+             UNION ALL SELECT 2, 0, group_guid, contact_id, 0, 0, 0, 0, 0, 0, group_guid, '', '', NULL \
+               FROM group_members WHERE owner_id = $1 \
+             UNION ALL SELECT 3, legacy_id, '', 0, legacy_id, 0, 0, 0, 0, 0, guid, name, '', NULL \
+               FROM list_groups WHERE owner_id = $1 \
+             UNION ALL SELECT 4, 0, name, 0, 0, 0, 0, 0, 0, 0, name, value, '', NULL \
+               FROM account_properties WHERE account_id = $1 ",
+            $($more,)*
+            "ORDER BY k, o, t"
+        )
+    };
+}
+
+const ACCOUNT_AND_LISTS: &str = account_rows!();
+
+const ACCOUNT_LISTS_AND_OFFLINE: &str = account_rows!(
+    "UNION ALL SELECT 5, received_at, id, received_at, was_read, 0, 0, 0, 0, 0, id, sender_email, sender_name, content \
+       FROM offline_messages WHERE recipient_id = $1 "
+);
+
 impl Store {
     /// What changed in the owner's lists after `since` (microseconds): the kind
     /// (`contact`, `group`, `settings`), the item (contact id or group guid) and
@@ -129,39 +179,23 @@ impl Store {
         loaded.map(|(_, lists)| lists).ok_or(StoreError::Database(sqlx::Error::RowNotFound))
     }
 
-    /// The account and its lists, as a sign-in needs them, in one statement:
-    /// each statement is a round trip to a SQLite worker thread or to the
-    /// PostgreSQL server, and a sign-in is the busiest path of all.
+    /// The account and its lists (`None` if there is no such account).
     pub async fn account_with_lists(&self, id: i64) -> StoreResult<Option<(AccountRow, ListData)>> {
         let _timed = self.timed("account_with_lists");
-        // One row per item, its kind in `k`, sorted within each kind by `o`
-        // then `t`; the other columns hold the item's fields:
-        //   0 account:    n1 id, n2 created_at, n3 blp_allow, n4 gtc_ask, n5 list_serial,
-        //                 n6 lists_modified, n7 settings_modified, s1 email,
-        //                 s2 password_hash, s3 friendly_name, s4 legacy_md5_hash
-        //   1 contact:    n1 contact_id, n2 lists, s1 email, s2 guid, s3 nickname
-        //   2 membership: n1 contact_id, s1 group_guid
-        //   3 group:      n2 legacy_id, s1 guid, s2 name
-        //   4 property:   s1 name, s2 value
-        let rows = sqlx::query(
-            "SELECT 0 AS k, CAST(0 AS BIGINT) AS o, '' AS t, id AS n1, created_at AS n2, \
-                    CAST(blp_allow AS BIGINT) AS n3, CAST(gtc_ask AS BIGINT) AS n4, list_serial AS n5, \
-                    lists_modified AS n6, settings_modified AS n7, \
-                    email AS s1, password_hash AS s2, friendly_name AS s3, legacy_md5_hash AS s4 \
-               FROM accounts WHERE id = $1 \
-             UNION ALL SELECT 1, c.position, '', c.contact_id, c.lists, 0, 0, 0, 0, 0, a.email, c.guid, c.nickname, NULL \
-               FROM contacts c JOIN accounts a ON a.id = c.contact_id WHERE c.owner_id = $1 \
-             UNION ALL SELECT 2, 0, group_guid, contact_id, 0, 0, 0, 0, 0, 0, group_guid, '', '', NULL \
-               FROM group_members WHERE owner_id = $1 \
-             UNION ALL SELECT 3, legacy_id, '', 0, legacy_id, 0, 0, 0, 0, 0, guid, name, '', NULL \
-               FROM list_groups WHERE owner_id = $1 \
-             UNION ALL SELECT 4, 0, name, 0, 0, 0, 0, 0, 0, 0, name, value, '', NULL \
-               FROM account_properties WHERE account_id = $1 \
-             ORDER BY k, o, t",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?;
+        let loaded = self.load_account(id, ACCOUNT_AND_LISTS).await?;
+        Ok(loaded.map(|signed_in| (signed_in.account, signed_in.lists)))
+    }
+
+    /// What a sign-in needs, in one statement: each statement is a round
+    /// trip to a SQLite worker thread or to the PostgreSQL server, and a
+    /// sign-in is the busiest path of all.
+    pub async fn sign_in_data(&self, id: i64) -> StoreResult<Option<SignInData>> {
+        let _timed = self.timed("sign_in_data");
+        self.load_account(id, ACCOUNT_LISTS_AND_OFFLINE).await
+    }
+
+    async fn load_account(&self, id: i64, statement: &'static str) -> StoreResult<Option<SignInData>> {
+        let rows = sqlx::query(statement).bind(id).fetch_all(&self.pool).await?;
         let Some(first) = rows.first().filter(|row| row.try_get::<i32, _>("k").is_ok_and(|k| k == 0)) else {
             return Ok(None);
         };
@@ -181,6 +215,7 @@ impl Store {
             settings_modified: first.try_get("n7")?,
         };
         let mut lists = ListData { settings, contacts: Vec::new(), groups: Vec::new(), properties: Vec::new() };
+        let mut offline = Vec::new();
         for row in &rows[1..] {
             match row.try_get::<i32, _>("k")? {
                 1 => lists.contacts.push(ContactRow {
@@ -202,10 +237,19 @@ impl Store {
                     legacy_id: i32::try_from(row.try_get::<i64, _>("n2")?).unwrap_or(0),
                     name: row.try_get("s2")?,
                 }),
-                _ => lists.properties.push((row.try_get("s1")?, row.try_get("s2")?)),
+                4 => lists.properties.push((row.try_get("s1")?, row.try_get("s2")?)),
+                _ => offline.push(OfflineMessage {
+                    id: row.try_get("s1")?,
+                    recipient_id: id,
+                    sender_email: row.try_get("s2")?,
+                    sender_name: row.try_get("s3")?,
+                    received_at: row.try_get("n1")?,
+                    content: row.try_get("s4")?,
+                    read: row.try_get::<i64, _>("n2")? != 0,
+                }),
             }
         }
-        Ok(Some((account, lists)))
+        Ok(Some(SignInData { account, lists, offline }))
     }
 
     /// The phone properties (PHH, MOB…) of the owner's forward-list contacts

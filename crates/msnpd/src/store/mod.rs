@@ -10,7 +10,7 @@ mod schema;
 mod secrets;
 
 pub use accounts::AccountRow;
-pub use lists::{ContactRow, GroupRow, ListChange, ListData, ListSettings};
+pub use lists::{ContactRow, GroupRow, ListChange, ListData, ListSettings, SignInData};
 pub use offline::{OfflineMessage, Stored};
 pub use profiles::Profile;
 
