@@ -82,6 +82,8 @@ pub struct Connection {
     pending: Option<crate::core::limits::Pending>,
     /// Where the error codes sent are counted (`/metrics`).
     pub metrics: Option<std::sync::Arc<crate::metrics::Metrics>>,
+    /// Takes well-formed `MSG`s without building frames (the switchboard's).
+    pub fast_messages: bool,
 }
 
 /// Sleeps until `deadline`, or forever without one.
@@ -95,6 +97,8 @@ pub async fn until(deadline: Option<tokio::time::Instant>) {
 /// What reading produced.
 pub enum Incoming {
     Frame(Frame),
+    /// A client's `MSG`, taken without a frame (see `fast_messages`).
+    Message(msnp::codec::ClientMessage),
     /// A frame that could not be decoded; `fatal` ones end the connection.
     Malformed(DecodeError),
 }
@@ -117,6 +121,7 @@ impl Connection {
             label,
             idle_exempt: false,
             metrics: None,
+            fast_messages: false,
             partial_since: None,
             opened: tokio::time::Instant::now(),
             pending: None,
@@ -163,6 +168,13 @@ impl Connection {
 
     /// The next decoded frame already buffered, without reading.
     pub fn next_buffered(&mut self) -> Option<Incoming> {
+        // The trace shows frames: with it on, messages take the frame path.
+        if self.fast_messages
+            && !self.trace
+            && let Some(message) = self.decoder.decode_message(&mut self.input)
+        {
+            return Some(Incoming::Message(message));
+        }
         match self.decoder.decode(&mut self.input) {
             Ok(Some(frame)) => {
                 if self.trace {

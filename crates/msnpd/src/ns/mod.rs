@@ -169,6 +169,7 @@ impl Session {
                     // Boxed: the handlers' futures are large, and an idle session
                     // would otherwise carry room for the largest one.
                     Some(Incoming::Frame(frame)) => Box::pin(self.dispatch(frame)).await,
+                    Some(Incoming::Message(message)) => Box::pin(self.dispatch(message.into_frame())).await,
                     Some(Incoming::Malformed(error)) => self.closing |= self.conn.reject(&error),
                     None => break,
                 }

@@ -50,6 +50,7 @@ struct Session {
 /// Built outside the session's future, which then holds the session once.
 pub(crate) fn run(ctx: Arc<Context>, mut conn: Connection) -> impl Future<Output = ()> + Send {
     conn.metrics = Some(ctx.core.metrics.clone());
+    conn.fast_messages = true;
     let mut session = Session {
         ctx,
         conn,
@@ -85,6 +86,10 @@ impl Session {
             while !self.closing {
                 match self.conn.next_buffered() {
                     Some(Incoming::Frame(frame)) => self.dispatch(frame).await,
+                    Some(Incoming::Message(message)) if self.seat.is_some() => {
+                        self.relay(message.trid, message.kind, message.payload)
+                    }
+                    Some(Incoming::Message(message)) => self.error(ErrorCode::NotLoggedIn, message.trid),
                     Some(Incoming::Malformed(error)) => self.closing |= self.conn.reject(&error),
                     None => break,
                 }
@@ -346,14 +351,22 @@ impl Session {
 
     /// `MSG n U|N|A|D len` → relayed as `MSG email friendly len`; `ACK`/`NAK` by the ack type.
     fn msg(&mut self, trid: u32, frame: &Frame) {
+        let kind = match frame.params.get(1).map(String::as_bytes) {
+            Some(&[kind]) if frame.params.len() == 2 => kind,
+            _ => return self.error(ErrorCode::InvalidParameter, trid),
+        };
+        self.relay(trid, kind, frame.payload.clone().unwrap_or_default());
+    }
+
+    /// `MSG trid kind` (`U`, `N`, `A`, or `D` in MSNP9+): relays the payload
+    /// and answers `ACK`/`NAK` as the kind asks.
+    fn relay(&mut self, trid: u32, kind: u8, payload: bytes::Bytes) {
         let Some(seat) = &self.seat else { return };
-        let ack = frame.params.get(1).map(String::as_str);
-        let valid = match ack {
-            Some("U" | "N" | "A") => frame.params.len() == 2,
-            Some("D") => self.dialect.has_data_messages() && frame.params.len() == 2,
+        let valid = match kind {
+            b'U' | b'N' | b'A' => true,
+            b'D' => self.dialect.has_data_messages(),
             _ => false,
         };
-        let payload = frame.payload.clone().unwrap_or_default();
         if !valid {
             return self.error(ErrorCode::InvalidParameter, trid);
         }
@@ -374,9 +387,9 @@ impl Session {
         if delivered {
             self.ctx.core.metrics.messages_relayed.inc();
         }
-        match (ack, delivered) {
-            (Some("A" | "D"), true) => self.conn.send_reply("ACK", trid),
-            (Some("A" | "D" | "N"), false) => self.conn.send_reply("NAK", trid),
+        match (kind, delivered) {
+            (b'A' | b'D', true) => self.conn.send_reply("ACK", trid),
+            (b'A' | b'D' | b'N', false) => self.conn.send_reply("NAK", trid),
             _ => {}
         }
     }
