@@ -22,6 +22,7 @@ pub fn decoder(data: &[u8]) {
     if control & 0x80 != 0 {
         decoder.set_dialect(Dialect::new(2 + (control >> 1) % 17).unwrap_or(Dialect::NEWEST));
     }
+    messages_decode_alike(data, direction, limits, decoder.dialect());
     let mut buf = BytesMut::new();
     for piece in input.chunks(chunk) {
         buf.extend_from_slice(piece);
@@ -38,6 +39,62 @@ pub fn decoder(data: &[u8]) {
         }
         assert!(buf.len() <= limits.max_line + 2 + limits.max_payload + chunk);
     }
+}
+
+/// What the decoder makes of a frame, for comparing its two paths: a `MSG`'s
+/// TrID as the number it is (`007` and `7` are the same TrID).
+type Decoded = Result<(String, Vec<String>, Option<bytes::Bytes>), msnp::codec::DecodeError>;
+
+fn decoded(frame: msnp::Frame) -> Decoded {
+    let mut params = frame.params.clone();
+    if frame.command == "MSG"
+        && let (Some(trid), Some(first)) = (frame.trid(), params.first_mut())
+    {
+        *first = trid.to_string();
+    }
+    Ok((frame.command, params, frame.payload))
+}
+
+/// The switchboard's path (`decode_message` first, `decode` for the rest)
+/// reads the same input as `decode` alone: the same frames, the same errors.
+fn messages_decode_alike(data: &[u8], direction: Direction, limits: Limits, dialect: Option<Dialect>) {
+    let Some((&control, input)) = data.split_first() else {
+        return;
+    };
+    let chunk = usize::from(control >> 1).max(1);
+    let new_decoder = || {
+        let mut decoder = Decoder::new(direction, limits);
+        if let Some(dialect) = dialect {
+            decoder.set_dialect(dialect);
+        }
+        decoder
+    };
+    let run = |fast: bool| {
+        let mut decoder = new_decoder();
+        let (mut buf, mut out) = (BytesMut::new(), Vec::<Decoded>::new());
+        for piece in input.chunks(chunk) {
+            buf.extend_from_slice(piece);
+            loop {
+                if fast && let Some(message) = decoder.decode_message(&mut buf) {
+                    out.push(decoded(message.into_frame()));
+                    continue;
+                }
+                match decoder.decode(&mut buf) {
+                    Ok(Some(frame)) => out.push(decoded(frame)),
+                    Ok(None) => break,
+                    Err(error) => {
+                        let fatal = error.is_fatal();
+                        out.push(Err(error));
+                        if fatal {
+                            return out;
+                        }
+                    }
+                }
+            }
+        }
+        out
+    };
+    assert_eq!(run(true), run(false));
 }
 
 /// Arbitrary text into every XML payload parser: `<ml>` (ADL/RML/FQY), UUX,
