@@ -19,7 +19,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
-use super::wire::{Wire, payload_length};
+use super::wire::{Wire, next_frame};
 use super::{Target, describe, percentiles, report};
 
 /// What a message carries: a plain-text header and 100 characters.
@@ -107,7 +107,7 @@ async fn send_until(mut wire: Wire, in_flight: usize, deadline: Instant, timeout
         }
         let now = Instant::now();
         out.clear();
-        while let Some(end) = wire.buf.windows(2).position(|w| w == b"\r\n") {
+        while let Some((end, length)) = next_frame(&wire.buf)? {
             let line = &wire.buf[..end];
             if let Some(trid) = line.strip_prefix(b"ACK ") {
                 let trid = parse_u32(trid).ok_or("bad ACK")?;
@@ -121,14 +121,8 @@ async fn send_until(mut wire: Wire, in_flight: usize, deadline: Instant, timeout
                 }
             } else if line.starts_with(b"NAK ") || line.first().is_some_and(u8::is_ascii_digit) {
                 return Err(format!("message refused: {}", String::from_utf8_lossy(line)));
-            } else if line.starts_with(b"MSG ") {
-                let length = payload_length(line)?;
-                if wire.buf.len() < end + 2 + length {
-                    break;
-                }
-                wire.buf.advance(length);
             }
-            wire.buf.advance(end + 2);
+            wire.buf.advance(end + 2 + length);
         }
         if !out.is_empty() {
             wire.stream.write_all(&out).await.map_err(|e| e.to_string())?;
@@ -164,13 +158,8 @@ async fn receive(mut wire: Wire, expected: oneshot::Receiver<u64>, timeout: Dura
                 continue;
             }
         }
-        while let Some(end) = wire.buf.windows(2).position(|w| w == b"\r\n") {
-            let line = &wire.buf[..end];
-            let length = if line.starts_with(b"MSG ") { payload_length(line)? } else { 0 };
-            if wire.buf.len() < end + 2 + length {
-                break;
-            }
-            if length > 0 {
+        while let Some((end, length)) = next_frame(&wire.buf)? {
+            if wire.buf.starts_with(b"MSG ") {
                 if length != payload_len {
                     return Err(format!("a message of {length} bytes arrived; {payload_len} were sent"));
                 }

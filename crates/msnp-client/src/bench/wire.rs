@@ -75,20 +75,25 @@ impl Wire {
     }
 }
 
-/// The first line of `buf` and how many bytes it and its payload take, or
-/// `None` while incomplete.
-fn take_line(buf: &[u8]) -> Result<Option<(String, usize)>, String> {
+/// Where the first frame in `buf` ends: the length of its line (without
+/// CRLF) and of its payload (a `MSG`'s), or `None` while it is incomplete.
+pub fn next_frame(buf: &[u8]) -> Result<Option<(usize, usize)>, String> {
     let Some(end) = buf.windows(2).position(|w| w == b"\r\n") else {
         return if buf.len() > MAX_LINE { Err("a line too long".into()) } else { Ok(None) };
     };
-    let line = String::from_utf8_lossy(&buf[..end]).into_owned();
-    let payload = if line.starts_with("MSG ") { payload_length(&buf[..end])? } else { 0 };
-    let used = end + 2 + payload;
-    Ok((buf.len() >= used).then_some((line, used)))
+    let payload = if buf.starts_with(b"MSG ") { payload_length(&buf[..end])? } else { 0 };
+    Ok((buf.len() >= end + 2 + payload).then_some((end, payload)))
+}
+
+/// The first line of `buf` and how many bytes it and its payload take, or
+/// `None` while incomplete.
+fn take_line(buf: &[u8]) -> Result<Option<(String, usize)>, String> {
+    let Some((end, payload)) = next_frame(buf)? else { return Ok(None) };
+    Ok(Some((String::from_utf8_lossy(&buf[..end]).into_owned(), end + 2 + payload)))
 }
 
 /// The payload length a `MSG` line ends with.
-pub fn payload_length(line: &[u8]) -> Result<usize, String> {
+fn payload_length(line: &[u8]) -> Result<usize, String> {
     let last = line.rsplit(|&b| b == b' ').next().unwrap_or_default();
     let mut length = 0usize;
     if last.is_empty() || last.len() > 7 {
