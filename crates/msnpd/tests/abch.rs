@@ -62,7 +62,8 @@ async fn address_book_and_memberships_share_the_lists_with_syn() {
         response.text().contains("<ABAddResponse xmlns=\"http://www.msn.com/webservices/AddressBook\"><ABAddResult>")
     );
 
-    // Add Bob through the address book; MSNP11 Bob finds Alice on his reverse list.
+    // Add Bob through the address book; MSNP11 Bob finds Alice on his reverse
+    // list, and pending (RL and PL: he has not answered her).
     let add = format!(
         "<ABContactAdd{NS}><abId>00000000-0000-0000-0000-000000000000</abId><contacts><Contact><contactInfo><contactType>LivePending</contactType><passportName>Bob@Example.com</passportName><isMessengerUser>true</isMessengerUser><MessengerMemberInfo><DisplayName>Bobby</DisplayName></MessengerMemberInfo></contactInfo></Contact></contacts></ABContactAdd>"
     );
@@ -84,7 +85,7 @@ async fn address_book_and_memberships_share_the_lists_with_syn() {
     bob.expect("GTC A").await;
     bob.expect("BLP AL").await;
     bob.expect("PRP MFN Bob").await;
-    bob.expect("LST N=alice@example.com F=Alice 8").await;
+    bob.expect("LST N=alice@example.com F=Alice 24").await;
 
     // Groups, and the contact in one.
     let response = call(&server, AB, &ticket, &format!("<ABGroupAdd{NS}><abId>00000000-0000-0000-0000-000000000000</abId><groupAddOptions><fRenameOnMsgrConflict>false</fRenameOnMsgrConflict></groupAddOptions><groupInfo><GroupInfo><name>Friends</name><groupType>C8529CE2-6EAD-434d-881F-341E17DB3FF8</groupType><fMessenger>false</fMessenger></GroupInfo></groupInfo></ABGroupAdd>")).await;

@@ -100,9 +100,26 @@ async fn rst_refuses_bad_credentials_and_bad_xml_with_soap_faults() {
     assert!(xml.contains("<faultcode>wsse:FailedAuthentication</faultcode>"), "{xml}");
     assert!(xml.contains("<faultstring>"));
     assert!(!xml.contains("BinarySecurityToken"));
-    let response = http_request(server.http(), "POST", "/RST2.srf", &[], b"<Envelope><Body>").await;
+    assert_eq!(response.status, 500);
+    assert_eq!(response.header("Content-Type"), Some("text/xml; charset=utf-8"));
+    let response = http_request(server.http(), "POST", "/RST.srf", &[], b"<Envelope><Body>").await;
     assert_eq!(response.status, 400);
     assert!(response.text().contains("<S:Fault><faultcode>S:Client</faultcode>"));
+    // RST2.srf answers in SOAP 1.2: Code/Value, the WS-Trust 2005/02 subcode,
+    // and the Passport header WLM 2009 reads the status from.
+    let response = http_request(server.http(), "POST", "/RST2.srf", &[], body.as_bytes()).await;
+    assert_eq!(response.status, 500);
+    assert_eq!(response.header("Content-Type"), Some("application/soap+xml; charset=utf-8"));
+    let xml = response.text();
+    assert!(xml.contains(r#"<S:Envelope xmlns:S="http://www.w3.org/2003/05/soap-envelope""#), "{xml}");
+    assert!(xml.contains(concat!(
+        "<S:Fault><S:Code><S:Value>S:Sender</S:Value><S:Subcode><S:Value>wst:FailedAuthentication</S:Value></S:Subcode></S:Code>",
+        r#"<S:Reason><S:Text xml:lang="en-US">Authentication Failure</S:Text></S:Reason></S:Fault>"#
+    )));
+    assert!(xml.contains("<psf:reqstatus>0x80048821</psf:reqstatus>"));
+    let response = http_request(server.http(), "POST", "/RST2.srf", &[], b"<Envelope><Body>").await;
+    assert_eq!(response.status, 400);
+    assert!(response.text().contains("<S:Fault><S:Code><S:Value>S:Sender</S:Value></S:Code>"));
     let response = http_get(server.http(), "/nothing-here", &[]).await;
     assert_eq!(response.status, 404);
     // What URL INBOX and friends point at.

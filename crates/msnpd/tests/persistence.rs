@@ -60,7 +60,8 @@ async fn lists_groups_and_settings_survive_a_restart() {
     bob.expect("BLP AL").await;
     bob.expect("PRP MFN Bob").await;
     bob.expect("PRP PHW 123").await;
-    bob.expect("LST N=alice@example.com F=Alice 8").await;
+    // Her request is kept too: Bob has not answered it (PL).
+    bob.expect("LST N=alice@example.com F=Alice 24").await;
     // Alice blocks everyone not on her allow list: Carol does not see her phone.
     let mut carol = sign_in(&server, "MSNP10", "carol@example.com", "pw", "carol").await;
     carol.send("ADC 1 FL N=alice@example.com F=Alice").await;

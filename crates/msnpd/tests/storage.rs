@@ -37,7 +37,14 @@ async fn profile_and_display_picture_round_trip() {
     let get = format!(
         "<GetProfile{NS}><profileHandle><Alias><Name>0</Name><NameSpace>MyCidStuff</NameSpace></Alias><RelationshipName>MyProfile</RelationshipName></profileHandle></GetProfile>"
     );
-    assert!(call(get.clone()).await.text().contains("ItemDoesNotExist"));
+    // Every account has a profile: one never written reads as the account's
+    // name, nothing else (WLM 2009 and MSNPSharp stop at a fault here).
+    let fresh = call(get.clone()).await;
+    assert_eq!(fresh.status, 200, "{}", fresh.text());
+    let fresh = fresh.text();
+    assert!(fresh.contains(&format!("<GetProfileResponse{NS}><GetProfileResult>")), "{fresh}");
+    assert!(fresh.contains("<PersonalStatus></PersonalStatus>") && fresh.contains("<DisplayName>Alice</DisplayName>"));
+    assert!(!fresh.contains("<Photo>"));
     assert_eq!(call(format!("<CreateProfile{NS}><profile><ExpressionProfile><PersonalStatus/></ExpressionProfile></profile></CreateProfile>")).await.status, 200);
     let update = format!(
         "<UpdateProfile{NS}><profile><ResourceID>x</ResourceID><ExpressionProfile><FreeText>Update</FreeText><DisplayName>Alice &amp; Co</DisplayName><PersonalStatus>roaming</PersonalStatus><Flags>0</Flags></ExpressionProfile></profile></UpdateProfile>"
@@ -106,4 +113,40 @@ async fn profile_and_display_picture_round_trip() {
         200
     );
     assert_eq!(http_get(server.http(), &path, &[]).await.status, 404);
+}
+
+/// WLM 2009 (and MSNPSharp, whose proxy is generated from its WSDL) asks in
+/// the `storage/2008` schema and reads nothing in another; it may update a
+/// profile it never created.
+#[tokio::test]
+async fn the_2008_schema_is_answered_in_kind() {
+    let server = TestServer::start().await;
+    server.user("bob@example.com", "bob-pw", "Bob").await;
+    let tokens = rst_tokens(&server, "bob@example.com", "bob-pw", &[("storage.msn.com", Some("MBI"))]).await;
+    let v2008 = r#" xmlns="http://www.msn.com/webservices/storage/2008""#;
+    let call = |body: String| {
+        let body = request(&tokens[0].ticket, &body).replace("storage/w10", "storage/2008");
+        let http = server.http();
+        async move { http_request(http, "POST", PATH, &[("Content-Type", "text/xml")], body.as_bytes()).await }
+    };
+    let update = format!(
+        "<UpdateProfile{v2008}><profile><ResourceID>x</ResourceID><ExpressionProfile><DisplayName>Bobby</DisplayName><PersonalStatus>hi</PersonalStatus></ExpressionProfile></profile></UpdateProfile>"
+    );
+    let response = call(update).await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    assert!(response.text().contains(&format!("<UpdateProfileResponse{v2008} />")), "{}", response.text());
+    let get = format!(
+        "<GetProfile{v2008}><profileHandle><Alias><Name>0</Name><NameSpace>MyCidStuff</NameSpace></Alias><RelationshipName>MyProfile</RelationshipName></profileHandle></GetProfile>"
+    );
+    let profile = call(get).await.text();
+    assert!(profile.contains(&format!("<GetProfileResponse{v2008}><GetProfileResult>")), "{profile}");
+    assert!(
+        profile.contains("<DisplayName>Bobby</DisplayName>") && profile.contains("<PersonalStatus>hi</PersonalStatus>")
+    );
+    assert!(profile.contains(r#"<AffinityCacheHeader xmlns="http://www.msn.com/webservices/storage/2008">"#));
+    assert!(!profile.contains("w10"), "{profile}");
+    let fault = call(format!("<DeleteEverything{v2008}/>")).await.text();
+    assert!(
+        fault.contains(r#"<errorcode xmlns="http://www.msn.com/webservices/storage/2008">NotImplemented</errorcode>"#)
+    );
 }

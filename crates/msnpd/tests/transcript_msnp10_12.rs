@@ -138,7 +138,7 @@ async fn guid_transcript(name: &str) {
     alice.send("URL 38 NOWHERE").await;
     alice.expect("201 38").await;
 
-    // Bob signs in, finds Alice on his reverse list, adds her and sees her.
+    // Bob signs in, finds Alice on his reverse list and asking (PL), adds her and sees her.
     let mut bob = sign_in(&server, name, "bob@example.com", "bob-pw", "bob").await;
     bob.send("SYN 5 0 0").await;
     let syn = bob.line().await;
@@ -146,7 +146,7 @@ async fn guid_transcript(name: &str) {
     bob.expect("GTC A").await;
     bob.expect("BLP AL").await;
     bob.expect("PRP MFN Bob").await;
-    bob.expect(&format!("LST N=alice@example.com F=Alice 8{net}")).await;
+    bob.expect(&format!("LST N=alice@example.com F=Alice 24{net}")).await;
     bob.send("ADC 6 FL N=alice@example.com F=Alice").await;
     let adc = bob.line().await;
     assert!(adc.starts_with("ADC 6 FL N=alice@example.com F=Alice C="), "{adc}");
@@ -171,6 +171,28 @@ async fn guid_transcript(name: &str) {
         let bob_ubx = "<Data><PSM>busy &amp; happy</PSM><CurrentMedia></CurrentMedia></Data>";
         alice.expect_payload(&format!("UBX bob@example.com {}", bob_ubx.len()), bob_ubx).await;
     }
+
+    // Bob answers her request as msn-pecan does after sign-in: RL, then off
+    // PL; each is an answer alone, and repeating one is harmless.
+    bob.send("ADC 30 RL N=alice@example.com").await;
+    bob.expect("ADC 30 RL N=alice@example.com").await;
+    bob.send("REM 31 PL alice@example.com").await;
+    bob.expect("REM 31 PL alice@example.com").await;
+    bob.send("REM 32 PL alice@example.com").await;
+    bob.expect("REM 32 PL alice@example.com").await;
+    // RL stays the server's: nobody else can be put there.
+    bob.send("ADC 33 RL N=carol@example.com").await;
+    bob.expect("201 33").await;
+    bob.send("REM 34 PL carol@example.com").await;
+    bob.expect("216 34").await;
+    bob.send("SYN 35 0 0").await;
+    assert!(bob.line().await.starts_with("SYN 35 "));
+    for line in ["GTC A", "BLP AL", "PRP MFN Bob"] {
+        bob.expect(line).await;
+    }
+    let lst = bob.line().await;
+    assert!(lst.starts_with("LST N=alice@example.com F=Alice C=") && lst.ends_with(&format!(" 9{net}")), "{lst}");
+    bob.expect("BPR PHH 555").await;
 
     // A conversation; MSNP12 adds capabilities to IRO and JOI.
     let caps = if twelve { " 1342177280" } else { "" };

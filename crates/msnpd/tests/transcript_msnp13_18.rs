@@ -221,7 +221,8 @@ async fn new_dialect_transcript(dialect: &str) {
     alice.expect_payload(&format!("241 11 {}", unknown.len()), unknown).await;
     if version.has_fqy() {
         alice.send_payload("FQY 12", br#"<ml><d n="example.com"><c n="bob" /><c n="nobody" /></d></ml>"#).await;
-        let known = r#"<ml><d n="example.com"><c n="bob" t="1" /></d></ml>"#;
+        // A Messenger account is named without a network (no `t`).
+        let known = r#"<ml><d n="example.com"><c n="bob" /></d></ml>"#;
         alice.expect_payload(&format!("FQY 12 {}", known.len()), known).await;
     }
 
@@ -648,8 +649,9 @@ async fn switchboard_endpoints() {
     let mut desktop_sb = Peer::connect(server.sb(), "desktop-sb").await;
     desktop_sb.send(&format!("ANS 1 alice@example.com;{DESKTOP} {} {session}", word(&desktop_rng, 4))).await;
     desktop_sb.expect("IRO 1 1 3 bob@example.com Bob 0:0").await;
-    desktop_sb.expect("IRO 1 2 3 alice@example.com Alice 2789003324:48").await;
-    desktop_sb.expect(&format!("IRO 1 3 3 alice@example.com;{LAPTOP} Alice 2789003324:48")).await;
+    // An account's endpoints first, then the account itself (as JOI does).
+    desktop_sb.expect(&format!("IRO 1 2 3 alice@example.com;{LAPTOP} Alice 2789003324:48")).await;
+    desktop_sb.expect("IRO 1 3 3 alice@example.com Alice 2789003324:48").await;
     desktop_sb.expect("ANS 1 OK").await;
     laptop_sb.expect(&format!("JOI alice@example.com;{DESKTOP} Alice 2789003324:48")).await;
     bob_sb.expect_silence().await;

@@ -73,6 +73,24 @@ pub fn render_result(header: &ServiceHeader, operation: &str, inner: Option<&str
     envelope(header, &body)
 }
 
+/// What a service's redirector answers, with HTTP 301 and the host in
+/// `Location`: the cache key and preferred host in the header clients keep
+/// them from, and a fault saying the call was not made.
+pub fn render_redirect(header: &ServiceHeader, location: &str) -> String {
+    envelope(
+        header,
+        &format!(
+            concat!(
+                r#"<soap:Fault><faultcode>soap:Client</faultcode><faultstring>Redirect</faultstring><detail>"#,
+                r#"<errorcode xmlns="{ns}">Redirect</errorcode><redirectUrl xmlns="{ns}">{location}</redirectUrl>"#,
+                r#"</detail></soap:Fault>"#
+            ),
+            ns = AB_NS,
+            location = escape_xml(location)
+        ),
+    )
+}
+
 /// A SOAP fault with the `detail/errorcode` clients switch on (`ABDoesNotExist`…).
 pub fn render_fault(operation: &str, errorcode: &str, message: &str) -> String {
     format!(

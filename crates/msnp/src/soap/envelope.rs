@@ -197,6 +197,12 @@ impl Envelope {
         self.descendants(index, relative).map(|i| self.text_of(i)).collect()
     }
 
+    /// The default namespace (`xmlns`) the operation element declares, if it does.
+    pub fn operation_namespace(&self) -> Option<&str> {
+        let index = self.each(&["Body", self.operation.as_str()]).into_iter().next()?;
+        self.attribute(index, "xmlns")
+    }
+
     /// The value of an attribute (by local name) of the element at `index`.
     pub fn attribute(&self, index: usize, name: &str) -> Option<&str> {
         let element = self.elements.get(index)?;
@@ -225,6 +231,7 @@ mod tests {
         let member = envelope.each(&["Member"])[0];
         assert_eq!(envelope.attribute(member, "type"), Some("PassportMember"));
         assert_eq!(envelope.name(member), "Member");
+        assert_eq!(envelope.operation_namespace(), Some("http://www.msn.com/webservices/AddressBook"));
     }
 
     #[test]

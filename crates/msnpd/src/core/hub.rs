@@ -30,6 +30,9 @@ pub struct SessionLink {
     pub since: i64,
     /// The endpoint (machine GUID) of an MSNP16+ session.
     pub endpoint: Option<String>,
+    /// The grant of the Passport ticket it signed in with (see `Ticket::grant`;
+    /// never 0), or 0 without one.
+    pub grant: u64,
     /// The session accepts other endpoints of its account beside it (MSNP16+).
     pub mpop: bool,
     /// What the endpoint published with `UUX <EndpointData>`.
@@ -181,6 +184,12 @@ impl Hub {
             }
             Filter::Session(session) => {
                 for link in state.sessions.iter().filter(|l| l.id == *session) {
+                    send(link, notice.clone());
+                }
+                return;
+            }
+            Filter::OtherThanGrant(grant) => {
+                for link in state.sessions.iter().filter(|l| l.grant != *grant) {
                     send(link, notice.clone());
                 }
                 return;

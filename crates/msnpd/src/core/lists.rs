@@ -155,6 +155,8 @@ impl Core {
         }
         let guid = existing.as_ref().map_or_else(new_guid, |c| c.guid.clone());
         let was_allowed = me.lock().lists.allows(target.id);
+        // Allowing or blocking someone answers their request (PL).
+        let answered = if matches!(list, List::Allow | List::Block) { List::Pending.bit() } else { 0 };
         let mut changes = vec![ListChange::SetLists {
             owner: me.id,
             contact_id: target.id,
@@ -162,14 +164,18 @@ impl Core {
             guid,
             nickname: nickname.to_owned(),
             add: list.bit(),
-            remove: 0,
+            remove: answered,
         }];
         if let (List::Forward, Some(group)) = (list, group) {
             changes.push(ListChange::AddToGroup { owner: me.id, contact_id: target.id, group: group.to_owned() });
         }
         let reverse = if list == List::Forward {
             let theirs = self.store.load_lists(target.id).await?;
-            let guid = theirs.contacts.iter().find(|c| c.contact_id == me.id).map_or_else(new_guid, |c| c.guid.clone());
+            let entry = theirs.contacts.iter().find(|c| c.contact_id == me.id);
+            let guid = entry.map_or_else(new_guid, |c| c.guid.clone());
+            // They are asked (PL) unless they have already allowed or blocked the user.
+            let decided = List::Allow.bit() | List::Block.bit();
+            let asked = target.id != me.id && entry.is_none_or(|c| c.lists & decided == 0);
             let friendly_name = me.lock().friendly_name.clone();
             let change = ListChange::SetLists {
                 owner: target.id,
@@ -177,7 +183,7 @@ impl Core {
                 email: me.email.clone(),
                 guid,
                 nickname: friendly_name,
-                add: List::Reverse.bit(),
+                add: List::Reverse.bit() | if asked { List::Pending.bit() } else { 0 },
                 remove: 0,
             };
             changes.push(change.clone());
@@ -275,7 +281,8 @@ impl Core {
             guid: String::new(),
             nickname: String::new(),
             add: 0,
-            remove: List::Reverse.bit(),
+            // Nothing is asked of them any more either.
+            remove: List::Reverse.bit() | List::Pending.bit(),
         });
         if let Some(change) = &reverse {
             changes.push(change.clone());
@@ -289,6 +296,34 @@ impl Core {
             self.refresh_visibility(me, contact, was_allowed);
         }
         Ok(ListOutcome { serial, contact: Some(entry), group: None, presence: None })
+    }
+
+    /// The user has seen that `contact` added them: the request (PL) is
+    /// answered and they stay on the reverse list (`AddMember` role Reverse,
+    /// MSNP10–12 `ADC RL`). Refused for someone who has not added the user.
+    pub async fn acknowledge(&self, me: &Arc<Online>, contact: AccountId) -> Result<i64, ListError> {
+        let _writes = me.list_writes.lock().await;
+        let entry = {
+            let state = me.lock();
+            let entry = state.lists.contact(contact).filter(|c| c.is_on(List::Reverse) || c.is_on(List::Pending));
+            entry.cloned().ok_or(ListError::NotOnList)?
+        };
+        if !entry.is_on(List::Pending) {
+            return Ok(me.lock().lists.serial);
+        }
+        self.commit(
+            me,
+            &[ListChange::SetLists {
+                owner: me.id,
+                contact_id: contact,
+                email: entry.email,
+                guid: entry.guid,
+                nickname: entry.nickname,
+                add: 0,
+                remove: List::Pending.bit(),
+            }],
+        )
+        .await
     }
 
     /// Creates a group named `name` (already validated for length by the front).

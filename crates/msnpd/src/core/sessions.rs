@@ -33,6 +33,7 @@ impl Core {
         client: &str,
         endpoint: Option<String>,
         mpop: bool,
+        grant: u64,
     ) -> Result<(Arc<Online>, SessionInbox), SignInError> {
         // Counted from here: parallel sign-ins cannot together pass the limit.
         let counted = Counted(self.hub.sessions.clone());
@@ -50,6 +51,7 @@ impl Core {
             client: client.into(),
             since: super::unix_now(),
             endpoint: endpoint.clone(),
+            grant,
             mpop,
             capabilities: None,
             status_caps: None,

@@ -388,8 +388,8 @@ fn deliver(participant: &Participant, event: ConversationEvent) -> bool {
 impl Core {
     /// Invites `email` into the seat's conversation: each of their sessions,
     /// on whichever node, rings with a cookie of its own. Inviting yourself
-    /// rings your other endpoints (MSNP16+). Returns the session id
-    /// (`CAL … RINGING id`).
+    /// from an endpoint (MSNP16+) rings your other endpoints, if any. Returns
+    /// the session id (`CAL … RINGING id`).
     pub async fn invite(&self, seat: &Seat, inviter: AccountId, email: &str) -> Result<u64, SwitchboardError> {
         let target = self.store.account_by_email(email).await?.ok_or(SwitchboardError::UnknownUser)?;
         let conversation = &seat.conversation;
@@ -405,7 +405,13 @@ impl Core {
             (me, present)
         };
         let calling_self = target.id == inviter;
-        if !present.is_empty() && !calling_self {
+        // An endpoint's own address stands for the account's other endpoints
+        // (MSNP16+): clients call it first in every new conversation and wait
+        // for RINGING before they call anyone else, so it rings whichever of
+        // them are not here yet, and is RINGING even when none is. Without
+        // endpoints, the caller is the one already here.
+        let bringing_own_endpoints = calling_self && inviter_member.machine.is_some();
+        if !present.is_empty() && !bringing_own_endpoints {
             return Err(SwitchboardError::AlreadyPresent);
         }
         if conversation.member_count() >= self.config.max_participants {
@@ -432,7 +438,7 @@ impl Core {
                 Err(error) => tracing::warn!(%error, "a node did not ring its sessions"),
             }
         }
-        if outcomes.contains(&RingOutcome::Rang) {
+        if bringing_own_endpoints || outcomes.contains(&RingOutcome::Rang) {
             Ok(conversation.id)
         } else if outcomes.contains(&RingOutcome::AlreadyPresent) {
             Err(SwitchboardError::AlreadyPresent)

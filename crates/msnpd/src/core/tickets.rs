@@ -42,6 +42,10 @@ pub struct Ticket {
     pub scope: TicketScope,
     /// The proof key issued with an SSO ticket (MBI_KEY), if any.
     pub binary_secret: Option<Vec<u8>>,
+    /// Shared by the tickets one sign-in got together (one RST response): a
+    /// SOAP call made with its contacts ticket comes from the session that
+    /// signed in with its Messenger ticket. Never 0.
+    pub grant: u64,
 }
 
 /// Bytes of the random part that makes every ticket distinct.
@@ -57,10 +61,23 @@ impl Tickets {
         Tickets { lifetime, signer }
     }
 
-    /// Issues a ticket and returns its token and, when asked for, the proof
-    /// key that goes with it (derived from the token: nothing is stored).
+    /// Issues a ticket of a grant of its own and returns its token and, when
+    /// asked for, the proof key that goes with it (derived from the token:
+    /// nothing is stored).
     pub fn issue(
         &self,
+        account: AccountId,
+        email: &str,
+        scope: TicketScope,
+        with_proof_key: bool,
+    ) -> (String, Option<Vec<u8>>) {
+        self.issue_in(new_grant(), account, email, scope, with_proof_key)
+    }
+
+    /// Issues a ticket of `grant` (see [`Ticket::grant`]).
+    pub fn issue_in(
+        &self,
+        grant: u64,
         account: AccountId,
         email: &str,
         scope: TicketScope,
@@ -72,6 +89,7 @@ impl Tickets {
             .u8(with_proof_key as u8)
             .i64(account)
             .i64(expires)
+            .u64(grant)
             .bytes(&rand::random::<[u8; NONCE]>())
             .bytes(email.as_bytes())
             .finish();
@@ -94,14 +112,20 @@ impl Tickets {
         let with_proof_key = reader.u8()? == 1;
         let account = reader.i64()?;
         let expires = reader.i64()?;
+        let grant = reader.u64()?;
         reader.skip(NONCE)?;
         let email = std::str::from_utf8(reader.rest()).ok()?.to_owned();
         if issued_for != scope || expires <= unix_now() {
             return None;
         }
         let binary_secret = with_proof_key.then(|| self.proof_key(token));
-        Some(Ticket { account, email, scope, binary_secret })
+        Some(Ticket { account, email, scope, binary_secret, grant })
     }
+}
+
+/// A grant id for the tickets of one sign-in: random, never 0.
+pub fn new_grant() -> u64 {
+    rand::random::<u64>().max(1)
 }
 
 /// The `t=` part of a compact ticket `t=TOKEN&p=PROFILE` (or the bare token).
@@ -136,6 +160,20 @@ mod tests {
         assert_eq!(ticket, Some((9, secret)));
         let stranger = Tickets::new(Duration::from_secs(60), Arc::new(Signer::new("2233")));
         assert!(stranger.check(&token, TicketScope::Contacts).is_none());
+    }
+
+    #[test]
+    fn tickets_of_one_grant_say_so_and_still_differ() {
+        let tickets = Tickets::new(Duration::from_secs(60), Arc::new(Signer::new("0011")));
+        let (clear, _) = tickets.issue_in(42, 3, "e@f.com", TicketScope::Messenger, true);
+        let (web, _) = tickets.issue_in(42, 3, "e@f.com", TicketScope::Messenger, true);
+        let (contacts, _) = tickets.issue_in(42, 3, "e@f.com", TicketScope::Contacts, true);
+        assert_ne!(clear, web);
+        let grant = |token: &str, scope| tickets.check(token, scope).map(|t| t.grant);
+        assert_eq!(grant(&clear, TicketScope::Messenger), Some(42));
+        assert_eq!(grant(&contacts, TicketScope::Contacts), Some(42));
+        let (alone, _) = tickets.issue(3, "e@f.com", TicketScope::Contacts, false);
+        assert_ne!(grant(&alone, TicketScope::Contacts), Some(42));
     }
 
     #[test]

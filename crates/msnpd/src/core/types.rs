@@ -108,4 +108,7 @@ pub enum Filter {
     Endpoint(String),
     /// One session by id.
     Session(u64),
+    /// Every session but those signed in with a ticket of this grant: a
+    /// change made by one endpoint is news only to the others.
+    OtherThanGrant(u64),
 }

@@ -39,19 +39,20 @@ fn membership_id(contact: i64, list: List) -> u32 {
     ((contact as u64 & 0x00FF_FFFF) as u32) << 5 | list.bit() as u32
 }
 
-/// Reads the request, finds the account its ticket belongs to, and runs `serve`.
-async fn authenticated(ctx: &Arc<Context>, body: &str) -> Result<(Envelope, Arc<Online>), Response> {
+/// Reads the request and finds the account its ticket belongs to, and the
+/// ticket's grant (which session is calling).
+async fn authenticated(ctx: &Arc<Context>, body: &str) -> Result<(Envelope, Arc<Online>, u64), Response> {
     let envelope =
         Envelope::parse(body).map_err(|e| fault("Unknown", "BadArgument", &format!("unreadable request: {e}")))?;
     let operation = envelope.operation.clone();
-    let account = envelope
+    let ticket = envelope
         .text(&["ABAuthHeader", "TicketToken"])
         .map(ticket_token)
         .and_then(|token| ctx.core.tickets.check(token, TicketScope::Contacts))
         .ok_or_else(|| xml(StatusCode::INTERNAL_SERVER_ERROR, abch::render_bad_token(&operation)))?;
     let me =
-        ctx.core.acting_as(account.account).await.map_err(|e| fault(&operation, "InternalError", &e.to_string()))?;
-    Ok((envelope, me))
+        ctx.core.acting_as(ticket.account).await.map_err(|e| fault(&operation, "InternalError", &e.to_string()))?;
+    Ok((envelope, me, ticket.grant))
 }
 
 fn service_header(ctx: &Context, me: &Online) -> ServiceHeader {
@@ -63,9 +64,13 @@ fn ok(ctx: &Context, me: &Online, operation: &str, inner: Option<&str>) -> Respo
     xml(StatusCode::OK, abch::render_result(&service_header(ctx, me), operation, inner))
 }
 
-/// A successful change: the user's MSNP13+ sessions are told to fetch the book again.
-fn changed(ctx: &Context, me: &Online, operation: &str, inner: Option<&str>) -> Response {
-    ctx.core.tell(me.id, crate::core::hub::Notice::AddressBookChanged);
+/// A successful change: the user's other MSNP13+ sessions are told to fetch
+/// the book again. Not the one that made it (signed in with the same grant):
+/// it knows, and a client that re-reads on every notice and then saves would
+/// loop.
+fn changed(ctx: &Context, me: &Online, grant: u64, operation: &str, inner: Option<&str>) -> Response {
+    let notice = crate::core::hub::Notice::AddressBookChanged;
+    ctx.core.deliver(&[me.id], notice, crate::core::types::Filter::OtherThanGrant(grant));
     ok(ctx, me, operation, inner)
 }
 
@@ -92,7 +97,7 @@ fn list_fault(operation: &str, error: ListError) -> Response {
 
 /// `POST /abservice/abservice.asmx`.
 pub async fn address_book(State(ctx): State<Arc<Context>>, body: String) -> Response {
-    let (envelope, me) = match authenticated(&ctx, &body).await {
+    let (envelope, me, grant) = match authenticated(&ctx, &body).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -137,7 +142,10 @@ pub async fn address_book(State(ctx): State<Arc<Context>>, body: String) -> Resp
                     Err(error) => return list_fault(operation, error),
                 },
             };
-            changed(&ctx, &me, operation, Some(&format!("<guid>{guid}</guid>")))
+            if let Err(error) = manage_allow_list(core, &me, &envelope, "options", &email).await {
+                return list_fault(operation, error);
+            }
+            changed(&ctx, &me, grant, operation, Some(&format!("<guid>{guid}</guid>")))
         }
         "ABContactDelete" => {
             for id in envelope.texts(&["contacts", "Contact", "contactId"]) {
@@ -148,7 +156,7 @@ pub async fn address_book(State(ctx): State<Arc<Context>>, body: String) -> Resp
                     Err(error) => return list_fault(operation, error),
                 }
             }
-            changed(&ctx, &me, operation, None)
+            changed(&ctx, &me, grant, operation, None)
         }
         "ABContactUpdate" => {
             for index in envelope.each(&["contacts", "Contact"]) {
@@ -175,7 +183,7 @@ pub async fn address_book(State(ctx): State<Arc<Context>>, body: String) -> Resp
                     return list_fault(operation, error);
                 }
             }
-            changed(&ctx, &me, operation, None)
+            changed(&ctx, &me, grant, operation, None)
         }
         "ABGroupAdd" => {
             let Some(name) =
@@ -189,7 +197,7 @@ pub async fn address_book(State(ctx): State<Arc<Context>>, body: String) -> Resp
             match core.add_group(&me, name).await {
                 Ok(outcome) => {
                     let guid = outcome.group.map(|g| g.guid).unwrap_or_default();
-                    changed(&ctx, &me, operation, Some(&format!("<guid>{guid}</guid>")))
+                    changed(&ctx, &me, grant, operation, Some(&format!("<guid>{guid}</guid>")))
                 }
                 Err(error) => list_fault(operation, error),
             }
@@ -200,7 +208,7 @@ pub async fn address_book(State(ctx): State<Arc<Context>>, body: String) -> Resp
                     return list_fault(operation, error);
                 }
             }
-            changed(&ctx, &me, operation, None)
+            changed(&ctx, &me, grant, operation, None)
         }
         "ABGroupUpdate" => {
             for index in envelope.each(&["groups", "Group"]) {
@@ -213,7 +221,7 @@ pub async fn address_book(State(ctx): State<Arc<Context>>, body: String) -> Resp
                     return list_fault(operation, error);
                 }
             }
-            changed(&ctx, &me, operation, None)
+            changed(&ctx, &me, grant, operation, None)
         }
         "ABGroupContactAdd" => {
             let Some(group) = envelope.text(&["groupFilter", "groupIds", "guid"]).map(str::to_owned) else {
@@ -229,7 +237,15 @@ pub async fn address_book(State(ctx): State<Arc<Context>>, body: String) -> Resp
                         core.add_to_group(&me, contact.id, &group).await
                     }
                     (_, Some(email)) => {
-                        core.add_to_list(&me, List::Forward, &email.to_ascii_lowercase(), email, Some(&group)).await
+                        let address = email.to_ascii_lowercase();
+                        let added = core.add_to_list(&me, List::Forward, &address, email, Some(&group)).await;
+                        if added.is_ok()
+                            && let Err(error) =
+                                manage_allow_list(core, &me, &envelope, "groupContactAddOptions", &address).await
+                        {
+                            return list_fault(operation, error);
+                        }
+                        added
                     }
                     _ => return fault(operation, "ContactDoesNotExist", "No such contact"),
                 };
@@ -242,7 +258,7 @@ pub async fn address_book(State(ctx): State<Arc<Context>>, body: String) -> Resp
                     Err(error) => return list_fault(operation, error),
                 }
             }
-            changed(&ctx, &me, operation, Some(&format!("<guid>{guid}</guid>")))
+            changed(&ctx, &me, grant, operation, Some(&format!("<guid>{guid}</guid>")))
         }
         "ABGroupContactDelete" => {
             let Some(group) = envelope.text(&["groupFilter", "groupIds", "guid"]).map(str::to_owned) else {
@@ -255,7 +271,7 @@ pub async fn address_book(State(ctx): State<Arc<Context>>, body: String) -> Resp
                     return list_fault(operation, error);
                 }
             }
-            changed(&ctx, &me, operation, None)
+            changed(&ctx, &me, grant, operation, None)
         }
         // Dynamic items (Spaces "gleams", profile feeds) have no home here:
         // the call is acknowledged and nothing is kept.
@@ -386,7 +402,7 @@ fn role_of(name: &str) -> Option<List> {
 
 /// `POST /abservice/SharingService.asmx`.
 pub async fn sharing(State(ctx): State<Arc<Context>>, body: String) -> Response {
-    let (envelope, me) = match authenticated(&ctx, &body).await {
+    let (envelope, me, grant) = match authenticated(&ctx, &body).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -406,18 +422,17 @@ pub async fn sharing(State(ctx): State<Arc<Context>>, body: String) -> Response 
                             .map(|c| (membership_id(c.id, list), c.email.clone(), c.nickname.clone()))
                             .collect()
                     };
-                // Pending: people who added the user and whom the user has neither allowed nor blocked.
+                // Someone who added the user is Pending until answered, and only
+                // then Reverse: clients accept a request by adding the Reverse
+                // membership, and skip that for someone already in it.
                 let roles = vec![
                     Role { name: "Allow", members: members(&|c| c.is_on(List::Allow), List::Allow) },
                     Role { name: "Block", members: members(&|c| c.is_on(List::Block), List::Block) },
-                    Role { name: "Reverse", members: members(&|c| c.is_on(List::Reverse), List::Reverse) },
                     Role {
-                        name: "Pending",
-                        members: members(
-                            &|c| c.is_on(List::Reverse) && !c.is_on(List::Allow) && !c.is_on(List::Block),
-                            List::Pending,
-                        ),
+                        name: "Reverse",
+                        members: members(&|c| c.is_on(List::Reverse) && !c.is_on(List::Pending), List::Reverse),
                     },
+                    Role { name: "Pending", members: members(&|c| c.is_on(List::Pending), List::Pending) },
                 ];
                 (roles, list_timestamp(lists.lists_modified))
             };
@@ -440,21 +455,29 @@ pub async fn sharing(State(ctx): State<Arc<Context>>, body: String) -> Response 
                     .into_iter()
                     .filter_map(|id| id.parse().ok())
                     .collect();
-                let contacts: Vec<(i64, String)> = {
+                // The members named, by membership id or by e-mail address.
+                let targets: Vec<i64> = {
                     let state = me.lock();
-                    let by_id = state.lists.contacts.iter().filter(|c| ids.contains(&membership_id(c.id, list)));
-                    by_id.map(|c| (c.id, c.email.clone())).collect()
+                    let lists = &state.lists;
+                    let by_id =
+                        lists.contacts.iter().filter(|c| ids.contains(&membership_id(c.id, list))).map(|c| c.id);
+                    by_id.chain(emails.iter().filter_map(|e| lists.by_email(e).map(|c| c.id))).collect()
                 };
                 match (adding, list) {
-                    // A client accepting someone moves them from Pending to Reverse
-                    // (libpurple); the server keeps the reverse list itself, so
-                    // there is nothing to write, and the call succeeds as it did.
-                    (true, List::Reverse) => {}
-                    // A pending member is answered by allowing or blocking.
+                    // A client answering a request moves the member from Pending
+                    // to Reverse (deleting one, adding the other, in either
+                    // order); the reverse list itself is the server's.
+                    (true, List::Reverse) | (false, List::Pending) => {
+                        for &contact in &targets {
+                            match core.acknowledge(&me, contact).await {
+                                Ok(_) | Err(ListError::NotOnList) => {}
+                                Err(error) => return list_fault(operation, error),
+                            }
+                        }
+                    }
                     (false, List::Reverse) | (_, List::Forward) | (true, List::Pending) => {
                         return fault(operation, "BadArgument", "that role is kept by the server");
                     }
-                    (false, List::Pending) => {}
                     (true, _) => {
                         for email in &emails {
                             if let Err(error) = add_member(core, &me, list, email).await {
@@ -463,9 +486,7 @@ pub async fn sharing(State(ctx): State<Arc<Context>>, body: String) -> Response 
                         }
                     }
                     (false, _) => {
-                        let mut targets: Vec<i64> = contacts.iter().map(|(id, _)| *id).collect();
-                        targets.extend(emails.iter().filter_map(|e| me.lock().lists.by_email(e).map(|c| c.id)));
-                        for contact in targets {
+                        for &contact in &targets {
                             match core.remove_from_list(&me, list, contact, None).await {
                                 Ok(_) | Err(ListError::NotOnList) => {}
                                 Err(error) => return list_fault(operation, error),
@@ -474,9 +495,28 @@ pub async fn sharing(State(ctx): State<Arc<Context>>, body: String) -> Response 
                     }
                 }
             }
-            changed(&ctx, &me, operation, None)
+            changed(&ctx, &me, grant, operation, None)
         }
         _ => fault(operation, "NotImplemented", "This sharing operation is not supported"),
+    }
+}
+
+/// With `EnableAllowListManagement` in the call's options, adding a contact
+/// allows them too (unless blocked), as the original address book did:
+/// MSNPSharp and libpurple ask for it and rely on it.
+async fn manage_allow_list(
+    core: &crate::core::Core,
+    me: &Arc<Online>,
+    envelope: &Envelope,
+    options: &str,
+    email: &str,
+) -> Result<(), ListError> {
+    if !envelope.text(&[options, "EnableAllowListManagement"]).is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        return Ok(());
+    }
+    match core.add_to_list(me, List::Allow, email, email, None).await {
+        Ok(_) | Err(ListError::AlreadyInList | ListError::OppositeList) => Ok(()),
+        Err(error) => Err(error),
     }
 }
 

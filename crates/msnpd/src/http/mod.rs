@@ -9,6 +9,7 @@ pub mod gateway;
 mod metrics;
 mod oim;
 mod passport;
+mod redirector;
 mod spelling;
 mod storage;
 pub mod tls;
@@ -32,7 +33,7 @@ pub fn router(ctx: Arc<Context>) -> Router {
         .route("/rdr/pprdr.asp", get(passport::nexus))
         .route("/login2.srf", get(passport::login))
         .route("/RST.srf", post(passport::rst))
-        .route("/RST2.srf", post(passport::rst))
+        .route("/RST2.srf", post(passport::rst2))
         .route("/gateway/gateway.dll", post(gateway::handle))
         .route("/abservice/abservice.asmx", post(abch::address_book))
         .route("/abservice/SharingService.asmx", post(abch::sharing))
@@ -55,6 +56,7 @@ pub fn router(ctx: Arc<Context>) -> Router {
         .route("/ws/ns", get(websocket::ns))
         .route("/ws/sb", get(websocket::sb))
         .fallback(passport::not_found)
+        .layer(axum::middleware::from_fn(redirector::redirect))
         .layer(body_limit)
         .layer(axum::middleware::from_fn_with_state(ctx.clone(), metrics::count))
         .with_state(ctx)

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use msnp::soap::rst::{self, IssuedToken, PASSPORT_TB};
+use msnp::soap::rst::{self, Grant, IssuedToken, PASSPORT_TB, TrustDialect};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -121,9 +121,9 @@ pub async fn login(
     response
 }
 
-fn soap(status: StatusCode, body: String) -> Response {
+fn soap(dialect: TrustDialect, status: StatusCode, body: String) -> Response {
     let mut response = (status, body).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml; charset=utf-8"));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(dialect.content_type()));
     response
 }
 
@@ -138,8 +138,19 @@ fn scope_of(address: &str) -> Option<TicketScope> {
     }
 }
 
-/// `POST /RST.srf` and `/RST2.srf`: one token per requested service, in request order.
-pub async fn rst(
+/// `POST /RST.srf`.
+pub async fn rst(ctx: State<Arc<Context>>, peer: ConnectInfo<SocketAddr>, body: String) -> Response {
+    issue_tokens(TrustDialect::Rst, ctx, peer, body).await
+}
+
+/// `POST /RST2.srf`: the same tokens in SOAP 1.2 and WS-Trust 2005/02.
+pub async fn rst2(ctx: State<Arc<Context>>, peer: ConnectInfo<SocketAddr>, body: String) -> Response {
+    issue_tokens(TrustDialect::Rst2, ctx, peer, body).await
+}
+
+/// One token per requested service, in request order.
+async fn issue_tokens(
+    dialect: TrustDialect,
     State(ctx): State<Arc<Context>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     body: String,
@@ -147,7 +158,7 @@ pub async fn rst(
     let request = match rst::parse_request(&body) {
         Ok(request) => request,
         Err(error) => {
-            return soap(StatusCode::BAD_REQUEST, rst::render_bad_request(&error.to_string()));
+            return soap(dialect, StatusCode::BAD_REQUEST, rst::render_bad_request(dialect, &error.to_string()));
         }
     };
     let account = match ctx.core.authenticate(&request.username, &request.password, Some(peer.ip())).await {
@@ -155,20 +166,21 @@ pub async fn rst(
         Ok(None) => {
             tracing::info!(email = %request.username, "RST login refused: wrong email or password");
             ctx.core.metrics.failed_sign_ins.inc();
-            return soap(StatusCode::INTERNAL_SERVER_ERROR, rst::render_failed_authentication());
+            return soap(dialect, StatusCode::INTERNAL_SERVER_ERROR, rst::render_failed_authentication(dialect));
         }
         Err(error) => {
             tracing::error!(%error, "RST login failed");
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
+    let grant = crate::core::tickets::new_grant();
     let tokens: Vec<IssuedToken> = request
         .tokens
         .iter()
         .map(|wanted| {
             let (ticket, secret) = match scope_of(&wanted.address) {
                 Some(scope) => {
-                    let (token, secret) = ctx.core.tickets.issue(account.id, &account.email, scope, true);
+                    let (token, secret) = ctx.core.tickets.issue_in(grant, account.id, &account.email, scope, true);
                     (format!("t={token}&p="), secret.unwrap_or_default())
                 }
                 // Services not served yet get a token that unlocks nothing.
@@ -184,7 +196,14 @@ pub async fn rst(
     let expires = now + ctx.core.config.ticket_lifetime;
     let created = now.format(&Rfc3339).unwrap_or_default();
     let expires = expires.format(&Rfc3339).unwrap_or_default();
-    soap(StatusCode::OK, rst::render_response(&tokens, account.id as u64, &created, &expires))
+    let grant = Grant {
+        puid: account.id as u64,
+        cid: account.id as u64,
+        email: &account.email,
+        created: &created,
+        expires: &expires,
+    };
+    soap(dialect, StatusCode::OK, rst::render_response(dialect, &tokens, &grant))
 }
 
 pub async fn not_found() -> Response {

@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use msnp::soap::envelope::Envelope;
-use msnp::soap::storage::{self, ProfileView};
+use msnp::soap::storage::{self, ProfileView, Schema};
 
 use crate::core::offline::timestamp;
 use crate::core::tickets::{TicketScope, ticket_token};
@@ -32,8 +32,8 @@ fn xml(status: StatusCode, body: String) -> Response {
     response
 }
 
-fn fault(code: &str, message: &str) -> Response {
-    xml(StatusCode::INTERNAL_SERVER_ERROR, storage::render_fault(code, message))
+fn fault(schema: Schema, code: &str, message: &str) -> Response {
+    xml(StatusCode::INTERNAL_SERVER_ERROR, storage::render_fault(schema, code, message))
 }
 
 fn picture_id(cid: i64, version: i64) -> String {
@@ -50,8 +50,11 @@ fn picture_key(bytes: &[u8]) -> String {
 /// `POST /storageservice/SchematizedStore.asmx`.
 pub async fn schematized_store(State(ctx): State<Arc<Context>>, body: String) -> Response {
     let Ok(envelope) = Envelope::parse(&body) else {
-        return fault("BadArgument", "unreadable request");
+        return fault(Schema::W10, "BadArgument", "unreadable request");
     };
+    // Answered in the namespace it was asked in (WLM 2009 asks in another).
+    let schema = Schema::of(envelope.operation_namespace());
+    let fault = |code: &str, message: &str| fault(schema, code, message);
     let token = envelope.text(&["StorageUserHeader", "TicketToken"]).map(ticket_token);
     let Some(owner) = token.and_then(|t| ctx.core.tickets.check(t, TicketScope::Storage)) else {
         return fault("PermissionDenied", "bad ticket");
@@ -62,9 +65,22 @@ pub async fn schematized_store(State(ctx): State<Arc<Context>>, body: String) ->
         Err(error) => return fault("SystemUnavailable", &error.to_string()),
     };
     let operation = envelope.operation.clone();
+    // Every account has a roaming profile, as every Windows Live ID had: one
+    // never written reads as the account's name and nothing else.
+    if profile.is_none() && matches!(operation.as_str(), "GetProfile" | "UpdateProfile") {
+        profile = match ctx.core.store.account_by_id(cid).await {
+            Ok(Some(account)) => Some(Profile {
+                display_name: account.friendly_name,
+                modified: account.created_at,
+                ..Profile::default()
+            }),
+            Ok(None) => return fault("ItemDoesNotExist", "the account no longer exists"),
+            Err(error) => return fault("SystemUnavailable", &error.to_string()),
+        };
+    }
     let changed = match operation.as_str() {
         "GetProfile" => {
-            let Some(profile) = profile else { return fault("ItemDoesNotExist", "no profile yet") };
+            let Some(profile) = profile else { return fault("ItemDoesNotExist", "no profile") };
             let modified = timestamp(profile.modified);
             let photo = match (&profile.picture_type, &profile.picture_data) {
                 (Some(mime), Some(data)) => Some((
@@ -86,14 +102,14 @@ pub async fn schematized_store(State(ctx): State<Arc<Context>>, body: String) ->
                 modified: &modified,
                 photo,
             };
-            return xml(StatusCode::OK, storage::render_profile(&view));
+            return xml(StatusCode::OK, storage::render_profile(schema, &view));
         }
         "CreateProfile" => {
             profile.get_or_insert_with(Profile::default);
             true
         }
         "UpdateProfile" => {
-            let Some(current) = profile.as_mut() else { return fault("ItemDoesNotExist", "no profile yet") };
+            let Some(current) = profile.as_mut() else { return fault("ItemDoesNotExist", "no profile") };
             if let Some(name) = envelope.text(&["ExpressionProfile", "DisplayName"]) {
                 current.display_name = name.to_owned();
             }
@@ -152,7 +168,7 @@ pub async fn schematized_store(State(ctx): State<Arc<Context>>, body: String) ->
         }),
         _ => None,
     };
-    xml(StatusCode::OK, storage::render_result(&operation, inner.as_deref()))
+    xml(StatusCode::OK, storage::render_result(schema, &operation, inner.as_deref()))
 }
 
 /// `GET /storage/usertile/{cid}/static?t=…`: the display picture, for the

@@ -363,6 +363,9 @@ impl Session {
         let Some(email) = email.and_then(normalize_email) else {
             return self.error(ErrorCode::InvalidParameter, trid);
         };
+        if list == List::Reverse {
+            return self.adc_reverse(trid, &me, &email).await;
+        }
         let nick_param = nick.map_or_else(|| email.clone(), str::to_owned);
         let Some(nick_text) = self.checked_name(&nick_param) else {
             return self.error(ErrorCode::InvalidFriendlyName, trid);
@@ -382,6 +385,21 @@ impl Session {
                 self.send(Frame::with_params("ADC", params));
                 self.send_iln(trid, &outcome);
             }
+            Err(error) => self.list_error(trid, error),
+        }
+    }
+
+    /// `ADC n RL N=email`: the user has seen that this contact added them
+    /// (msn-pecan sends it with `REM PL` for each pending contact after
+    /// sign-in). The reverse list itself stays the server's: naming someone
+    /// who has not added the user is a bad parameter, as before.
+    async fn adc_reverse(&mut self, trid: u32, me: &std::sync::Arc<crate::core::hub::Online>, email: &str) {
+        let Some(contact) = me.lock().lists.by_email(email).map(|c| c.id) else {
+            return self.error(ErrorCode::InvalidParameter, trid);
+        };
+        match self.ctx.core.acknowledge(me, contact).await {
+            Ok(_) => self.send(Frame::with_params("ADC", [trid.to_string(), "RL".into(), format!("N={email}")])),
+            Err(ListError::NotOnList) => self.error(ErrorCode::InvalidParameter, trid),
             Err(error) => self.list_error(trid, error),
         }
     }
@@ -418,6 +436,14 @@ impl Session {
         let Some((contact, ungrouped)) = contact else {
             return self.error(ErrorCode::NotOnList, trid);
         };
+        if list == List::Pending && frame.params.len() == 3 {
+            // An answered request: PL is cleared, the contact stays on RL. Also
+            // after `ADC RL`, which answers it too (msn-pecan sends both).
+            return match self.ctx.core.acknowledge(&me, contact).await {
+                Ok(_) => self.send(Frame::with_params("REM", frame.params.iter().take(3).cloned().collect::<Vec<_>>())),
+                Err(error) => self.list_error(trid, error),
+            };
+        }
         let group = match frame.params.get(3) {
             None => None,
             Some(_) if list != List::Forward => {

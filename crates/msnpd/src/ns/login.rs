@@ -163,7 +163,7 @@ impl Session {
                         Some(attempt) if constant_time_eq(answer.to_ascii_lowercase().as_bytes(), hash.as_bytes()) => {
                             attempt.succeeded();
                             let session_token = crate::core::random_token();
-                            self.sign_in(trid, account, &session_token).await;
+                            self.sign_in(trid, account, &session_token, 0).await;
                         }
                         Some(attempt) => {
                             attempt.failed();
@@ -247,7 +247,7 @@ impl Session {
                 return self.refuse(trid, email, "bad MBI_KEY response");
             }
         }
-        self.sign_in(trid, found.account, &token).await;
+        self.sign_in(trid, found.account, &token, found.grant).await;
     }
 
     /// `911` and close, with a log line that says why.
@@ -266,7 +266,7 @@ impl Session {
         self.send(Frame::with_params("INF", [trid.to_string(), "MD5".to_owned()]));
     }
 
-    async fn sign_in(&mut self, trid: u32, account: i64, ticket: &str) {
+    async fn sign_in(&mut self, trid: u32, account: i64, ticket: &str, grant: u64) {
         let endpoint = self.machine_guid.clone();
         let mpop = self.dialect.has_mpop();
         let client = match &self.client {
@@ -274,7 +274,7 @@ impl Session {
             None => self.dialect.to_string(),
         };
         let (online, mut inbox) =
-            match self.ctx.core.sign_in(account, self.dialect.version(), &client, endpoint, mpop).await {
+            match self.ctx.core.sign_in(account, self.dialect.version(), &client, endpoint, mpop, grant).await {
                 Ok(signed_in) => signed_in,
                 Err(SignInError::Full) => {
                     tracing::warn!(peer = %self.conn.peer, "login refused: the server is full");

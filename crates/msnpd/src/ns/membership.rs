@@ -122,19 +122,17 @@ impl Session {
         self.send(Frame::with_params("RML", [trid.to_string(), "OK".into()]));
     }
 
-    /// `FQY n len` + `<ml>` (MSNP14+): which network each address is on. Only
-    /// Messenger accounts of this server are known.
+    /// `FQY n len` + `<ml>` (MSNP14+): which other network each address is on,
+    /// for adding it there. Only Messenger accounts of this server are known,
+    /// and they are named without a network: MSNPSharp adds any address that
+    /// comes back with one a second time (it reads no `t` as "Messenger
+    /// only"), and libpurple reads no `t` as Messenger.
     pub(super) async fn fqy(&mut self, trid: u32, frame: &Frame) {
         let Some(list) = self.membership_payload(trid, frame) else { return };
         let mut known = Vec::new();
         for contact in &list.contacts {
             if let Ok(Some(_)) = self.ctx.core.store.account_by_email(&contact.address).await {
-                known.push(MlContact {
-                    address: contact.address.clone(),
-                    lists: 0,
-                    network: MESSENGER,
-                    friendly_name: None,
-                });
+                known.push(MlContact { address: contact.address.clone(), lists: 0, network: 0, friendly_name: None });
             }
         }
         if known.is_empty() {

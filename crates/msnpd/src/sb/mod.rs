@@ -275,16 +275,24 @@ impl Session {
         let member = self.member(account, &email, machine).await;
         match self.ctx.core.switchboards.join(conversation, account, member) {
             Ok(seat) => {
-                // MSNP16+ lists every endpoint (`email;{guid}`) and each account once
-                // more by its plain email; older dialects list each account once.
+                // MSNP16+ lists an account's endpoints (`email;{guid}`) and then
+                // the account once more by its plain email, as JOI does: clients
+                // take the plain entry as "every endpoint is in" (MSNPSharp
+                // starts the conversation on it). Older dialects list each
+                // account once.
                 let mut entries: Vec<(String, &Member)> = Vec::new();
+                let mut accounts: Vec<&str> = Vec::new();
                 for other in &seat.roster {
-                    if !entries.iter().any(|(handle, _)| *handle == other.email) {
-                        entries.push((other.email.clone(), other));
+                    if !accounts.contains(&other.email.as_str()) {
+                        accounts.push(&other.email);
                     }
-                    if self.dialect.has_mpop() && other.machine.is_some() {
-                        entries.push((self.handle(other, true), other));
+                }
+                for account in accounts {
+                    let members = || seat.roster.iter().filter(move |m| m.email == account);
+                    if self.dialect.has_mpop() {
+                        entries.extend(members().filter(|m| m.machine.is_some()).map(|m| (self.handle(m, true), m)));
                     }
+                    entries.extend(members().next().map(|m| (m.email.clone(), m)));
                 }
                 let total = entries.len();
                 for (index, (handle, other)) in entries.into_iter().enumerate() {

@@ -84,6 +84,9 @@ const MIGRATIONS: &[&[&str]] = &[
     ],
     // Secrets of the service itself, made once (the decoy MD5 salts' key).
     &["CREATE TABLE server_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)"],
+    // Pending (PL) is kept, not derived: someone on the reverse list, neither
+    // allowed nor blocked, had not been answered.
+    &["UPDATE contacts SET lists = lists | 16 WHERE (lists & 8) <> 0 AND (lists & 6) = 0"],
 ];
 
 pub async fn migrate(pool: &AnyPool, is_sqlite: bool) -> Result<(), sqlx::Error> {

@@ -205,8 +205,11 @@ pub async fn http_request(
     body: &[u8],
 ) -> HttpResponse {
     let mut stream = TcpStream::connect(addr).await.expect("http connect");
-    let mut request =
-        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut request = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    // The listener's own address, unless the test names the host it asked for.
+    if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("host")) {
+        request.push_str(&format!("Host: {addr}\r\n"));
+    }
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -462,9 +465,14 @@ pub async fn rst_tokens_at(
     password: &str,
     addresses: &[(&str, Option<&str>)],
 ) -> Vec<IssuedToken> {
+    tokens_from(http, "/RST.srf", &rst_request(email, password, addresses)).await
+}
+
+/// Posts a token request to `path` (RST.srf or RST2.srf) and reads the
+/// tokens back, in order.
+pub async fn tokens_from(http: SocketAddr, path: &str, body: &str) -> Vec<IssuedToken> {
     use base64::Engine as _;
-    let body = rst_request(email, password, addresses);
-    let response = http_request(http, "POST", "/RST.srf", &[("Content-Type", "text/xml")], body.as_bytes()).await;
+    let response = http_request(http, "POST", path, &[("Content-Type", "text/xml")], body.as_bytes()).await;
     assert_eq!(response.status, 200, "{}", response.text());
     let xml = response.text();
     let between = |text: &str, open: &str, close: &str| -> Option<String> {
@@ -511,4 +519,59 @@ pub fn ab_envelope(ticket: &str, scenario: &str, body: &str) -> String {
 pub async fn ab_call(server: &TestServer, path: &str, ticket: &str, body: &str) -> HttpResponse {
     let request = ab_envelope(ticket, "Initial", body);
     http_request(server.http(), "POST", path, &[("Content-Type", "text/xml; charset=utf-8")], request.as_bytes()).await
+}
+
+/// The `RequestMultipleSecurityTokens` WLM 2009 and MSNPSharp post to
+/// RST2.srf: SOAP 1.2, WS-Trust 2005/02, WS-Addressing 2005/08.
+pub fn rst2_request(email: &str, password: &str, addresses: &[(&str, Option<&str>)]) -> String {
+    let mut tokens = String::new();
+    for (index, (address, policy)) in addresses.iter().enumerate() {
+        let policy = policy.map(|p| format!(r#"<wsp:PolicyReference URI="{p}" />"#)).unwrap_or_default();
+        tokens.push_str(&format!(
+            r#"<wst:RequestSecurityToken Id="RST{index}"><wst:RequestType>http://schemas.xmlsoap.org/ws/2005/02/trust/Issue</wst:RequestType><wsp:AppliesTo><wsa:EndpointReference><wsa:Address>{address}</wsa:Address></wsa:EndpointReference></wsp:AppliesTo>{policy}</wst:RequestSecurityToken>"#
+        ));
+    }
+    format!(
+        concat!(
+            r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" xmlns:wsa="http://www.w3.org/2005/08/addressing" "#,
+            r#"xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd" xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd" "#,
+            r#"xmlns:wst="http://schemas.xmlsoap.org/ws/2005/02/trust" xmlns:wsp="http://schemas.xmlsoap.org/ws/2004/09/policy" xmlns:ps="http://schemas.microsoft.com/Passport/SoapServices/PPCRL">"#,
+            r#"<soap:Header><wsa:Action soap:mustUnderstand="1">http://schemas.xmlsoap.org/ws/2005/02/trust/RST/Issue</wsa:Action>"#,
+            r#"<wsa:To soap:mustUnderstand="1">HTTPS://login.live.com:443//RST2.srf</wsa:To><wsa:MessageID>1</wsa:MessageID>"#,
+            r#"<ps:AuthInfo Id="PPAuthInfo"><ps:HostingApp>{{7108E71A-9926-4FCB-BCC9-9A9D3F32E423}}</ps:HostingApp><ps:BinaryVersion>5</ps:BinaryVersion></ps:AuthInfo>"#,
+            r#"<wsse:Security><wsse:UsernameToken wsu:Id="user"><wsse:Username>{email}</wsse:Username><wsse:Password>{password}</wsse:Password></wsse:UsernameToken></wsse:Security></soap:Header>"#,
+            r#"<soap:Body><ps:RequestMultipleSecurityTokens Id="RSTS">{tokens}</ps:RequestMultipleSecurityTokens></soap:Body></soap:Envelope>"#
+        ),
+        email = email,
+        password = password,
+        tokens = tokens
+    )
+}
+
+/// Signs an MSNP18 endpoint in with `USR SSO` (MBI_KEY) and the
+/// messengerclear.live.com token given; reads up to its self-`UBX`.
+pub async fn sso_sign_in(
+    server: &TestServer,
+    email: &str,
+    clear: &IssuedToken,
+    machine: &str,
+    name: &'static str,
+) -> Peer {
+    let mut peer = Peer::connect(server.ns(), name).await;
+    peer.set_dialect(msnp::Dialect::from_token("MSNP18").expect("dialect"));
+    peer.send("VER 1 MSNP18 CVR0").await;
+    peer.expect("VER 1 MSNP18").await;
+    peer.send(&format!("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 14.0.8064.0206 msmsgs {email}")).await;
+    assert!(peer.line().await.starts_with("CVR 2 "));
+    peer.send(&format!("USR 3 SSO I {email}")).await;
+    assert_eq!(peer.frame().await.command, "GCF");
+    let offer = peer.line().await;
+    let nonce = offer.rsplit(' ').next().expect("nonce").to_owned();
+    let response = msnp::auth::mbi::response(&clear.secret, &nonce, [7; 8]);
+    peer.send(&format!("USR 4 SSO S {} {response} {machine}", clear.ticket)).await;
+    peer.expect(&format!("USR 4 OK {email} 1 0")).await;
+    peer.expect("SBS 0 null").await;
+    assert_eq!(peer.frame().await.params, ["Hotmail", "Hotmail"]);
+    assert_eq!(peer.frame().await.command, "UBX");
+    peer
 }

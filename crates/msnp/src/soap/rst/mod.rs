@@ -1,6 +1,12 @@
 //! WS-Trust `RequestSecurityToken` / `RequestMultipleSecurityTokens` (the
 //! Passport RST.srf service of MSNP12+ clients) and its response.
 
+mod response;
+
+pub use response::{
+    FAILED_AUTHENTICATION, Grant, TrustDialect, render_bad_request, render_failed_authentication, render_response,
+};
+
 use super::SoapError;
 use crate::text::escape_xml;
 use crate::xml::{Node, walk};
@@ -86,77 +92,6 @@ pub struct IssuedToken {
 /// The master token's address: it gets a legacy (encrypted-data) token.
 pub const PASSPORT_TB: &str = "http://Passport.NET/tb";
 
-/// The `RequestSecurityTokenResponseCollection`. Token ids are numbered by
-/// request position (`Compact1` for the second token asked for), and nothing,
-/// not even whitespace, separates the responses: libpurple walks siblings.
-pub fn render_response(tokens: &[IssuedToken], puid: u64, created: &str, expires: &str) -> String {
-    let mut body = String::with_capacity(1024 + tokens.len() * 1024);
-    body.push_str(concat!(
-        r#"<?xml version="1.0" encoding="utf-8" ?>"#,
-        r#"<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/">"#,
-        r#"<S:Header><psf:pp xmlns:psf="http://schemas.microsoft.com/Passport/SoapServices/SOAPFault">"#,
-        r#"<psf:serverVersion>1</psf:serverVersion>"#,
-    ));
-    body.push_str(&format!("<psf:PUID>{puid:016X}</psf:PUID>"));
-    body.push_str(concat!(
-        r#"<psf:authstate>0x48803</psf:authstate><psf:reqstatus>0x0</psf:reqstatus>"#,
-        r#"<psf:serverInfo Path="Live1" RollingUpgradeState="ExclusiveNew" LocVersion="0">msnpd</psf:serverInfo>"#,
-        r#"<psf:cookies/><psf:response/></psf:pp></S:Header><S:Body>"#,
-        r#"<wst:RequestSecurityTokenResponseCollection xmlns:S="http://schemas.xmlsoap.org/soap/envelope/" "#,
-        r#"xmlns:wst="http://schemas.xmlsoap.org/ws/2004/04/trust" "#,
-        r#"xmlns:wsse="http://schemas.xmlsoap.org/ws/2003/06/secext" "#,
-        r#"xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd" "#,
-        r#"xmlns:saml="urn:oasis:names:tc:SAML:1.0:assertion" "#,
-        r#"xmlns:wsp="http://schemas.xmlsoap.org/ws/2002/12/policy" "#,
-        r#"xmlns:psf="http://schemas.microsoft.com/Passport/SoapServices/SOAPFault">"#,
-    ));
-    for (index, token) in tokens.iter().enumerate() {
-        let legacy = token.address == PASSPORT_TB;
-        let address = escape_xml(&token.address);
-        let ticket = escape_xml(&token.ticket);
-        body.push_str("<wst:RequestSecurityTokenResponse><wst:TokenType>");
-        body.push_str(if legacy { "urn:passport:legacy" } else { "urn:passport:compact" });
-        body.push_str(r#"</wst:TokenType><wsp:AppliesTo xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/03/addressing"><wsa:EndpointReference><wsa:Address>"#);
-        body.push_str(&address);
-        body.push_str("</wsa:Address></wsa:EndpointReference></wsp:AppliesTo>");
-        body.push_str(&format!(
-            "<wst:LifeTime><wsu:Created>{created}</wsu:Created><wsu:Expires>{expires}</wsu:Expires></wst:LifeTime>"
-        ));
-        if legacy {
-            body.push_str(&format!(
-                concat!(
-                    r#"<wst:RequestedSecurityToken><EncryptedData xmlns="http://www.w3.org/2001/04/xmlenc#" Id="BinaryDAToken{i}" Type="http://www.w3.org/2001/04/xmlenc#Element">"#,
-                    r#"<EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#tripledes-cbc"></EncryptionMethod>"#,
-                    r#"<ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:KeyName>http://Passport.NET/STS</ds:KeyName></ds:KeyInfo>"#,
-                    r#"<CipherData><CipherValue>{ticket}</CipherValue></CipherData></EncryptedData></wst:RequestedSecurityToken>"#,
-                    r#"<wst:RequestedTokenReference><wsse:KeyIdentifier ValueType="urn:passport"></wsse:KeyIdentifier>"#,
-                    r##"<wsse:Reference URI="#BinaryDAToken{i}"></wsse:Reference></wst:RequestedTokenReference>"##,
-                ),
-                i = index,
-                ticket = ticket
-            ));
-        } else {
-            body.push_str(&format!(
-                concat!(
-                    r#"<wst:RequestedSecurityToken><wsse:BinarySecurityToken Id="Compact{i}">{ticket}</wsse:BinarySecurityToken></wst:RequestedSecurityToken>"#,
-                    r#"<wst:RequestedTokenReference><wsse:KeyIdentifier ValueType="urn:passport:compact"></wsse:KeyIdentifier>"#,
-                    r##"<wsse:Reference URI="#Compact{i}"></wsse:Reference></wst:RequestedTokenReference>"##,
-                ),
-                i = index,
-                ticket = ticket
-            ));
-        }
-        if let Some(secret) = &token.binary_secret {
-            body.push_str("<wst:RequestedProofToken><wst:BinarySecret>");
-            body.push_str(&escape_xml(secret));
-            body.push_str("</wst:BinarySecret></wst:RequestedProofToken>");
-        }
-        body.push_str("</wst:RequestSecurityTokenResponse>");
-    }
-    body.push_str("</wst:RequestSecurityTokenResponseCollection></S:Body></S:Envelope>");
-    body
-}
-
 /// The request a client sends to RST.srf for `tokens`, as WLM 2009 and
 /// Pidgin word it.
 pub fn render_request(username: &str, password: &str, tokens: &[TokenRequest]) -> String {
@@ -200,11 +135,16 @@ pub fn render_request(username: &str, password: &str, tokens: &[TokenRequest]) -
 }
 
 /// The tokens of an RST.srf response, in order; a fault (wrong credentials)
-/// is `SoapError::Fault` with its `faultcode`.
+/// is `SoapError::Fault` with its code (SOAP 1.1 `faultcode`, or the SOAP 1.2
+/// `Subcode` where there is one).
 pub fn parse_response(xml: &str) -> Result<Vec<IssuedToken>, SoapError> {
     let envelope = super::envelope::Envelope::parse(xml)?;
     if envelope.operation == "Fault" {
-        let code = envelope.text(&["Fault", "faultcode"]).unwrap_or("Fault");
+        let code = envelope
+            .text(&["Fault", "faultcode"])
+            .or_else(|| envelope.text(&["Fault", "Code", "Subcode", "Value"]))
+            .or_else(|| envelope.text(&["Fault", "Code", "Value"]))
+            .unwrap_or("Fault");
         return Err(SoapError::Fault(code.to_owned()));
     }
     let tokens = envelope
@@ -223,31 +163,6 @@ pub fn parse_response(xml: &str) -> Result<Vec<IssuedToken>, SoapError> {
         return Err(SoapError::Missing("RequestSecurityTokenResponse"));
     }
     Ok(tokens)
-}
-
-/// The SOAP fault for wrong credentials.
-pub fn render_failed_authentication() -> String {
-    concat!(
-        r#"<?xml version="1.0" encoding="utf-8" ?>"#,
-        r#"<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/" xmlns:wsse="http://schemas.xmlsoap.org/ws/2003/06/secext" xmlns:psf="http://schemas.microsoft.com/Passport/SoapServices/SOAPFault">"#,
-        r#"<S:Header><psf:pp><psf:serverVersion>1</psf:serverVersion><psf:authstate>0x80048800</psf:authstate>"#,
-        r#"<psf:reqstatus>0x80048821</psf:reqstatus></psf:pp></S:Header>"#,
-        r#"<S:Body><S:Fault><faultcode>wsse:FailedAuthentication</faultcode>"#,
-        r#"<faultstring>Authentication Failure</faultstring></S:Fault></S:Body></S:Envelope>"#,
-    )
-    .to_owned()
-}
-
-/// The SOAP fault for a request that cannot be read.
-pub fn render_bad_request(reason: &str) -> String {
-    format!(
-        concat!(
-            r#"<?xml version="1.0" encoding="utf-8" ?>"#,
-            r#"<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/">"#,
-            r#"<S:Body><S:Fault><faultcode>S:Client</faultcode><faultstring>{}</faultstring></S:Fault></S:Body></S:Envelope>"#,
-        ),
-        escape_xml(reason)
-    )
 }
 
 #[cfg(test)]
@@ -276,12 +191,19 @@ mod tests {
             IssuedToken { address: PASSPORT_TB.into(), ticket: "blob".into(), binary_secret: Some("c2VjcmV0".into()) },
             IssuedToken { address: "messengerclear.live.com".into(), ticket: "t=abc&p=".into(), binary_secret: None },
         ];
-        let xml = render_response(&issued, 1, "2026-11-25T00:00:00Z", "2026-11-26T00:00:00Z");
-        assert_eq!(parse_response(&xml), Ok(issued));
-        assert_eq!(
-            parse_response(&render_failed_authentication()),
-            Err(SoapError::Fault("wsse:FailedAuthentication".into()))
-        );
+        let grant = Grant {
+            puid: 1,
+            cid: 1,
+            email: "a@example.com",
+            created: "2026-11-25T00:00:00Z",
+            expires: "2026-11-26T00:00:00Z",
+        };
+        for (dialect, fault) in
+            [(TrustDialect::Rst, "wsse:FailedAuthentication"), (TrustDialect::Rst2, "wst:FailedAuthentication")]
+        {
+            assert_eq!(parse_response(&render_response(dialect, &issued, &grant)), Ok(issued.clone()));
+            assert_eq!(parse_response(&render_failed_authentication(dialect)), Err(SoapError::Fault(fault.into())));
+        }
     }
 
     #[test]
@@ -303,24 +225,5 @@ mod tests {
         assert_eq!(parse_request("<Envelope/>"), Err(SoapError::Missing("Username")));
         let deep = "<a>".repeat(100) + &"</a>".repeat(100);
         assert_eq!(parse_request(&deep), Err(SoapError::TooDeep(crate::xml::MAX_DEPTH)));
-    }
-
-    #[test]
-    fn response_numbers_tokens_by_position_without_whitespace() {
-        let tokens = [
-            IssuedToken { address: PASSPORT_TB.into(), ticket: "blob".into(), binary_secret: Some("c2VjcmV0".into()) },
-            IssuedToken {
-                address: "messengerclear.live.com".into(),
-                ticket: "t=abc&p=".into(),
-                binary_secret: Some("a2V5".into()),
-            },
-        ];
-        let xml = render_response(&tokens, 1, "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z");
-        assert!(xml.contains(r#"<wsse:BinarySecurityToken Id="Compact1">t=abc&amp;p=</wsse:BinarySecurityToken>"#));
-        assert!(xml.contains("<CipherValue>blob</CipherValue>"));
-        assert!(xml.contains("</wst:RequestSecurityTokenResponse><wst:RequestSecurityTokenResponse>"));
-        assert!(xml.contains("<wsa:Address>messengerclear.live.com</wsa:Address>"));
-        assert!(xml.contains("<wst:BinarySecret>a2V5</wst:BinarySecret>"));
-        assert!(!xml.contains('\n'));
     }
 }
