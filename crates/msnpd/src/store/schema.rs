@@ -111,3 +111,49 @@ pub async fn migrate(pool: &AnyPool, is_sqlite: bool) -> Result<(), sqlx::Error>
     }
     tx.commit().await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{AccountRow, Store, StoreOptions};
+
+    /// A database from before Pending was kept: whoever was on the reverse
+    /// list, neither allowed nor blocked, is still asked after the upgrade.
+    #[tokio::test]
+    async fn pending_requests_survive_the_upgrade() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("old.db").display());
+        let options = StoreOptions { wait: std::time::Duration::from_secs(5), connections: Some(1) };
+        let store = Store::open(&url, options).await.expect("store");
+        for (id, email) in [
+            (1, "owner@example.com"),
+            (2, "asking@example.com"),
+            (3, "allowed@example.com"),
+            (4, "blocked@example.com"),
+        ] {
+            let row = AccountRow {
+                id,
+                email: email.into(),
+                password_hash: String::new(),
+                friendly_name: email.into(),
+                created_at: 0,
+                legacy_md5: false,
+            };
+            store.create_account(&row).await.expect("account");
+        }
+        // The owner's lists as the old schema kept them: RL, RL|AL|FL, RL|BL.
+        for (contact, lists) in [(2, 8), (3, 11), (4, 12)] {
+            sqlx::query("INSERT INTO contacts (owner_id, contact_id, guid, lists, nickname, position) VALUES (1, $1, 'g', $2, 'n', $1)")
+                .bind(contact as i64)
+                .bind(lists as i32)
+                .execute(&store.pool)
+                .await
+                .expect("contact");
+        }
+        let last = super::MIGRATIONS.len() as i32;
+        sqlx::query("UPDATE schema_version SET version = $1").bind(last - 1).execute(&store.pool).await.expect("back");
+        super::migrate(&store.pool, true).await.expect("upgrade");
+        let lists = store.load_lists(1).await.expect("lists");
+        let bits: Vec<(i64, i32)> = lists.contacts.iter().map(|c| (c.contact_id, c.lists)).collect();
+        assert_eq!(bits, [(2, 24), (3, 11), (4, 12)]);
+    }
+}
