@@ -141,10 +141,10 @@ mod tests {
             store.create_account(&row).await.expect("account");
         }
         // The owner's lists as the old schema kept them: RL, RL|AL|FL, RL|BL.
-        for (contact, lists) in [(2, 8), (3, 11), (4, 12)] {
+        for (contact, lists) in [(2_i64, 8_i32), (3, 11), (4, 12)] {
             sqlx::query("INSERT INTO contacts (owner_id, contact_id, guid, lists, nickname, position) VALUES (1, $1, 'g', $2, 'n', $1)")
-                .bind(contact as i64)
-                .bind(lists as i32)
+                .bind(contact)
+                .bind(lists)
                 .execute(&store.pool)
                 .await
                 .expect("contact");
