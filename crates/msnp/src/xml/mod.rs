@@ -4,6 +4,7 @@
 
 pub mod maildata;
 pub mod ml;
+pub mod user;
 pub mod uux;
 
 use quick_xml::events::Event;
