@@ -68,10 +68,8 @@ pub fn parse(xml: &str) -> Result<UserDocument, XmlError> {
     if unnamed {
         return Err(XmlError::Missing("n"));
     }
-    for field in [&mut document.status, &mut document.capabilities, &mut document.machine_guid] {
-        if let Some(value) = field {
-            *value = value.trim().to_owned();
-        }
+    for value in [&mut document.status, &mut document.capabilities, &mut document.machine_guid].into_iter().flatten() {
+        *value = value.trim().to_owned();
     }
     Ok(document)
 }
