@@ -1,4 +1,4 @@
-//! Protocol dialects MSNP2..MSNP18 and every way they differ.
+//! Protocol dialects MSNP2..MSNP21 and every way they differ.
 //!
 //! Handlers ask the dialect a question ("does this dialect use ADC?") instead of
 //! comparing version numbers, so each difference is decided here, once.
@@ -6,7 +6,7 @@
 use std::fmt;
 use std::ops::RangeInclusive;
 
-/// One MSNP protocol version, 2 through 18.
+/// One MSNP protocol version, 2 through 21.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Dialect(u8);
 
@@ -17,7 +17,7 @@ pub enum AuthScheme {
     Md5,
     /// `USR TWN I/S` with a Passport 1.4 or RST ticket (MSNP8–14).
     Twn,
-    /// `USR SSO I/S` with a ticket and the MBI_KEY response blob (MSNP15–18).
+    /// `USR SSO I/S` with a ticket and the MBI_KEY response blob (MSNP15+).
     Sso,
 }
 
@@ -106,12 +106,15 @@ impl Dialect {
     pub const MSNP16: Dialect = Dialect(16);
     pub const MSNP17: Dialect = Dialect(17);
     pub const MSNP18: Dialect = Dialect(18);
+    pub const MSNP19: Dialect = Dialect(19);
+    pub const MSNP20: Dialect = Dialect(20);
+    pub const MSNP21: Dialect = Dialect(21);
 
     /// The oldest and newest dialects this crate models.
     pub const OLDEST: Dialect = Dialect::MSNP2;
-    pub const NEWEST: Dialect = Dialect::MSNP18;
+    pub const NEWEST: Dialect = Dialect::MSNP21;
 
-    /// The dialect with this version number, if it is one of 2..=18.
+    /// The dialect with this version number, if it is one of 2..=21.
     pub const fn new(version: u8) -> Option<Dialect> {
         if version >= Self::OLDEST.0 && version <= Self::NEWEST.0 { Some(Dialect(version)) } else { None }
     }
@@ -278,14 +281,23 @@ impl Dialect {
         self.since(16)
     }
 
-    /// `SBS 0 null` follows `USR OK` (MSNP11+).
+    /// `SBS 0 null` follows `USR OK` (MSNP11–18; WLM 2011/2012 clients
+    /// take it for an unknown command).
     pub const fn sends_sbs(self) -> bool {
-        self.since(11)
+        self.within(11, 18)
     }
 
-    /// Personal messages: `UUX` and `UBX` (MSNP11+).
+    /// Personal messages: `UUX` and `UBX` (MSNP11–18; MSNP19+ publish with `PUT`
+    /// and are told with `NFY`).
     pub const fn has_uux(self) -> bool {
-        self.since(11)
+        self.within(11, 18)
+    }
+
+    /// Presence and messages as structured payloads (MSNP19+): the client
+    /// publishes with `PUT`, is told with `NFY PUT`/`NFY DEL`, and sends and
+    /// receives messages with `SDG` on the Notification Server itself.
+    pub const fn has_structured_messages(self) -> bool {
+        self.since(19)
     }
 
     pub const fn gcf_form(self) -> Option<GcfForm> {
@@ -409,7 +421,8 @@ mod tests {
     fn tokens_parse_strictly() {
         assert_eq!(Dialect::from_token("MSNP8"), Some(Dialect::MSNP8));
         assert_eq!(Dialect::from_token("MSNP18"), Some(Dialect::MSNP18));
-        for bad in ["MSNP1", "MSNP19", "msnp8", "MSNP", "MSNP+8", "MSNP008", "CVR0", ""] {
+        assert_eq!(Dialect::from_token("MSNP21"), Some(Dialect::MSNP21));
+        for bad in ["MSNP1", "MSNP22", "msnp8", "MSNP", "MSNP+8", "MSNP008", "CVR0", ""] {
             assert_eq!(Dialect::from_token(bad), None, "{bad}");
         }
     }
@@ -440,6 +453,10 @@ mod tests {
         assert!(!Dialect::MSNP8.qng_has_seconds() && Dialect::MSNP9.qng_has_seconds());
         assert!(!Dialect::MSNP17.handles_have_network_prefix());
         assert!(Dialect::MSNP18.handles_have_network_prefix());
-        assert_eq!(Dialect::all().count(), 17);
+        assert!(!Dialect::MSNP18.has_structured_messages() && Dialect::MSNP19.has_structured_messages());
+        assert!(Dialect::MSNP18.sends_sbs() && !Dialect::MSNP21.sends_sbs());
+        assert!(Dialect::MSNP18.has_uux() && !Dialect::MSNP21.has_uux());
+        assert_eq!(Dialect::MSNP21.auth_scheme(), AuthScheme::Sso);
+        assert_eq!(Dialect::all().count(), 20);
     }
 }
