@@ -16,7 +16,7 @@ async fn negotiated(server: &TestServer, name: &'static str) -> Peer {
 async fn version_negotiation() {
     let server = TestServer::start().await;
     let mut peer = Peer::connect(server.ns(), "new").await;
-    peer.send("VER 1 MSNP21 MSNP19 MSNP1 CVR0").await;
+    peer.send("VER 1 MSNP22 MSNP1 CVR0").await;
     peer.expect("VER 1 0").await;
     peer.expect_closed().await;
     let mut peer = Peer::connect(server.ns(), "junk").await;
@@ -24,7 +24,7 @@ async fn version_negotiation() {
     peer.expect("VER 1 0").await;
     peer.expect_closed().await;
     let mut peer = Peer::connect(server.ns(), "mixed").await;
-    peer.send("VER 7 MSNP21 MSNP9 MSNP8 CVR0").await;
+    peer.send("VER 7 MSNP22 MSNP9 MSNP8 CVR0").await;
     peer.expect("VER 7 MSNP9").await;
     peer.send("VER 8 MSNP9").await;
     peer.expect("715 8").await;

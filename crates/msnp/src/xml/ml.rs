@@ -100,6 +100,16 @@ pub fn parse(xml: &str) -> Result<MembershipList, MlError> {
                     Err(e) => error = Some(e),
                 }
             }
+            // MSNP19+ names the lists per service of the contact: `<c n=… t="1"><s n="IM" l="3"/></c>`.
+            (["ml", "d", "c", "s"], Node::Start(attributes)) => {
+                let lists = attribute(&attributes, "l").map(|l| number(&l, "l")).transpose();
+                match (lists, list.contacts.last_mut()) {
+                    (Ok(lists), Some(contact)) => contact.lists |= lists.unwrap_or(0),
+                    (Err(e), _) => error = Some(e),
+                    (Ok(_), None) => {}
+                }
+            }
+            (["ml", "d", "c", "s"], Node::End) => {}
             (["ml", "t"], Node::Start(_)) | (["ml", "t"], Node::End) | (["ml", "t", "c"], Node::End) => {}
             (["ml", "t", "c"], Node::Start(attributes)) => match attribute(&attributes, "n") {
                 Some(number) if is_phone_address(&number) => list.contacts.push(MlContact {
@@ -192,6 +202,13 @@ mod tests {
         );
         assert_eq!(list.contacts[1].network, 32);
         assert_eq!(list.contacts[2].address, "tel:+15551111222");
+        // MSNP19+ (BitlBee 3.5.1): the lists on the contact's IM service.
+        let list = parse(r#"<ml><d n="example.com"><c n="bob" t="1"><s n="IM" l="3" /></c></d></ml>"#).expect("parses");
+        assert_eq!(
+            list.contacts,
+            [MlContact { address: "bob@example.com".into(), lists: 3, network: 1, friendly_name: None }]
+        );
+        assert!(parse(r#"<ml><d n="example.com"><c n="bob" t="1"><s n="IM" l="x" /></c></d></ml>"#).is_err());
     }
 
     #[test]

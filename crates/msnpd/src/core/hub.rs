@@ -35,6 +35,8 @@ pub struct SessionLink {
     pub grant: u64,
     /// The session accepts other endpoints of its account beside it (MSNP16+).
     pub mpop: bool,
+    /// The session joins switchboards when rung (MSNP2–18; MSNP19+ has none).
+    pub switchboards: bool,
     /// What the endpoint published with `UUX <EndpointData>`.
     pub capabilities: Option<String>,
     /// The capabilities of its last `CHG`, shown until it publishes its own.
@@ -187,6 +189,18 @@ impl Hub {
                     send(link, notice.clone());
                 }
                 return;
+            }
+            Filter::OtherThanSession(session) => {
+                for link in state.sessions.iter().filter(|l| l.id != *session) {
+                    send(link, notice.clone());
+                }
+                return;
+            }
+            Filter::Allowing(sender) => {
+                let visible = state.presence.as_ref().is_some_and(|p| p.status != super::types::Status::Hidden);
+                if !visible || !state.lists.allows(*sender) {
+                    return;
+                }
             }
             Filter::OtherThanGrant(grant) => {
                 for link in state.sessions.iter().filter(|l| l.grant != *grant) {

@@ -53,6 +53,7 @@ impl Core {
             endpoint: endpoint.clone(),
             grant,
             mpop,
+            switchboards: !msnp::Dialect::new(client_tag).is_some_and(|d| d.has_structured_messages()),
             capabilities: None,
             status_caps: None,
             private: None,

@@ -464,6 +464,7 @@ impl Core {
             let sessions: Vec<u64> = state
                 .sessions
                 .iter()
+                .filter(|link| link.switchboards)
                 .filter(|link| !calling_self || (link.endpoint.is_some() && !request.present.contains(&link.endpoint)))
                 .map(|link| link.id)
                 .collect();

@@ -82,6 +82,9 @@ pub enum Notice {
     OfflineMessages { mail_data: String },
     /// The account's own endpoints changed (MSNP16+ self-UBX).
     OwnEndpoints,
+    /// An MSNP19+ message (`SDG`) from account `from`: its structured payload,
+    /// the sender's address already written by the server.
+    Sdg { from: i64, payload: bytes::Bytes },
     /// A `UUN` from another user or endpoint, to pass on as `UBN`.
     Ubn { from: String, kind: String, payload: bytes::Bytes },
 }
@@ -111,4 +114,9 @@ pub enum Filter {
     /// Every session but those signed in with a ticket of this grant: a
     /// change made by one endpoint is news only to the others.
     OtherThanGrant(u64),
+    /// Every session but this one (the sender's other endpoints).
+    OtherThanSession(u64),
+    /// Every session, if the recipient lets this account reach them (not
+    /// blocked, allowed or by default) and does not appear offline.
+    Allowing(i64),
 }

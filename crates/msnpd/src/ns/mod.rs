@@ -11,6 +11,7 @@ mod membership;
 mod presence;
 pub(crate) mod render;
 mod session;
+mod structured;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,7 +26,7 @@ use crate::core::hub::{Notice, Online, SessionInbox};
 use crate::server::{Context, accept_loop};
 
 /// The dialects the Notification Server speaks.
-pub const SUPPORTED: std::ops::RangeInclusive<Dialect> = Dialect::MSNP2..=Dialect::MSNP18;
+pub const SUPPORTED: std::ops::RangeInclusive<Dialect> = Dialect::MSNP2..=Dialect::MSNP21;
 
 /// What a listener of the Notification Server front is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,6 +112,8 @@ pub(crate) struct Session {
     client: Option<(String, String)>,
     /// Counts the session in `/metrics` while it is signed in.
     counted: Option<crate::metrics::SessionGauge>,
+    /// MSNP19+: what it has been told of each contact (`NFY PUT` carries all).
+    views: Option<Box<structured::Views>>,
 }
 
 /// Runs one Notification Server session over `conn` until it ends.
@@ -139,6 +142,7 @@ pub(crate) fn run_as(ctx: Arc<Context>, mut conn: Connection, role: Role) -> imp
         closing: false,
         client: None,
         counted: None,
+        views: None,
     };
     async move { session.run().await }
 }
@@ -307,6 +311,8 @@ impl Session {
             "RML" => self.rml(trid, &frame).await,
             "FQY" => self.fqy(trid, &frame).await,
             "UUN" => self.uun(trid, &frame),
+            "PUT" => self.put(trid, &frame).await,
+            "SDG" => self.sdg(trid, &frame),
             "UUM" => self.error(ErrorCode::UnroutableUser, trid),
             "IMS" => self.ims(trid, &frame),
             "SND" | "SDC" => self.invite_by_email(trid, &frame),
@@ -332,6 +338,7 @@ impl Session {
             "ADC" | "SBP" => !d.has_list_versions(),
             "QRY" => d.challenge().is_some(),
             "UUX" => d.has_uux(),
+            "PUT" | "SDG" => d.has_structured_messages(),
             "GCF" => d.gcf_form().is_some(),
             "IMS" => d.has_ims(),
             "SND" => d.has_snd(),

@@ -73,6 +73,9 @@ impl Session {
     /// `CHG`, `ADD`/`ADC`/`ADL`): `ILN` or, in MSNP18, `NLN`; then, in MSNP11+,
     /// the personal message of each that has one.
     pub(super) fn announce_presence(&mut self, trid: u32, contacts: &[ContactView]) {
+        if self.dialect.has_structured_messages() {
+            return self.announce_structured(contacts);
+        }
         for view in contacts.iter().map(|c| &c.presence) {
             if self.dialect.initial_presence_is_iln() {
                 let mut params = vec![trid.to_string()];

@@ -167,6 +167,10 @@ impl Session {
 
     /// MSNP16+: the user's own status and every endpoint, to this endpoint (self-UBX).
     pub(super) fn own_endpoints(&mut self) {
+        // MSNP19+ has no UBX.
+        if self.dialect.has_structured_messages() {
+            return;
+        }
         let Some(me) = self.me() else { return };
         let status = me.lock().personal_message.clone().unwrap_or_default();
         let payload = msnp::xml::uux::render_ubx_with_endpoints(&status, &self.ctx.core.endpoints(&me, true));
@@ -218,6 +222,11 @@ impl Session {
     /// Renders a notice from the core in this session's dialect.
     pub(super) fn on_notice(&mut self, notice: Notice) {
         let dialect = self.dialect;
+        if dialect.has_structured_messages()
+            && matches!(notice, Notice::Presence(_) | Notice::PersonalMessage { .. } | Notice::Offline { .. })
+        {
+            return self.notify(notice);
+        }
         match notice {
             Notice::Presence(view) => {
                 self.send(Frame::with_params("NLN", presence_params(dialect, &view)));
@@ -301,6 +310,11 @@ impl Session {
             Notice::OwnEndpoints => {
                 if dialect.has_mpop() {
                     self.own_endpoints();
+                }
+            }
+            Notice::Sdg { payload, .. } => {
+                if dialect.has_structured_messages() {
+                    self.send(Frame::with_params("SDG", ["0"]).with_payload(payload));
                 }
             }
             Notice::Ubn { from, kind, payload } => {
