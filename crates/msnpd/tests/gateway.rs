@@ -249,3 +249,27 @@ async fn the_well_known_name_over_the_gateway_refers_the_client() {
     .await;
     assert!(response.text().contains("USR 3 TWN S lc=1033,"), "{}", response.text());
 }
+
+/// MSNP21 clients (BitlBee) send a write while a poll waits: polls are never
+/// refused for a request in flight; writes stay one at a time.
+#[tokio::test]
+async fn polls_may_come_beside_a_write() {
+    let server = TestServer::start().await;
+    let (gateway, opened) = Gateway::open(&server, "NS", "VER 1 MSNP21 CVR0\r\n").await;
+    assert_eq!(opened, "VER 1 MSNP21\r\n");
+    let http = gateway.http;
+    let poll = format!("{PATH}?Action=poll&Lifespan=60&SessionID={}", gateway.session);
+    let write = format!("{PATH}?SessionID={}", gateway.session);
+    let mut requests = Vec::new();
+    for index in 0..12 {
+        let (path, body) = if index == 6 { (write.clone(), b"PNG\r\n".to_vec()) } else { (poll.clone(), Vec::new()) };
+        requests.push(tokio::spawn(async move { http_request(http, "POST", &path, &[], &body).await }));
+    }
+    let mut answered = String::new();
+    for request in requests {
+        let response = request.await.expect("request");
+        assert_eq!(response.status, 200, "{}", response.text());
+        answered.push_str(&response.text());
+    }
+    assert_eq!(answered, "QNG 60\r\n");
+}

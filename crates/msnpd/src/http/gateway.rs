@@ -295,13 +295,19 @@ pub async fn handle(
         }
         _ => return refuse("unknown action"),
     };
-    if session.busy.swap(true, Ordering::AcqRel) {
-        return refuse("one request at a time");
+    // One request that writes at a time, so that bodies reach the session in
+    // order; a poll (no body) may come while one is in flight, as MSNP21
+    // clients (BitlBee) send their writes beside a waiting poll.
+    let writing = !body.is_empty();
+    if writing && session.busy.swap(true, Ordering::AcqRel) {
+        return refuse("one write at a time");
     }
     *session.last_seen.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
     let open = deliver(&session, body).await;
     let data = lock(&session.output).split().freeze();
-    session.busy.store(false, Ordering::Release);
+    if writing {
+        session.busy.store(false, Ordering::Release);
+    }
     let mut response = (StatusCode::OK, data).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-msn-messenger"));
