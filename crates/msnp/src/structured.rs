@@ -126,6 +126,94 @@ impl std::fmt::Display for Address {
     }
 }
 
+/// The `X-MMS-IM-Format` of a message that came without one.
+const PLAIN_FORMAT: &str = "FN=Segoe%20UI; EF=; CO=0; CS=0; PF=0";
+
+/// What kind of message a switchboard `MSG` or an `SDG` is, as far as the
+/// other side can show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Chat {
+    /// Text, with its font (`X-MMS-IM-Format`).
+    Text {
+        format: String,
+        text: Vec<u8>,
+    },
+    Typing,
+    Nudge,
+}
+
+impl Chat {
+    /// Reads a switchboard `MSG` payload (MIME headers, a blank line, the body).
+    pub fn from_msg(payload: &[u8]) -> Option<Chat> {
+        let end = payload.windows(4).position(|w| w == b"\r\n\r\n")?;
+        let headers = headers(std::str::from_utf8(&payload[..end]).ok()?).ok()?;
+        let body = &payload[end + 4..];
+        let content_type = headers.get("Content-Type")?.split(';').next()?.trim().to_ascii_lowercase();
+        match content_type.as_str() {
+            "text/plain" => Some(Chat::Text {
+                format: headers.get("X-MMS-IM-Format").unwrap_or(PLAIN_FORMAT).to_owned(),
+                text: body.to_vec(),
+            }),
+            "text/x-msmsgscontrol" => Some(Chat::Typing),
+            "text/x-msnmsgr-datacast" if body.starts_with(b"ID: 1\r\n") => Some(Chat::Nudge),
+            _ => None,
+        }
+    }
+
+    /// The switchboard `MSG` payload for it; `typing` names who types.
+    pub fn to_msg(&self, typing: &str) -> Vec<u8> {
+        match self {
+            Chat::Text { format, text } => {
+                let mut msg = format!(
+                    "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nX-MMS-IM-Format: {format}\r\n\r\n"
+                )
+                .into_bytes();
+                msg.extend_from_slice(text);
+                msg
+            }
+            Chat::Typing => {
+                format!("MIME-Version: 1.0\r\nContent-Type: text/x-msmsgscontrol\r\nTypingUser: {typing}\r\n\r\n\r\n")
+                    .into_bytes()
+            }
+            Chat::Nudge => b"MIME-Version: 1.0\r\nContent-Type: text/x-msnmsgr-datacast\r\n\r\nID: 1\r\n\r\n".to_vec(),
+        }
+    }
+
+    /// Reads the content of an `SDG` (`Message-Type` and body).
+    pub fn from_sdg(message: &Structured) -> Option<Chat> {
+        match message.content.get("Message-Type")? {
+            "Text" => Some(Chat::Text {
+                format: message.content.get("X-MMS-IM-Format").unwrap_or(PLAIN_FORMAT).to_owned(),
+                text: message.body.clone(),
+            }),
+            "Control/Typing" => Some(Chat::Typing),
+            "Nudge" => Some(Chat::Nudge),
+            _ => None,
+        }
+    }
+
+    /// The `SDG` carrying it from `from` to `to` (`1:email` addresses).
+    pub fn to_sdg(&self, from: &str, to: &str) -> Structured {
+        let (kind, body, format): (&str, &[u8], Option<&str>) = match self {
+            Chat::Text { format, text } => ("Text", text, Some(format)),
+            Chat::Typing => ("Control/Typing", b"", None),
+            Chat::Nudge => ("Nudge", b"\r\n", None),
+        };
+        let length = body.len().to_string();
+        let mut content = vec![("Messaging", "2.0"), ("Message-Type", kind), ("Content-Length", &length)];
+        content.push(("Content-Type", "text/plain; charset=UTF-8"));
+        if let Some(format) = format {
+            content.push(("X-MMS-IM-Format", format));
+        }
+        Structured {
+            routing: Headers::of([("Routing", "1.0"), ("To", to), ("From", from)]),
+            reliability: Headers::of([("Reliability", "1.0")]),
+            content: Headers::of(content),
+            body: body.to_vec(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +231,29 @@ mod tests {
         let from = Address::parse(message.routing.get("From").expect("from")).expect("address");
         assert_eq!(from, Address { network: 1, name: "alice@example.com".into(), epid: Some("{aaaa}".into()) });
         assert_eq!(from.to_string(), "1:alice@example.com;epid={aaaa}");
+    }
+
+    #[test]
+    fn chats_cross_between_msg_and_sdg() {
+        let msg = b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nX-MMS-IM-Format: FN=Arial; EF=; CO=0; CS=0; PF=22\r\n\r\nhi there";
+        let chat = Chat::from_msg(msg).expect("text");
+        let sdg = chat.to_sdg("1:alice@example.com", "1:bob@example.com");
+        assert_eq!(sdg.content.get("Message-Type"), Some("Text"));
+        assert_eq!(sdg.content.get("X-MMS-IM-Format"), Some("FN=Arial; EF=; CO=0; CS=0; PF=22"));
+        assert_eq!(sdg.content.get("Content-Length"), Some("8"));
+        assert_eq!(sdg.body, b"hi there");
+        let back = Structured::parse(&sdg.render()).expect("parses");
+        assert_eq!(Chat::from_sdg(&back).map(|c| c.to_msg("x")), Some(msg.to_vec()));
+        let typing =
+            b"MIME-Version: 1.0\r\nContent-Type: text/x-msmsgscontrol\r\nTypingUser: bob@example.com\r\n\r\n\r\n";
+        assert_eq!(Chat::from_msg(typing), Some(Chat::Typing));
+        assert_eq!(Chat::Typing.to_msg("bob@example.com"), typing);
+        let nudge = Chat::Nudge.to_msg("");
+        assert_eq!(Chat::from_msg(&nudge), Some(Chat::Nudge));
+        assert_eq!(Chat::from_sdg(&Chat::Nudge.to_sdg("1:a@b.c", "1:d@e.f")), Some(Chat::Nudge));
+        // What the other side cannot show is not passed on.
+        assert_eq!(Chat::from_msg(b"MIME-Version: 1.0\r\nContent-Type: application/x-msnmsgrp2p\r\n\r\nxx"), None);
+        assert_eq!(Chat::from_msg(b"no headers"), None);
     }
 
     #[test]

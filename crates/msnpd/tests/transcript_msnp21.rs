@@ -237,3 +237,110 @@ async fn msnp21_and_msnp18_see_each_other() {
     assert_eq!(ubx.command, "UBX");
     assert!(String::from_utf8_lossy(ubx.payload.as_deref().unwrap_or_default()).contains("<PSM>out</PSM>"));
 }
+
+fn sdg_text(from: &str, from_epid: &str, to: &str, text: &str) -> String {
+    format!(
+        "Routing: 1.0\r\nTo: 1:{to}\r\nFrom: 1:{from};epid={from_epid}\r\n\r\nReliability: 1.0\r\n\r\nMessaging: 2.0\r\nMessage-Type: Text\r\nContent-Length: {}\r\nContent-Type: text/plain; charset=UTF-8\r\nX-MMS-IM-Format: FN=Segoe%20UI; EF=; CO=0; CS=0; PF=0\r\n\r\n{text}",
+        text.len()
+    )
+}
+
+/// The next `SDG` a peer gets (skipping presence and challenges), read as blocks.
+async fn next_sdg(peer: &mut Peer) -> Structured {
+    loop {
+        let frame = peer.frame().await;
+        if frame.command == "SDG" {
+            assert_eq!(frame.params, ["0"]);
+            return Structured::parse(frame.payload.as_deref().unwrap_or_default()).expect("structured");
+        }
+        assert!(matches!(frame.command.as_str(), "CHL" | "MSG" | "NFY"), "unexpected {frame:?}");
+    }
+}
+
+/// An MSNP21 user and users of switchboards talk both ways: her `SDG` opens
+/// a conversation that rings them, and their call brings her in; each side
+/// reads the other in its own dialect.
+#[tokio::test]
+async fn msnp21_talks_with_switchboard_users_both_ways() {
+    let server = TestServer::start().await;
+    for email in ["alice@example.com", "carol@example.com", "dave@example.com"] {
+        server.user(email, "pw", "Someone").await;
+    }
+    befriend(&server, "alice@example.com", "carol@example.com").await;
+    befriend(&server, "alice@example.com", "dave@example.com").await;
+    const ALICE_EP: &str = "{aaaaaaaa-0000-0000-0000-000000000001}";
+    let (mut alice, _) = sign_in_21(&server, "alice@example.com", ALICE_EP, "alice").await;
+    alice.send_payload("ADL 5", br#"<ml l="1"><d n="example.com"><c n="carol" t="1"><s n="IM" l="3" /></c><c n="dave" t="1"><s n="IM" l="3" /></c></d></ml>"#).await;
+    alice.expect("ADL 5 OK").await;
+    let (line, payload) = user_put(6, "alice@example.com", ALICE_EP, "NLN", "Alice", "");
+    alice.send_payload(&line, &payload).await;
+    expect_put_ok(&mut alice, 6).await;
+    let mut carol = common::sign_in(&server, "MSNP12", "carol@example.com", "pw", "carol").await;
+    carol.send("CHG 1 NLN 0").await;
+    carol.expect("CHG 1 NLN 0").await;
+    let mut dave = common::sign_in(&server, "MSNP12", "dave@example.com", "pw", "dave").await;
+    dave.send("CHG 1 NLN 0").await;
+    dave.expect("CHG 1 NLN 0").await;
+
+    // Alice writes to Carol: Carol is rung by her, joins, and reads it.
+    alice
+        .send_payload("SDG 7", sdg_text("alice@example.com", ALICE_EP, "carol@example.com", "hi carol").as_bytes())
+        .await;
+    let mut rng = carol.line().await;
+    while !rng.starts_with("RNG ") {
+        rng = carol.line().await;
+    }
+    let words: Vec<&str> = rng.split(' ').collect();
+    assert_eq!(words[5..7], ["alice@example.com", "Alice"], "{rng}");
+    let mut carol_sb = Peer::connect(server.sb(), "carol-sb").await;
+    carol_sb.send(&format!("ANS 1 carol@example.com {} {}", words[4], words[1])).await;
+    carol_sb.expect("IRO 1 1 1 alice@example.com Alice 49152").await;
+    carol_sb.expect("ANS 1 OK").await;
+    let text = "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nX-MMS-IM-Format: FN=Segoe%20UI; EF=; CO=0; CS=0; PF=0\r\n\r\nhi carol";
+    carol_sb.expect_payload(&format!("MSG alice@example.com Alice {}", text.len()), text).await;
+    // Carol's answer and her typing reach Alice as SDG, from Carol.
+    let typing = "MIME-Version: 1.0\r\nContent-Type: text/x-msmsgscontrol\r\nTypingUser: carol@example.com\r\n\r\n\r\n";
+    carol_sb.send_payload("MSG 2 U", typing.as_bytes()).await;
+    carol_sb.send_payload("MSG 3 A", b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nX-MMS-IM-Format: FN=Arial; EF=; CO=0; CS=0; PF=22\r\n\r\nhello alice").await;
+    carol_sb.expect("ACK 3").await;
+    let typed = next_sdg(&mut alice).await;
+    assert_eq!(typed.content.get("Message-Type"), Some("Control/Typing"));
+    let answer = next_sdg(&mut alice).await;
+    assert_eq!(answer.routing.get("From"), Some("1:carol@example.com"));
+    assert_eq!(answer.routing.get("To"), Some("1:alice@example.com"));
+    assert_eq!(answer.content.get("Message-Type"), Some("Text"));
+    assert_eq!(answer.content.get("X-MMS-IM-Format"), Some("FN=Arial; EF=; CO=0; CS=0; PF=22"));
+    assert_eq!(answer.body, b"hello alice");
+    // Her next message goes into the same conversation: no second ring.
+    alice.send_payload("SDG 8", sdg_text("alice@example.com", ALICE_EP, "carol@example.com", "again").as_bytes()).await;
+    let again = text.replace("hi carol", "again");
+    carol_sb.expect_payload(&format!("MSG alice@example.com Alice {}", again.len()), &again).await;
+    carol.expect_silence().await;
+
+    // Dave calls her from his switchboard: she is in at once, by the bridge.
+    dave.send("XFR 2 SB").await;
+    let mut xfr = dave.line().await;
+    while !xfr.starts_with("XFR 2 SB ") {
+        xfr = dave.line().await;
+    }
+    let cookie = xfr.split(' ').nth(5).expect("cookie").to_owned();
+    let mut dave_sb = Peer::connect(server.sb(), "dave-sb").await;
+    dave_sb.send(&format!("USR 1 dave@example.com {cookie}")).await;
+    dave_sb.expect("USR 1 OK dave@example.com Someone").await;
+    dave_sb.send("CAL 2 alice@example.com").await;
+    assert!(dave_sb.line().await.starts_with("CAL 2 RINGING "));
+    dave_sb.expect("JOI alice@example.com Alice 49152").await;
+    dave_sb.send_payload("MSG 3 N", text.replace("hi carol", "from dave").as_bytes()).await;
+    let from_dave = next_sdg(&mut alice).await;
+    assert_eq!(from_dave.routing.get("From"), Some("1:dave@example.com"));
+    assert_eq!(from_dave.body, b"from dave");
+    alice
+        .send_payload("SDG 9", sdg_text("alice@example.com", ALICE_EP, "dave@example.com", "hi dave").as_bytes())
+        .await;
+    let to_dave = text.replace("hi carol", "hi dave");
+    dave_sb.expect_payload(&format!("MSG alice@example.com Alice {}", to_dave.len()), &to_dave).await;
+    // Dave leaves: the bridge leaves too, and the conversation ends.
+    dave_sb.send("OUT").await;
+    dave_sb.expect_closed().await;
+    alice.expect_silence().await;
+}

@@ -248,7 +248,16 @@ impl Core {
             }
             Message::Ring(request) => Some(Message::RingReply(self.ring_here(&request))),
             Message::Member { account } => Some(Message::MemberReply(self.hub.get(account).map(|o| member_of(&o)))),
-            Message::ViewsReply(_) | Message::RingReply(_) | Message::MemberReply(_) => None,
+            Message::BridgeSend { account, peer, message } => Some(self.bridge_send_here(account, &peer, message)),
+            Message::Reach { account } => {
+                let (structured, switchboard) = self.reach_here(account);
+                Some(Message::ReachReply(structured, switchboard))
+            }
+            Message::ViewsReply(_)
+            | Message::RingReply(_)
+            | Message::MemberReply(_)
+            | Message::BridgeSent(_)
+            | Message::ReachReply(..) => None,
         }
     }
 

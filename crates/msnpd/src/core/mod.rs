@@ -3,6 +3,7 @@
 //! (`ns`, `sb`, `http`) translate between it and the wire.
 
 pub mod accounts;
+pub mod bridge;
 pub mod cluster;
 pub mod config;
 pub mod contact_list;
@@ -45,6 +46,8 @@ pub struct Core {
     pub tickets: tickets::Tickets,
     pub hub: hub::Hub,
     pub switchboards: switchboard::Switchboards,
+    /// MSNP19+ accounts in switchboard conversations this node holds.
+    pub bridges: bridge::Bridges,
     pub login_guard: limits::LoginGuard,
     /// Connections not signed in yet, per address and in all.
     pub admission: Arc<limits::Admission>,
@@ -101,6 +104,7 @@ impl Core {
                 signer,
                 node,
             ),
+            bridges: Default::default(),
             hub: hub::Hub::new(node),
             metrics,
             directory: cluster::directory::Directory::new(config.node_dead_after),

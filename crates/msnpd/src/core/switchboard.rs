@@ -390,7 +390,12 @@ impl Core {
     /// on whichever node, rings with a cookie of its own. Inviting yourself
     /// from an endpoint (MSNP16+) rings your other endpoints, if any. Returns
     /// the session id (`CAL … RINGING id`).
-    pub async fn invite(&self, seat: &Seat, inviter: AccountId, email: &str) -> Result<u64, SwitchboardError> {
+    pub async fn invite(
+        self: &Arc<Self>,
+        seat: &Seat,
+        inviter: AccountId,
+        email: &str,
+    ) -> Result<u64, SwitchboardError> {
         let target = self.store.account_by_email(email).await?.ok_or(SwitchboardError::UnknownUser)?;
         let conversation = &seat.conversation;
         let (inviter_member, present) = {
@@ -440,6 +445,13 @@ impl Core {
         }
         if bringing_own_endpoints || outcomes.contains(&RingOutcome::Rang) {
             Ok(conversation.id)
+        } else if outcomes.contains(&RingOutcome::Structured) && !calling_self {
+            // Signed in only with MSNP19+ (no switchboards): in by a bridge.
+            let (friendly_name, caps, _) =
+                self.member_state(target.id).await.unwrap_or((target.email.clone(), Capabilities::default(), false));
+            let member = Member { email: target.email.clone(), friendly_name, caps, machine: None };
+            self.open_bridge(conversation.clone(), target.id, member, inviter_member.email.clone())?;
+            Ok(conversation.id)
         } else if outcomes.contains(&RingOutcome::AlreadyPresent) {
             Err(SwitchboardError::AlreadyPresent)
         } else {
@@ -471,7 +483,12 @@ impl Core {
             (state.client_tag, sessions)
         };
         if sessions.is_empty() {
-            return if calling_self { RingOutcome::AlreadyPresent } else { RingOutcome::Unavailable };
+            let structured = online.lock().sessions.iter().any(|link| !link.switchboards);
+            return match (calling_self, structured) {
+                (true, _) => RingOutcome::AlreadyPresent,
+                (false, true) => RingOutcome::Structured,
+                (false, false) => RingOutcome::Unavailable,
+            };
         }
         for session in sessions {
             let purpose = CookiePurpose::Join(request.conversation);

@@ -82,9 +82,9 @@ pub enum Notice {
     OfflineMessages { mail_data: String },
     /// The account's own endpoints changed (MSNP16+ self-UBX).
     OwnEndpoints,
-    /// An MSNP19+ message (`SDG`) from account `from`: its structured payload,
-    /// the sender's address already written by the server.
-    Sdg { from: i64, payload: bytes::Bytes },
+    /// An MSNP19+ message (`SDG`): its structured payload, the sender's
+    /// address already written by the server.
+    Sdg { payload: bytes::Bytes },
     /// A `UUN` from another user or endpoint, to pass on as `UBN`.
     Ubn { from: String, kind: String, payload: bytes::Bytes },
 }

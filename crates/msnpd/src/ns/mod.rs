@@ -312,7 +312,7 @@ impl Session {
             "FQY" => self.fqy(trid, &frame).await,
             "UUN" => self.uun(trid, &frame),
             "PUT" => self.put(trid, &frame).await,
-            "SDG" => self.sdg(trid, &frame),
+            "SDG" => self.sdg(trid, &frame).await,
             "UUM" => self.error(ErrorCode::UnroutableUser, trid),
             "IMS" => self.ims(trid, &frame),
             "SND" | "SDC" => self.invite_by_email(trid, &frame),

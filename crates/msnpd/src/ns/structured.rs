@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use bytes::Bytes;
-use msnp::structured::{Address, Headers, Structured};
+use msnp::structured::{Address, Chat, Headers, Structured};
 use msnp::xml::user::{self, UserView};
 use msnp::xml::uux::{EndpointView, PersonalStatus};
 use msnp::{ErrorCode, Frame};
@@ -16,6 +16,7 @@ use msnp::{ErrorCode, Frame};
 use super::Session;
 use super::render::{caps_text, parse_caps, parse_status, status_code};
 use crate::core::presence::Presence;
+use crate::core::switchboard::SwitchboardError;
 use crate::core::types::{ContactPresence, ContactView, Filter, Notice};
 
 /// What an MSNP19+ session has been told of one contact: each `NFY PUT`
@@ -111,8 +112,10 @@ impl Session {
     }
 
     /// `SDG n len`: a message to a contact (`To: 1:email`), passed to each of
-    /// their endpoints as `SDG 0 len`, and to the sender's other endpoints.
-    pub(super) fn sdg(&mut self, trid: u32, frame: &Frame) {
+    /// their MSNP19+ endpoints as `SDG 0 len` (to older ones through a
+    /// switchboard conversation, see `core::bridge`), and to the sender's other
+    /// endpoints.
+    pub(super) async fn sdg(&mut self, trid: u32, frame: &Frame) {
         let Some(me) = self.me() else { return };
         let payload = frame.payload.clone().unwrap_or_default();
         let Ok(message) = Structured::parse(&payload) else {
@@ -141,12 +144,20 @@ impl Session {
                 )
                 .collect(),
         );
-        let notice = Notice::Sdg { from: me.id, payload: Bytes::from(relayed.render()) };
+        let notice = Notice::Sdg { payload: Bytes::from(relayed.render()) };
         if email != me.email {
             let Some(target) = self.ctx.core.online_by_email(&email) else {
                 return self.error(ErrorCode::NotAcceptingIms, trid);
             };
-            self.ctx.core.deliver(&[target], notice.clone(), Filter::Allowing(me.id));
+            let (structured, switchboard) = self.ctx.core.reach(target).await;
+            if structured {
+                self.ctx.core.deliver(&[target], notice.clone(), Filter::Allowing(me.id));
+            } else if switchboard && let Some(chat) = Chat::from_sdg(&relayed) {
+                let sent = self.ctx.core.send_by_switchboard(me.id, &me.email, &email, chat).await;
+                if let Err(error) = sent {
+                    return self.error(bridge_error(error), trid);
+                }
+            }
         }
         if let Some(inbox) = &self.inbox {
             self.ctx.core.deliver(&[me.id], notice, Filter::OtherThanSession(inbox.id));
@@ -217,6 +228,24 @@ impl Session {
         };
         let verb = if offline { "DEL" } else { "PUT" };
         self.send(Frame::with_params("NFY", [verb]).with_payload(document.render()));
+    }
+}
+
+/// The code for a message that could not go into a switchboard conversation.
+fn bridge_error(error: SwitchboardError) -> ErrorCode {
+    match error {
+        SwitchboardError::UnknownUser => ErrorCode::InvalidUsername,
+        SwitchboardError::Unavailable | SwitchboardError::AlreadyPresent => ErrorCode::NotAcceptingIms,
+        SwitchboardError::Hidden => ErrorCode::NotAllowedWhenHidden,
+        SwitchboardError::TooManyConversations => ErrorCode::TooManySessions,
+        SwitchboardError::Full
+        | SwitchboardError::Ended
+        | SwitchboardError::BadCookie
+        | SwitchboardError::Overloaded => ErrorCode::SwitchboardFailed,
+        SwitchboardError::Service(error) => {
+            tracing::error!(%error, "a bridged message failed");
+            ErrorCode::InternalServerError
+        }
     }
 }
 

@@ -73,6 +73,8 @@ pub enum RingOutcome {
     Rang,
     Unavailable,
     AlreadyPresent,
+    /// Signed in, but only in MSNP19+: reached through a bridge.
+    Structured,
 }
 
 /// Everything one node tells another.
@@ -120,6 +122,19 @@ pub enum Message {
         account: AccountId,
     },
     MemberReply(Option<(String, Capabilities, bool)>),
+    /// Request: a switchboard message from MSNP19+ `account` to `peer`, for
+    /// the bridge between them if the receiving node holds it.
+    BridgeSend {
+        account: AccountId,
+        peer: String,
+        message: bytes::Bytes,
+    },
+    BridgeSent(bool),
+    /// Request: whether the account's sessions there are MSNP19+, and older.
+    Reach {
+        account: AccountId,
+    },
+    ReachReply(bool, bool),
 }
 
 /// Where a message goes.
