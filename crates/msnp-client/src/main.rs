@@ -86,8 +86,9 @@ struct ServerArgs {
     /// The Passport Nexus URL (default: port 8080 of the server's host).
     #[arg(long)]
     nexus: Option<String>,
-    /// MSNP2 to MSNP18 (MSNP2-7 sign in with MD5: the account needs its MD5
-    /// secret; MSNP13+ use RST.srf and the address book beside the Nexus).
+    /// MSNP2 to MSNP21, or just the number (MSNP2-7 sign in with MD5: the
+    /// account needs its MD5 secret; MSNP13+ use RST.srf and the address book
+    /// beside the Nexus; MSNP19+ send messages without a switchboard).
     #[arg(long, default_value = "MSNP12")]
     dialect: String,
     /// Seconds any one answer may take.
@@ -160,8 +161,7 @@ fn save_profile(profile: &Profile) -> Result<PathBuf, String> {
 fn client_config(profile: &Profile) -> Result<ClientConfig, String> {
     let mut config = ClientConfig::new(&profile.server);
     config.nexus = profile.nexus.clone();
-    config.dialect = Dialect::from_token(&profile.dialect)
-        .ok_or_else(|| format!("{:?} is not a dialect (MSNP2..MSNP18)", profile.dialect))?;
+    config.dialect = dialect_named(&profile.dialect)?;
     config.timeout = Duration::from_secs(profile.timeout);
     config.initial_status = profile.status.clone();
     Ok(config)
@@ -179,6 +179,12 @@ fn report(json_output: bool, text: String, object: serde_json::Value) {
     } else {
         println!("{text}");
     }
+}
+
+/// `MSNP21` or `21`.
+fn dialect_named(name: &str) -> Result<Dialect, String> {
+    let token = if name.bytes().all(|b| b.is_ascii_digit()) { format!("MSNP{name}") } else { name.to_owned() };
+    Dialect::from_token(&token).ok_or_else(|| format!("{name:?} is not a dialect (MSNP2..MSNP21)"))
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
@@ -205,6 +211,14 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Send { to, text } => {
             let profile = load_profile()?;
             let client = sign_in(&profile).await?;
+            if client_config(&profile)?.dialect.has_structured_messages() {
+                // MSNP19+: on the Notification Server; the server reaches every endpoint.
+                client.send_message(&to, &text).await.map_err(|e| e.to_string())?;
+                client.settle().await.map_err(|e| e.to_string())?;
+                let _ = client.sign_out().await;
+                report(json_output, format!("Delivered to {to}"), json!({"delivered": to}));
+                return Ok(());
+            }
             let mut chat = Conversation::open(&client, &to).await.map_err(|e| e.to_string())?;
             let timeout = Duration::from_secs(profile.timeout);
             let joined = tokio::time::timeout(timeout, async {
@@ -272,6 +286,9 @@ async fn run(cli: Cli) -> Result<(), String> {
                             let Ok(chat) = Conversation::accept(&client, &invitation).await else { continue };
                             tokio::spawn(relay_messages(chat, lines.clone()));
                         }
+                        Some(Event::Message { from, text }) => {
+                            report(json_output, format!("{from}: {text}"), json!({"from": from, "text": text}));
+                        }
                         Some(Event::SignedOut { reason }) => {
                             return Err(format!("signed out by the server ({})", reason.as_deref().unwrap_or("closed")));
                         }
@@ -303,8 +320,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             report(json_output, format!("Added {email}"), json!({"added": email}));
         }
         Command::Qry { challenge, product_id, product_key, dialect } => {
-            let dialect =
-                Dialect::from_token(&dialect).ok_or_else(|| format!("{dialect:?} is not a dialect (MSNP2..MSNP18)"))?;
+            let dialect = dialect_named(&dialect)?;
             let answer = msnp_client::answer_challenge(dialect, &challenge, &product_id, product_key.as_deref())
                 .map_err(|e: ClientError| e.to_string())?;
             println!("{answer}");

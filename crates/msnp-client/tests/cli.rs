@@ -256,3 +256,67 @@ async fn msnp18_login_add_and_contacts() {
     assert_eq!((contact["email"].as_str(), contact["status"].as_str()), (Some("bot@example.com"), Some("FLN")));
     assert_eq!(contact["lists"].as_u64().map(|lists| lists & 3), Some(3), "{contact}");
 }
+
+/// MSNP21 from the command line: `--dialect 21` signs in (SSO), sees a
+/// contact's presence (`NFY`), and sends a message without a switchboard
+/// (`SDG`), which an MSNP21 bot and an MSNP18 one (through a switchboard) read.
+#[tokio::test]
+async fn msnp21_signs_in_sees_presence_and_sends() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = start(dir.path()).await;
+    let ns = server.ns_addr.to_string();
+    let nexus = format!("http://{}/rdr/pprdr.asp", server.http_addr);
+    let login = ["login", "alice@example.com", "--password", "pw", "--server", &ns, "--nexus", &nexus];
+    let (ok, stdout, stderr) = msnp(dir.path(), &[&login[..], &["--dialect", "21"]].concat()).await;
+    assert!(ok, "{stderr}");
+    assert!(stdout.starts_with("Signed in as alice@example.com (0 contacts)"), "{stdout}");
+    for bot in ["bot@example.com", "bench0@example.com"] {
+        let (ok, _, stderr) = msnp(dir.path(), &["add", bot]).await;
+        assert!(ok, "{stderr}");
+    }
+    let bot_login = |email: &'static str, password: &'static str, dialect| {
+        let mut config = ClientConfig::new(&ns);
+        config.nexus = nexus.clone();
+        config.dialect = dialect;
+        async move {
+            let bot = Client::login(config, email, password).await.expect("bot login");
+            bot.add_contact("alice@example.com").await.expect("bot adds alice");
+            bot
+        }
+    };
+    let mut bot21 = bot_login("bot@example.com", "pw", msnp::Dialect::MSNP21).await;
+    let mut bot18 = bot_login("bench0@example.com", "bench", msnp::Dialect::MSNP18).await;
+
+    let (ok, stdout, _) = msnp(dir.path(), &["--json", "contacts"]).await;
+    assert!(ok);
+    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).expect("JSON")).collect();
+    let status_of = |email: &str| lines.iter().find(|c| c["email"] == email).map(|c| c["status"].clone());
+    assert_eq!(status_of("bot@example.com"), Some("NLN".into()), "{stdout}");
+    assert_eq!(status_of("bench0@example.com"), Some("NLN".into()), "{stdout}");
+
+    for (to, text) in [("bot@example.com", "hello twenty-one"), ("bench0@example.com", "hello eighteen")] {
+        let (ok, stdout, stderr) = msnp(dir.path(), &["--json", "send", to, text]).await;
+        assert!(ok, "{stderr}");
+        assert_eq!(stdout, format!("{{\"delivered\":\"{to}\"}}\n"));
+    }
+    let heard = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Some(Event::Message { from, text }) = bot21.next_event().await {
+                return (from, text);
+            }
+        }
+    });
+    assert_eq!(heard.await.expect("in time"), ("alice@example.com".to_owned(), "hello twenty-one".to_owned()));
+    let heard = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let Some(Event::Invited(invitation)) = bot18.next_event().await else { continue };
+            let mut chat = Conversation::accept(&bot18, &invitation).await.expect("accept");
+            while let Some(event) = chat.next_event().await {
+                if let ConversationEvent::Message { from, text, .. } = event {
+                    return (from, text);
+                }
+            }
+        }
+    });
+    assert_eq!(heard.await.expect("in time"), ("alice@example.com".to_owned(), "hello eighteen".to_owned()));
+}

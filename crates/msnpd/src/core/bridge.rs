@@ -147,6 +147,10 @@ impl Core {
                         }
                     }
                     Some(ConversationEvent::Message { sender, payload }) => {
+                        // Signed out everywhere: no one to tell; the others see the account leave.
+                        if self.hub.get(account).is_none() && self.directory.nodes_of(account).is_empty() {
+                            break;
+                        }
                         if let Some(chat) = Chat::from_msg(&payload) {
                             let sdg = chat.to_sdg(&format!("1:{}", sender.email), &own);
                             self.deliver(&[account], Notice::Sdg { payload: Bytes::from(sdg.render()) }, Filter::Anyone);
