@@ -344,3 +344,74 @@ async fn msnp21_talks_with_switchboard_users_both_ways() {
     dave_sb.expect_closed().await;
     alice.expect_silence().await;
 }
+
+/// One account on two endpoints, MSNP18 and MSNP21: a switchboard user's
+/// call rings the MSNP18 one and brings the MSNP21 one in by a bridge; both
+/// read what is said, and the MSNP21 one answers into the same conversation.
+#[tokio::test]
+async fn an_msnp21_and_an_msnp18_endpoint_of_one_account_share_a_conversation() {
+    let server = TestServer::start().await;
+    server.user("alice@example.com", "pw", "Alice").await;
+    server.user("bob@example.com", "pw", "Bob").await;
+    befriend(&server, "alice@example.com", "bob@example.com").await;
+    const DESKTOP: &str = "{dddddddd-0000-0000-0000-000000000001}";
+    const LAPTOP: &str = "{11111111-0000-0000-0000-000000000002}";
+    let tokens = rst_tokens(
+        &server,
+        "alice@example.com",
+        "pw",
+        &[("http://Passport.NET/tb", None), ("messengerclear.live.com", Some("MBI_KEY_OLD"))],
+    )
+    .await;
+    let mut desktop = common::sso_sign_in(&server, "alice@example.com", &tokens[1], DESKTOP, "desktop").await;
+    desktop.send("CHG 5 NLN 2789003324:48 0").await;
+    desktop.expect("CHG 5 NLN 2789003324:48 0").await;
+    let (mut laptop, _) = sign_in_21(&server, "alice@example.com", LAPTOP, "laptop").await;
+    let (line, payload) = user_put(6, "alice@example.com", LAPTOP, "NLN", "Alice", "");
+    laptop.send_payload(&line, &payload).await;
+    expect_put_ok(&mut laptop, 6).await;
+    let mut bob = common::sign_in(&server, "MSNP12", "bob@example.com", "pw", "bob").await;
+    bob.send("CHG 1 NLN 0").await;
+    bob.expect("CHG 1 NLN 0").await;
+
+    bob.send("XFR 2 SB").await;
+    let mut xfr = bob.line().await;
+    while !xfr.starts_with("XFR 2 SB ") {
+        xfr = bob.line().await;
+    }
+    let mut bob_sb = Peer::connect(server.sb(), "bob-sb").await;
+    bob_sb.send(&format!("USR 1 bob@example.com {}", xfr.split(' ').nth(5).expect("cookie"))).await;
+    bob_sb.expect("USR 1 OK bob@example.com Bob").await;
+    bob_sb.send("CAL 2 alice@example.com").await;
+    let ringing = bob_sb.line().await;
+    assert!(ringing.starts_with("CAL 2 RINGING "), "{ringing}");
+    // The laptop is in by its bridge at once; the desktop is rung.
+    bob_sb.expect("JOI alice@example.com Alice 49152").await;
+    let mut rng = desktop.line().await;
+    while !rng.starts_with("RNG ") {
+        rng = desktop.line().await;
+    }
+    let words: Vec<&str> = rng.split(' ').collect();
+    let mut desktop_sb = Peer::connect(server.sb(), "desktop-sb").await;
+    desktop_sb.send(&format!("ANS 1 alice@example.com;{DESKTOP} {} {}", words[4], words[1])).await;
+    let mut line = desktop_sb.line().await;
+    while line.starts_with("IRO ") {
+        line = desktop_sb.line().await;
+    }
+    assert_eq!(line, "ANS 1 OK");
+
+    let text = "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nX-MMS-IM-Format: FN=Arial; EF=; CO=0; CS=0; PF=0\r\n\r\nhello both";
+    bob_sb.send_payload("MSG 3 N", text.as_bytes()).await;
+    desktop_sb.expect_payload(&format!("MSG bob@example.com Bob {}", text.len()), text).await;
+    let heard = next_sdg(&mut laptop).await;
+    assert_eq!((heard.routing.get("From"), heard.body.as_slice()), (Some("1:bob@example.com"), &b"hello both"[..]));
+
+    // The laptop answers by SDG: into this conversation, seen by Bob and by the desktop.
+    laptop
+        .send_payload("SDG 7", sdg_text("alice@example.com", LAPTOP, "bob@example.com", "from the laptop").as_bytes())
+        .await;
+    let answer = "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nX-MMS-IM-Format: FN=Segoe%20UI; EF=; CO=0; CS=0; PF=0\r\n\r\nfrom the laptop";
+    bob_sb.expect_payload(&format!("MSG alice@example.com Alice {}", answer.len()), answer).await;
+    desktop_sb.expect_payload(&format!("MSG alice@example.com Alice {}", answer.len()), answer).await;
+    bob.expect_silence().await;
+}

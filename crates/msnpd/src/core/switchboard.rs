@@ -443,14 +443,20 @@ impl Core {
                 Err(error) => tracing::warn!(%error, "a node did not ring its sessions"),
             }
         }
-        if bringing_own_endpoints || outcomes.contains(&RingOutcome::Rang) {
-            Ok(conversation.id)
-        } else if outcomes.contains(&RingOutcome::Structured) && !calling_self {
-            // Signed in only with MSNP19+ (no switchboards): in by a bridge.
+        let rang = outcomes.iter().any(|o| matches!(o, RingOutcome::Rang | RingOutcome::RangAndStructured));
+        let structured = outcomes.iter().any(|o| matches!(o, RingOutcome::Structured | RingOutcome::RangAndStructured));
+        if structured && !calling_self {
+            // MSNP19+ endpoints (no switchboards) are in by a bridge, beside
+            // any older endpoint of the same account that was rung.
             let (friendly_name, caps, _) =
                 self.member_state(target.id).await.unwrap_or((target.email.clone(), Capabilities::default(), false));
             let member = Member { email: target.email.clone(), friendly_name, caps, machine: None };
-            self.open_bridge(conversation.clone(), target.id, member, inviter_member.email.clone())?;
+            let bridged = self.open_bridge(conversation.clone(), target.id, member, inviter_member.email.clone());
+            if let (Err(error), false) = (bridged, rang) {
+                return Err(error);
+            }
+        }
+        if bringing_own_endpoints || rang || structured {
             Ok(conversation.id)
         } else if outcomes.contains(&RingOutcome::AlreadyPresent) {
             Err(SwitchboardError::AlreadyPresent)
@@ -482,8 +488,8 @@ impl Core {
                 .collect();
             (state.client_tag, sessions)
         };
+        let structured = !calling_self && online.lock().sessions.iter().any(|link| !link.switchboards);
         if sessions.is_empty() {
-            let structured = online.lock().sessions.iter().any(|link| !link.switchboards);
             return match (calling_self, structured) {
                 (true, _) => RingOutcome::AlreadyPresent,
                 (false, true) => RingOutcome::Structured,
@@ -502,6 +508,6 @@ impl Core {
             };
             self.hub.deliver_local(request.target, &Notice::Ring(invitation), &Filter::Session(session));
         }
-        RingOutcome::Rang
+        if structured { RingOutcome::RangAndStructured } else { RingOutcome::Rang }
     }
 }

@@ -152,9 +152,11 @@ impl Session {
             let (structured, switchboard) = self.ctx.core.reach(target).await;
             if structured {
                 self.ctx.core.deliver(&[target], notice.clone(), Filter::Allowing(me.id));
-            } else if switchboard && let Some(chat) = Chat::from_sdg(&relayed) {
+            }
+            // Older endpoints of the account (alone, or beside MSNP19+ ones) through a switchboard.
+            if switchboard && let Some(chat) = Chat::from_sdg(&relayed) {
                 let sent = self.ctx.core.send_by_switchboard(me.id, &me.email, &email, chat).await;
-                if let Err(error) = sent {
+                if let (Err(error), false) = (sent, structured) {
                     return self.error(bridge_error(error), trid);
                 }
             }

@@ -75,6 +75,8 @@ pub enum RingOutcome {
     AlreadyPresent,
     /// Signed in, but only in MSNP19+: reached through a bridge.
     Structured,
+    /// Rang, and signed in with MSNP19+ too (endpoints of both kinds).
+    RangAndStructured,
 }
 
 /// Everything one node tells another.
