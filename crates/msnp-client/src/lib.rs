@@ -24,6 +24,7 @@ mod ns;
 mod offline;
 mod passport;
 mod sb;
+mod structured;
 mod wire;
 
 pub use error::ClientError;

@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use msnp::dialect::{AuthScheme, ListSync};
-use msnp::structured::{Address, Chat, Headers, Structured};
 use msnp::text::decode_param;
 use msnp::{Dialect, Frame};
 use tokio::sync::{mpsc, watch};
@@ -102,7 +101,7 @@ struct Shared {
 
 /// A signed-in Notification Server session.
 pub struct Client {
-    link: Arc<Link>,
+    pub(crate) link: Arc<Link>,
     shared: Arc<Shared>,
     pongs: watch::Receiver<u64>,
     events: mpsc::UnboundedReceiver<Event>,
@@ -110,7 +109,7 @@ pub struct Client {
     pub(crate) email: String,
     ticket: Option<String>,
     /// The machine GUID of an MSNP16+ endpoint.
-    endpoint: Option<String>,
+    pub(crate) endpoint: Option<String>,
     /// MSNP13+: the SOAP address book.
     book: Option<crate::abook::AddressBook>,
 }
@@ -309,23 +308,7 @@ impl Client {
     /// PHN, LUN or HDN.
     pub async fn set_status(&self, status: &str) -> Result<(), ClientError> {
         if self.config.dialect.has_structured_messages() {
-            let body = format!(
-                r#"<user><s n="IM"><Status>{}</Status><CurrentMedia></CurrentMedia></s><sep n="IM"><Capabilities>0:0</Capabilities></sep></user>"#,
-                msnp::text::escape_xml(status)
-            );
-            let length = body.len().to_string();
-            let put = Structured {
-                routing: self.routing(&format!("1:{}", self.email)),
-                reliability: Headers::of([("Reliability", "1.0")]),
-                content: Headers::of([
-                    ("Publication", "1.0"),
-                    ("Uri", "/user"),
-                    ("Content-Type", "application/user+xml"),
-                    ("Content-Length", &length),
-                ]),
-                body: body.into_bytes(),
-            };
-            return self.link.call("PUT", &[], Some(put.render().into()), &["PUT"]).await.map(drop);
+            return self.put_status(status).await;
         }
         // Client capabilities came with MSNP8; before, `CHG` is the status alone.
         let params: &[&str] = if self.config.dialect.presence_has_caps() { &[status, "0"] } else { &[status] };
@@ -388,28 +371,6 @@ impl Client {
             (Some(address), Some(cookie)) => Ok((address.clone(), cookie.clone())),
             _ => Err(protocol(&reply)),
         }
-    }
-
-    /// The routing block of an MSNP19+ payload from this endpoint to `to`.
-    fn routing(&self, to: &str) -> Headers {
-        let from = match &self.endpoint {
-            Some(epid) => format!("1:{};epid={epid}", self.email),
-            None => format!("1:{}", self.email),
-        };
-        Headers::of([("Routing", "1.0"), ("To", to), ("From", &from)])
-    }
-
-    /// Sends a text message on the Notification Server (`SDG`, MSNP19+):
-    /// the server passes it to every endpoint of `to`, whatever they speak.
-    pub async fn send_message(&self, to: &str, text: &str) -> Result<(), ClientError> {
-        if !self.config.dialect.has_structured_messages() {
-            return Err(ClientError::Protocol(format!("{} has no SDG: use a Conversation", self.config.dialect)));
-        }
-        let chat = Chat::Text { format: "FN=Segoe%20UI; EF=; CO=0; CS=0; PF=0".into(), text: text.as_bytes().to_vec() };
-        let mut message = chat.to_sdg("", &format!("1:{to}"));
-        message.routing = self.routing(&format!("1:{to}"));
-        let trid = self.link.next_trid();
-        self.link.send(&Frame::new("SDG").param(trid).with_payload(message.render())).await
     }
 
     /// Signs out (`OUT`).
@@ -583,38 +544,9 @@ impl Dispatcher {
                 email: email.trim_start_matches("N=").to_owned(),
                 friendly_name: decode_param(name.trim_start_matches("F=")).unwrap_or_default(),
             }),
-            // MSNP19+: a contact's presence document, or its departure.
-            ("NFY", [verb, ..]) => {
-                let nfy = Structured::parse(frame.payload.as_deref().unwrap_or_default()).ok()?;
-                let email = nfy.routing.get("From").and_then(Address::parse)?.name;
-                if *verb == "DEL" {
-                    if let Some(contact) = self.contacts().get_mut(&email) {
-                        contact.status = None;
-                    }
-                    return Some(Event::Offline { email });
-                }
-                let document = msnp::xml::user::parse(std::str::from_utf8(&nfy.body).ok()?).ok()?;
-                let status = document.status.unwrap_or_else(|| "NLN".to_owned());
-                let mut contacts = self.contacts();
-                let contact = contacts.get_mut(&email);
-                let known = contact.as_ref().map(|c| c.friendly_name.clone()).unwrap_or_else(|| email.clone());
-                let friendly_name = document.friendly_name.unwrap_or(known);
-                if let Some(contact) = contact {
-                    contact.status = Some(status.clone());
-                    contact.friendly_name = friendly_name.clone();
-                }
-                Some(Event::Presence { email, status, friendly_name })
-            }
-            ("SDG", _) => {
-                let sdg = Structured::parse(frame.payload.as_deref().unwrap_or_default()).ok()?;
-                let from = sdg.routing.get("From").and_then(Address::parse)?.name;
-                match Chat::from_sdg(&sdg)? {
-                    Chat::Text { text, .. } => {
-                        Some(Event::Message { from, text: String::from_utf8_lossy(&text).into_owned() })
-                    }
-                    Chat::Typing | Chat::Nudge => None,
-                }
-            }
+            // MSNP19+: a contact's presence document (or departure), a message.
+            ("NFY", [verb, ..]) => crate::structured::presence(&frame, *verb == "DEL", &mut self.contacts()),
+            ("SDG", _) => crate::structured::message(&frame),
             ("PUT", _) => None,
             ("OUT", reason) => Some(Event::SignedOut { reason: reason.first().map(|r| (*r).to_owned()) }),
             _ => Some(Event::Other(frame)),

@@ -1,5 +1,5 @@
-//! Contact lists in MSNP8–12: `SYN`, `ADD`/`ADC`, `REM`, groups
-//! (`ADG`/`RMG`/`REG`), privacy (`BLP`/`GTC`), properties (`PRP`, `SBP`, `REA`).
+//! Contact lists in MSNP2–12: `SYN`, `ADD`/`ADC`, `REM` (groups are in
+//! `groups`, privacy settings and properties in `settings`).
 
 use msnp::text::{decode_param, encode_param};
 use msnp::{ErrorCode, Frame};
@@ -9,11 +9,6 @@ use super::render::list_timestamp;
 use crate::core::accounts::normalize_email;
 use crate::core::lists::{Contact, List, ListError, ListOutcome};
 use msnp::dialect::ListSync;
-
-/// Longest phone property value accepted (MSNP.md §2.7).
-const MAX_PROPERTY: usize = 95;
-/// Properties a client may set with `PRP` besides `MFN`.
-const PHONE_PROPERTIES: [&str; 6] = ["PHH", "PHW", "PHM", "MOB", "MBE", "WWE"];
 
 fn parse_list(name: &str) -> Option<List> {
     Some(match name {
@@ -26,7 +21,7 @@ fn parse_list(name: &str) -> Option<List> {
     })
 }
 
-fn is_guid(text: &str) -> bool {
+pub(super) fn is_guid(text: &str) -> bool {
     uuid::Uuid::try_parse(text).is_ok()
 }
 
@@ -61,7 +56,7 @@ impl Session {
         decode_param(encoded).filter(|name| !name.is_empty() && !name.chars().any(char::is_control))
     }
 
-    fn checked_group_name(&self, encoded: &str) -> Result<String, ErrorCode> {
+    pub(super) fn checked_group_name(&self, encoded: &str) -> Result<String, ErrorCode> {
         if encoded.len() > self.ctx.core.config.max_group_name {
             return Err(ErrorCode::GroupNameTooLong);
         }
@@ -471,220 +466,6 @@ impl Session {
                 params.extend(frame.params[2..].iter().cloned());
                 self.send(Frame::with_params("REM", params));
             }
-            Err(error) => self.list_error(trid, error),
-        }
-    }
-
-    /// `ADG n name [0]` → `ADG n serial name id 0` (MSNP8–9) or `ADG n name guid` (MSNP10–12).
-    pub(super) async fn adg(&mut self, trid: u32, frame: &Frame) {
-        let Some(me) = self.me() else { return };
-        let Some(encoded) = frame.params.get(1) else {
-            return self.error(ErrorCode::InvalidParameter, trid);
-        };
-        let name = match self.checked_group_name(encoded) {
-            Ok(name) => name,
-            Err(code) => return self.error(code, trid),
-        };
-        match self.ctx.core.add_group(&me, &name).await {
-            Ok(ListOutcome { serial, group: Some(group), .. }) => {
-                let encoded = encode_param(&group.name);
-                if self.dialect.has_list_versions() {
-                    self.send(Frame::with_params(
-                        "ADG",
-                        [trid.to_string(), serial.to_string(), encoded, group.legacy_id.to_string(), "0".into()],
-                    ));
-                } else {
-                    self.send(Frame::with_params("ADG", [trid.to_string(), encoded, group.guid]));
-                }
-            }
-            Ok(_) => self.error(ErrorCode::InternalServerError, trid),
-            Err(error) => self.list_error(trid, error),
-        }
-    }
-
-    /// The group a command names: a legacy id (MSNP8–9) or a GUID (MSNP10–12).
-    /// `Err(code)` for group 0, a malformed name, or an unknown group.
-    fn named_group(&self, param: Option<&String>) -> Result<String, ErrorCode> {
-        let param = param.ok_or(ErrorCode::InvalidParameter)?;
-        let me = self.me().ok_or(ErrorCode::NotLoggedIn)?;
-        if param == "0" {
-            return Err(ErrorCode::CannotRemoveGroupZero);
-        }
-        let state = me.lock();
-        if self.dialect.has_list_versions() {
-            let id: i32 = param.parse().map_err(|_| ErrorCode::InvalidParameter)?;
-            state.lists.group_by_legacy_id(id).map(|g| g.guid.clone()).ok_or(ErrorCode::InvalidGroup)
-        } else if is_guid(param) {
-            state.lists.group(param).map(|g| g.guid.clone()).ok_or(ErrorCode::InvalidGroup)
-        } else {
-            Err(ErrorCode::InvalidGroup)
-        }
-    }
-
-    /// `RMG n group` → `RMG n [serial] group`.
-    pub(super) async fn rmg(&mut self, trid: u32, frame: &Frame) {
-        let Some(me) = self.me() else { return };
-        let guid = match self.named_group(frame.params.get(1)) {
-            Ok(guid) => guid,
-            Err(code) => return self.error(code, trid),
-        };
-        match self.ctx.core.remove_group(&me, &guid).await {
-            Ok(outcome) => {
-                let mut params = vec![trid.to_string()];
-                if self.dialect.has_list_versions() {
-                    params.push(outcome.serial.to_string());
-                }
-                params.push(frame.params[1].clone());
-                self.send(Frame::with_params("RMG", params));
-            }
-            Err(error) => self.list_error(trid, error),
-        }
-    }
-
-    /// `REG n group name [0]` → `REG n serial id name 0` (MSNP8–9) or `REG n guid name` (MSNP10–12).
-    pub(super) async fn reg(&mut self, trid: u32, frame: &Frame) {
-        let Some(me) = self.me() else { return };
-        let guid = match self.named_group(frame.params.get(1)) {
-            Ok(guid) => guid,
-            // Group 0 cannot be renamed either; that is a bad group, not a removal.
-            Err(ErrorCode::CannotRemoveGroupZero) => {
-                return self.error(ErrorCode::InvalidGroup, trid);
-            }
-            Err(code) => return self.error(code, trid),
-        };
-        let Some(encoded) = frame.params.get(2) else {
-            return self.error(ErrorCode::InvalidParameter, trid);
-        };
-        let name = match self.checked_group_name(encoded) {
-            Ok(name) => name,
-            Err(code) => return self.error(code, trid),
-        };
-        match self.ctx.core.rename_group(&me, &guid, &name).await {
-            Ok(outcome) => {
-                let encoded = encode_param(&name);
-                if self.dialect.has_list_versions() {
-                    self.send(Frame::with_params(
-                        "REG",
-                        [trid.to_string(), outcome.serial.to_string(), frame.params[1].clone(), encoded, "0".into()],
-                    ));
-                } else {
-                    self.send(Frame::with_params("REG", [trid.to_string(), frame.params[1].clone(), encoded]));
-                }
-            }
-            Err(error) => self.list_error(trid, error),
-        }
-    }
-
-    /// `BLP n AL|BL` and `GTC n A|N` share their reply shape.
-    async fn set_mode(&mut self, trid: u32, command: &str, value: &str, allow: Option<bool>, ask: Option<bool>) {
-        let Some(me) = self.me() else { return };
-        match self.ctx.core.set_privacy(&me, allow, ask).await {
-            Ok(serial) => {
-                let mut params = vec![trid.to_string()];
-                if self.dialect.has_list_versions() {
-                    params.push(serial.to_string());
-                }
-                params.push(value.to_owned());
-                self.send(Frame::with_params(command, params));
-            }
-            Err(error) => self.list_error(trid, error),
-        }
-    }
-
-    pub(super) async fn blp(&mut self, trid: u32, frame: &Frame) {
-        match frame.params.get(1).map(String::as_str) {
-            Some("AL") => self.set_mode(trid, "BLP", "AL", Some(true), None).await,
-            Some("BL") => self.set_mode(trid, "BLP", "BL", Some(false), None).await,
-            _ => self.error(ErrorCode::InvalidParameter, trid),
-        }
-    }
-
-    pub(super) async fn gtc(&mut self, trid: u32, frame: &Frame) {
-        match frame.params.get(1).map(String::as_str) {
-            Some("A") => self.set_mode(trid, "GTC", "A", None, Some(true)).await,
-            Some("N") => self.set_mode(trid, "GTC", "N", None, Some(false)).await,
-            _ => self.error(ErrorCode::InvalidParameter, trid),
-        }
-    }
-
-    /// `PRP n KEY [value]`: phone properties, and `MFN` (the friendly name) from MSNP10.
-    pub(super) async fn prp(&mut self, trid: u32, frame: &Frame) {
-        let Some(me) = self.me() else { return };
-        let Some(key) = frame.params.get(1) else {
-            return self.error(ErrorCode::InvalidParameter, trid);
-        };
-        let value = frame.params.get(2).cloned().unwrap_or_default();
-        if key == "MFN" && !self.dialect.renames_with_rea() {
-            let Some(name) = self.checked_name(&value) else {
-                return self.error(ErrorCode::InvalidFriendlyName, trid);
-            };
-            return match self.ctx.core.set_friendly_name(&me, &name).await {
-                Ok(()) => self.send(Frame::with_params("PRP", [trid.to_string(), "MFN".into(), encode_param(&name)])),
-                Err(error) => self.list_error(trid, error.into()),
-            };
-        }
-        if !PHONE_PROPERTIES.contains(&key.as_str()) || value.len() > MAX_PROPERTY {
-            return self.error(ErrorCode::InvalidParameter, trid);
-        }
-        let Some(decoded) = decode_param(&value) else {
-            return self.error(ErrorCode::InvalidParameter, trid);
-        };
-        match self.ctx.core.set_property(&me, key, &decoded).await {
-            Ok(serial) => {
-                let mut params = vec![trid.to_string()];
-                if self.dialect.has_list_versions() {
-                    params.push(serial.to_string());
-                }
-                params.push(key.clone());
-                if !decoded.is_empty() {
-                    params.push(encode_param(&decoded));
-                }
-                self.send(Frame::with_params("PRP", params));
-            }
-            Err(error) => self.list_error(trid, error),
-        }
-    }
-
-    /// `REA n email name` (MSNP8–9): the user's own friendly name.
-    pub(super) async fn rea(&mut self, trid: u32, frame: &Frame) {
-        let Some(me) = self.me() else { return };
-        let (Some(email), Some(encoded)) = (frame.params.get(1), frame.params.get(2)) else {
-            return self.error(ErrorCode::InvalidParameter, trid);
-        };
-        if normalize_email(email).as_deref() != Some(me.email.as_str()) {
-            return self.error(ErrorCode::InvalidParameter, trid);
-        }
-        let Some(name) = self.checked_name(encoded) else {
-            return self.error(ErrorCode::InvalidFriendlyName, trid);
-        };
-        match self.ctx.core.set_friendly_name(&me, &name).await {
-            Ok(()) => {
-                let serial = self.serial().to_string();
-                self.send(Frame::with_params("REA", [trid.to_string(), serial, me.email.clone(), encode_param(&name)]));
-            }
-            Err(error) => self.list_error(trid, error.into()),
-        }
-    }
-
-    /// `SBP n guid MFN name` (MSNP10–12): the name the user keeps for a contact.
-    pub(super) async fn sbp(&mut self, trid: u32, frame: &Frame) {
-        let Some(me) = self.me() else { return };
-        let (Some(guid), Some(key), Some(encoded)) = (frame.params.get(1), frame.params.get(2), frame.params.get(3))
-        else {
-            return self.error(ErrorCode::InvalidParameter, trid);
-        };
-        if key != "MFN" || !is_guid(guid) {
-            return self.error(ErrorCode::InvalidParameter, trid);
-        }
-        let Some(name) = self.checked_name(encoded) else {
-            return self.error(ErrorCode::InvalidFriendlyName, trid);
-        };
-        let Some(contact) = me.lock().lists.by_guid(guid).map(|c| c.id) else {
-            return self.error(ErrorCode::NotOnList, trid);
-        };
-        match self.ctx.core.set_contact_nickname(&me, contact, &name).await {
-            Ok(_) => self
-                .send(Frame::with_params("SBP", [trid.to_string(), guid.clone(), "MFN".into(), encode_param(&name)])),
             Err(error) => self.list_error(trid, error),
         }
     }

@@ -5,12 +5,14 @@
 //! answers together, and between batches relays the notices the core queues
 //! for the session.
 
+mod groups;
 mod lists;
 mod login;
 mod membership;
 mod presence;
 pub(crate) mod render;
 mod session;
+mod settings;
 mod structured;
 
 use std::sync::Arc;
