@@ -42,6 +42,11 @@ async fn the_first_usr_is_referred_in_each_dialects_form() {
     assert_eq!(xfr, format!("XFR 3 NS {ns} U D"));
     let xfr = referral(&server, "VER 1 MSNP18 MSNP17 CVR0", Some(cvr), "USR 3 SSO I alice@example.com").await;
     assert_eq!(xfr, format!("XFR 3 NS {ns} U D"));
+    // WLM 2011: its CVR's base64 block (`Version: 1`, `XfrCount: 1`) comes back counted up.
+    let cvr = "CVR 2 0x0409 winnt 6.1.0 i386 MSNMSGR 15.4.3502.0922 MSNMSGR alice@example.com VmVyc2lvbjogMQ0KWGZyQ291bnQ6IDENCg==";
+    let xfr =
+        referral(&server, "VER 1 MSNP21 MSNP20 MSNP19 MSNP18 CVR0", Some(cvr), "USR 3 SSO I alice@example.com").await;
+    assert_eq!(xfr, format!("XFR 3 NS {ns} U D VmVyc2lvbjogMQ0KWGZyQ291bnQ6IDINCg=="));
 }
 
 #[tokio::test]

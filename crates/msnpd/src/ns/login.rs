@@ -70,6 +70,10 @@ impl Session {
         };
         let version = version.clone();
         self.client = frame.params.get(5).map(|name| (name.clone(), version.clone()));
+        // MSNP19+ ends with a base64 block: `Version: 1`, `XfrCount: n`, …
+        if self.dialect.has_structured_messages() {
+            self.xfr_count = frame.params.get(9).and_then(|block| xfr_count(block)).unwrap_or(1);
+        }
         self.owes_cvr = false;
         let download = format!("{}/", self.ctx.http_base);
         self.send(Frame::with_params(
@@ -192,6 +196,11 @@ impl Session {
         match self.dialect.ns_referral_form() {
             NsReferralForm::WithCurrentServer => params.extend(["0".to_owned(), self.ctx.dispatch_address.clone()]),
             NsReferralForm::UpDown => params.extend(["U".to_owned(), "D".to_owned()]),
+        }
+        // MSNP19+: the block again, one more referral counted.
+        if self.dialect.has_structured_messages() {
+            let block = format!("Version: 1\r\nXfrCount: {}\r\n", self.xfr_count.saturating_add(1));
+            params.push(base64::Engine::encode(&base64::engine::general_purpose::STANDARD, block));
         }
         self.send(Frame::with_params("XFR", params));
         self.closing = true;
@@ -357,4 +366,12 @@ impl Session {
         profile.push_str("\r\n");
         profile
     }
+}
+
+/// The `XfrCount` of an MSNP19+ `CVR` block (base64 of `Name: value` lines).
+fn xfr_count(block: &str) -> Option<u8> {
+    use base64::Engine as _;
+    let text = base64::engine::general_purpose::STANDARD.decode(block).ok()?;
+    let text = String::from_utf8(text).ok()?;
+    text.lines().find_map(|line| line.strip_prefix("XfrCount:")).and_then(|n| n.trim().parse().ok())
 }

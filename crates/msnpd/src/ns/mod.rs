@@ -116,6 +116,8 @@ pub(crate) struct Session {
     counted: Option<crate::metrics::SessionGauge>,
     /// MSNP19+: what it has been told of each contact (`NFY PUT` carries all).
     views: Option<Box<structured::Views>>,
+    /// MSNP19+: the referrals the client says it followed (`CVR`'s `XfrCount`).
+    xfr_count: u8,
 }
 
 /// Runs one Notification Server session over `conn` until it ends.
@@ -145,6 +147,7 @@ pub(crate) fn run_as(ctx: Arc<Context>, mut conn: Connection, role: Role) -> imp
         client: None,
         counted: None,
         views: None,
+        xfr_count: 0,
     };
     async move { session.run().await }
 }
