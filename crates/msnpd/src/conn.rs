@@ -45,6 +45,7 @@ impl Redacted<'_> {
             // NS: `USR trid TWN|SSO|MD5|SHA I|S|A credential...`; SB: `USR trid email cookie`.
             "USR" => index >= 2 && !(index == 2 && params[2].len() == 1) && params.get(2).is_none_or(|p| p != "I"),
             "ANS" => index == 2,
+            "PXY" => index >= 1,
             _ => follows_cki,
         }
     }
@@ -84,6 +85,9 @@ pub struct Connection {
     pub metrics: Option<std::sync::Arc<crate::metrics::Metrics>>,
     /// Takes well-formed `MSG`s without building frames (the switchboard's).
     pub fast_messages: bool,
+    /// No frame has been read yet from this TCP connection: a `PXY` may come
+    /// first (another node passing the connection on).
+    may_be_passed_on: bool,
 }
 
 /// Sleeps until `deadline`, or forever without one.
@@ -101,6 +105,9 @@ pub enum Incoming {
     Message(msnp::codec::ClientMessage),
     /// A frame that could not be decoded; `fatal` ones end the connection.
     Malformed(DecodeError),
+    /// `PXY 0 token` as a TCP connection's first command: another node
+    /// passes its client's connection on (see `server::take_passed_on`).
+    PassedOn(Frame),
 }
 
 impl Connection {
@@ -125,6 +132,7 @@ impl Connection {
             partial_since: None,
             opened: tokio::time::Instant::now(),
             pending: None,
+            may_be_passed_on: false,
         }
     }
 
@@ -137,11 +145,20 @@ impl Connection {
         label: &'static str,
     ) -> Connection {
         let _ = stream.set_nodelay(true);
-        Connection::new(Box::new(stream), peer, max_payload, trace, label)
+        let mut conn = Connection::new(Box::new(stream), peer, max_payload, trace, label);
+        conn.may_be_passed_on = true;
+        conn
     }
 
     /// Counts the connection among those not signed in.
     pub fn set_pending(&mut self, pending: crate::core::limits::Pending) {
+        self.pending = Some(pending);
+    }
+
+    /// The connection is another node's client's, from `client`: counted
+    /// under that address from now on.
+    pub fn passed_on(&mut self, client: std::net::IpAddr, pending: crate::core::limits::Pending) {
+        self.peer = SocketAddr::new(client, 0);
         self.pending = Some(pending);
     }
 
@@ -173,12 +190,16 @@ impl Connection {
             && !self.trace
             && let Some(message) = self.decoder.decode_message(&mut self.input)
         {
+            self.may_be_passed_on = false;
             return Some(Incoming::Message(message));
         }
         match self.decoder.decode(&mut self.input) {
             Ok(Some(frame)) => {
                 if self.trace {
                     tracing::info!(target: "msnpd::wire", peer = %self.peer, "{} C: {}", self.label, Redacted { frame: &frame, from_client: true });
+                }
+                if std::mem::take(&mut self.may_be_passed_on) && frame.command == "PXY" {
+                    return Some(Incoming::PassedOn(frame));
                 }
                 Some(Incoming::Frame(frame))
             }
@@ -191,7 +212,10 @@ impl Connection {
                 }
                 None
             }
-            Err(error) => Some(Incoming::Malformed(error)),
+            Err(error) => {
+                self.may_be_passed_on = false;
+                Some(Incoming::Malformed(error))
+            }
         }
     }
 

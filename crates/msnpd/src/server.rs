@@ -330,6 +330,36 @@ pub fn admit(ctx: &Context, peer: SocketAddr, front: &str) -> Option<crate::core
     pending
 }
 
+/// A connection another node of this service passes on (`PXY 0 token`, its
+/// first command): from now on counted under the address of the client it
+/// names, as that node counted it, so that one stranger there cannot use up
+/// what this node allows the node's address. `false` when the token is not
+/// one of the service's (the caller answers as to an unknown command) or
+/// the client's address has no room left (the caller closes).
+pub fn take_passed_on(ctx: &Context, conn: &mut crate::conn::Connection, frame: &msnp::Frame) -> PassedOn {
+    let Some(client) = frame.params.get(1).and_then(|token| ctx.core.open_pass_on_token(token)) else {
+        return PassedOn::NotOurs;
+    };
+    let Some(pending) = admit(ctx, std::net::SocketAddr::new(client, 0), "passed on") else {
+        return PassedOn::Refused;
+    };
+    conn.passed_on(client, pending);
+    PassedOn::Taken
+}
+
+/// What [`take_passed_on`] made of a `PXY`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PassedOn {
+    Taken,
+    NotOurs,
+    Refused,
+}
+
+/// The line a node starts a connection it passes on to another with.
+pub fn pass_on_line(ctx: &Context, client: std::net::IpAddr) -> String {
+    format!("PXY 0 {}\r\n", ctx.core.pass_on_token(client))
+}
+
 /// Samples the figures for the dashboard's last hour until the server stops.
 async fn sample_metrics(ctx: Arc<Context>, mut stopped: watch::Receiver<bool>) {
     let mut every = tokio::time::interval(crate::metrics::SAMPLE_EVERY);

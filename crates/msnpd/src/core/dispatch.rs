@@ -1,10 +1,21 @@
 //! Where a client goes: the Notification Server the dispatch port names, and
 //! the switchboard an `XFR … SB` names, chosen among the live nodes by load.
 
+use std::net::IpAddr;
 use std::sync::atomic::Ordering;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::Core;
 use super::cluster::{NodeId, NodeInfo};
+use super::tokens::{Purpose, Reader, Writer};
+
+/// How long a pass-on token is good for: the other node reads it at once,
+/// the margin is for clocks that differ between nodes.
+const PASS_ON_LIFETIME: Duration = Duration::from_secs(300);
+
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_secs())
+}
 
 impl Core {
     /// The nodes that take new work: this one unless it is draining, and the
@@ -66,5 +77,26 @@ impl Core {
             || (self.node, self.config.switchboard_address.clone()),
             |n| (n.id, n.switchboard_address.clone()),
         )
+    }
+
+    /// The token a connection passed on to another node starts with (`PXY 0
+    /// token`): it names the client, so that the other node counts the
+    /// connection under the client's address, not under this node's.
+    pub fn pass_on_token(&self, client: IpAddr) -> String {
+        let expires = unix_now() + PASS_ON_LIFETIME.as_secs();
+        let address = client.to_string();
+        self.signer.seal(Purpose::PassedOn, &Writer::default().u64(expires).bytes(address.as_bytes()).finish())
+    }
+
+    /// The client a pass-on token of a node of this service names, if it is
+    /// one and has not expired.
+    pub fn open_pass_on_token(&self, token: &str) -> Option<IpAddr> {
+        let payload = self.signer.open(Purpose::PassedOn, token)?;
+        let mut reader = Reader::new(&payload);
+        let expires = reader.u64()?;
+        if expires < unix_now() {
+            return None;
+        }
+        std::str::from_utf8(reader.rest()).ok()?.parse().ok()
     }
 }

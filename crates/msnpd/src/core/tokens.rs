@@ -26,6 +26,8 @@ pub enum Purpose {
     Csrf = 5,
     /// A signed-in operator's dashboard.
     AdminPage = 6,
+    /// A connection one node passes on to another, naming its client.
+    PassedOn = 7,
 }
 
 pub struct Signer {

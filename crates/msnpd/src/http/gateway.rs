@@ -186,7 +186,8 @@ fn open(
         Server::Notification => "NS/gw",
         Server::Switchboard => "SB/gw",
         Server::Elsewhere(ref address) => {
-            tokio::spawn(pass_on(pipe, address.clone(), pending));
+            let line = crate::server::pass_on_line(ctx, client);
+            tokio::spawn(pass_on(pipe, address.clone(), line, pending));
             return register(ctx, client, input_tx, progress_rx, output, true);
         }
     };
@@ -232,9 +233,9 @@ fn register(
 }
 
 /// Passes a gateway session's bytes to another node's server and back. The
-/// connection counts as not signed in here until it is open (the other node
-/// counts it from then on).
-async fn pass_on(mut pipe: Pipe, address: String, pending: crate::core::limits::Pending) {
+/// connection counts as not signed in here until it is open; the other node
+/// counts it from then on, under the client's address that `line` names.
+async fn pass_on(mut pipe: Pipe, address: String, line: String, pending: crate::core::limits::Pending) {
     let connected =
         tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect(address.as_str())).await;
     drop(pending);
@@ -243,6 +244,10 @@ async fn pass_on(mut pipe: Pipe, address: String, pending: crate::core::limits::
         Ok(Err(error)) => return tracing::warn!(%address, %error, "gateway: the other node's server is unreachable"),
         Err(_) => return tracing::warn!(%address, "gateway: the other node's server did not answer"),
     };
+    let _ = stream.set_nodelay(true);
+    if tokio::io::AsyncWriteExt::write_all(&mut stream, line.as_bytes()).await.is_err() {
+        return;
+    }
     let _ = tokio::io::copy_bidirectional(&mut pipe, &mut stream).await;
 }
 

@@ -56,8 +56,10 @@ fn open(
     let Some(pending) = crate::server::admit(&ctx, peer, "websocket") else {
         return (StatusCode::SERVICE_UNAVAILABLE, "too many sessions not signed in").into_response();
     };
+    // Frames too: a frame's header announces its length, and without a cap
+    // the library reads an announced 16 MiB before refusing the message.
     let limit = ctx.config.max_payload + 4096;
-    upgrade.max_message_size(limit).on_upgrade(move |socket| async move {
+    upgrade.max_message_size(limit).max_frame_size(limit).on_upgrade(move |socket| async move {
         match elsewhere {
             Some(address) => {
                 let connected = tokio::time::timeout(
@@ -66,9 +68,14 @@ fn open(
                 )
                 .await;
                 drop(pending);
-                match connected {
-                    Ok(Ok(stream)) => bridge(socket, stream).await,
-                    _ => tracing::warn!(%address, "websocket: the other node's switchboard is unreachable"),
+                // The other node counts the connection under the client's address from its first line.
+                let line = crate::server::pass_on_line(&ctx, peer.ip());
+                let Ok(Ok(mut stream)) = connected else {
+                    return tracing::warn!(%address, "websocket: the other node's switchboard is unreachable");
+                };
+                let _ = stream.set_nodelay(true);
+                if stream.write_all(line.as_bytes()).await.is_ok() {
+                    bridge(socket, stream).await;
                 }
             }
             None => {

@@ -180,6 +180,14 @@ impl Session {
                     Some(Incoming::Frame(frame)) => Box::pin(self.dispatch(frame)).await,
                     Some(Incoming::Message(message)) => Box::pin(self.dispatch(message.into_frame())).await,
                     Some(Incoming::Malformed(error)) => self.closing |= self.conn.reject(&error),
+                    // Another node's client; a `PXY` that is not one is answered as any unknown command.
+                    Some(Incoming::PassedOn(frame)) => {
+                        match crate::server::take_passed_on(&self.ctx, &mut self.conn, &frame) {
+                            crate::server::PassedOn::Taken => {}
+                            crate::server::PassedOn::NotOurs => Box::pin(self.dispatch(frame)).await,
+                            crate::server::PassedOn::Refused => self.closing = true,
+                        }
+                    }
                     None => break,
                 }
             }

@@ -91,6 +91,7 @@ impl Session {
                     }
                     Some(Incoming::Message(message)) => self.error(ErrorCode::NotLoggedIn, message.trid),
                     Some(Incoming::Malformed(error)) => self.closing |= self.conn.reject(&error),
+                    Some(Incoming::PassedOn(frame)) => self.passed_on(frame).await,
                     None => break,
                 }
             }
@@ -138,6 +139,16 @@ impl Session {
 
     fn error(&mut self, code: ErrorCode, trid: u32) {
         self.conn.send(&Frame::error(code, trid));
+    }
+
+    /// Another node's client (see `server::take_passed_on`); a `PXY` that
+    /// is not one is answered as any unknown command.
+    async fn passed_on(&mut self, frame: Frame) {
+        match crate::server::take_passed_on(&self.ctx, &mut self.conn, &frame) {
+            crate::server::PassedOn::Taken => {}
+            crate::server::PassedOn::NotOurs => self.dispatch(frame).await,
+            crate::server::PassedOn::Refused => self.closing = true,
+        }
     }
 
     /// Events already queued join the next write: under load one write

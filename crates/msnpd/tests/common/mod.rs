@@ -13,6 +13,8 @@ use msnpd::server::Server;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+pub mod nodes;
+
 /// How long any single expected answer may take.
 pub const PATIENCE: Duration = Duration::from_secs(5);
 
@@ -204,7 +206,30 @@ pub async fn http_request(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> HttpResponse {
-    let mut stream = TcpStream::connect(addr).await.expect("http connect");
+    http_request_from(None, addr, method, path, headers, body).await
+}
+
+/// A TCP connection to `addr` from `source` (a loopback address of its own:
+/// a client the server counts apart from the others).
+pub async fn connect_from(source: std::net::IpAddr, addr: SocketAddr) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.bind(SocketAddr::new(source, 0)).expect("bind the source address");
+    socket.connect(addr).await.expect("connect")
+}
+
+/// [`http_request`], from the address `source` if one is given.
+pub async fn http_request_from(
+    source: Option<std::net::IpAddr>,
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> HttpResponse {
+    let mut stream = match source {
+        Some(source) => connect_from(source, addr).await,
+        None => TcpStream::connect(addr).await.expect("http connect"),
+    };
     let mut request = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
     // The listener's own address, unless the test names the host it asked for.
     if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("host")) {
