@@ -190,7 +190,7 @@ async fn sign_in(ctx: &Context, client: &mut Client, dialect: Dialect, email: &s
     client.decoder.set_dialect(dialect);
     client.send(&format!("VER 1 MSNP{version} CVR0")).await;
     client.send(&format!("CVR 2 0x0409 winnt 6.1.0 i386 MSNMSGR 14.0.8117.0416 msmsgs {email}")).await;
-    let account = ctx.core.store.account_by_email(email).await.expect("store").expect("account").id;
+    let account = ctx.core.store.account_by_email(email).await.expect("store").expect("account");
     let ok = if version <= 7 {
         client.send(&format!("USR 3 MD5 I {email}")).await;
         let offer = client.usr().await;
@@ -200,14 +200,14 @@ async fn sign_in(ctx: &Context, client: &mut Client, dialect: Dialect, email: &s
     } else if version <= 14 {
         client.send(&format!("USR 3 TWN I {email}")).await;
         client.usr().await;
-        let (ticket, _) = ctx.core.tickets.issue(account, email, TicketScope::Messenger, false);
+        let (ticket, _) = ctx.core.tickets.issue(&account, TicketScope::Messenger, false);
         client.send(&format!("USR 4 TWN S t={ticket}&p=")).await;
         client.usr().await
     } else {
         client.send(&format!("USR 3 SSO I {email}")).await;
         let offer = client.usr().await;
         let nonce = offer.params.last().expect("a nonce");
-        let (ticket, secret) = ctx.core.tickets.issue(account, email, TicketScope::Messenger, true);
+        let (ticket, secret) = ctx.core.tickets.issue(&account, TicketScope::Messenger, true);
         let response = msnp::auth::mbi::response(&secret.unwrap_or_default(), nonce, [1; 8]);
         client.send(&format!("USR 4 SSO S t={ticket}&p= {response} {MACHINE_GUID}")).await;
         client.usr().await

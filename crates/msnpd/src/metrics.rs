@@ -4,8 +4,8 @@
 //! HTTP requests by service and status. Counters only grow: rates are
 //! Prometheus's `rate()`.
 
-use std::collections::HashSet;
-use std::sync::Mutex;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -44,9 +44,17 @@ pub struct HttpLabels {
     pub status: u16,
 }
 
-/// Distinct client names kept as labels; later ones count as `other`, so a
-/// client that makes up names cannot grow the figures without bound.
+/// Client labels in use at once; beyond them sessions count as `other`, so
+/// a client that makes up versions cannot grow the figures without bound. A
+/// label's place is free again once its last session ends.
 const MAX_CLIENTS: usize = 64;
+
+/// The client names (`CVR`'s sixth word) that get a label of their own, as
+/// each client spells it: MSN Messenger 1–6 and Windows Messenger, MSN
+/// Messenger 7 and Windows Live Messenger (and the libraries that pass for
+/// them), Messenger for Mac (and BitlBee), this service's browser client.
+/// Any other name counts as `other`: names are the client's to make up.
+const KNOWN_CLIENTS: [&str; 4] = ["MSMSGS", "MSNMSGR", "macmsgs", "MSNPWEB"];
 
 pub struct Metrics {
     registry: Registry,
@@ -59,7 +67,8 @@ pub struct Metrics {
     /// Bus messages dropped so far (read from the bus at each scrape).
     pub bus_dropped: Gauge,
     pub http_requests: Family<HttpLabels, Counter>,
-    clients: Mutex<HashSet<String>>,
+    /// Client labels in use, with their live sessions.
+    clients: Arc<Mutex<HashMap<String, usize>>>,
     /// Error codes sent, for the dashboard (the same counts as `errors_sent`).
     errors: Mutex<std::collections::BTreeMap<u16, u64>>,
     /// The last hour, a sample every `SAMPLE_EVERY`.
@@ -93,7 +102,7 @@ impl Metrics {
             notices_dropped: Counter::default(),
             bus_dropped: Gauge::default(),
             http_requests: Family::default(),
-            clients: Mutex::default(),
+            clients: Arc::default(),
             errors: Mutex::default(),
             history: Mutex::default(),
             registry: Registry::default(),
@@ -137,28 +146,12 @@ impl Metrics {
 
     /// Counts a session by dialect and client (from `CVR`) while the guard lives.
     pub fn session(&self, dialect: String, client: Option<(&str, &str)>) -> SessionGauge {
-        let client = self.client_label(client);
-        let gauge = self.sessions.get_or_create(&SessionLabels { dialect, client }).clone();
+        let mut live = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        let client = client_label(&mut live, client);
+        let labels = SessionLabels { dialect, client };
+        let gauge = self.sessions.get_or_create(&labels).clone();
         gauge.inc();
-        SessionGauge(gauge)
-    }
-
-    /// `NAME MAJOR.MINOR` for a client name of letters and digits among the
-    /// first `MAX_CLIENTS` seen; else `other`; `unknown` without `CVR`.
-    fn client_label(&self, client: Option<(&str, &str)>) -> String {
-        let Some((name, version)) = client else {
-            return "unknown".into();
-        };
-        let name: String = name.chars().filter(char::is_ascii_alphanumeric).take(16).collect();
-        let version: String = version.split('.').take(2).collect::<Vec<_>>().join(".");
-        let version: String = version.chars().filter(|c| c.is_ascii_digit() || *c == '.').take(8).collect();
-        let label = format!("{name} {version}");
-        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
-        if clients.contains(&label) || (clients.len() < MAX_CLIENTS && clients.insert(label.clone())) {
-            label
-        } else {
-            "other".into()
-        }
+        SessionGauge { gauge, labels, family: self.sessions.clone(), clients: self.clients.clone() }
     }
 
     pub fn error_sent(&self, code: u16) {
@@ -194,11 +187,51 @@ impl Metrics {
 }
 
 /// One session in the `sessions` gauge until dropped.
-pub struct SessionGauge(Gauge);
+/// `NAME MAJOR.MINOR` for a known client name while fewer than
+/// `MAX_CLIENTS` labels are in use (counted in `live`); else `other`;
+/// `unknown` without `CVR`.
+fn client_label(live: &mut HashMap<String, usize>, client: Option<(&str, &str)>) -> String {
+    let Some((name, version)) = client else {
+        return "unknown".into();
+    };
+    let Some(name) = KNOWN_CLIENTS.iter().find(|known| known.eq_ignore_ascii_case(name)) else {
+        return "other".into();
+    };
+    let version: String = version.split('.').take(2).collect::<Vec<_>>().join(".");
+    let version: String = version.chars().filter(|c| c.is_ascii_digit() || *c == '.').take(8).collect();
+    let label = format!("{name} {version}");
+    let room = live.len() < MAX_CLIENTS;
+    match live.get_mut(&label) {
+        Some(count) => *count += 1,
+        None if room => {
+            live.insert(label.clone(), 1);
+        }
+        None => return "other".into(),
+    }
+    label
+}
+
+/// One session counted in `msnpd_sessions` until dropped.
+pub struct SessionGauge {
+    gauge: Gauge,
+    labels: SessionLabels,
+    family: Family<SessionLabels, Gauge>,
+    clients: Arc<Mutex<HashMap<String, usize>>>,
+}
 
 impl Drop for SessionGauge {
     fn drop(&mut self) {
-        self.0.dec();
+        // Under the lock `session` takes: no session joins the label meanwhile.
+        let mut live = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        if self.gauge.dec() <= 1 {
+            self.family.remove(&self.labels);
+        }
+        if let Some(count) = live.get_mut(&self.labels.client) {
+            *count -= 1;
+            if *count == 0 {
+                live.remove(&self.labels.client);
+            }
+        }
     }
 }
 
@@ -207,18 +240,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn client_labels_are_bounded() {
+    fn client_labels_are_bounded_and_freed() {
         let metrics = Metrics::new(db_timings());
+        let label = |client| metrics.session("MSNP18".into(), Some(client)).labels.client.clone();
+        assert_eq!(label(("made-up", "1.0")), "other");
+        assert_eq!(label(("msnmsgr", "14.0.8117.0416")), "MSNMSGR 14.0");
         let first = metrics.session("MSNP8".into(), Some(("MSNMSGR", "7.0.0777")));
-        assert_eq!(metrics.client_label(Some(("MSN MSGR!", "7.5.0311"))), "MSNMSGR 7.5");
-        for n in 0..100 {
-            metrics.client_label(Some((&format!("made{n}"), "1")));
-        }
-        assert_eq!(metrics.client_label(Some(("another", "1"))), "other");
-        assert_eq!(metrics.client_label(Some(("MSNMSGR", "7.0.0777"))), "MSNMSGR 7.0");
+        // Made-up versions of a known name take the free places while their sessions live.
+        let held: Vec<SessionGauge> =
+            (0..100).map(|n| metrics.session("MSNP8".into(), Some(("MSNMSGR", &format!("{n}.9"))))).collect();
+        assert_eq!(held.iter().filter(|s| s.labels.client != "other").count(), MAX_CLIENTS - 1);
+        assert_eq!(label(("MSNMSGR", "8.5.1302")), "other");
+        assert_eq!(label(("MSNMSGR", "7.0.0777")), "MSNMSGR 7.0", "a label in use is shared");
         let text = metrics.render();
         assert!(text.contains("msnpd_sessions{dialect=\"MSNP8\",client=\"MSNMSGR 7.0\"} 1"), "{text}");
         drop(first);
-        assert!(metrics.render().contains("msnpd_sessions{dialect=\"MSNP8\",client=\"MSNMSGR 7.0\"} 0"));
+        assert!(!metrics.render().contains("client=\"MSNMSGR 7.0\""), "a series of no session goes");
+        // Once they end, real clients have their labels again.
+        drop(held);
+        assert_eq!(label(("MSNMSGR", "8.5.1302")), "MSNMSGR 8.5");
     }
 }

@@ -39,8 +39,6 @@ pub struct Context {
     /// Places for HTTP requests in progress (`max_http_requests`), shared by
     /// the HTTP and HTTPS listeners.
     pub http_requests: Arc<tokio::sync::Semaphore>,
-    /// The operator's password for `/admin`, when the dashboard is on.
-    pub admin_password: Option<String>,
     /// Accounts one address may create on the web: 3 at once, then one per 20 minutes.
     pub signups: crate::core::limits::PerAddress,
     /// The lock-key challenge each sender of offline messages must answer.
@@ -86,7 +84,8 @@ impl Context {
         cluster: Cluster,
     ) -> Result<Arc<Context>, StartError> {
         let signer = crate::core::token_signer(&store).await?;
-        let admin_password = admin_password(&config)?;
+        // Read on every dashboard request; here only to fail at start when unreadable.
+        check_admin_password(&config)?;
         let core = Core::new(
             config.core(format!("{public_host}:{}", ports.ns), format!("{public_host}:{}", ports.sb)),
             store,
@@ -108,7 +107,6 @@ impl Context {
             gateway: Default::default(),
             oim_challenges: Default::default(),
             signups: crate::core::limits::PerAddress::new(1.0 / 1200.0, 3.0),
-            admin_password,
             stopping: Default::default(),
         }))
     }
@@ -133,12 +131,21 @@ impl Context {
     }
 }
 
-/// The first line of `admin_password_file`; an empty one turns nothing on.
-fn admin_password(config: &Config) -> Result<Option<String>, StartError> {
-    let Some(path) = &config.admin_password_file else { return Ok(None) };
+/// Shortest operator password msnpd does not warn about: guesses are
+/// counted per address, so many addresses together guess more.
+const ADMIN_PASSWORD_WARN_BELOW: usize = 16;
+
+/// The first line of `admin_password_file` is the operator password (an
+/// empty one turns nothing on): readable, and not short.
+fn check_admin_password(config: &Config) -> Result<(), StartError> {
+    let Some(path) = &config.admin_password_file else { return Ok(()) };
     let text =
         std::fs::read_to_string(path).map_err(|source| StartError::AdminPassword { path: path.clone(), source })?;
-    Ok(text.lines().next().map(str::to_owned).filter(|line| !line.is_empty()))
+    let length = text.lines().next().map_or(0, |line| line.chars().count());
+    if (1..ADMIN_PASSWORD_WARN_BELOW).contains(&length) {
+        tracing::warn!(%path, length, "the operator password is short: use {ADMIN_PASSWORD_WARN_BELOW} characters or more");
+    }
+    Ok(())
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -3,64 +3,8 @@
 
 mod common;
 
-use common::{HttpResponse, TestServer, http_get, http_request, sign_in};
-
-/// A browser's cookie jar for one site, enough for these pages.
-#[derive(Default)]
-struct Browser {
-    cookies: Vec<(String, String)>,
-}
-
-fn form_encode(fields: &[(&str, &str)]) -> String {
-    fields
-        .iter()
-        .map(|(k, v)| format!("{k}={}", percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// The value of `<input … name="NAME" value="…">` in a page.
-fn field(html: &str, name: &str) -> String {
-    let at = html.find(&format!("name=\"{name}\" value=\"")).unwrap_or_else(|| panic!("no {name} in {html}"));
-    let rest = &html[at + name.len() + 15..];
-    rest[..rest.find('"').expect("end of value")].to_owned()
-}
-
-impl Browser {
-    fn keep(&mut self, response: &HttpResponse) {
-        for (name, value) in &response.headers {
-            if !name.eq_ignore_ascii_case("set-cookie") {
-                continue;
-            }
-            let pair = value.split(';').next().unwrap_or_default();
-            if let Some((key, value)) = pair.split_once('=') {
-                self.cookies.retain(|(k, _)| k != key);
-                if !value.is_empty() {
-                    self.cookies.push((key.to_owned(), value.to_owned()));
-                }
-            }
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
-    }
-
-    async fn get(&mut self, server: &TestServer, path: &str) -> HttpResponse {
-        let cookie = self.cookie_header();
-        let response = http_get(server.http(), path, &[("Cookie", &cookie)]).await;
-        self.keep(&response);
-        response
-    }
-
-    async fn post(&mut self, server: &TestServer, path: &str, fields: &[(&str, &str)]) -> HttpResponse {
-        let cookie = self.cookie_header();
-        let headers = [("Cookie", cookie.as_str()), ("Content-Type", "application/x-www-form-urlencoded")];
-        let response = http_request(server.http(), "POST", path, &headers, form_encode(fields).as_bytes()).await;
-        self.keep(&response);
-        response
-    }
-}
+use common::web::{Browser, field};
+use common::{TestServer, http_get, sign_in};
 
 async fn passport_status(server: &TestServer, email: &str, password: &str) -> u16 {
     let authorization = format!(
@@ -128,7 +72,10 @@ async fn sign_up_manage_and_delete_an_account() {
     assert_eq!(browser.post(&server, "/account/password", &change).await.status, 401);
     let change =
         [("csrf", csrf.as_str()), ("current", "carol-pw-1"), ("password", "carol-pw-2"), ("confirm", "carol-pw-2")];
-    assert_eq!(browser.post(&server, "/account/password", &change).await.status, 200);
+    let changed = browser.post(&server, "/account/password", &change).await;
+    assert_eq!(changed.status, 200);
+    // The page goes on under a new session (every one of the old password ended).
+    let csrf = field(&changed.text(), "csrf");
     assert_eq!(passport_status(&server, "carol@example.com", "carol-pw-1").await, 401);
     assert_eq!(passport_status(&server, "carol@example.com", "carol-pw-2").await, 200);
 

@@ -66,3 +66,25 @@ async fn passport_over_https_with_a_self_signed_certificate() {
     server.restart().await;
     assert_eq!(std::fs::read(&server.config.tls_cert).expect("cert"), before);
 }
+
+/// With an HTTPS listener the pages that take passwords are served there:
+/// cookies set over HTTPS are `Secure`, answers carry HSTS, and the plain
+/// listener sends browsers to the HTTPS one.
+#[tokio::test]
+async fn the_pages_keep_to_https_when_it_is_there() {
+    let server = TestServer::start_with(|config| config.https_listen = Some("127.0.0.1:0".into())).await;
+    let https = server.server().https_addr.expect("https");
+    let page = get(&server, "/account", "").await;
+    assert!(page.starts_with("HTTP/1.1 200 OK\r\n"), "{page}");
+    assert!(page.contains("\r\nStrict-Transport-Security: max-age=31536000\r\n"), "{page}");
+    let cookie = page.lines().find(|l| l.starts_with("Set-Cookie: msnpd_visitor=")).expect("the visitor cookie");
+    assert!(cookie.ends_with("; Secure"), "{cookie}");
+    for path in ["/account", "/account/signup?x=1", "/admin", "/messenger/"] {
+        let plain = common::http_get(server.http(), path, &[]).await;
+        assert_eq!(plain.status, 308, "{path}");
+        assert_eq!(plain.header("Location"), Some(format!("https://127.0.0.1:{}{path}", https.port()).as_str()));
+        assert!(plain.header("Set-Cookie").is_none(), "{path}: nothing set over plain HTTP");
+    }
+    // What old clients need over plain HTTP stays there.
+    assert_eq!(common::http_get(server.http(), "/rdr/pprdr.asp", &[]).await.status, 200);
+}

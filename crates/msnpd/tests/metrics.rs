@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Peer, TestServer, http_get, http_request, sign_in};
+use common::{Peer, TestServer, http_get, http_request, sign_in, sign_in_as};
 
 fn line<'a>(text: &'a str, name: &str) -> Option<&'a str> {
     text.lines().find(|line| line.starts_with(name) && line[name.len()..].starts_with(' '))
@@ -86,4 +86,29 @@ async fn metrics_are_only_for_the_allowed_addresses() {
     let response = http_request(server.http(), "GET", "/metrics", &[], b"").await;
     assert_eq!(response.status, 403);
     assert!(!response.text().contains("msnpd_"));
+}
+
+/// Client labels cannot be used up: made-up names count as `other`, and the
+/// places that made-up versions of a real name take are free again once
+/// their sessions end.
+#[tokio::test]
+async fn made_up_clients_do_not_crowd_out_real_ones() {
+    let server = TestServer::start().await;
+    server.user("mallory@example.com", "pw", "Mallory").await;
+    server.user("alice@example.com", "pw", "Alice").await;
+    for n in 0..70 {
+        let (name, version) =
+            if n % 2 == 0 { (format!("Made{n}"), "1.0".to_owned()) } else { ("MSNMSGR".into(), format!("{n}.1")) };
+        let mut mallory = sign_in_as(&server, "MSNP8", (&name, &version), "mallory@example.com", "pw", "mallory").await;
+        mallory.send("OUT").await;
+        mallory.expect_closed().await;
+    }
+    let _alice = sign_in_as(&server, "MSNP8", ("MSNMSGR", "8.5.1302"), "alice@example.com", "pw", "alice").await;
+    let text = http_get(server.http(), "/metrics", &[]).await.text();
+    assert_eq!(
+        line(&text, "msnpd_sessions{dialect=\"MSNP8\",client=\"MSNMSGR 8.5\"}"),
+        Some("msnpd_sessions{dialect=\"MSNP8\",client=\"MSNMSGR 8.5\"} 1"),
+        "{text}"
+    );
+    assert!(!text.contains("Made"), "{text}");
 }

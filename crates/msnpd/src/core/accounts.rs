@@ -173,7 +173,13 @@ impl Core {
             self.store.account_by_email(&email).await?.ok_or_else(|| AccountError::NotFound(email.clone()))?;
         let hash = self.new_hash(password).await?;
         self.store.set_password_hash(account.id, &hash).await?;
-        self.set_legacy_md5(account.id, legacy_md5.then_some(password)).await
+        self.set_legacy_md5(account.id, legacy_md5.then_some(password)).await?;
+        // Whoever signed in with the old password is signed out: its tickets
+        // no longer pass (they keep what stood for it), its Messenger
+        // sessions end wherever they are, its web pages are signed out.
+        self.tell(account.id, super::types::Notice::PasswordChanged);
+        self.store.end_account_web_sessions(account.id).await?;
+        Ok(())
     }
 
     /// Stores (or with `None` removes) the MD5 credential for `password`.

@@ -129,6 +129,9 @@ pub struct Online {
     /// When the account signed in on this node (µs since the epoch): of two
     /// nodes holding it, the later sign-in wins.
     pub signed_in_at: i64,
+    /// What stands for its password as it was loaded (see
+    /// `Tickets::credential`): tickets issued under another are refused.
+    pub credential: u32,
     pub(super) state: Mutex<OnlineState>,
     /// Serialises list changes of this account across the database write.
     pub list_writes: tokio::sync::Mutex<()>,

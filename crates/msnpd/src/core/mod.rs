@@ -37,6 +37,8 @@ pub enum ServiceError {
     Store(#[from] StoreError),
     #[error("the account was deleted")]
     AccountGone,
+    #[error("the ticket was issued under an earlier password")]
+    CredentialChanged,
 }
 
 /// The whole service state shared by every front.

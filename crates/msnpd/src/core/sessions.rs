@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 
 use super::contact_list::ContactList;
 use super::hub::{Counted, NOTICE_QUEUE, Notice, Online, OnlineState, SessionInbox, SessionLink, SignInError, send};
+use super::tickets::{Ticket, TicketScope};
 use super::types::{Capabilities, Status};
 use super::{AccountId, Core, ServiceError, unix_micros};
 use crate::store::SignInData;
@@ -18,6 +19,23 @@ use crate::store::SignInData;
 enum Joined {
     Yes(Arc<Online>),
     No(SessionLink),
+}
+
+/// How a session signs in.
+pub struct SignIn<'a> {
+    /// An opaque tag of the front (its dialect), carried into cookies.
+    pub client_tag: u8,
+    /// The dialect and client, as the dashboard shows them.
+    pub client: &'a str,
+    /// The MSNP16+ endpoint (machine GUID).
+    pub endpoint: Option<String>,
+    /// Several points of presence allowed (MSNP16+).
+    pub mpop: bool,
+    /// The grant of the tickets it signed in with (0: none).
+    pub grant: u64,
+    /// What its ticket kept of the password (none for MSNP2–7 MD5 logins,
+    /// which checked the password itself).
+    pub credential: Option<u32>,
 }
 
 impl Core {
@@ -29,12 +47,15 @@ impl Core {
     pub async fn sign_in(
         &self,
         account: AccountId,
-        client_tag: u8,
-        client: &str,
-        endpoint: Option<String>,
-        mpop: bool,
-        grant: u64,
+        how: SignIn<'_>,
     ) -> Result<(Arc<Online>, SessionInbox), SignInError> {
+        let SignIn { client_tag, client, endpoint, mpop, grant, credential } = how;
+        // A ticket from before a password change: refused, also beside an
+        // endpoint that signed in with the new one.
+        let stale = |current: u32| credential.is_some_and(|credential| credential != current);
+        if self.hub.get(account).is_some_and(|online| stale(online.credential)) {
+            return Err(ServiceError::CredentialChanged.into());
+        }
         // Counted from here: parallel sign-ins cannot together pass the limit.
         let counted = Counted(self.hub.sessions.clone());
         if counted.0.fetch_add(1, Ordering::AcqRel) >= self.config.max_sessions {
@@ -68,6 +89,10 @@ impl Core {
         };
         let loaded = self.store.sign_in_data(account).await.map_err(ServiceError::from)?;
         let SignInData { account: row, lists, offline } = loaded.ok_or(ServiceError::AccountGone)?;
+        let current = self.tickets.credential(&row.password_hash);
+        if stale(current) {
+            return Err(ServiceError::CredentialChanged.into());
+        }
         inbox.offline = Some(offline);
         // Another endpoint of the account may have signed in during the load:
         // join it rather than replace it.
@@ -82,6 +107,7 @@ impl Core {
             id: account,
             email: row.email.clone(),
             signed_in_at: unix_micros(),
+            credential: current,
             state: Mutex::new(OnlineState {
                 friendly_name: row.friendly_name,
                 presence: None,
@@ -219,6 +245,21 @@ impl Core {
             .map(|link| link.id)
     }
 
+    /// The ticket `token` is, if this service issued it for `scope`, it has
+    /// not expired, its account still exists and its password has not
+    /// changed since.
+    pub async fn check_ticket(&self, token: &str, scope: TicketScope) -> Result<Option<Ticket>, ServiceError> {
+        let Some(ticket) = self.tickets.check(token, scope) else { return Ok(None) };
+        let current = match self.hub.get(ticket.account) {
+            Some(online) => online.credential,
+            None => match self.store.account_by_id(ticket.account).await? {
+                Some(row) => self.tickets.credential(&row.password_hash),
+                None => return Ok(None),
+            },
+        };
+        Ok((current == ticket.credential).then_some(ticket))
+    }
+
     /// The account as the core acts on it: its online state when signed in, or
     /// a detached copy loaded from the store (changes are written through
     /// either way; a detached copy is dropped afterwards).
@@ -230,6 +271,7 @@ impl Core {
         let lists = ContactList::from(lists);
         Ok(Arc::new(Online {
             id: account,
+            credential: self.tickets.credential(&row.password_hash),
             email: row.email,
             signed_in_at: 0,
             state: Mutex::new(OnlineState {

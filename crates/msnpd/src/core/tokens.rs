@@ -28,6 +28,8 @@ pub enum Purpose {
     AdminPage = 6,
     /// A connection one node passes on to another, naming its client.
     PassedOn = 7,
+    /// What a ticket keeps of the password it was issued under.
+    Credential = 8,
 }
 
 pub struct Signer {

@@ -76,6 +76,9 @@ pub enum Notice {
     SignedInElsewhere,
     /// The account was deleted: this session must end (`OUT`).
     AccountDeleted,
+    /// The account's password changed: this session, signed in with the old
+    /// one, must end (`OUT`).
+    PasswordChanged,
     /// The account's address book changed through the SOAP services (MSNP13+ `NOT`).
     AddressBookChanged,
     /// An offline message arrived: the new `Mail-Data` document.

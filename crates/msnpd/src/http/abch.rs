@@ -45,11 +45,14 @@ async fn authenticated(ctx: &Arc<Context>, body: &str) -> Result<(Envelope, Arc<
     let envelope =
         Envelope::parse(body).map_err(|e| fault("Unknown", "BadArgument", &format!("unreadable request: {e}")))?;
     let operation = envelope.operation.clone();
-    let ticket = envelope
-        .text(&["ABAuthHeader", "TicketToken"])
-        .map(ticket_token)
-        .and_then(|token| ctx.core.tickets.check(token, TicketScope::Contacts))
-        .ok_or_else(|| xml(StatusCode::INTERNAL_SERVER_ERROR, abch::render_bad_token(&operation)))?;
+    let bad_token = || xml(StatusCode::INTERNAL_SERVER_ERROR, abch::render_bad_token(&operation));
+    let token = envelope.text(&["ABAuthHeader", "TicketToken"]).map(ticket_token).ok_or_else(bad_token)?;
+    let ticket = ctx
+        .core
+        .check_ticket(token, TicketScope::Contacts)
+        .await
+        .map_err(|e| fault(&operation, "InternalError", &e.to_string()))?
+        .ok_or_else(bad_token)?;
     let me =
         ctx.core.acting_as(ticket.account).await.map_err(|e| fault(&operation, "InternalError", &e.to_string()))?;
     Ok((envelope, me, ticket.grant))

@@ -9,119 +9,33 @@ use std::sync::Arc;
 
 use axum::Form;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use msnp::text::escape_xml as escape;
 use serde::Deserialize;
 
+use super::pages::{cookie, csrf_ok, csrf_token, error_line, page, redirect, respond_at, set_cookie_at, visitor};
+use super::web_session::{self, Visitor, WebSession};
+use crate::core::AccountId;
 use crate::core::accounts::{AccountError, normalize_email};
-use crate::core::tokens::{Purpose, Reader, Writer};
-use crate::core::{AccountId, unix_now};
 use crate::server::Context;
+use crate::store::WebOwner;
 
 /// The cookie of a signed-in account page (signed: account and expiry).
 const SESSION_COOKIE: &str = "msnpd_account";
-/// The cookie a visitor's CSRF tokens are made from before signing in.
-const VISITOR_COOKIE: &str = "msnpd_visitor";
 /// How long an account page stays signed in.
 const SESSION_SECONDS: i64 = 3600;
 /// Shortest and longest password accepted.
 const PASSWORD_LENGTH: std::ops::RangeInclusive<usize> = 8..=128;
 
-pub(super) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
-        let (key, value) = pair.trim().split_once('=')?;
-        (key == name).then(|| value.to_owned())
-    })
-}
-
 fn set_cookie(response: &mut Response, name: &str, value: &str, max_age: i64) {
     set_cookie_at(response, "/account", name, value, max_age);
 }
-
-pub(super) fn set_cookie_at(response: &mut Response, path: &str, name: &str, value: &str, max_age: i64) {
-    let text = format!("{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Strict");
-    if let Ok(value) = HeaderValue::from_str(&text) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-}
-
-/// The CSRF token for forms shown with this cookie value.
-pub(super) fn csrf_token(ctx: &Context, cookie: &str) -> String {
-    hex::encode(&ctx.core.signer.derive(Purpose::Csrf, cookie.as_bytes())[..16])
-}
-
-pub(super) fn csrf_ok(ctx: &Context, cookie: Option<&str>, token: &str) -> bool {
-    cookie.is_some_and(|cookie| {
-        let expected = csrf_token(ctx, cookie);
-        msnp::auth::constant_time_eq(expected.as_bytes(), token.as_bytes())
-    })
-}
-
-/// The account a session cookie signs in, if it is this service's and current.
-fn session_account(ctx: &Context, token: &str) -> Option<AccountId> {
-    let payload = ctx.core.signer.open(Purpose::AccountPage, token)?;
-    let mut reader = Reader::new(&payload);
-    let (account, expires) = (reader.i64()?, reader.i64()?);
-    (expires > unix_now()).then_some(account)
-}
-
-fn new_session(ctx: &Context, account: AccountId) -> String {
-    let payload =
-        Writer::default().i64(account).i64(unix_now() + SESSION_SECONDS).bytes(&rand::random::<[u8; 8]>()).finish();
-    ctx.core.signer.seal(Purpose::AccountPage, &payload)
-}
-
-pub(super) fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} · msnpd</title><style>{STYLE}</style></head>\
-         <body><main><h1>{title}</h1>{body}</main></body></html>",
-        title = escape(title),
-    )
-}
-
-const STYLE: &str = "body{font-family:system-ui,sans-serif;background:#eef3fa;color:#1b2733;margin:0}\
-main{max-width:48rem;margin:2rem auto;padding:1.5rem;background:#fff;border-radius:8px;box-shadow:0 1px 4px #0002}\
-form{display:grid;gap:.6rem;margin:1rem 0}label{font-weight:600}\
-input[type=text],input[type=email],input[type=password]{font:inherit;padding:.45rem;border:1px solid #8aa;border-radius:4px}\
-button{font:inherit;padding:.5rem 1rem;border:0;border-radius:4px;background:#1f6fd1;color:#fff;cursor:pointer}\
-button.danger{background:#b3261e}:focus-visible{outline:3px solid #f4b400;outline-offset:2px}\
-.error{color:#b3261e;font-weight:600}.warning{background:#fff4d6;padding:.5rem;border-radius:4px}\
-.note{color:#456}";
 
 /// A page with a status and, when the visitor has no cookie yet, the cookie
 /// its CSRF token is made from.
 fn respond(status: StatusCode, html: String, visitor: Option<&str>) -> Response {
     respond_at("/account", status, html, visitor)
-}
-
-/// As `respond`, for pages under `path`.
-pub(super) fn respond_at(path: &str, status: StatusCode, html: String, visitor: Option<&str>) -> Response {
-    let mut response = (status, Html(html)).into_response();
-    if let Some(visitor) = visitor {
-        set_cookie_at(&mut response, path, VISITOR_COOKIE, visitor, 86_400);
-    }
-    response
-}
-
-pub(super) fn redirect(to: &'static str) -> Response {
-    let mut response = StatusCode::SEE_OTHER.into_response();
-    response.headers_mut().insert(header::LOCATION, HeaderValue::from_static(to));
-    response
-}
-
-/// The visitor cookie, made when absent (`new` says it must be set).
-pub(super) fn visitor(headers: &HeaderMap) -> (String, bool) {
-    match cookie(headers, VISITOR_COOKIE).filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit())) {
-        Some(existing) => (existing, false),
-        None => (crate::core::random_token(), true),
-    }
-}
-
-pub(super) fn error_line(message: Option<&str>) -> String {
-    message.map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(m))).unwrap_or_default()
 }
 
 fn signup_form(ctx: &Context, visitor: &str, message: Option<&str>, email: &str, name: &str) -> String {
@@ -230,9 +144,6 @@ pub async fn signup(
     if new || !csrf_ok(&ctx, Some(&visitor), &form.csrf) {
         return again(StatusCode::FORBIDDEN, "The form expired; please send it again.");
     }
-    if !ctx.signups.allow(peer.ip()) {
-        return again(StatusCode::TOO_MANY_REQUESTS, "Too many accounts were made from your address; try later.");
-    }
     let Some(email) = normalize_email(&form.email) else {
         return again(StatusCode::BAD_REQUEST, "That is not an email address this service accepts.");
     };
@@ -243,6 +154,11 @@ pub async fn signup(
         Ok(name) => name,
         Err(problem) => return again(StatusCode::BAD_REQUEST, problem),
     };
+    // Counted once the form is good: a mistyped one costs nothing, a real
+    // attempt (a password hash) counts whether or not the address is taken.
+    if !ctx.signups.allow(peer.ip()) {
+        return again(StatusCode::TOO_MANY_REQUESTS, "Too many accounts were made from your address; try later.");
+    }
     let row = match ctx.core.create_account(&email, &form.password, Some(&name)).await {
         Ok(row) => row,
         Err(AccountError::Exists(_)) => return again(StatusCode::CONFLICT, "That address already has an account."),
@@ -257,14 +173,23 @@ pub async fn signup(
         tracing::error!(%error, "sign-up: the MD5 secret was not kept");
     }
     tracing::info!(%email, address = %peer.ip(), "account created on the web");
-    signed_in(&ctx, row.id)
+    signed_in(&ctx, row.id).await
 }
 
 /// Signs the browser in to the account page and shows it.
-fn signed_in(ctx: &Context, account: AccountId) -> Response {
-    let mut response = redirect("/account");
-    set_cookie(&mut response, SESSION_COOKIE, &new_session(ctx, account), SESSION_SECONDS);
-    response
+async fn signed_in(ctx: &Context, account: AccountId) -> Response {
+    match web_session::open(ctx, Visitor::Account(account), SESSION_SECONDS).await {
+        Ok(token) => {
+            let mut response = redirect("/account");
+            set_cookie(&mut response, SESSION_COOKIE, &token, SESSION_SECONDS);
+            response
+        }
+        Err(error) => {
+            tracing::error!(%error, "account page session not kept");
+            let body = "<p>The service could not sign you in; try later.</p>";
+            respond(StatusCode::SERVICE_UNAVAILABLE, page("Your account", body), None)
+        }
+    }
 }
 
 fn signin_form(ctx: &Context, visitor: &str, message: Option<&str>) -> String {
@@ -322,18 +247,19 @@ fn account_page(ctx: &Context, session: &str, email: &str, name: &str, message: 
     )
 }
 
-/// The signed-in account, with its session cookie, if any.
-async fn current(ctx: &Context, headers: &HeaderMap) -> Option<(String, crate::store::AccountRow)> {
-    let session = cookie(headers, SESSION_COOKIE)?;
-    let account = session_account(ctx, &session)?;
+/// The signed-in account: its session cookie, the session, the account.
+async fn current(ctx: &Context, headers: &HeaderMap) -> Option<(String, WebSession, crate::store::AccountRow)> {
+    let cookie = cookie(headers, SESSION_COOKIE)?;
+    let session = web_session::check(ctx, &cookie, None).await?;
+    let WebOwner::Account(account) = session.owner else { return None };
     let row = ctx.core.store.account_by_id(account).await.ok()??;
-    Some((session, row))
+    Some((cookie, session, row))
 }
 
 /// `GET /account`: the account page, or the form to sign in to it.
 pub async fn account(State(ctx): State<Arc<Context>>, headers: HeaderMap) -> Response {
-    if let Some((session, row)) = current(&ctx, &headers).await {
-        return respond(StatusCode::OK, account_page(&ctx, &session, &row.email, &row.friendly_name, None), None);
+    if let Some((cookie, _, row)) = current(&ctx, &headers).await {
+        return respond(StatusCode::OK, account_page(&ctx, &cookie, &row.email, &row.friendly_name, None), None);
     }
     let (visitor, new) = visitor(&headers);
     respond(StatusCode::OK, signin_form(&ctx, &visitor, None), new.then_some(visitor.as_str()))
@@ -364,7 +290,7 @@ pub async fn signin(
         return again(StatusCode::FORBIDDEN, "The form expired; please send it again.");
     }
     match ctx.core.authenticate(&form.email, &form.password, Some(peer.ip())).await {
-        Ok(Some(row)) => signed_in(&ctx, row.id),
+        Ok(Some(row)) => signed_in(&ctx, row.id).await,
         Ok(None) => {
             ctx.core.metrics.failed_sign_ins.inc();
             again(StatusCode::UNAUTHORIZED, "Wrong email address or password.")
@@ -423,13 +349,13 @@ pub async fn change(
     let Some(action) = Action::from_path(&action) else {
         return (StatusCode::NOT_FOUND, "no such page").into_response();
     };
-    let Some((session, row)) = current(&ctx, &headers).await else {
+    let Some((cookie, session, row)) = current(&ctx, &headers).await else {
         return redirect("/account");
     };
     let again = |status: StatusCode, message: &str, name: &str| {
-        respond(status, account_page(&ctx, &session, &row.email, name, Some(message)), None)
+        respond(status, account_page(&ctx, &cookie, &row.email, name, Some(message)), None)
     };
-    if !csrf_ok(&ctx, Some(&session), &form.csrf) {
+    if !csrf_ok(&ctx, Some(&cookie), &form.csrf) {
         return again(StatusCode::FORBIDDEN, "The form expired; please send it again.", &row.friendly_name);
     }
     let password_right = |current: String| {
@@ -438,6 +364,7 @@ pub async fn change(
     };
     match action {
         Action::Signout => {
+            session.end(&ctx).await;
             let mut response = redirect("/account");
             set_cookie(&mut response, SESSION_COOKIE, "", 0);
             response
@@ -476,7 +403,15 @@ pub async fn change(
                     &row.friendly_name,
                 );
             }
-            again(StatusCode::OK, "The password is changed.", &row.friendly_name)
+            // Every session of the account ended with the old password; this
+            // page goes on with a new one.
+            let Ok(token) = web_session::open(&ctx, Visitor::Account(row.id), SESSION_SECONDS).await else {
+                return redirect("/account");
+            };
+            let html = account_page(&ctx, &token, &row.email, &row.friendly_name, Some("The password is changed."));
+            let mut response = respond(StatusCode::OK, html, None);
+            set_cookie(&mut response, SESSION_COOKIE, &token, SESSION_SECONDS);
+            response
         }
         Action::Delete => {
             if !password_right(form.current.clone()).await {
@@ -507,13 +442,5 @@ mod tests {
         assert!(password_problem("longenough", "different", "a@b.c").is_some());
         assert!(password_problem("alice@example.com", "alice@example.com", "alice@example.com").is_some());
         assert!(password_problem(&"x".repeat(129), &"x".repeat(129), "a@b.c").is_some());
-    }
-
-    #[test]
-    fn cookies_are_found_among_others() {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, HeaderValue::from_static("a=1; msnpd_account=tok; b=2"));
-        assert_eq!(cookie(&headers, "msnpd_account").as_deref(), Some("tok"));
-        assert_eq!(cookie(&headers, "missing"), None);
     }
 }

@@ -15,8 +15,8 @@ use axum::response::Response;
 use msnp::text::escape_xml as escape;
 use serde::Deserialize;
 
-use super::account::{cookie, csrf_ok, csrf_token, error_line, page, redirect, respond_at, set_cookie_at, visitor};
-use crate::core::tokens::{Purpose, Reader, Writer};
+use super::pages::{cookie, csrf_ok, csrf_token, error_line, page, redirect, respond_at, set_cookie_at, visitor};
+use super::web_session::{self, Visitor, WebSession};
 use crate::core::unix_now;
 use crate::metrics::Sample;
 use crate::server::Context;
@@ -26,11 +26,26 @@ const ADMIN_SECONDS: i64 = 8 * 3600;
 /// Online sessions listed at most (the count says how many there are).
 const LISTED: usize = 200;
 
-fn admin_session(ctx: &Context, headers: &HeaderMap) -> Option<String> {
+/// The operator password as its file says now: a new one takes effect at
+/// once (and ends the sessions made under the old one). `None`: the
+/// dashboard is off, or the file cannot be read.
+async fn operator_password(ctx: &Context) -> Option<String> {
+    let path = ctx.config.admin_password_file.as_ref()?;
+    match tokio::fs::read_to_string(path).await {
+        Ok(text) => text.lines().next().filter(|line| !line.is_empty()).map(str::to_owned),
+        Err(error) => {
+            tracing::error!(%path, %error, "the operator password file cannot be read: the dashboard is off");
+            None
+        }
+    }
+}
+
+/// The operator's session (its cookie and the session), if signed in under
+/// the current `password`.
+async fn admin_session(ctx: &Context, headers: &HeaderMap, password: &str) -> Option<(String, WebSession)> {
     let token = cookie(headers, ADMIN_COOKIE)?;
-    let payload = ctx.core.signer.open(Purpose::AdminPage, &token)?;
-    let mut reader = Reader::new(&payload);
-    (reader.i64()? > unix_now()).then_some(token)
+    let session = web_session::check(ctx, &token, Some(password)).await?;
+    Some((token, session))
 }
 
 fn off() -> Response {
@@ -68,7 +83,7 @@ pub async fn signin(
     headers: HeaderMap,
     Form(form): Form<Signin>,
 ) -> Response {
-    let Some(password) = &ctx.admin_password else { return off() };
+    let Some(password) = operator_password(&ctx).await else { return off() };
     let (visitor, new) = visitor(&headers);
     let again = |status: StatusCode, message: &str| {
         respond_at("/admin", status, signin_form(&ctx, &visitor, Some(message)), new.then_some(visitor.as_str()))
@@ -76,7 +91,9 @@ pub async fn signin(
     if new || !csrf_ok(&ctx, Some(&visitor), &form.csrf) {
         return again(StatusCode::FORBIDDEN, "The form expired; please send it again.");
     }
-    let Some(attempt) = ctx.core.login_guard.reserve("operator@dashboard", Some(peer.ip())) else {
+    // Counted per address: guesses from one address cannot lock the
+    // operator out everywhere (the password is long; see docs/security.md).
+    let Some(attempt) = ctx.core.login_guard.reserve(&format!("operator@{}", peer.ip()), Some(peer.ip())) else {
         return again(StatusCode::TOO_MANY_REQUESTS, "Too many wrong passwords; try later.");
     };
     if !msnp::auth::constant_time_eq(password.as_bytes(), form.password.as_bytes()) {
@@ -85,21 +102,41 @@ pub async fn signin(
         return again(StatusCode::UNAUTHORIZED, "Wrong password.");
     }
     attempt.succeeded();
-    let token = ctx.core.signer.seal(
-        Purpose::AdminPage,
-        &Writer::default().i64(unix_now() + ADMIN_SECONDS).bytes(&rand::random::<[u8; 8]>()).finish(),
-    );
+    let token = match web_session::open(&ctx, Visitor::Operator { password: &password }, ADMIN_SECONDS).await {
+        Ok(token) => token,
+        Err(error) => {
+            tracing::error!(%error, "dashboard session not kept");
+            return again(StatusCode::SERVICE_UNAVAILABLE, "The service could not sign you in; try later.");
+        }
+    };
     let mut response = redirect("/admin");
     set_cookie_at(&mut response, "/admin", ADMIN_COOKIE, &token, ADMIN_SECONDS);
     response
 }
 
+#[derive(Deserialize)]
+pub struct Signout {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /admin/signout`: the session ends here and on every node.
+pub async fn signout(State(ctx): State<Arc<Context>>, headers: HeaderMap, Form(form): Form<Signout>) -> Response {
+    let Some(password) = operator_password(&ctx).await else { return off() };
+    if let Some((token, session)) = admin_session(&ctx, &headers, &password).await
+        && csrf_ok(&ctx, Some(&token), &form.csrf)
+    {
+        session.end(&ctx).await;
+    }
+    let mut response = redirect("/admin");
+    set_cookie_at(&mut response, "/admin", ADMIN_COOKIE, "", 0);
+    response
+}
+
 /// `GET /admin`.
 pub async fn dashboard(State(ctx): State<Arc<Context>>, headers: HeaderMap) -> Response {
-    if ctx.admin_password.is_none() {
-        return off();
-    }
-    if admin_session(&ctx, &headers).is_none() {
+    let Some(password) = operator_password(&ctx).await else { return off() };
+    let Some((token, _)) = admin_session(&ctx, &headers, &password).await else {
         let (visitor, new) = visitor(&headers);
         return respond_at(
             "/admin",
@@ -107,8 +144,8 @@ pub async fn dashboard(State(ctx): State<Arc<Context>>, headers: HeaderMap) -> R
             signin_form(&ctx, &visitor, None),
             new.then_some(visitor.as_str()),
         );
-    }
-    let mut response = respond_at("/admin", StatusCode::OK, render(&ctx), None);
+    };
+    let mut response = respond_at("/admin", StatusCode::OK, render(&ctx, &token), None);
     if let Ok(value) = axum::http::HeaderValue::from_str("10") {
         response.headers_mut().insert("Refresh", value);
     }
@@ -121,7 +158,7 @@ fn per_minute(history: &[Sample], now: Sample, counter: fn(&Sample) -> u64) -> u
     counter(&now).saturating_sub(counter(&since))
 }
 
-fn render(ctx: &Context) -> String {
+fn render(ctx: &Context, session: &str) -> String {
     let metrics = &ctx.core.metrics;
     let history = metrics.history();
     let now = Sample {
@@ -194,10 +231,15 @@ fn render(ctx: &Context) -> String {
     if online.len() > LISTED {
         let _ = write!(body, "<p class=\"note\">…and {} more.</p>", online.len() - LISTED);
     }
-    page("Dashboard", &format!("<style>{DASHBOARD_STYLE}</style>{body}"))
+    let signout = format!(
+        "<form method=\"post\" action=\"/admin/signout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+         <button type=\"submit\">Sign out</button></form>",
+        csrf_token(ctx, session)
+    );
+    page("Dashboard", &format!("<style>{DASHBOARD_STYLE}</style>{body}{signout}"))
 }
 
-const DASHBOARD_STYLE: &str = ".figures{display:flex;flex-wrap:wrap;gap:1rem}.figures div{background:#f4f7fb;padding:.5rem .8rem;border-radius:6px}\
+pub(super) const DASHBOARD_STYLE: &str = ".figures{display:flex;flex-wrap:wrap;gap:1rem}.figures div{background:#f4f7fb;padding:.5rem .8rem;border-radius:6px}\
 dt{font-size:.85em;color:#456}dd{margin:0;font-size:1.6em;font-weight:700}\
 table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{text-align:left;padding:.25rem .4rem;border-bottom:1px solid #dde}\
 figure{margin:.8rem 0}figcaption{font-weight:600}svg{background:#f7f9fc;border-radius:4px}";

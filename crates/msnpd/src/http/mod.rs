@@ -8,12 +8,14 @@ mod config;
 pub mod gateway;
 mod metrics;
 mod oim;
+mod pages;
 mod passport;
 mod redirector;
 mod spelling;
 mod storage;
 pub mod tls;
 mod web;
+mod web_session;
 mod websocket;
 
 use std::sync::Arc;
@@ -45,6 +47,7 @@ pub fn router(ctx: Arc<Context>) -> Router {
         .route("/metrics", get(metrics::scrape))
         .route("/admin", get(admin::dashboard))
         .route("/admin/signin", post(admin::signin))
+        .route("/admin/signout", post(admin::signout))
         .route("/account", get(account::account))
         .route("/account/signup", get(account::signup_page).post(account::signup))
         .route("/account/signin", post(account::signin))
@@ -113,7 +116,9 @@ pub async fn serve(
     let in_flight = ctx.http_requests.clone();
     let body_time = std::time::Duration::from_secs(ctx.config.http_body_timeout_secs);
     let max_body = ctx.config.max_http_body;
+    let (secure, https_base) = (tls.is_some(), ctx.https_base.clone());
     let app = router(ctx)
+        .layer(axum::middleware::from_fn(move |request, next| pages::guard(secure, https_base.clone(), request, next)))
         .layer(axum::middleware::from_fn(move |request, next| body_in_time(body_time, max_body, request, next)))
         .layer(axum::middleware::from_fn(move |request, next| one_of_the_allowed(in_flight.clone(), request, next)))
         .map_request(collapse_slashes::<hyper::body::Incoming>)

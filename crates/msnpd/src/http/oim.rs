@@ -38,7 +38,11 @@ pub async fn store(State(ctx): State<Arc<Context>>, body: String) -> Response {
         return fault("InvalidContent", None);
     };
     let ticket = attribute(&envelope, &["Header", "Ticket"], "passport").map(ticket_token);
-    let Some(sender) = ticket.and_then(|t| ctx.core.tickets.check(t, TicketScope::MessengerSecure)) else {
+    let sender = match ticket {
+        Some(ticket) => ctx.core.check_ticket(ticket, TicketScope::MessengerSecure).await.ok().flatten(),
+        None => None,
+    };
+    let Some(sender) = sender else {
         return fault("AuthenticationFailed", None);
     };
     let from = attribute(&envelope, &["Header", "From"], "memberName").map(str::to_ascii_lowercase);
@@ -88,8 +92,14 @@ pub async fn rsi(State(ctx): State<Arc<Context>>, body: String) -> Response {
         return fault("InvalidRequest", "unreadable request");
     };
     let token = envelope.text(&["PassportCookie", "t"]).map(ticket_token);
-    let Some(owner) = token.and_then(|t| ctx.core.tickets.check(t, TicketScope::Messenger)) else {
-        return fault("AuthenticationFailed", "bad ticket");
+    let owner = match token {
+        Some(token) => ctx.core.check_ticket(token, TicketScope::Messenger).await,
+        None => Ok(None),
+    };
+    let owner = match owner {
+        Ok(Some(owner)) => owner,
+        Ok(None) => return fault("AuthenticationFailed", "bad ticket"),
+        Err(error) => return fault("SystemUnavailable", &error.to_string()),
     };
     match envelope.operation.as_str() {
         "GetMetadata" => match ctx.core.mail_data(owner.account).await {

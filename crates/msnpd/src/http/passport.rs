@@ -110,7 +110,7 @@ pub async fn login(
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
-    let (token, _) = ctx.core.tickets.issue(account.id, &account.email, TicketScope::Messenger, false);
+    let (token, _) = ctx.core.tickets.issue(&account, TicketScope::Messenger, false);
     let info = format!(
         "Passport1.4 da-status=success,tname=MSPAuth,tname=MSPProf,tname=MSPSec,ru=http://messenger.msn.com,from-PP='t={token}&p='"
     );
@@ -180,7 +180,7 @@ async fn issue_tokens(
         .map(|wanted| {
             let (ticket, secret) = match scope_of(&wanted.address) {
                 Some(scope) => {
-                    let (token, secret) = ctx.core.tickets.issue_in(grant, account.id, &account.email, scope, true);
+                    let (token, secret) = ctx.core.tickets.issue_in(grant, &account, scope, true);
                     (format!("t={token}&p="), secret.unwrap_or_default())
                 }
                 // Services not served yet get a token that unlocks nothing.

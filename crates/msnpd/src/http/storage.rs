@@ -56,8 +56,14 @@ pub async fn schematized_store(State(ctx): State<Arc<Context>>, body: String) ->
     let schema = Schema::of(envelope.operation_namespace());
     let fault = |code: &str, message: &str| fault(schema, code, message);
     let token = envelope.text(&["StorageUserHeader", "TicketToken"]).map(ticket_token);
-    let Some(owner) = token.and_then(|t| ctx.core.tickets.check(t, TicketScope::Storage)) else {
-        return fault("PermissionDenied", "bad ticket");
+    let owner = match token {
+        Some(token) => ctx.core.check_ticket(token, TicketScope::Storage).await,
+        None => Ok(None),
+    };
+    let owner = match owner {
+        Ok(Some(owner)) => owner,
+        Ok(None) => return fault("PermissionDenied", "bad ticket"),
+        Err(error) => return fault("SystemUnavailable", &error.to_string()),
     };
     let cid = owner.account;
     let mut profile = match ctx.core.store.profile(cid).await {

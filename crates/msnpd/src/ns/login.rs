@@ -9,8 +9,9 @@ use msnp::{ErrorCode, Frame};
 use super::Proof;
 use super::{Login, SUPPORTED, Session};
 use crate::core::hub::SignInError;
+use crate::core::sessions::SignIn;
 use crate::core::tickets::{TicketScope, ticket_token};
-use crate::core::{accounts::normalize_email, unix_now};
+use crate::core::{ServiceError, accounts::normalize_email, unix_now};
 use msnp::auth::constant_time_eq;
 
 /// The opaque string clients copy into their Passport request (MSNP.md §2.4).
@@ -167,7 +168,7 @@ impl Session {
                         Some(attempt) if constant_time_eq(answer.to_ascii_lowercase().as_bytes(), hash.as_bytes()) => {
                             attempt.succeeded();
                             let session_token = crate::core::random_token();
-                            self.sign_in(trid, account, &session_token, 0).await;
+                            self.sign_in(trid, account, &session_token, 0, None).await;
                         }
                         Some(attempt) => {
                             attempt.failed();
@@ -256,7 +257,7 @@ impl Session {
                 return self.refuse(trid, email, "bad MBI_KEY response");
             }
         }
-        self.sign_in(trid, found.account, &token, found.grant).await;
+        self.sign_in(trid, found.account, &token, found.grant, Some(found.credential)).await;
     }
 
     /// `911` and close, with a log line that says why.
@@ -275,35 +276,48 @@ impl Session {
         self.send(Frame::with_params("INF", [trid.to_string(), "MD5".to_owned()]));
     }
 
-    async fn sign_in(&mut self, trid: u32, account: i64, ticket: &str, grant: u64) {
+    /// Signs `account` in; `credential` is what its ticket kept of the
+    /// password (none for MSNP2–7, which checked the password itself).
+    async fn sign_in(&mut self, trid: u32, account: i64, ticket: &str, grant: u64, credential: Option<u32>) {
         let endpoint = self.machine_guid.clone();
         let mpop = self.dialect.has_mpop();
         let client = match &self.client {
             Some((name, version)) => format!("{} · {name} {version}", self.dialect),
             None => self.dialect.to_string(),
         };
-        let (online, mut inbox) =
-            match self.ctx.core.sign_in(account, self.dialect.version(), &client, endpoint, mpop, grant).await {
-                Ok(signed_in) => signed_in,
-                Err(SignInError::Full) => {
-                    tracing::warn!(peer = %self.conn.peer, "login refused: the server is full");
-                    self.error(ErrorCode::NotAcceptingNewUsers, trid);
-                    self.closing = true;
-                    return;
-                }
-                Err(SignInError::TooManyEndpoints) => {
-                    tracing::info!(peer = %self.conn.peer, "login refused: the account has max_endpoints endpoints");
-                    self.error(ErrorCode::TooManySessions, trid);
-                    self.closing = true;
-                    return;
-                }
-                Err(SignInError::Service(error)) => {
-                    tracing::error!(%error, "sign-in failed");
-                    self.error(ErrorCode::InternalServerError, trid);
-                    self.closing = true;
-                    return;
-                }
-            };
+        let (online, mut inbox) = match self
+            .ctx
+            .core
+            .sign_in(
+                account,
+                SignIn { client_tag: self.dialect.version(), client: &client, endpoint, mpop, grant, credential },
+            )
+            .await
+        {
+            Ok(signed_in) => signed_in,
+            Err(SignInError::Full) => {
+                tracing::warn!(peer = %self.conn.peer, "login refused: the server is full");
+                self.error(ErrorCode::NotAcceptingNewUsers, trid);
+                self.closing = true;
+                return;
+            }
+            Err(SignInError::TooManyEndpoints) => {
+                tracing::info!(peer = %self.conn.peer, "login refused: the account has max_endpoints endpoints");
+                self.error(ErrorCode::TooManySessions, trid);
+                self.closing = true;
+                return;
+            }
+            Err(SignInError::Service(ServiceError::CredentialChanged | ServiceError::AccountGone)) => {
+                let who = format!("account {account}");
+                return self.refuse(trid, &who, "a ticket of an earlier password, or of a deleted account");
+            }
+            Err(SignInError::Service(error)) => {
+                tracing::error!(%error, "sign-in failed");
+                self.error(ErrorCode::InternalServerError, trid);
+                self.closing = true;
+                return;
+            }
+        };
         if !self.dialect.has_uux() {
             // Only MSNP11+ is shown its offline messages at sign-in.
             inbox.offline = None;

@@ -329,7 +329,7 @@ impl Session {
                 self.send(Frame::with_params("OUT", ["SSD"]));
                 self.closing = true;
             }
-            Notice::AccountDeleted => {
+            Notice::AccountDeleted | Notice::PasswordChanged => {
                 self.send(Frame::new("OUT"));
                 self.closing = true;
             }

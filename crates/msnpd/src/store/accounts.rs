@@ -139,6 +139,7 @@ impl Store {
             "DELETE FROM offline_messages WHERE recipient_id = $1",
             "DELETE FROM profiles WHERE account_id = $1",
             "DELETE FROM ab_changes WHERE owner_id = $1",
+            "DELETE FROM web_sessions WHERE account_id = $1",
         ] {
             sqlx::query(statement).bind(id).execute(&mut *tx).await?;
         }

@@ -8,11 +8,13 @@ mod offline;
 mod profiles;
 mod schema;
 mod secrets;
+mod web_sessions;
 
 pub use accounts::AccountRow;
 pub use lists::{ContactRow, GroupRow, ListChange, ListData, ListSettings, SignInData};
 pub use offline::{OfflineMessage, Stored};
 pub use profiles::Profile;
+pub use web_sessions::WebOwner;
 
 use sqlx::AnyPool;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
