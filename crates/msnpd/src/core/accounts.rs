@@ -1,8 +1,6 @@
 //! Accounts: email rules, Argon2id passwords, creation and lookup.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
-
+use super::passwords::{hash_password, verify_password};
 use super::{AccountId, Core, ServiceError, unix_now};
 use crate::store::{AccountRow, StoreError};
 
@@ -49,32 +47,6 @@ pub fn normalize_email(email: &str) -> Option<String> {
                 && !label.ends_with('-')
         });
     (local_ok && domain_ok).then_some(email)
-}
-
-fn hasher(params: (u32, u32, u32)) -> Result<Argon2<'static>, AccountError> {
-    let (memory, iterations, lanes) = params;
-    let params = Params::new(memory, iterations, lanes, None).map_err(|e| AccountError::Hash(e.to_string()))?;
-    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
-}
-
-/// An Argon2id PHC string for `password`.
-pub fn hash_password(password: &str, params: (u32, u32, u32)) -> Result<String, AccountError> {
-    if password.is_empty() {
-        return Err(AccountError::EmptyPassword);
-    }
-    let salt_bytes: [u8; 16] = rand::random();
-    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| AccountError::Hash(e.to_string()))?;
-    Ok(hasher(params)?
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| AccountError::Hash(e.to_string()))?
-        .to_string())
-}
-
-/// Whether `password` matches a stored PHC string (its own parameters apply).
-pub fn verify_password(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored)
-        .map(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
-        .unwrap_or(false)
 }
 
 /// A positive random id; it doubles as the 64-bit Passport PUID.
@@ -143,26 +115,19 @@ impl Core {
         let Some(account) = account else {
             // Spend the same effort on unknown accounts so timing tells nothing.
             let params = self.config.argon2_params;
-            let _ = self.hash_off_thread(move || hash_password(&password, params)).await;
+            let _ = self.hashing.run(move |memory| hash_password(&password, params, memory)).await;
             return Ok(None);
         };
         let stored = account.password_hash.clone();
-        let ok = self.hash_off_thread(move || verify_password(&password, &stored)).await.unwrap_or(false);
+        let ok = self.hashing.run(move |memory| verify_password(&password, &stored, memory)).await.unwrap_or(false);
         Ok(ok.then_some(account))
     }
 
     /// A new hash of `password` with the configured parameters.
     async fn new_hash(&self, password: &str) -> Result<String, AccountError> {
         let (password, params) = (password.to_owned(), self.config.argon2_params);
-        let hashed = self.hash_off_thread(move || hash_password(&password, params)).await;
+        let hashed = self.hashing.run(move |memory| hash_password(&password, params, memory)).await;
         hashed.unwrap_or_else(|| Err(AccountError::Hash("the hashing thread failed".into())))
-    }
-
-    /// Runs a password hash on a blocking thread, at most one per core at once.
-    async fn hash_off_thread<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-        // The semaphore is never closed.
-        let _permit = self.hashing.acquire().await.ok()?;
-        tokio::task::spawn_blocking(work).await.ok()
     }
 
     /// Changes the password. The MD5 credential of MSNP2-7 is replaced when
@@ -251,15 +216,5 @@ mod tests {
         ] {
             assert_eq!(normalize_email(bad), None, "{bad}");
         }
-    }
-
-    #[test]
-    fn passwords_hash_with_argon2id_and_verify() {
-        let hash = hash_password("secret", (64, 1, 1)).expect("hashes");
-        assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("secret", &hash));
-        assert!(!verify_password("Secret", &hash));
-        assert!(!verify_password("secret", "garbage"));
-        assert!(hash_password("", (64, 1, 1)).is_err());
     }
 }

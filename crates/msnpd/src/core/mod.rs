@@ -13,6 +13,7 @@ pub mod hub;
 pub mod limits;
 pub mod lists;
 pub mod offline;
+pub mod passwords;
 pub mod presence;
 pub mod sessions;
 pub mod switchboard;
@@ -55,11 +56,10 @@ pub struct Core {
     pub admission: Arc<limits::Admission>,
     /// The key of the decoy MD5 salts, read from the store on first use.
     decoy_salt_key: tokio::sync::OnceCell<String>,
-    /// Password hashes computed at once: one per core. Each takes the
-    /// configured Argon2 memory (19 MiB by default) and a core for its
-    /// duration; more at once would only queue for the cores while holding
-    /// their memory, and a burst of logins could hold gigabytes.
-    hashing: tokio::sync::Semaphore,
+    /// The password hashing threads: one per core, each reusing its Argon2
+    /// memory (19 MiB by default), so a burst of logins holds no more than
+    /// that set and leaves nothing behind.
+    hashing: passwords::Hashing,
     /// Signs what the service hands out and takes back (tickets, cookies, web sessions).
     pub signer: Arc<tokens::Signer>,
     /// The figures `/metrics` shows.
@@ -116,7 +116,7 @@ impl Core {
             referred_here: Default::default(),
             login_guard: limits::LoginGuard::new(config.login_guard.0, config.login_guard.1, config.login_guard.2),
             decoy_salt_key: tokio::sync::OnceCell::new(),
-            hashing: tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
+            hashing: passwords::Hashing::start(std::thread::available_parallelism().map_or(2, |n| n.get())),
             admission: Arc::new(limits::Admission::new(config.max_pending_per_address, config.max_pending)),
             config,
             store,

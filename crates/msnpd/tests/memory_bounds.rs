@@ -1,6 +1,7 @@
-//! What a WebSocket may cost the server before it signs in: a frame whose
-//! header announces more than any MSNP message may hold is refused at its
-//! header, measured by the server process's memory, not only by a close.
+//! What strangers may cost the server's memory, measured on the server
+//! process: a WebSocket frame whose header announces more than any MSNP
+//! message may hold is refused at its header; a burst of password checks
+//! holds no more than the hashing threads' memory, and keeps nothing more.
 
 mod common;
 
@@ -84,4 +85,37 @@ async fn a_frame_announced_beyond_the_message_limit_is_refused_at_its_header() {
         let closed = tokio::time::timeout(common::PATIENCE, stream.read_to_end(&mut rest)).await;
         assert!(matches!(closed, Ok(Ok(_)) | Ok(Err(_))), "still open after {sent} bytes");
     }
+}
+
+/// Argon2 memory per hash at the default parameters (19 MiB), in KiB.
+const HASH_KIB: u64 = 19 * 1024;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_password_checks_keeps_no_more_than_the_hashing_threads() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = format!("sqlite://{}", dir.path().join("msnpd.db").display());
+    // The default Argon2 parameters; failures allowed enough not to stop the burst.
+    let node = Node::start_with("127.0.0.1", &database, None, &[("MSNPD_LOGIN_FAILURES_PER_ADDRESS", "1000")]);
+    let login = |n: usize| {
+        let http = node.http;
+        async move {
+            let authorization = format!("Passport1.4 sign-in=nobody{n}%40example.com,pwd=guess{n}");
+            common::http_get(http, "/login2.srf", &[("Authorization", &authorization)]).await.status
+        }
+    };
+    assert_eq!(login(0).await, 401);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let before = node.rss_kib();
+
+    let burst: Vec<_> = (1..=40).map(|n| tokio::spawn(login(n))).collect();
+    for attempt in burst {
+        assert_eq!(attempt.await.expect("ran"), 401);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let grown = node.rss_kib().saturating_sub(before);
+    // One hash's memory per hashing thread (one per core) and some slack;
+    // each attempt allocating its own left ~580 MiB behind.
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
+    let bound = threads * HASH_KIB + 32 * 1024;
+    assert!(grown < bound, "RSS grew by {grown} KiB after 40 password checks (bound {bound} KiB)");
 }
