@@ -142,6 +142,14 @@ pub struct Config {
     pub node_dead_after_ms: u64,
     /// Client addresses `/metrics` answers (`*`: everyone); others get 403.
     pub metrics_allow: Vec<String>,
+    /// Web pages of other origins (`https://chat.example.org`; `*`: any)
+    /// whose scripts may open the browser client's WebSockets. Pages of this
+    /// service's own origin, and clients that send no `Origin`, always may.
+    pub websocket_origins: Vec<String>,
+    /// Addresses of reverse proxies in front of the HTTP listeners: a request
+    /// from one of them counts as from the client its `X-Forwarded-For`
+    /// names (per-address limits, the login guard, `metrics_allow`).
+    pub trusted_proxies: Vec<String>,
     /// Anyone may create an account at `/account/signup`; off, accounts come
     /// from `msnpd user add` (`--no-registration`).
     pub registration: bool,
@@ -212,6 +220,8 @@ impl Default for Config {
             heartbeat_ms: 1000,
             node_dead_after_ms: 3000,
             metrics_allow: vec!["127.0.0.1".into(), "::1".into()],
+            websocket_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
             registration: true,
             admin_password_file: None,
         }

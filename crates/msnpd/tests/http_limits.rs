@@ -1,5 +1,5 @@
 //! Limits of the HTTP listener that hold whatever the clients do: how many
-//! requests are handled at once.
+//! requests are handled at once, and whom a request counts as from.
 
 mod common;
 
@@ -72,4 +72,22 @@ async fn a_body_that_does_not_arrive_in_time_gets_408() {
     assert!(started.elapsed() < Duration::from_secs(4));
     // A body that does arrive is served as before.
     assert_eq!(http_get(server.http(), "/rdr/pprdr.asp", &[]).await.status, 200);
+}
+
+/// Behind a reverse proxy named in `trusted_proxies`, a request counts as
+/// from the client its `X-Forwarded-For` names (here: `/metrics`, which
+/// answers only 127.0.0.1); from anyone else the header means nothing.
+#[tokio::test]
+async fn a_trusted_proxy_names_the_client() {
+    let status = |server: &TestServer, forwarded: &'static str| {
+        let http = server.http();
+        async move { http_get(http, "/metrics", &[("X-Forwarded-For", forwarded)]).await.status }
+    };
+    let proxied = TestServer::start_with(|config| config.trusted_proxies = vec!["127.0.0.1".into()]).await;
+    assert_eq!(status(&proxied, "10.1.2.3").await, 403);
+    assert_eq!(status(&proxied, "127.0.0.1, 10.1.2.3").await, 403, "the nearest untrusted entry");
+    assert_eq!(status(&proxied, "10.1.2.3, 127.0.0.1").await, 403, "trusted entries are skipped");
+    assert_eq!(status(&proxied, "127.0.0.1").await, 200);
+    let direct = TestServer::start().await;
+    assert_eq!(status(&direct, "10.1.2.3").await, 200, "not from a trusted proxy: the header is ignored");
 }

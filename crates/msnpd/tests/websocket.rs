@@ -134,3 +134,32 @@ async fn a_browser_signs_in_and_chats_over_websockets() {
     drop(alice_sb);
     bob_sb.expect("BYE alice@example.com").await;
 }
+
+/// Another site's script may not open sessions from its visitors' browsers:
+/// a WebSocket upgrade whose `Origin` is neither this service's nor one
+/// `websocket_origins` names is refused; clients without `Origin` may.
+#[tokio::test]
+async fn websockets_open_only_from_allowed_origins() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let server =
+        TestServer::start_with(|config| config.websocket_origins = vec!["https://chat.example.org".into()]).await;
+    let status = |origin: Option<String>| {
+        let url = format!("ws://{}/ws/ns", server.http());
+        async move {
+            let mut request = url.into_client_request().expect("request");
+            if let Some(origin) = origin {
+                request.headers_mut().insert("Origin", origin.parse().expect("header"));
+            }
+            match tokio_tungstenite::connect_async(request).await {
+                Ok((_, response)) => response.status().as_u16(),
+                Err(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
+                Err(error) => panic!("{error}"),
+            }
+        }
+    };
+    assert_eq!(status(None).await, 101);
+    assert_eq!(status(Some(format!("http://{}", server.http()))).await, 101, "this service's own pages");
+    assert_eq!(status(Some("https://chat.example.org".into())).await, 101, "a named origin");
+    assert_eq!(status(Some("https://evil.example".into())).await, 403);
+    assert_eq!(status(Some("null".into())).await, 403);
+}

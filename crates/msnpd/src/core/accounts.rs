@@ -49,6 +49,23 @@ pub fn normalize_email(email: &str) -> Option<String> {
     (local_ok && domain_ok).then_some(email)
 }
 
+/// Characters a name shown to others may not hold: control characters, and
+/// the invisible ones that reorder or hide text (bidirectional overrides,
+/// embeddings and isolates; zero-width space, word joiner, byte order
+/// mark), with which one name can pass for another. Zero-width joiners and
+/// non-joiners stay: scripts and emoji need them.
+fn hides_or_reorders(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// Whether `name` may be shown to others as a friendly name: not empty,
+/// within `max_encoded` bytes as the protocol carries it (URL-encoded), and
+/// none of the characters [`hides_or_reorders`] refuses.
+pub fn friendly_name_ok(name: &str, max_encoded: usize) -> bool {
+    !name.is_empty() && msnp::text::encode_param(name).len() <= max_encoded && !name.chars().any(hides_or_reorders)
+}
+
 /// A positive random id; it doubles as the 64-bit Passport PUID.
 fn new_account_id() -> AccountId {
     (rand::random::<u64>() >> 2) as i64 + 1
@@ -197,6 +214,16 @@ impl Core {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_that_hide_or_reorder_text_are_refused() {
+        assert!(friendly_name_ok("Alice (away) 🌸", 387));
+        assert!(friendly_name_ok("👩\u{200D}💻 שלום", 387), "joiners and right-to-left text");
+        for bad in ["", "evil\u{202E}gnp.exe", "a\u{2066}b", "zero\u{200B}width", "bom\u{FEFF}", "tab\there"] {
+            assert!(!friendly_name_ok(bad, 387), "{bad:?}");
+        }
+        assert!(!friendly_name_ok(&"x".repeat(388), 387));
+    }
 
     #[test]
     fn emails_are_validated_and_lowercased() {

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use msnp::soap::abch::{self, AbContact, AbGroup, AddressBook, Role, ServiceHeader};
 use msnp::soap::envelope::Envelope;
 
+use crate::core::accounts::friendly_name_ok;
 use crate::core::hub::Online;
 use crate::core::lists::{List, ListError};
 use crate::core::tickets::{TicketScope, ticket_token};
@@ -165,11 +166,14 @@ pub async fn address_book(State(ctx): State<Arc<Context>>, body: String) -> Resp
             for index in envelope.each(&["contacts", "Contact"]) {
                 let is_me = envelope.child_text(index, &["contactInfo", "contactType"]) == Some("Me");
                 if is_me {
-                    if let Some(name) =
-                        envelope.child_text(index, &["contactInfo", "displayName"]).filter(|n| !n.is_empty())
-                        && let Err(error) = core.set_friendly_name(&me, name).await
-                    {
-                        return fault(operation, "InternalError", &error.to_string());
+                    let name = envelope.child_text(index, &["contactInfo", "displayName"]).filter(|n| !n.is_empty());
+                    if let Some(name) = name {
+                        if !friendly_name_ok(name, core.config.max_friendly_name) {
+                            return fault(operation, "BadArgument", "The display name cannot be used");
+                        }
+                        if let Err(error) = core.set_friendly_name(&me, name).await {
+                            return fault(operation, "InternalError", &error.to_string());
+                        }
                     }
                     continue;
                 }

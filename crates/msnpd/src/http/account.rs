@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::pages::{cookie, csrf_ok, csrf_token, error_line, page, redirect, respond_at, set_cookie_at, visitor};
 use super::web_session::{self, Visitor, WebSession};
 use crate::core::AccountId;
-use crate::core::accounts::{AccountError, normalize_email};
+use crate::core::accounts::{AccountError, friendly_name_ok, normalize_email};
 use crate::server::Context;
 use crate::store::WebOwner;
 
@@ -117,11 +117,11 @@ fn password_problem(password: &str, confirm: &str, email: &str) -> Option<&'stat
 fn friendly_name(ctx: &Context, name: &str, email: &str) -> Result<String, &'static str> {
     let name = name.trim();
     let name = if name.is_empty() { email.split('@').next().unwrap_or(email) } else { name };
-    if name.chars().any(char::is_control) {
-        return Err("The friendly name may not contain control characters.");
-    }
     if msnp::text::encode_param(name).len() > ctx.core.config.max_friendly_name {
         return Err("The friendly name is too long.");
+    }
+    if !friendly_name_ok(name, ctx.core.config.max_friendly_name) {
+        return Err("The friendly name may not contain control characters or invisible ones that reorder text.");
     }
     Ok(name.to_owned())
 }

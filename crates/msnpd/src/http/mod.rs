@@ -117,6 +117,7 @@ pub async fn serve(
     let body_time = std::time::Duration::from_secs(ctx.config.http_body_timeout_secs);
     let max_body = ctx.config.max_http_body;
     let (secure, https_base) = (tls.is_some(), ctx.https_base.clone());
+    let proxies: Arc<[std::net::IpAddr]> = trusted_proxies(&ctx.config.trusted_proxies).into();
     let app = router(ctx)
         .layer(axum::middleware::from_fn(move |request, next| pages::guard(secure, https_base.clone(), request, next)))
         .layer(axum::middleware::from_fn(move |request, next| body_in_time(body_time, max_body, request, next)))
@@ -143,8 +144,10 @@ pub async fn serve(
             _ = crate::server::until_stopped(&mut shutdown) => break,
         };
         // Handlers that need the client's address (the gateway) find it here.
+        let proxies = proxies.clone();
         let app = app.clone().map_request(move |mut request: axum::http::Request<hyper::body::Incoming>| {
-            request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            let client = client_address(peer, &proxies, request.headers());
+            request.extensions_mut().insert(axum::extract::ConnectInfo(client));
             request
         });
         let service = hyper_util::service::TowerToHyperService::new(app);
@@ -164,6 +167,50 @@ pub async fn serve(
             }
         });
     }
+}
+
+/// The `trusted_proxies` setting as addresses (a name that is none is logged and left out).
+fn trusted_proxies(names: &[String]) -> Vec<std::net::IpAddr> {
+    names
+        .iter()
+        .filter_map(|name| {
+            let parsed = name.trim().parse().ok();
+            if parsed.is_none() {
+                tracing::warn!(%name, "trusted_proxies: not an IP address; left out");
+            }
+            parsed
+        })
+        .collect()
+}
+
+/// Who a request is from: the peer, or, when the peer is a trusted proxy,
+/// the nearest address in `X-Forwarded-For` that is not one (each proxy
+/// appends the address it saw; what comes before a trusted one's entry is
+/// the client's to make up).
+fn client_address(
+    peer: std::net::SocketAddr,
+    proxies: &[std::net::IpAddr],
+    headers: &axum::http::HeaderMap,
+) -> std::net::SocketAddr {
+    if !proxies.contains(&peer.ip()) {
+        return peer;
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    for entry in forwarded.iter().rev() {
+        match entry.parse::<std::net::IpAddr>() {
+            Ok(ip) if proxies.contains(&ip) => continue,
+            Ok(ip) => return std::net::SocketAddr::new(ip, 0),
+            // Garbage where an address should be: the proxy's own address stands.
+            Err(_) => return peer,
+        }
+    }
+    peer
 }
 
 /// How long a request waits for one of the `max_http_requests` places.

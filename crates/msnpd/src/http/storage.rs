@@ -20,6 +20,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use msnp::soap::envelope::Envelope;
 use msnp::soap::storage::{self, ProfileView, Schema};
 
+use crate::core::accounts::friendly_name_ok;
 use crate::core::offline::timestamp;
 use crate::core::tickets::{TicketScope, ticket_token};
 use crate::core::unix_now;
@@ -117,6 +118,10 @@ pub async fn schematized_store(State(ctx): State<Arc<Context>>, body: String) ->
         "UpdateProfile" => {
             let Some(current) = profile.as_mut() else { return fault("ItemDoesNotExist", "no profile") };
             if let Some(name) = envelope.text(&["ExpressionProfile", "DisplayName"]) {
+                // Empty clears it; anything else follows the friendly name's rules.
+                if !name.is_empty() && !friendly_name_ok(name, ctx.core.config.max_friendly_name) {
+                    return fault("BadArgument", "the display name cannot be used");
+                }
                 current.display_name = name.to_owned();
             }
             if let Some(message) = envelope.text(&["ExpressionProfile", "PersonalStatus"]) {

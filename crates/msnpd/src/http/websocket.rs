@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -32,7 +32,11 @@ pub async fn ns(
     upgrade: WebSocketUpgrade,
     State(ctx): State<Arc<Context>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
 ) -> Response {
+    if !origin_allowed(&ctx, &headers) {
+        return refuse_origin(&headers);
+    }
     open(upgrade, ctx, peer, Front::Notification, None)
 }
 
@@ -41,9 +45,33 @@ pub async fn sb(
     State(ctx): State<Arc<Context>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
 ) -> Response {
+    if !origin_allowed(&ctx, &headers) {
+        return refuse_origin(&headers);
+    }
     let elsewhere = query.get("address").and_then(|address| ctx.core.other_node_address(address, false));
     open(upgrade, ctx, peer, Front::Switchboard, elsewhere)
+}
+
+/// Whether the page that opens the socket may: no `Origin` (not a browser's
+/// script), this service's own origin (the `Host` asked for), or one
+/// `websocket_origins` names. Another site's script would otherwise use its
+/// visitors' browsers, from their addresses, as its clients.
+fn origin_allowed(ctx: &Context, headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else { return true };
+    let Ok(origin) = origin.to_str() else { return false };
+    let own = headers.get(header::HOST).and_then(|host| host.to_str().ok()).is_some_and(|host| {
+        let authority = origin.split_once("://").map(|(_, authority)| authority);
+        authority.is_some_and(|authority| authority.eq_ignore_ascii_case(host))
+    });
+    own || ctx.config.websocket_origins.iter().any(|allowed| allowed == "*" || allowed.eq_ignore_ascii_case(origin))
+}
+
+fn refuse_origin(headers: &HeaderMap) -> Response {
+    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()).unwrap_or("?");
+    tracing::info!(%origin, "websocket refused: an origin websocket_origins does not name");
+    (StatusCode::FORBIDDEN, "this origin may not open a session here").into_response()
 }
 
 fn open(

@@ -6,7 +6,7 @@ use msnp::{ErrorCode, Frame};
 
 use super::Session;
 use super::render::list_timestamp;
-use crate::core::accounts::normalize_email;
+use crate::core::accounts::{friendly_name_ok, normalize_email};
 use crate::core::lists::{Contact, List, ListError, ListOutcome};
 use msnp::dialect::ListSync;
 
@@ -48,12 +48,13 @@ impl Session {
         self.error(code, trid);
     }
 
-    /// A friendly name as sent (URL-encoded) checked for length and control characters.
+    /// A friendly name as sent (URL-encoded), if it may be shown (see `friendly_name_ok`).
     pub(super) fn checked_name(&self, encoded: &str) -> Option<String> {
-        if encoded.len() > self.ctx.core.config.max_friendly_name {
+        let max = self.ctx.core.config.max_friendly_name;
+        if encoded.len() > max {
             return None;
         }
-        decode_param(encoded).filter(|name| !name.is_empty() && !name.chars().any(char::is_control))
+        decode_param(encoded).filter(|name| friendly_name_ok(name, max))
     }
 
     pub(super) fn checked_group_name(&self, encoded: &str) -> Result<String, ErrorCode> {

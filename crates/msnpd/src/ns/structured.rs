@@ -70,7 +70,7 @@ impl Session {
             None => None,
         };
         if let Some(name) = document.friendly_name.as_deref().filter(|n| !n.is_empty()) {
-            if name.len() > self.ctx.core.config.max_friendly_name || name.chars().any(char::is_control) {
+            if !crate::core::accounts::friendly_name_ok(name, self.ctx.core.config.max_friendly_name) {
                 return self.error(ErrorCode::InvalidFriendlyName, trid);
             }
             if *name != me.lock().friendly_name
