@@ -8,7 +8,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use divan::{Bencher, black_box};
 use msnpd::config::Config;
-use msnpd::core::switchboard::{Member, Seat, Switchboards};
+use msnpd::core::switchboard::{Member, Occupant, Seat, Switchboards};
 use msnpd::server::Context;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -24,8 +24,12 @@ fn member(email: &str) -> Member {
 fn conversation() -> (Switchboards, Seat, Seat) {
     let signer = std::sync::Arc::new(msnpd::core::tokens::Signer::new("00"));
     let switchboards = Switchboards::new(std::time::Duration::from_secs(60), (1e12, 1e12), 64, 1000, signer, 1);
-    let alice = switchboards.create(1, member("alice@example.com")).expect("a conversation");
-    let bob = switchboards.join(alice.conversation.clone(), 2, member("bob@example.com")).expect("bob joins");
+    let alice = switchboards
+        .create(Occupant { account: 1, credential: 0 }, member("alice@example.com"))
+        .expect("a conversation");
+    let bob = switchboards
+        .join(alice.conversation.clone(), Occupant { account: 2, credential: 0 }, member("bob@example.com"))
+        .expect("bob joins");
     (switchboards, alice, bob)
 }
 

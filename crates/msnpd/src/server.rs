@@ -229,6 +229,7 @@ impl Server {
         tasks.spawn(crate::http::gateway::sweep(context.clone(), stopped.clone()));
         tasks.spawn(sample_metrics(context.clone(), stopped.clone()));
         tasks.spawn(return_memory(context.clone(), stopped.clone()));
+        tasks.spawn(context.core.clone().follow_credential_changes(stopped.clone()));
         if let (Some(listener), Some(tls)) = (https, tls) {
             tasks.spawn(crate::http::serve(listener, context.clone(), stopped.clone(), Some(tls)));
         }

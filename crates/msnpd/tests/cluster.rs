@@ -13,6 +13,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use common::nodes::{Cluster, DEAD_AFTER_MS, HEARTBEAT_MS, Node};
+use common::web::{Browser, field};
 use common::{Peer, http_get};
 use msnp::auth::challenge::md5_challenge_response;
 
@@ -304,20 +305,7 @@ async fn the_gateway_reaches_other_nodes() {
 
     // Alice (TCP, on A) opens a conversation: it lands on C. Bob (TCP, on B)
     // answers its ring through B's gateway.
-    let mut alice = sign_in(a, a.notification, "alice@example.com", "alice", &EMPTY, &[]).await;
-    let mut bob = sign_in(b, b.notification, "bob@example.com", "bob", &EMPTY, &[]).await;
-    tokio::time::sleep(Duration::from_millis(2 * HEARTBEAT_MS)).await;
-    alice.send("XFR 8 SB").await;
-    let xfr = alice.line().await;
-    let cookie = word(&xfr, 5);
-    assert_eq!(xfr, format!("XFR 8 SB {} CKI {cookie}", c.sb));
-    let mut alice_sb = Peer::connect(c.sb, "alice-sb").await;
-    alice_sb.send(&format!("USR 1 alice@example.com {cookie}")).await;
-    alice_sb.expect("USR 1 OK alice@example.com Alice").await;
-    alice_sb.send("CAL 2 bob@example.com").await;
-    let session = word(&alice_sb.line().await, 3);
-    let rng = bob.line().await;
-    let bob_cookie = word(&rng, 4);
+    let (_alice, _bob, mut alice_sb, session, bob_cookie) = alice_rings_bob_on_c(a, b, c).await;
     let query = format!("Action=open&Server=SB&IP={}", c.sb.ip());
     let (id, text) = gateway(b, query, format!("ANS 1 bob@example.com {bob_cookie} {session}\r\n")).await;
     assert_eq!(text, "IRO 1 1 1 alice@example.com Alice\r\nANS 1 OK\r\n");
@@ -335,4 +323,50 @@ async fn the_gateway_reaches_other_nodes() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(polled, "MSG alice@example.com Alice 17\r\nthrough two nodes");
+}
+
+/// Alice signs in on A, Bob on B; Alice opens a conversation, which lands
+/// on C (the least loaded), and calls Bob: her NS and SB sessions, Bob's NS
+/// session, the session id and Bob's cookie.
+async fn alice_rings_bob_on_c(a: &Node, b: &Node, c: &Node) -> (Peer, Peer, Peer, String, String) {
+    let mut alice = sign_in(a, a.notification, "alice@example.com", "alice", &EMPTY, &[]).await;
+    let mut bob = sign_in(b, b.notification, "bob@example.com", "bob", &EMPTY, &[]).await;
+    tokio::time::sleep(Duration::from_millis(2 * HEARTBEAT_MS)).await;
+    alice.send("XFR 8 SB").await;
+    let xfr = alice.line().await;
+    let cookie = word(&xfr, 5);
+    assert_eq!(xfr, format!("XFR 8 SB {} CKI {cookie}", c.sb));
+    let mut alice_sb = Peer::connect(c.sb, "alice-sb").await;
+    alice_sb.send(&format!("USR 1 alice@example.com {cookie}")).await;
+    alice_sb.expect("USR 1 OK alice@example.com Alice").await;
+    alice_sb.send("CAL 2 bob@example.com").await;
+    let session = word(&alice_sb.line().await, 3);
+    let bob_cookie = word(&bob.line().await, 4);
+    (alice, bob, alice_sb, session, bob_cookie)
+}
+
+/// A new password set on B's account page takes Alice (signed in on A) out
+/// of the conversation on C: every node hears of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_password_ends_conversations_on_other_nodes() {
+    let Some(cluster) = Cluster::start().await else { return };
+    let [a, b, c] = &cluster.nodes[..] else { panic!("three nodes") };
+    let (mut alice, _bob, mut alice_sb, session, bob_cookie) = alice_rings_bob_on_c(a, b, c).await;
+    let mut bob_sb = Peer::connect(c.sb, "bob-sb").await;
+    bob_sb.send(&format!("ANS 1 bob@example.com {bob_cookie} {session}")).await;
+    bob_sb.expect("IRO 1 1 1 alice@example.com Alice").await;
+    bob_sb.expect("ANS 1 OK").await;
+    alice_sb.expect("JOI bob@example.com Bob").await;
+
+    let mut browser = Browser::default();
+    let csrf = field(&browser.get_at(b.http, "/account").await.text(), "csrf");
+    let signin = [("csrf", csrf.as_str()), ("email", "alice@example.com"), ("password", "pw")];
+    assert_eq!(browser.post_at(b.http, "/account/signin", &signin).await.status, 303);
+    let csrf = field(&browser.get_at(b.http, "/account").await.text(), "csrf");
+    let change = [("csrf", csrf.as_str()), ("current", "pw"), ("password", "new-pw-1"), ("confirm", "new-pw-1")];
+    assert_eq!(browser.post_at(b.http, "/account/password", &change).await.status, 200);
+
+    alice.expect("OUT").await;
+    alice_sb.expect_closed().await;
+    bob_sb.expect("BYE alice@example.com").await;
 }

@@ -158,9 +158,10 @@ impl Core {
         self.set_legacy_md5(account.id, legacy_md5.then_some(password)).await?;
         // Whoever signed in with the old password is signed out: its tickets
         // no longer pass (they keep what stood for it), its Messenger
-        // sessions end wherever they are, its web pages are signed out.
-        self.tell(account.id, super::types::Notice::PasswordChanged);
+        // sessions and conversations end wherever they are, its web pages
+        // are signed out.
         self.store.end_account_web_sessions(account.id).await?;
+        self.revoke(account.id).await?;
         Ok(())
     }
 
@@ -205,8 +206,8 @@ impl Core {
         let account =
             self.store.account_by_email(&email).await?.ok_or_else(|| AccountError::NotFound(email.clone()))?;
         self.store.delete_account(account.id).await?;
-        // Its sessions, wherever they are, end: nothing of it is left to act on.
-        self.tell(account.id, super::types::Notice::AccountDeleted);
+        // Its sessions and conversations, wherever they are, end: nothing of it is left to act on.
+        self.revoke(account.id).await?;
         Ok(())
     }
 }

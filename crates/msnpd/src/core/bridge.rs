@@ -15,7 +15,7 @@ use msnp::structured::Chat;
 use tokio::sync::mpsc;
 
 use super::cluster::Message;
-use super::switchboard::{Conversation, ConversationEvent, Member, Seat, SwitchboardError};
+use super::switchboard::{Conversation, ConversationEvent, Member, Occupant, Seat, SwitchboardError};
 use super::types::{Filter, Notice};
 use super::{AccountId, Core};
 
@@ -68,9 +68,15 @@ impl Core {
         peer: String,
     ) -> Result<(), SwitchboardError> {
         let email = member.email.clone();
-        let seat = self.switchboards.join(conversation, account, member)?;
+        let seat = self.switchboards.join(conversation, self.occupant(account)?, member)?;
         self.spawn_bridge(seat, account, email, peer, Vec::new());
         Ok(())
+    }
+
+    /// A bridge sits for the account's sessions on this node, under their credential.
+    fn occupant(&self, account: AccountId) -> Result<Occupant, SwitchboardError> {
+        let online = self.hub.get(account).ok_or(SwitchboardError::Unavailable)?;
+        Ok(Occupant { account, credential: online.credential })
     }
 
     /// A message (`chat`) from MSNP19+ `account` to `peer`, who has no MSNP19+
@@ -100,7 +106,7 @@ impl Core {
         let (friendly_name, caps, _) =
             self.member_state(account).await.unwrap_or((email.to_owned(), Default::default(), false));
         let member = Member { email: email.to_owned(), friendly_name, caps, machine: None };
-        let seat = self.switchboards.create(account, member)?;
+        let seat = self.switchboards.create(self.occupant(account)?, member)?;
         if let Err(error) = self.invite(&seat, account, peer).await {
             self.switchboards.leave(&seat, false);
             return Err(error);
@@ -156,7 +162,7 @@ impl Core {
                             self.deliver(&[account], Notice::Sdg { payload: Bytes::from(sdg.render()) }, Filter::Anyone);
                         }
                     }
-                    None => break,
+                    Some(ConversationEvent::Dismissed) | None => break,
                 },
                 message = inbox.recv() => match message {
                     Some(message) if others > 0 => {

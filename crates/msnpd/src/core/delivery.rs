@@ -178,6 +178,11 @@ impl Core {
             tokio::select! {
                 arrived = incoming.recv() => {
                     let Some(Incoming { from, message, reply }) = arrived else { return };
+                    if let Message::Revoked { account } = message {
+                        let core = self.clone();
+                        tokio::spawn(async move { core.end_stale(account).await });
+                        continue;
+                    }
                     if let Some(answer) = self.on_message(from, message)
                         && let Some(reply) = reply
                     {
@@ -233,6 +238,8 @@ impl Core {
                 self.endpoints_changed_elsewhere(account);
                 None
             }
+            // Looked up in the store, off this loop (see `serve_bus`).
+            Message::Revoked { .. } => None,
             Message::Deliver { to, notice, filter } => {
                 for account in to {
                     self.hub.deliver_local(account, &notice, &filter);

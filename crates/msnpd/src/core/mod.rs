@@ -15,6 +15,7 @@ pub mod lists;
 pub mod offline;
 pub mod passwords;
 pub mod presence;
+pub mod revocation;
 pub mod sessions;
 pub mod switchboard;
 pub mod tickets;

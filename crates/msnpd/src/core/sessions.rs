@@ -39,6 +39,18 @@ pub struct SignIn<'a> {
 }
 
 impl Core {
+    /// Waits a moment for the account's sessions here that `stale` condemns
+    /// to end; false if they are still there.
+    async fn stale_sessions_gone(&self, account: AccountId, stale: impl Fn(u32) -> bool) -> bool {
+        for _ in 0..20 {
+            if !self.hub.get(account).is_some_and(|online| stale(online.credential)) {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        false
+    }
+
     /// Signs a session in. A session that allows several points of presence
     /// (MSNP16+, `mpop`) joins the account's other such sessions if its endpoint
     /// is new; otherwise the other sessions end (`OUT OTH`) and the account
@@ -54,7 +66,16 @@ impl Core {
         // endpoint that signed in with the new one.
         let stale = |current: u32| credential.is_some_and(|credential| credential != current);
         if self.hub.get(account).is_some_and(|online| stale(online.credential)) {
-            return Err(ServiceError::CredentialChanged.into());
+            // Either this ticket is old, or the sessions here are and have
+            // not been ended yet (a change this node has not looked at).
+            let current = self.current_credential(account).await?;
+            if current != credential {
+                return Err(ServiceError::CredentialChanged.into());
+            }
+            self.end_stale_here(account, current);
+            if !self.stale_sessions_gone(account, stale).await {
+                return Err(ServiceError::CredentialChanged.into());
+            }
         }
         // Counted from here: parallel sign-ins cannot together pass the limit.
         let counted = Counted(self.hub.sessions.clone());

@@ -10,6 +10,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use super::cluster::{Message, NodeId, RingOutcome, RingRequest};
+use super::hub::Online;
 use super::tokens::{Purpose, Reader, Signer, Writer};
 pub use super::types::Invitation;
 use super::types::{Capabilities, Filter, Notice, Status};
@@ -28,6 +29,9 @@ pub enum ConversationEvent {
     Left { email: String, machine: Option<String>, idle: bool, last: bool },
     /// Shared by every recipient: no copy of the sender or the text per message.
     Message { sender: Arc<Member>, payload: Bytes },
+    /// The account's credential is gone (a new password, the account
+    /// deleted): this participant must leave.
+    Dismissed,
 }
 
 /// A participant as the others see them.
@@ -82,6 +86,8 @@ const COOKIE_NONCE: usize = 4;
 struct Participant {
     endpoint: u64,
     account: AccountId,
+    /// What stood for the account's password when it came in (the cookie's).
+    credential: u32,
     member: Arc<Member>,
     sender: mpsc::Sender<ConversationEvent>,
     overflowed: Arc<AtomicBool>,
@@ -100,6 +106,14 @@ impl Conversation {
     pub fn member_count(&self) -> usize {
         self.participants().len()
     }
+}
+
+/// Who takes a seat: the account, and what stood for its password when
+/// its cookie was issued (`Online::credential`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Occupant {
+    pub account: AccountId,
+    pub credential: u32,
 }
 
 /// A participant's end: its events and the handle it acts through.
@@ -165,9 +179,10 @@ impl Switchboards {
         self.conversations.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A cookie for the switchboard of `node`: account, purpose, the tag of
-    /// the session it was issued for (see `OnlineState::client_tag`), expiry.
-    fn issue(&self, account: AccountId, purpose: CookiePurpose, client_tag: u8, node: NodeId) -> String {
+    /// A cookie for the switchboard of `node`: account, what stood for its
+    /// password when it was issued (`Online::credential`), purpose, the tag
+    /// of the session it was issued for (see `OnlineState::client_tag`), expiry.
+    fn issue(&self, to: &Online, purpose: CookiePurpose, client_tag: u8, node: NodeId) -> String {
         let expires = unix_now().saturating_add(self.lifetime.as_secs() as i64).clamp(0, u32::MAX as i64) as u32;
         let (kind, conversation) = match purpose {
             CookiePurpose::Create => (0, 0),
@@ -176,7 +191,8 @@ impl Switchboards {
         let payload = Writer::default()
             .u8(kind)
             .u8(client_tag)
-            .i64(account)
+            .i64(to.id)
+            .u32(to.credential)
             .u64(conversation)
             .u32(node)
             .u32(expires)
@@ -187,23 +203,28 @@ impl Switchboards {
 
     /// A cookie for `XFR … SB`: lets `account` open a new conversation on
     /// the switchboard of `node`.
-    pub fn issue_create_cookie(&self, account: AccountId, client_tag: u8, node: NodeId) -> String {
-        self.issue(account, CookiePurpose::Create, client_tag, node)
+    pub fn issue_create_cookie(&self, to: &Online, client_tag: u8, node: NodeId) -> String {
+        self.issue(to, CookiePurpose::Create, client_tag, node)
     }
 
-    /// Spends a cookie: valid once, on the node it names, for its account,
-    /// before it expires; a join cookie also only for its session id.
+    /// Spends a cookie: valid once, on the node it names, for its account
+    /// under the password it has now (`credential`), before it expires; a
+    /// join cookie also only for its session id.
     pub fn redeem(
         &self,
         cookie: &str,
         account: AccountId,
+        credential: u32,
         session_id: Option<u64>,
     ) -> Result<Admission, SwitchboardError> {
         let payload = self.signer.open(Purpose::Cookie, cookie).ok_or(SwitchboardError::BadCookie)?;
         let mut reader = Reader::new(&payload);
-        let mut read =
-            || Some((reader.u8()?, reader.u8()?, reader.i64()?, reader.u64()?, reader.u32()?, reader.u32()?));
-        let (kind, client_tag, owner, conversation, node, expires) = read().ok_or(SwitchboardError::BadCookie)?;
+        let mut read = || {
+            let head = (reader.u8()?, reader.u8()?, reader.i64()?, reader.u32()?);
+            Some((head, reader.u64()?, reader.u32()?, reader.u32()?))
+        };
+        let ((kind, client_tag, owner, issued_under), conversation, node, expires) =
+            read().ok_or(SwitchboardError::BadCookie)?;
         let now = unix_now();
         if node != self.node || i64::from(expires) <= now {
             return Err(SwitchboardError::BadCookie);
@@ -218,7 +239,7 @@ impl Switchboards {
                 return Err(SwitchboardError::BadCookie);
             }
         }
-        if owner != account {
+        if owner != account || issued_under != credential {
             return Err(SwitchboardError::BadCookie);
         }
         match (kind, session_id) {
@@ -268,13 +289,15 @@ impl Switchboards {
         }
     }
 
-    fn seat(&self, conversation: Arc<Conversation>, account: AccountId, member: Member, roster: Vec<Member>) -> Seat {
+    fn seat(&self, conversation: Arc<Conversation>, who: Occupant, member: Member, roster: Vec<Member>) -> Seat {
+        let Occupant { account, credential } = who;
         let (sender, events) = mpsc::channel(EVENT_QUEUE);
         let overflowed = Arc::new(AtomicBool::new(false));
         let endpoint = self.next_id.fetch_add(1, Ordering::Relaxed);
         conversation.participants().push(Participant {
             endpoint,
             account,
+            credential,
             member: Arc::new(member),
             sender,
             overflowed: overflowed.clone(),
@@ -283,24 +306,25 @@ impl Switchboards {
     }
 
     /// Opens a conversation with its creator as the only participant.
-    pub fn create(&self, account: AccountId, member: Member) -> Result<Seat, SwitchboardError> {
+    pub fn create(&self, who: Occupant, member: Member) -> Result<Seat, SwitchboardError> {
         if !self.accepting_conversations() {
             return Err(SwitchboardError::Overloaded);
         }
-        self.reserve_seat(account)?;
+        self.reserve_seat(who.account)?;
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let conversation = Arc::new(Conversation { id, participants: Mutex::new(Vec::new()) });
         self.conversations().insert(id, conversation.clone());
-        Ok(self.seat(conversation, account, member, Vec::new()))
+        Ok(self.seat(conversation, who, member, Vec::new()))
     }
 
     /// Joins an invitee; the others see them arrive.
     pub fn join(
         &self,
         conversation: Arc<Conversation>,
-        account: AccountId,
+        who: Occupant,
         member: Member,
     ) -> Result<Seat, SwitchboardError> {
+        let account = who.account;
         let roster: Vec<Member> = {
             let participants = conversation.participants();
             if participants.is_empty() {
@@ -317,7 +341,7 @@ impl Switchboards {
             }
             participants.iter().map(|p| Member::clone(&p.member)).collect()
         };
-        Ok(self.seat(conversation, account, member, roster))
+        Ok(self.seat(conversation, who, member, roster))
     }
 
     /// Sends a message to everyone else; true when every one of them got it queued.
@@ -359,6 +383,19 @@ impl Switchboards {
         };
         if empty {
             self.conversations().remove(&seat.conversation.id);
+        }
+    }
+
+    /// Tells every participant of `account` in this node's conversations
+    /// that came in under another credential than `current` (`None`: the
+    /// account is gone) to leave; they do, and the others see `BYE`.
+    pub fn dismiss(&self, account: AccountId, current: Option<u32>) {
+        let conversations: Vec<Arc<Conversation>> = self.conversations().values().cloned().collect();
+        for conversation in conversations {
+            let participants = conversation.participants();
+            for participant in participants.iter().filter(|p| p.account == account && Some(p.credential) != current) {
+                deliver(participant, ConversationEvent::Dismissed);
+            }
         }
     }
 
@@ -498,7 +535,7 @@ impl Core {
         }
         for session in sessions {
             let purpose = CookiePurpose::Join(request.conversation);
-            let cookie = self.switchboards.issue(request.target, purpose, client_tag, request.switchboard_node);
+            let cookie = self.switchboards.issue(&online, purpose, client_tag, request.switchboard_node);
             let invitation = Invitation {
                 session_id: request.conversation,
                 address: request.switchboard_address.clone(),

@@ -101,7 +101,7 @@ impl Session {
             return self.error(ErrorCode::SessionOverload, trid);
         }
         let (node, address) = self.ctx.core.pick_switchboard();
-        let cookie = self.ctx.core.switchboards.issue_create_cookie(me.id, self.dialect.version(), node);
+        let cookie = self.ctx.core.switchboards.issue_create_cookie(&me, self.dialect.version(), node);
         let mut params = vec![trid.to_string(), "SB".to_owned(), address, "CKI".to_owned(), cookie];
         params.extend(self.dialect.switchboard_referral_suffix().iter().map(|s| (*s).to_owned()));
         self.send(Frame::with_params("XFR", params));

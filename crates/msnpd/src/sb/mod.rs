@@ -13,7 +13,7 @@ use tokio::sync::watch;
 
 use crate::conn::{Connection, Incoming};
 use crate::core::accounts::normalize_email;
-use crate::core::switchboard::{Admission, ConversationEvent, Member, Seat, SwitchboardError};
+use crate::core::switchboard::{Admission, ConversationEvent, Member, Occupant, Seat, SwitchboardError};
 use crate::ns::render::caps_text;
 use crate::server::{Context, accept_loop};
 
@@ -76,6 +76,13 @@ enum Wake {
     Read(bool),
     Event(Option<ConversationEvent>),
     Timeout,
+}
+
+struct Claimant {
+    account: i64,
+    credential: u32,
+    email: String,
+    machine: Option<String>,
 }
 
 impl Session {
@@ -193,8 +200,10 @@ impl Session {
         Member { email: email.to_owned(), friendly_name, caps, machine }
     }
 
-    /// Common checks of `USR`/`ANS`: the email is a known account, the session is new.
-    async fn claimant(&mut self, trid: u32, email: Option<&String>) -> Option<(i64, String, Option<String>)> {
+    /// Common checks of `USR`/`ANS`: the email is a known account, the
+    /// session is new. With what stands for the account's password now,
+    /// which its cookie must have been issued under.
+    async fn claimant(&mut self, trid: u32, email: Option<&String>) -> Option<Claimant> {
         if self.seat.is_some() {
             self.error(ErrorCode::AlreadyLoggedIn, trid);
             return None;
@@ -220,7 +229,10 @@ impl Session {
             None => None,
         };
         match (account, email) {
-            (Some(account), Some(email)) => Some((account.id, email, machine)),
+            (Some(account), Some(email)) => {
+                let credential = self.ctx.core.tickets.credential(&account.password_hash);
+                Some(Claimant { account: account.id, credential, email, machine })
+            }
             _ => {
                 self.error(ErrorCode::AuthenticationFailed, trid);
                 self.closing = true;
@@ -236,19 +248,20 @@ impl Session {
 
     /// `USR n email cookie` → `USR n OK email friendly`: opens a conversation.
     async fn usr(&mut self, trid: u32, frame: &Frame) {
-        let Some((account, email, machine)) = self.claimant(trid, frame.params.get(1)).await else {
+        let Some(Claimant { account, credential, email, machine }) = self.claimant(trid, frame.params.get(1)).await
+        else {
             return;
         };
         let Some(cookie) = frame.params.get(2) else {
             return self.refuse_cookie(trid);
         };
-        match self.ctx.core.switchboards.redeem(cookie, account, None) {
+        match self.ctx.core.switchboards.redeem(cookie, account, credential, None) {
             Ok(Admission::Create { client_tag }) => {
                 self.dialect = Dialect::new(client_tag).unwrap_or(Dialect::MSNP12);
                 let member = self.member(account, &email, machine).await;
                 let name = encode_param(&member.friendly_name);
                 let handle = self.handle(&member, true);
-                match self.ctx.core.switchboards.create(account, member) {
+                match self.ctx.core.switchboards.create(Occupant { account, credential }, member) {
                     Ok(seat) => {
                         self.seat = Some(seat);
                         self.conn.signed_in();
@@ -269,7 +282,8 @@ impl Session {
 
     /// `ANS n email cookie session` → `IRO` per participant, then `ANS n OK`.
     async fn ans(&mut self, trid: u32, frame: &Frame) {
-        let Some((account, email, machine)) = self.claimant(trid, frame.params.get(1)).await else {
+        let Some(Claimant { account, credential, email, machine }) = self.claimant(trid, frame.params.get(1)).await
+        else {
             return;
         };
         let (Some(cookie), Some(session_id)) =
@@ -278,13 +292,13 @@ impl Session {
             return self.refuse_cookie(trid);
         };
         let Ok(Admission::Join { conversation, client_tag }) =
-            self.ctx.core.switchboards.redeem(cookie, account, Some(session_id))
+            self.ctx.core.switchboards.redeem(cookie, account, credential, Some(session_id))
         else {
             return self.refuse_cookie(trid);
         };
         self.dialect = Dialect::new(client_tag).unwrap_or(Dialect::MSNP12);
         let member = self.member(account, &email, machine).await;
-        match self.ctx.core.switchboards.join(conversation, account, member) {
+        match self.ctx.core.switchboards.join(conversation, Occupant { account, credential }, member) {
             Ok(seat) => {
                 // MSNP16+ lists an account's endpoints (`email;{guid}`) and then
                 // the account once more by its plain email, as JOI does: clients
@@ -467,6 +481,9 @@ impl Session {
                     self.conn.send_with_payload(&["MSG", &sender.email, name], &payload);
                 }
             }
+            // The switchboard has no word for it; the original closed the
+            // connection of a participant it let go.
+            ConversationEvent::Dismissed => self.closing = true,
         }
     }
 }

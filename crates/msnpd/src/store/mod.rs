@@ -3,6 +3,7 @@
 //! application, so the schema needs no dialect-specific auto-increment.
 
 mod accounts;
+mod credential_changes;
 mod lists;
 mod offline;
 mod profiles;

@@ -93,6 +93,12 @@ const MIGRATIONS: &[&[&str]] = &[
         "CREATE TABLE IF NOT EXISTS web_sessions (id TEXT PRIMARY KEY, account_id BIGINT, expires_at BIGINT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS web_sessions_by_account ON web_sessions (account_id)",
     ],
+    // Passwords changed and accounts deleted, by any process (a node, the
+    // `msnpd user` command): every node ends what the old credential opened.
+    &[
+        "CREATE TABLE IF NOT EXISTS credential_changes (account_id BIGINT NOT NULL, changed_at BIGINT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS credential_changes_by_time ON credential_changes (changed_at)",
+    ],
 ];
 
 pub async fn migrate(pool: &AnyPool, is_sqlite: bool) -> Result<(), sqlx::Error> {

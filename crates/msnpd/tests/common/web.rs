@@ -46,17 +46,27 @@ impl Browser {
     }
 
     pub async fn get(&mut self, server: &TestServer, path: &str) -> HttpResponse {
+        self.get_at(server.http(), path).await
+    }
+
+    /// `get` from the HTTP listener at `http` (a node of a cluster).
+    pub async fn get_at(&mut self, http: std::net::SocketAddr, path: &str) -> HttpResponse {
         let cookie = self.cookie_header();
-        let response = http_request_from(self.source, server.http(), "GET", path, &[("Cookie", &cookie)], b"").await;
+        let response = http_request_from(self.source, http, "GET", path, &[("Cookie", &cookie)], b"").await;
         self.keep(&response);
         response
     }
 
     pub async fn post(&mut self, server: &TestServer, path: &str, fields: &[(&str, &str)]) -> HttpResponse {
+        self.post_at(server.http(), path, fields).await
+    }
+
+    /// `post` to the HTTP listener at `http` (a node of a cluster).
+    pub async fn post_at(&mut self, http: std::net::SocketAddr, path: &str, fields: &[(&str, &str)]) -> HttpResponse {
         let cookie = self.cookie_header();
         let headers = [("Cookie", cookie.as_str()), ("Content-Type", "application/x-www-form-urlencoded")];
         let body = form_encode(fields);
-        let response = http_request_from(self.source, server.http(), "POST", path, &headers, body.as_bytes()).await;
+        let response = http_request_from(self.source, http, "POST", path, &headers, body.as_bytes()).await;
         self.keep(&response);
         response
     }

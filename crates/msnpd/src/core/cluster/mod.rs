@@ -97,6 +97,10 @@ pub enum Message {
         node: NodeId,
         account: AccountId,
     },
+    /// The account's credential changed: what the old one opened ends.
+    Revoked {
+        account: AccountId,
+    },
     /// A notice for accounts signed in on the receiving node.
     Deliver {
         to: Vec<AccountId>,
