@@ -9,65 +9,11 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use common::nodes::{Cluster, DEAD_AFTER_MS, HEARTBEAT_MS, Node};
+use common::nodes::{Cluster, DEAD_AFTER_MS, HEARTBEAT_MS, Node, sign_in};
 use common::web::{Browser, field};
-use common::{Peer, http_get};
-use msnp::auth::challenge::md5_challenge_response;
-
-async fn ticket(http: SocketAddr, email: &str, password: &str) -> String {
-    let authorization = format!(
-        "Passport1.4 OrgVerb=GET,OrgURL=http%3A%2F%2Fmessenger%2Emsn%2Ecom,sign-in={},pwd={password},lc=1033,id=507",
-        email.replace('@', "%40")
-    );
-    let response = http_get(http, "/login2.srf", &[("Authorization", &authorization)]).await;
-    assert_eq!(response.status, 200, "login2.srf refused {email}");
-    let info = response.header("Authentication-Info").expect("Authentication-Info");
-    info.split("from-PP='").nth(1).and_then(|t| t.split('\'').next()).expect("from-PP").to_owned()
-}
-
-/// An MSNP8 session on the Notification Server at `ns` with a ticket from
-/// `node`'s Passport, signed in, its list synchronised (`expect_list`),
-/// online (`expect_online` answering its CHG).
-async fn sign_in(
-    node: &Node,
-    ns: SocketAddr,
-    email: &str,
-    name: &'static str,
-    expect_list: &[&str],
-    expect_online: &[&str],
-) -> Peer {
-    let mut peer = Peer::connect(ns, name).await;
-    peer.set_dialect(msnp::Dialect::from_token("MSNP8").expect("dialect"));
-    peer.send("VER 1 MSNP8 CVR0").await;
-    peer.expect("VER 1 MSNP8").await;
-    peer.send(&format!("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 6.0.0602 MSMSGS {email}")).await;
-    peer.line().await;
-    peer.send(&format!("USR 3 TWN I {email}")).await;
-    assert!(peer.line().await.starts_with("USR 3 TWN S "));
-    let ticket = ticket(node.http, email, "pw").await;
-    peer.send(&format!("USR 4 TWN S {ticket}")).await;
-    let ok = peer.line().await;
-    assert!(ok.starts_with(&format!("USR 4 OK {email} ")), "{ok}");
-    assert_eq!(peer.frame().await.command, "MSG");
-    peer.send("SYN 5 0").await;
-    for line in expect_list {
-        peer.expect(line).await;
-    }
-    peer.send("CHG 6 NLN 0").await;
-    peer.expect("CHG 6 NLN 0").await;
-    for line in expect_online {
-        peer.expect(line).await;
-    }
-    let chl = peer.line().await;
-    let challenge = chl.strip_prefix("CHL 0 ").unwrap_or_else(|| panic!("{chl}"));
-    let answer = md5_challenge_response(challenge, "Q1P7W2E4J9R8U3S5");
-    peer.send_payload("QRY 7 msmsgs@msnmsgr.com", answer.as_bytes()).await;
-    peer.expect("QRY 7").await;
-    peer
-}
+use common::Peer;
 
 fn word(line: &str, index: usize) -> String {
     line.split(' ').nth(index).unwrap_or_else(|| panic!("no word {index} in {line}")).to_owned()

@@ -8,12 +8,13 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use super::cluster::{Claim, Incoming, Message, NodeId, NodeInfo, Route, directory::Departed};
+use super::cluster::directory::{Departed, Facet};
+use super::cluster::{Claim, Incoming, Message, NodeId, NodeInfo, Route};
 use super::hub::Online;
 use msnp::xml::uux::EndpointView;
 
 use super::types::{Capabilities, ContactView, Filter, Notice, Status};
-use super::{AccountId, Core};
+use super::{AccountId, Core, unix_micros};
 
 impl Core {
     /// This node as its heartbeat describes it.
@@ -35,7 +36,8 @@ impl Core {
             self.hub.deliver_local(account, &notice, &filter);
         }
         for (node, accounts) in self.directory.by_node(to) {
-            let message = Message::Deliver { to: accounts, notice: notice.clone(), filter: filter.clone() };
+            let message =
+                Message::Deliver { to: accounts, notice: notice.clone(), filter: filter.clone(), at: unix_micros() };
             self.bus.publish(Route::Node(node), message);
         }
     }
@@ -169,34 +171,55 @@ impl Core {
         !self.directory.nodes_of(account).is_empty()
     }
 
-    /// Answers what other nodes send, and beats this node's heart, until the
-    /// bus closes.
+    /// Answers what other nodes send until the bus closes; beats this
+    /// node's heart and looks for nodes gone silent meanwhile, in a task of
+    /// its own so that a long queue of messages delays neither.
     pub async fn serve_bus(self: Arc<Self>, mut incoming: mpsc::Receiver<Incoming>) {
-        let mut heartbeat = tokio::time::interval(self.config.heartbeat);
+        let (_alive, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(self.clone().beat(stopped));
+        while let Some(Incoming { from, message, reply }) = incoming.recv().await {
+            if let Message::Revoked { account } = message {
+                let core = self.clone();
+                tokio::spawn(async move { core.end_stale(account).await });
+                continue;
+            }
+            if let Some(answer) = self.on_message(from, message)
+                && let Some(reply) = reply
+            {
+                reply(answer);
+            }
+        }
+    }
+
+    /// Every heartbeat interval: tells the others this node lives, and
+    /// forgets nodes not heard for `node_dead_after`. Not when this node
+    /// itself was held up: if its timer fired late, the others' heartbeats
+    /// may be waiting unread, and silence proves nothing until it has run
+    /// on time for a whole interval.
+    async fn beat(self: Arc<Self>, mut stopped: tokio::sync::oneshot::Receiver<()>) {
+        let period = self.config.heartbeat;
+        let mut heartbeat = tokio::time::interval(period);
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_tick = tokio::time::Instant::now();
+        let mut held_up_at: Option<tokio::time::Instant> = None;
         loop {
             tokio::select! {
-                arrived = incoming.recv() => {
-                    let Some(Incoming { from, message, reply }) = arrived else { return };
-                    if let Message::Revoked { account } = message {
-                        let core = self.clone();
-                        tokio::spawn(async move { core.end_stale(account).await });
-                        continue;
-                    }
-                    if let Some(answer) = self.on_message(from, message)
-                        && let Some(reply) = reply
-                    {
-                        reply(answer);
-                    }
-                }
-                _ = heartbeat.tick() => {
-                    self.referred_here.store(0, std::sync::atomic::Ordering::Relaxed);
-                    self.bus.publish(Route::All, Message::Heartbeat(self.node_info()));
-                    for departed in self.directory.reap() {
-                        tracing::warn!(node = format!("{:08x}", departed.node), "node not heard from: its sessions are gone");
-                        self.on_departed(departed);
-                    }
-                }
+                _ = heartbeat.tick() => {}
+                _ = &mut stopped => return,
+            }
+            let now = tokio::time::Instant::now();
+            if now.duration_since(last_tick) > period + period / 2 {
+                held_up_at = Some(now);
+            }
+            last_tick = now;
+            self.referred_here.store(0, std::sync::atomic::Ordering::Relaxed);
+            self.bus.beat(self.node_info());
+            if held_up_at.is_some_and(|at| now.duration_since(at) <= period) {
+                continue;
+            }
+            for departed in self.directory.reap() {
+                tracing::warn!(node = format!("{:08x}", departed.node), "node not heard from: its sessions are gone");
+                self.on_departed(departed);
             }
         }
     }
@@ -238,9 +261,22 @@ impl Core {
                 self.endpoints_changed_elsewhere(account);
                 None
             }
+            Message::Doubt { node } => {
+                self.directory.doubt(node);
+                None
+            }
             // Looked up in the store, off this loop (see `serve_bus`).
             Message::Revoked { .. } => None,
-            Message::Deliver { to, notice, filter } => {
+            Message::Deliver { to, notice, filter, at } => {
+                // A contact's presence or personal message older than what
+                // its watchers here were last told (a queue flushed after an
+                // outage, say) is news no more.
+                if let Filter::Watching { contact, with_status: true } = filter
+                    && let Some(facet) = Facet::of(&notice)
+                    && !self.directory.fresh(contact, facet, at)
+                {
+                    return None;
+                }
                 for account in to {
                     self.hub.deliver_local(account, &notice, &filter);
                 }
@@ -292,7 +328,8 @@ impl Core {
             let mut notices = vec![Notice::Presence(view)];
             notices.extend(self.personal_message_notice(&online));
             for notice in notices {
-                let message = Message::Deliver { to: watchers.clone(), notice, filter: filter.clone() };
+                let message =
+                    Message::Deliver { to: watchers.clone(), notice, filter: filter.clone(), at: unix_micros() };
                 self.bus.publish(Route::Node(node), message);
             }
         }
@@ -322,6 +359,11 @@ impl Core {
         }
         let gone: std::collections::HashMap<AccountId, &str> =
             departed.gone.iter().map(|c| (c.account, c.email.as_str())).collect();
+        // Offline as of now: what the node said of them before is older.
+        let now = unix_micros();
+        for account in gone.keys() {
+            self.directory.fresh(*account, Facet::Presence, now);
+        }
         for online in self.hub.all() {
             let emails: Vec<String> = {
                 let state = online.lock();

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::Core;
-use super::cluster::{NodeId, NodeInfo};
+use super::cluster::{Message, NodeId, NodeInfo, Route};
 use super::tokens::{Purpose, Reader, Writer};
 
 /// How long a pass-on token is good for: the other node reads it at once,
@@ -19,9 +19,10 @@ fn unix_now() -> u64 {
 
 impl Core {
     /// The nodes that take new work: this one unless it is draining, and the
-    /// others heard from lately that are not draining.
+    /// others heard from lately, not doubted, and not draining.
     fn candidates(&self) -> Vec<NodeInfo> {
-        let mut nodes: Vec<NodeInfo> = self.directory.peers().into_iter().filter(|n| !n.draining).collect();
+        let mut nodes: Vec<NodeInfo> =
+            self.directory.peers().into_iter().filter(|n| !n.draining && self.directory.referable(n.id)).collect();
         let mut me = self.node_info();
         me.sessions += self.referred_here.load(Ordering::Relaxed);
         if !me.draining || nodes.is_empty() {
@@ -33,14 +34,32 @@ impl Core {
     /// The Notification Server (`host:port`) the dispatch port refers a
     /// client to: the node already holding the account (its endpoints stay
     /// together), else the one with the fewest sessions (clients referred
-    /// since its last heartbeat counted), this one on a tie.
+    /// since its last heartbeat counted), this one on a tie. A node the same
+    /// email was just sent to, and came back from without signing in, is
+    /// passed over until it is heard from again: it may have died a moment
+    /// ago, and no client is sent to a dead node twice.
     pub fn pick_notification_server(&self, email: Option<&str>) -> String {
+        if let Some(doubted) = email.and_then(|email| self.directory.came_back(email)) {
+            tracing::info!(node = format!("{doubted:08x}"), "a client came back from a node: not referring there");
+            self.bus.publish(Route::All, Message::Doubt { node: doubted });
+        }
+        let remember = |node: NodeId| {
+            if let Some(email) = email {
+                self.directory.referred_email(email, node);
+            }
+        };
         if let Some(account) = email.and_then(|email| self.online_by_email(email)) {
             if self.hub.get(account).is_some() {
                 return self.config.notification_address.clone();
             }
             let holders = self.directory.nodes_of(account);
-            if let Some(node) = holders.into_iter().find_map(|id| self.directory.peer(id)).filter(|n| !n.draining) {
+            let holder = holders
+                .into_iter()
+                .filter(|id| self.directory.referable(*id))
+                .find_map(|id| self.directory.peer(id))
+                .filter(|n| !n.draining);
+            if let Some(node) = holder {
+                remember(node.id);
                 return node.notification_address;
             }
         }
@@ -53,6 +72,7 @@ impl Core {
             self.referred_here.fetch_add(1, Ordering::Relaxed);
         } else {
             self.directory.referred(chosen.id);
+            remember(chosen.id);
         }
         chosen.notification_address.clone()
     }

@@ -110,7 +110,7 @@ impl Core {
             bridges: Default::default(),
             hub: hub::Hub::new(node),
             metrics,
-            directory: cluster::directory::Directory::new(config.node_dead_after),
+            directory: cluster::directory::Directory::new(config.heartbeat, config.node_dead_after, bus.liveness()),
             node,
             bus,
             draining: Default::default(),

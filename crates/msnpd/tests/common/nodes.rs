@@ -5,9 +5,14 @@
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use msnp::auth::challenge::md5_challenge_response;
 use msnpd::config::Config;
+
+use super::{Peer, http_get};
 /// Heartbeat and death bound the nodes run with here (the defaults are 1 s
 /// and 3 s): a dead node's users are offline for the others within
 /// `DEAD_AFTER` plus one heartbeat.
@@ -75,6 +80,8 @@ pub struct Node {
     pub notification: SocketAddr,
     pub sb: SocketAddr,
     pub http: SocketAddr,
+    /// How many times this node has logged another as dead.
+    pub declared_dead: Arc<AtomicUsize>,
 }
 
 /// `key=value` from the server's `msnpd listening` log line.
@@ -118,8 +125,13 @@ impl Node {
         };
         // The rest of its log is read and dropped, so the pipe never fills.
         let echo = std::env::var_os("MSNP_TEST_NODE_LOGS").is_some();
+        let declared_dead = Arc::new(AtomicUsize::new(0));
+        let counted = declared_dead.clone();
         std::thread::spawn(move || {
             for line in lines.map_while(Result::ok) {
+                if line.contains("node not heard from") {
+                    counted.fetch_add(1, Ordering::Relaxed);
+                }
                 if echo {
                     eprintln!("[node] {line}");
                 }
@@ -131,6 +143,7 @@ impl Node {
             notification: field(&listening, "notification"),
             sb: field(&listening, "sb"),
             http: field(&listening, "http"),
+            declared_dead,
         }
     }
 
@@ -204,4 +217,57 @@ impl Cluster {
         tokio::time::sleep(Duration::from_millis(3 * HEARTBEAT_MS)).await;
         Some(Cluster { nodes: nodes.into(), nats, _dir: dir, _turn: turn })
     }
+}
+
+/// A Passport 1.4 ticket from the node whose HTTP listener is `http`.
+pub async fn ticket(http: SocketAddr, email: &str, password: &str) -> String {
+    let authorization = format!(
+        "Passport1.4 OrgVerb=GET,OrgURL=http%3A%2F%2Fmessenger%2Emsn%2Ecom,sign-in={},pwd={password},lc=1033,id=507",
+        email.replace('@', "%40")
+    );
+    let response = http_get(http, "/login2.srf", &[("Authorization", &authorization)]).await;
+    assert_eq!(response.status, 200, "login2.srf refused {email}");
+    let info = response.header("Authentication-Info").expect("Authentication-Info");
+    info.split("from-PP='").nth(1).and_then(|t| t.split('\'').next()).expect("from-PP").to_owned()
+}
+
+/// An MSNP8 session on the Notification Server at `ns` with a ticket from
+/// `node`'s Passport, signed in, its list synchronised (`expect_list`),
+/// online (`expect_online` answering its CHG).
+pub async fn sign_in(
+    node: &Node,
+    ns: SocketAddr,
+    email: &str,
+    name: &'static str,
+    expect_list: &[&str],
+    expect_online: &[&str],
+) -> Peer {
+    let mut peer = Peer::connect(ns, name).await;
+    peer.set_dialect(msnp::Dialect::from_token("MSNP8").expect("dialect"));
+    peer.send("VER 1 MSNP8 CVR0").await;
+    peer.expect("VER 1 MSNP8").await;
+    peer.send(&format!("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 6.0.0602 MSMSGS {email}")).await;
+    peer.line().await;
+    peer.send(&format!("USR 3 TWN I {email}")).await;
+    assert!(peer.line().await.starts_with("USR 3 TWN S "));
+    let ticket = ticket(node.http, email, "pw").await;
+    peer.send(&format!("USR 4 TWN S {ticket}")).await;
+    let ok = peer.line().await;
+    assert!(ok.starts_with(&format!("USR 4 OK {email} ")), "{ok}");
+    assert_eq!(peer.frame().await.command, "MSG");
+    peer.send("SYN 5 0").await;
+    for line in expect_list {
+        peer.expect(line).await;
+    }
+    peer.send("CHG 6 NLN 0").await;
+    peer.expect("CHG 6 NLN 0").await;
+    for line in expect_online {
+        peer.expect(line).await;
+    }
+    let chl = peer.line().await;
+    let challenge = chl.strip_prefix("CHL 0 ").unwrap_or_else(|| panic!("{chl}"));
+    let answer = md5_challenge_response(challenge, "Q1P7W2E4J9R8U3S5");
+    peer.send_payload("QRY 7 msmsgs@msnmsgr.com", answer.as_bytes()).await;
+    peer.expect("QRY 7").await;
+    peer
 }

@@ -3,11 +3,12 @@
 //! not heard for `dead_after` is taken for dead with all its sessions.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::{Claim, NodeId, NodeInfo};
+use super::{Claim, Liveness, NodeId, NodeInfo};
 use crate::core::AccountId;
+use crate::core::types::Notice;
 
 struct Peer {
     info: NodeInfo,
@@ -21,6 +22,15 @@ struct Peer {
 #[derive(Default)]
 struct Inner {
     peers: HashMap<NodeId, Peer>,
+    /// Where dispatch last sent each email, and when; forgotten once the
+    /// account signs in there.
+    referrals: HashMap<String, (NodeId, Instant)>,
+    /// Nodes a client came back from without signing in, and when: not
+    /// referred to until heard from after that.
+    doubted: HashMap<NodeId, Instant>,
+    /// When the latest news of each facet of each contact on another node
+    /// was sent (µs since the epoch).
+    stamps: HashMap<(AccountId, Facet), i64>,
     /// Accounts signed in on other nodes, with each node's claim.
     accounts: HashMap<AccountId, Vec<Claim>>,
     emails: HashMap<String, AccountId>,
@@ -28,6 +38,11 @@ struct Inner {
 
 pub struct Directory {
     dead_after: Duration,
+    /// A node not heard for this long (a heartbeat and a half) is not
+    /// referred to, though not yet taken for dead.
+    quiet_after: Duration,
+    /// When each node was last heard by any message, noted by the bus.
+    liveness: Arc<Liveness>,
     inner: Mutex<Inner>,
 }
 
@@ -37,9 +52,53 @@ pub struct Departed {
     pub gone: Vec<Claim>,
 }
 
+/// What a notice says of a contact, each kept to its latest on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Facet {
+    /// Online with a status, or offline.
+    Presence,
+    PersonalMessage,
+}
+
+impl Facet {
+    pub fn of(notice: &Notice) -> Option<Facet> {
+        match notice {
+            Notice::Presence(_) | Notice::Offline { .. } => Some(Facet::Presence),
+            Notice::PersonalMessage { .. } => Some(Facet::PersonalMessage),
+            _ => None,
+        }
+    }
+}
+
+/// A map that held many more entries than it does now gives the memory
+/// back (a cluster's sessions closing leave every node's maps of the others'
+/// accounts nearly empty at their largest size).
+fn shrink<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>) {
+    if map.capacity() > 4 * map.len() + 1024 {
+        map.shrink_to(2 * map.len());
+    }
+}
+
+fn shrink_set<K: std::hash::Hash + Eq>(set: &mut HashSet<K>) {
+    if set.capacity() > 4 * set.len() + 1024 {
+        set.shrink_to(2 * set.len());
+    }
+}
+
+/// Stamps kept before the old ones are dropped (older than a minute: no
+/// queue holds news that long).
+const STAMPS_KEPT: usize = 100_000;
+
 impl Directory {
-    pub fn new(dead_after: Duration) -> Directory {
-        Directory { dead_after, inner: Mutex::new(Inner::default()) }
+    pub fn new(heartbeat: Duration, dead_after: Duration, liveness: Arc<Liveness>) -> Directory {
+        let quiet_after = heartbeat + heartbeat / 2;
+        Directory { dead_after, quiet_after, liveness, inner: Mutex::new(Inner::default()) }
+    }
+
+    /// When `node` was last heard: its last heartbeat handled here, or any
+    /// message the bus noted since.
+    fn last_heard(&self, node: NodeId, peer: &Peer) -> Instant {
+        self.liveness.last(node).map_or(peer.seen, |heard| heard.max(peer.seen))
     }
 
     fn inner(&self) -> MutexGuard<'_, Inner> {
@@ -70,7 +129,10 @@ impl Directory {
     /// heard yet is kept: its heartbeat follows.
     pub fn claim(&self, claim: Claim) {
         let mut inner = self.inner();
-        let Inner { peers, accounts, emails } = &mut *inner;
+        let Inner { peers, accounts, emails, referrals, .. } = &mut *inner;
+        if referrals.get(&claim.email).is_some_and(|(node, _)| *node == claim.node) {
+            referrals.remove(&claim.email);
+        }
         let peer = peers.entry(claim.node).or_insert_with(|| Peer {
             info: NodeInfo {
                 id: claim.node,
@@ -113,6 +175,11 @@ impl Directory {
             if let Some(email) = email {
                 inner.emails.remove(&email);
             }
+            shrink(&mut inner.accounts);
+            shrink(&mut inner.emails);
+            if let Some(peer) = inner.peers.get_mut(&node) {
+                shrink_set(&mut peer.accounts);
+            }
             return before > 0;
         }
         false
@@ -132,7 +199,9 @@ impl Directory {
 
     /// Forgets a node; returns the accounts no node holds any more.
     pub fn remove(&self, node: NodeId) -> Departed {
+        self.liveness.forget(node);
         let mut inner = self.inner();
+        inner.doubted.remove(&node);
         let Some(peer) = inner.peers.remove(&node) else {
             return Departed { node, gone: Vec::new() };
         };
@@ -155,7 +224,7 @@ impl Directory {
             .inner()
             .peers
             .iter()
-            .filter(|(_, peer)| now.duration_since(peer.seen) > self.dead_after)
+            .filter(|(id, peer)| now.duration_since(self.last_heard(**id, peer)) > self.dead_after)
             .map(|(id, _)| *id)
             .collect();
         dead.into_iter().map(|node| self.remove(node)).collect()
@@ -209,6 +278,59 @@ impl Directory {
         }
     }
 
+    /// Whether dispatch may send a client to `node`: heard lately, and not
+    /// doubted since it was last heard.
+    pub fn referable(&self, node: NodeId) -> bool {
+        let inner = self.inner();
+        let Some(peer) = inner.peers.get(&node) else { return false };
+        let heard = self.last_heard(node, peer);
+        heard.elapsed() <= self.quiet_after && inner.doubted.get(&node).is_none_or(|doubted| heard > *doubted)
+    }
+
+    /// Dispatch sent `email` to `node`.
+    pub fn referred_email(&self, email: &str, node: NodeId) {
+        let mut inner = self.inner();
+        if inner.referrals.len() >= 4096 {
+            let dead_after = self.dead_after;
+            inner.referrals.retain(|_, (_, at)| at.elapsed() <= dead_after);
+        }
+        inner.referrals.insert(email.to_owned(), (node, Instant::now()));
+    }
+
+    /// `email` is back at dispatch soon after being sent to a node where it
+    /// has not signed in: that node is doubted until heard from anew (a
+    /// client that cannot reach it is not sent there a second time).
+    /// Returns the node doubted.
+    pub fn came_back(&self, email: &str) -> Option<NodeId> {
+        let mut inner = self.inner();
+        let (node, at) = inner.referrals.remove(email)?;
+        (at.elapsed() <= self.dead_after).then(|| {
+            inner.doubted.insert(node, Instant::now());
+            node
+        })
+    }
+
+    /// Whether news of `contact`'s `facet` sent at `at` is the latest yet
+    /// (then it is recorded as such).
+    pub fn fresh(&self, contact: AccountId, facet: Facet, at: i64) -> bool {
+        let mut inner = self.inner();
+        if inner.stamps.len() >= STAMPS_KEPT {
+            let minute_ago = at.saturating_sub(60_000_000);
+            inner.stamps.retain(|_, stamp| *stamp > minute_ago);
+        }
+        let stamp = inner.stamps.entry((contact, facet)).or_insert(i64::MIN);
+        if at < *stamp {
+            return false;
+        }
+        *stamp = at;
+        true
+    }
+
+    /// Another node doubts `node` (see [`Directory::came_back`]).
+    pub fn doubt(&self, node: NodeId) {
+        self.inner().doubted.insert(node, Instant::now());
+    }
+
     pub fn peer(&self, node: NodeId) -> Option<NodeInfo> {
         self.inner().peers.get(&node).map(|p| p.info.clone())
     }
@@ -235,7 +357,7 @@ mod tests {
 
     #[test]
     fn accounts_are_found_by_node_and_email_until_their_node_goes() {
-        let directory = Directory::new(Duration::from_millis(50));
+        let directory = Directory::new(Duration::from_millis(20), Duration::from_millis(50), Arc::default());
         assert!(directory.heard(info(2)));
         assert!(!directory.heard(info(2)));
         // Known by a claim first, then heard: that is its first heartbeat.

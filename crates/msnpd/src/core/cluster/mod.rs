@@ -9,8 +9,11 @@
 pub mod directory;
 pub mod nats;
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
@@ -97,15 +100,23 @@ pub enum Message {
         node: NodeId,
         account: AccountId,
     },
+    /// A client came back from `node` without signing in there: do not
+    /// refer anyone there until it is heard from again.
+    Doubt {
+        node: NodeId,
+    },
     /// The account's credential changed: what the old one opened ends.
     Revoked {
         account: AccountId,
     },
-    /// A notice for accounts signed in on the receiving node.
+    /// A notice for accounts signed in on the receiving node, and when it
+    /// was sent (µs since the epoch): what a contact's watchers are told of
+    /// it converges on the latest, even when older news arrives later.
     Deliver {
         to: Vec<AccountId>,
         notice: Notice,
         filter: Filter,
+        at: i64,
     },
     /// Changes another account made to `owner`'s lists (RL), already stored.
     /// With the owner's list serial after them when it is known.
@@ -162,6 +173,29 @@ pub enum BusError {
 
 pub type Reply = Pin<Box<dyn Future<Output = Result<Message, BusError>> + Send>>;
 
+/// When each other node was last heard, by any message. The bus notes it
+/// the moment a message arrives, however far behind this node's handling
+/// of messages is: a node that is sending is alive, even when what it sends
+/// waits in a queue here.
+#[derive(Default)]
+pub struct Liveness {
+    heard: Mutex<HashMap<NodeId, Instant>>,
+}
+
+impl Liveness {
+    pub fn heard(&self, node: NodeId) {
+        self.heard.lock().unwrap_or_else(|e| e.into_inner()).insert(node, Instant::now());
+    }
+
+    pub fn last(&self, node: NodeId) -> Option<Instant> {
+        self.heard.lock().unwrap_or_else(|e| e.into_inner()).get(&node).copied()
+    }
+
+    pub fn forget(&self, node: NodeId) {
+        self.heard.lock().unwrap_or_else(|e| e.into_inner()).remove(&node);
+    }
+}
+
 /// How nodes reach each other.
 pub trait Bus: Send + Sync {
     /// Hands a message over for `route`, never waiting: a bus that cannot
@@ -169,6 +203,11 @@ pub trait Bus: Send + Sync {
     fn publish(&self, route: Route, message: Message);
     /// Asks one node and waits (bounded) for its answer.
     fn request(&self, node: NodeId, message: Message) -> Reply;
+    /// Sends this node's heartbeat to all, on a way of its own: a flood of
+    /// other messages does not hold it back.
+    fn beat(&self, info: NodeInfo);
+    /// When each other node was last heard.
+    fn liveness(&self) -> Arc<Liveness>;
     /// Messages dropped because the bus could not take them.
     fn dropped(&self) -> u64;
     /// There is no other node to tell: callers may skip building messages.
@@ -189,6 +228,12 @@ pub struct LocalBus;
 
 impl Bus for LocalBus {
     fn publish(&self, _route: Route, _message: Message) {}
+
+    fn beat(&self, _info: NodeInfo) {}
+
+    fn liveness(&self) -> Arc<Liveness> {
+        Arc::default()
+    }
 
     fn request(&self, _node: NodeId, _message: Message) -> Reply {
         Box::pin(async { Err(BusError::Alone) })

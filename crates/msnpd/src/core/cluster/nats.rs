@@ -1,7 +1,10 @@
 //! The bus over NATS. Each node listens on `<prefix>.node.<id>` (what is for
-//! it alone) and `<prefix>.all` (heartbeats, sign-ins); requests use NATS's
-//! own request/reply. Messages are JSON: a node's notices are small and the
-//! format stays readable with `nats sub`.
+//! it alone) and `<prefix>.all` (sign-ins and sign-outs); requests use NATS's
+//! own request/reply. Heartbeats go on `<prefix>.beat` over a second
+//! connection with a reader of its own: however many messages the first
+//! carries or waits to have handled, the beats go through and are noted at
+//! once. Messages are JSON: a node's notices are small and the format stays
+//! readable with `nats sub`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,7 +15,7 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
-use super::{Bus, BusError, Incoming, Message, NodeId, Reply, Route};
+use super::{Bus, BusError, Incoming, Liveness, Message, NodeId, NodeInfo, Reply, Route};
 
 /// Messages waiting for the connection before publishing drops them.
 const OUTBOX: usize = 65_536;
@@ -31,6 +34,9 @@ pub struct NatsBus {
     prefix: String,
     client: async_nats::Client,
     outbox: mpsc::Sender<(String, Bytes)>,
+    /// This node's next heartbeat, for the heartbeat connection to send.
+    beats: mpsc::Sender<Bytes>,
+    liveness: Arc<Liveness>,
     dropped: Arc<AtomicU64>,
 }
 
@@ -47,17 +53,25 @@ impl NatsBus {
         node: NodeId,
     ) -> Result<(NatsBus, mpsc::Receiver<Incoming>), BusError> {
         let (address, credentials) = split_credentials(url);
-        let mut options = async_nats::ConnectOptions::new().name(format!("msnpd-{node:08x}"));
-        if let Some((user, password)) = credentials {
-            options = options.user_and_password(user, password);
-        }
-        let client = options.connect(address.as_str()).await.map_err(|e| BusError::Transport(e.to_string()))?;
-        let mine =
-            client.subscribe(node_subject(prefix, node)).await.map_err(|e| BusError::Transport(e.to_string()))?;
-        let all = client.subscribe(format!("{prefix}.all")).await.map_err(|e| BusError::Transport(e.to_string()))?;
+        let connect = |role: &str| {
+            let mut options = async_nats::ConnectOptions::new().name(format!("msnpd-{node:08x}{role}"));
+            if let Some((user, password)) = &credentials {
+                options = options.user_and_password(user.clone(), password.clone());
+            }
+            options.connect(address.as_str())
+        };
+        let transport = |e: &dyn std::fmt::Display| BusError::Transport(e.to_string());
+        let client = connect("").await.map_err(|e| transport(&e))?;
+        let beat_client = connect("-beat").await.map_err(|e| transport(&e))?;
+        let mine = client.subscribe(node_subject(prefix, node)).await.map_err(|e| transport(&e))?;
+        let all = client.subscribe(format!("{prefix}.all")).await.map_err(|e| transport(&e))?;
+        let beats_in = beat_client.subscribe(format!("{prefix}.beat")).await.map_err(|e| transport(&e))?;
+        let liveness = Arc::new(Liveness::default());
         let (incoming_tx, incoming) = mpsc::channel(OUTBOX);
+        tokio::spawn(read_beats(beats_in, node, liveness.clone(), incoming_tx.clone()));
         let mut both = futures_util::stream::select(mine, all);
         let replier = client.clone();
+        let heard = liveness.clone();
         tokio::spawn(async move {
             while let Some(nats_message) = both.next().await {
                 let Ok(envelope) = serde_json::from_slice::<Envelope>(&nats_message.payload) else {
@@ -67,6 +81,7 @@ impl NatsBus {
                 if envelope.from == node {
                     continue;
                 }
+                heard.heard(envelope.from);
                 let reply = nats_message.reply.map(|subject| {
                     let client = replier.clone();
                     Box::new(move |answer: Message| {
@@ -91,7 +106,17 @@ impl NatsBus {
                 }
             }
         });
-        let bus = NatsBus { node, prefix: prefix.to_owned(), client, outbox, dropped: Arc::default() };
+        // A beat not sent in time is worth nothing: a short queue, and a full one drops it.
+        let (beats, mut beat_queue) = mpsc::channel::<Bytes>(2);
+        let beat_subject = format!("{prefix}.beat");
+        tokio::spawn(async move {
+            while let Some(payload) = beat_queue.recv().await {
+                if beat_client.publish(beat_subject.clone(), payload).await.is_err() {
+                    tracing::warn!("heartbeat publish failed");
+                }
+            }
+        });
+        let bus = NatsBus { node, prefix: prefix.to_owned(), client, outbox, beats, liveness, dropped: Arc::default() };
         Ok((bus, incoming))
     }
 
@@ -113,6 +138,31 @@ fn split_credentials(url: &str) -> (String, Option<(String, String)>) {
     let decode = |text: &str| percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned();
     let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
     (format!("{scheme}://{host}"), Some((decode(user), decode(password))))
+}
+
+/// Notes every other node's heartbeat the moment it arrives, and hands it
+/// on to be handled (the node's load, a node heard for the first time)
+/// when there is room: the noting is what keeps the node alive here.
+async fn read_beats(
+    mut beats: async_nats::Subscriber,
+    node: NodeId,
+    liveness: Arc<Liveness>,
+    incoming: mpsc::Sender<Incoming>,
+) {
+    while let Some(nats_message) = beats.next().await {
+        let Ok(envelope) = serde_json::from_slice::<Envelope>(&nats_message.payload) else {
+            tracing::warn!("unreadable heartbeat dropped");
+            continue;
+        };
+        if envelope.from == node {
+            continue;
+        }
+        liveness.heard(envelope.from);
+        let arrived = Incoming { from: envelope.from, message: envelope.message, reply: None };
+        if let Err(mpsc::error::TrySendError::Closed(_)) = incoming.try_send(arrived) {
+            return;
+        }
+    }
 }
 
 fn encode(from: NodeId, message: Message) -> Bytes {
@@ -141,6 +191,14 @@ impl Bus for NatsBus {
                 .map(|envelope| envelope.message)
                 .map_err(|e| BusError::Transport(e.to_string()))
         })
+    }
+
+    fn beat(&self, info: NodeInfo) {
+        let _ = self.beats.try_send(encode(self.node, Message::Heartbeat(info)));
+    }
+
+    fn liveness(&self) -> Arc<Liveness> {
+        self.liveness.clone()
     }
 
     fn dropped(&self) -> u64 {
