@@ -193,31 +193,6 @@ async fn endpoints_on_different_nodes() {
 /// The bus goes away for longer than the death bound: each node takes the
 /// other's users for gone. When it returns the nodes meet again and show
 /// each other's users as they are.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_bus_outage_heals() {
-    let Some(mut cluster) = Cluster::start().await else { return };
-    let (a, b) = (&cluster.nodes[0], &cluster.nodes[1]);
-    let mut alice = sign_in(a, a.notification, "alice@example.com", "alice", &EMPTY, &[]).await;
-    let mut bob = sign_in(b, b.notification, "bob@example.com", "bob", &EMPTY, &[]).await;
-    alice.send("ADD 8 FL bob@example.com Bob").await;
-    alice.expect("ADD 8 FL 1 bob@example.com Bob").await;
-    alice.expect("ILN 8 NLN bob@example.com Bob 0").await;
-    bob.expect("ADD 0 RL 1 alice@example.com Alice").await;
-
-    cluster.nats.stop();
-    alice.expect("FLN bob@example.com").await;
-    cluster.nats.restart();
-    // The client reconnects with backoff; the nodes then meet as new.
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let back = loop {
-        if let Some(frame) = alice.try_frame_quietly().await {
-            break frame;
-        }
-        assert!(Instant::now() < deadline, "bob never came back for alice");
-    };
-    assert_eq!(back.to_string(), "NLN NLN bob@example.com Bob 0");
-}
-
 /// A gateway (HTTP polling) client reaches a switchboard and a Notification
 /// Server on other nodes through the node it talks to, as the original
 /// gateway passed a session on to the server it named.
