@@ -11,9 +11,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::Peer;
 use common::nodes::{Cluster, DEAD_AFTER_MS, HEARTBEAT_MS, Node, sign_in};
 use common::web::{Browser, field};
-use common::Peer;
 
 fn word(line: &str, index: usize) -> String {
     line.split(' ').nth(index).unwrap_or_else(|| panic!("no word {index} in {line}")).to_owned()
