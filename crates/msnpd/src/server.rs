@@ -385,7 +385,9 @@ async fn return_memory(ctx: Arc<Context>, mut stopped: watch::Receiver<bool>) {
     let mut trimmer = crate::memory::Trimmer::default();
     loop {
         tokio::select! {
-            _ = every.tick() => if trimmer.observe(ctx.core.hub.session_count()) {
+            // The other nodes' accounts count too: their sign-outs free this
+            // node's memory of them after its own sessions have closed.
+            _ = every.tick() => if trimmer.observe(ctx.core.hub.session_count() + ctx.core.directory.account_count()) {
                 // A walk over the whole heap: off the session threads.
                 let _ = tokio::task::spawn_blocking(crate::memory::return_free_pages).await;
             },

@@ -255,6 +255,11 @@ impl Directory {
         grouped
     }
 
+    /// How many accounts other nodes hold, as this node knows them.
+    pub fn account_count(&self) -> usize {
+        self.inner().accounts.len()
+    }
+
     /// An account signed in on another node, by email.
     pub fn account_by_email(&self, email: &str) -> Option<AccountId> {
         self.inner().emails.get(email).copied()
