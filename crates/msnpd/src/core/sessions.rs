@@ -273,8 +273,8 @@ impl Core {
         let Some(ticket) = self.tickets.check(token, scope) else { return Ok(None) };
         let current = match self.hub.get(ticket.account) {
             Some(online) => online.credential,
-            None => match self.store.account_by_id(ticket.account).await? {
-                Some(row) => self.tickets.credential(&row.password_hash),
+            None => match self.current_credential(ticket.account).await? {
+                Some(current) => current,
                 None => return Ok(None),
             },
         };
