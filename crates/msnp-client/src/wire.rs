@@ -38,6 +38,7 @@ async fn open(address: &str, local: Option<std::net::IpAddr>) -> std::io::Result
     let mut failure = None;
     for remote in tokio::net::lookup_host(address).await? {
         let socket = if remote.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+        port_at_connect(&socket);
         socket.bind(std::net::SocketAddr::new(local, 0))?;
         match socket.connect(remote).await {
             Ok(stream) => return Ok(stream),
@@ -46,6 +47,31 @@ async fn open(address: &str, local: Option<std::net::IpAddr>) -> std::io::Result
     }
     Err(failure.unwrap_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, format!("{address}: no address"))))
 }
+
+/// Leaves the choice of the local port to `connect` (Linux's
+/// `IP_BIND_ADDRESS_NO_PORT`): a port bound first must be free for every
+/// destination, and with thousands of a load generator's connections on one
+/// source address the kernel spends its time searching for one.
+#[cfg(target_os = "linux")]
+fn port_at_connect(socket: &tokio::net::TcpSocket) {
+    use std::os::fd::AsRawFd;
+    let on: libc::c_int = 1;
+    // Safety: a valid socket descriptor, and a pointer to an int that lives
+    // through the call, with its size.
+    #[allow(unsafe_code)]
+    let _ = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::IPPROTO_IP,
+            libc::IP_BIND_ADDRESS_NO_PORT,
+            (&on as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+}
+
+#[cfg(not(target_os = "linux"))]
+fn port_at_connect(_socket: &tokio::net::TcpSocket) {}
 
 impl Link {
     /// Connects; frames no call waits for arrive on the returned queue, which

@@ -158,6 +158,48 @@ async fn bench_relay_reports_throughput_and_latency() {
     assert_eq!(stderr, "msnp: bench targets loopback only, not 192.0.2.1\n");
 }
 
+/// `msnp bench connections --come-back`: a held session the server ends
+/// (here: its account signs in elsewhere) signs in again, and the report
+/// counts it.
+#[tokio::test]
+async fn bench_connections_come_back_after_a_drop() {
+    use tokio::io::AsyncBufReadExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = start(dir.path()).await;
+    let ns = server.ns_addr.to_string();
+    let nexus = format!("http://{}/rdr/pprdr.asp", server.http_addr);
+    let mut generator = tokio::process::Command::new(env!("CARGO_BIN_EXE_msnp"))
+        .args(["--json", "bench", "--server", &ns, "--nexus", &nexus, "connections", "--count", "2"])
+        .args(["--come-back", "--hold", "3"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("msnp runs");
+    let mut progress = tokio::io::BufReader::new(generator.stderr.take().expect("stderr")).lines();
+    let held = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Ok(Some(line)) = progress.next_line().await {
+            if line.contains("signed in in") {
+                return true;
+            }
+        }
+        false
+    });
+    assert_eq!(held.await, Ok(true), "the generator holds its sessions");
+    let config = ClientConfig { nexus: nexus.clone(), ..ClientConfig::new(&ns) };
+    let elsewhere = Client::login(config, "bench1@example.com", "bench").await.expect("signs in elsewhere");
+    let output = tokio::time::timeout(Duration::from_secs(30), generator.wait_with_output())
+        .await
+        .expect("the generator finishes")
+        .expect("its output");
+    assert!(output.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    assert_eq!(report["came_back"]["came_back"], 1, "{report}");
+    assert_eq!(report["came_back"]["failed_attempts"], 0, "{report}");
+    assert_eq!(report["came_back"]["most_attempts"], 1, "{report}");
+    drop(elsewhere);
+}
+
 /// `msnp bench soak` against the server's normal limits: the steady sender
 /// gets everything through while the flooding abuser is refused.
 #[tokio::test]

@@ -12,6 +12,7 @@ use msnp_client::{Client, ClientConfig, ClientError, Conversation, ConversationE
 use serde_json::json;
 use tokio::task::JoinSet;
 
+mod comeback;
 mod relay;
 mod spread;
 mod wire;

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
-use tokio::process::{Child, ChildStdin, Command};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
-use super::{Target, describe, login_many, percentiles, report, rss_total};
+use super::{Target, comeback, describe, login_many, percentiles, report, rss_total};
 
 /// Sessions one worker process holds at most: a process may open 20,000
 /// files here, and each session is one.
@@ -38,6 +38,11 @@ pub struct ConnectionsArgs {
     /// Load-generator processes; 0 picks one per 9,000 sessions.
     #[arg(long, default_value_t = 0)]
     processes: usize,
+    /// Sessions the server drops sign in again through the address given
+    /// (as real clients do), and the report says how long that took and how
+    /// many attempts failed: run it and stop or kill a node meanwhile.
+    #[arg(long)]
+    come_back: bool,
     /// Set by the parent: this process is a worker whose share starts at this account.
     #[arg(long, hide = true)]
     worker_first: Option<usize>,
@@ -51,7 +56,7 @@ pub async fn connections(target: Arc<Target>, args: ConnectionsArgs) -> Result<(
         return worker(target, &args, first).await;
     }
     let processes = if args.processes == 0 { args.count.div_ceil(SESSIONS_PER_PROCESS) } else { args.processes };
-    if processes <= 1 {
+    if processes <= 1 && !args.come_back {
         return in_process(target, &args).await;
     }
     spread(target, &args, processes).await
@@ -120,16 +125,36 @@ async fn worker(target: Arc<Target>, args: &ConnectionsArgs, first: usize) -> Re
     })
     .await?;
     println!("{}", json!({"ready": clients.len(), "login": percentiles(latencies)}));
-    // The parent closes stdin once it has measured.
-    let mut rest = Vec::new();
-    let _ = tokio::io::stdin().read_to_end(&mut rest).await;
-    drop(clients);
+    // The sessions stay open until the parent closes stdin, once it has measured.
+    let until_measured = async {
+        let mut rest = Vec::new();
+        let _ = tokio::io::stdin().read_to_end(&mut rest).await;
+    };
+    if args.come_back {
+        let holding = comeback::Holding::start(target.clone(), clients, args.concurrency);
+        until_measured.await;
+        println!("{}", holding.finish());
+    } else {
+        until_measured.await;
+        drop(clients);
+    }
     Ok(())
 }
 
 struct Worker {
     child: Child,
     stdin: Option<ChildStdin>,
+    stdout: Option<BufReader<ChildStdout>>,
+}
+
+/// A worker's next line of JSON on stdout.
+async fn read_report(worker: &mut Worker, index: usize, limit: Duration) -> Result<serde_json::Value, String> {
+    let stdout = worker.stdout.as_mut().ok_or("a worker without stdout")?;
+    let mut line = String::new();
+    match tokio::time::timeout(limit, stdout.read_line(&mut line)).await {
+        Ok(Ok(n)) if n > 0 => serde_json::from_str(&line).map_err(|e| format!("worker {index}: {e}")),
+        _ => Err(format!("worker {index} did not report (see its error above)")),
+    }
 }
 
 async fn spread(target: Arc<Target>, args: &ConnectionsArgs, processes: usize) -> Result<(), String> {
@@ -152,6 +177,9 @@ async fn spread(target: Arc<Target>, args: &ConnectionsArgs, processes: usize) -
             .args(["--prefix", &target.prefix, "--password", &target.password, "connections"])
             .args(["--count", &share.to_string(), "--worker-first", &first.to_string()])
             .args(["--concurrency", &(args.concurrency / processes).max(1).to_string()]);
+        if args.come_back {
+            command.arg("--come-back");
+        }
         if loopback_v4 {
             // 127.0.0.2-9: a source address each, so no one address runs out of ports.
             command.args(["--source", &format!("127.0.0.{}", 2 + index % 8)]);
@@ -164,26 +192,27 @@ async fn spread(target: Arc<Target>, args: &ConnectionsArgs, processes: usize) -
             .spawn()
             .map_err(|e| format!("cannot start a worker: {e}"))?;
         let stdin = child.stdin.take();
-        workers.push(Worker { child, stdin });
+        let stdout = child.stdout.take().map(BufReader::new);
+        workers.push(Worker { child, stdin, stdout });
         first += share;
     }
     let mut reports = Vec::with_capacity(processes);
     for (index, worker) in workers.iter_mut().enumerate() {
-        let stdout = worker.child.stdout.take().ok_or("a worker without stdout")?;
-        let mut line = String::new();
-        let read = tokio::time::timeout(WORKER_LOGIN_LIMIT, BufReader::new(stdout).read_line(&mut line)).await;
-        match read {
-            Ok(Ok(n)) if n > 0 => {}
-            _ => return Err(format!("worker {index} did not sign in its share (see its error above)")),
-        }
-        let ready: serde_json::Value = serde_json::from_str(&line).map_err(|e| format!("worker {index}: {e}"))?;
-        reports.push(ready);
+        reports.push(read_report(worker, index, WORKER_LOGIN_LIMIT).await?);
     }
     let elapsed = started.elapsed();
+    // For scripts that break things while the sessions are held.
+    eprintln!("{} sessions signed in in {:.1} s; holding them {} s", args.count, elapsed.as_secs_f64(), args.hold);
     tokio::time::sleep(Duration::from_secs(args.hold)).await;
     let after = rss_total(&args.server_pids);
     for worker in &mut workers {
         worker.stdin = None;
+    }
+    let mut returns = Vec::new();
+    if args.come_back {
+        for (index, worker) in workers.iter_mut().enumerate() {
+            returns.push(read_report(worker, index, Duration::from_secs(30)).await?);
+        }
     }
     for worker in &mut workers {
         if tokio::time::timeout(Duration::from_secs(30), worker.child.wait()).await.is_err() {
@@ -197,7 +226,13 @@ async fn spread(target: Arc<Target>, args: &ConnectionsArgs, processes: usize) -
         let p99_ms = ready["login"]["p99_us"].as_f64().unwrap_or(0.0) / 1000.0;
         text.push_str(&format!("\n  worker {index}: {} sessions, login p99 {p99_ms:.2} ms", ready["ready"]));
     }
-    report(&target, text, result(args.count, processes, elapsed, &rss, json!(reports)));
+    let mut object = result(args.count, processes, elapsed, &rss, json!(reports));
+    if args.come_back {
+        let merged = comeback::merge(&returns);
+        text.push_str(&format!("\n{}", comeback::describe(&merged)));
+        object["came_back"] = merged;
+    }
+    report(&target, text, object);
     Ok(())
 }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 use super::cluster::directory::{Departed, Facet};
-use super::cluster::{Claim, Incoming, Message, NodeId, NodeInfo, Route};
+use super::cluster::{Claim, Incoming, Message, NodeId, NodeInfo, Route, claims_in_parts};
 use super::hub::Online;
 use msnp::xml::uux::EndpointView;
 
@@ -235,7 +235,9 @@ impl Core {
                 if self.directory.heard(info) {
                     tracing::info!(node = format!("{from:08x}"), "node joined");
                     let claims = self.hub.all().iter().map(|online| self.claim_of(online)).collect();
-                    self.bus.publish(Route::Node(from), Message::Claims { node: self.node, claims });
+                    for part in claims_in_parts(self.node, claims) {
+                        self.bus.publish(Route::Node(from), part);
+                    }
                 }
                 None
             }
@@ -244,9 +246,13 @@ impl Core {
                 self.on_departed(departed);
                 None
             }
-            Message::Claims { node, claims } => {
+            Message::Claims { node, claims, part } => {
                 let theirs: HashSet<AccountId> = claims.iter().map(|c| c.account).collect();
-                self.directory.replace_claims(node, claims);
+                if part == 0 {
+                    self.directory.replace_claims(node, claims);
+                } else {
+                    self.directory.add_claims(node, claims);
+                }
                 self.show_presence_to(node, &theirs);
                 None
             }

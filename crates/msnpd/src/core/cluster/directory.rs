@@ -197,6 +197,13 @@ impl Directory {
         }
     }
 
+    /// More of a node's claims, after the first part replaced the rest.
+    pub fn add_claims(&self, node: NodeId, claims: Vec<Claim>) {
+        for claim in claims.into_iter().filter(|c| c.node == node) {
+            self.claim(claim);
+        }
+    }
+
     /// Forgets a node; returns the accounts no node holds any more.
     pub fn remove(&self, node: NodeId) -> Departed {
         self.liveness.forget(node);

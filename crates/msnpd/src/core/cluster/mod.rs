@@ -82,6 +82,26 @@ pub enum RingOutcome {
     RangAndStructured,
 }
 
+/// Claims per `Claims` message: a node's claims in one message outgrow what
+/// the bus carries (NATS takes 1 MiB by default; a claim is ≈ 110 bytes
+/// without endpoints, a few hundred with them), and a refused message
+/// would leave the other node blind to every account here.
+pub const CLAIMS_PER_MESSAGE: usize = 500;
+
+/// A node's claims as the messages that carry them: at least one, so that
+/// a node holding no one still replaces what the receiver knew of it.
+pub fn claims_in_parts(node: NodeId, mut claims: Vec<Claim>) -> Vec<Message> {
+    let mut parts = Vec::with_capacity(claims.len().div_ceil(CLAIMS_PER_MESSAGE).max(1));
+    loop {
+        let rest = claims.split_off(claims.len().min(CLAIMS_PER_MESSAGE));
+        parts.push(Message::Claims { node, claims, part: parts.len() as u32 });
+        if rest.is_empty() {
+            return parts;
+        }
+        claims = rest;
+    }
+}
+
 /// Everything one node tells another.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Message {
@@ -89,10 +109,14 @@ pub enum Message {
     Heartbeat(NodeInfo),
     /// The node stops: its accounts are gone now.
     Leaving(NodeId),
-    /// Every account a node holds, sent to a node heard for the first time.
+    /// Every account a node holds, sent to a node heard for the first time,
+    /// in parts (see [`claims_in_parts`]): part 0 replaces what the receiver
+    /// knew of the node, later parts add to it.
     Claims {
         node: NodeId,
         claims: Vec<Claim>,
+        #[serde(default)]
+        part: u32,
     },
     SignedIn(Claim),
     /// The account has no session left on `node`.

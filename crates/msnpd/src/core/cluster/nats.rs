@@ -99,10 +99,14 @@ impl NatsBus {
         });
         let (outbox, mut queued) = mpsc::channel::<(String, Bytes)>(OUTBOX);
         let publisher = client.clone();
+        let dropped = Arc::new(AtomicU64::new(0));
+        let refused = dropped.clone();
         tokio::spawn(async move {
             while let Some((subject, payload)) = queued.recv().await {
-                if publisher.publish(subject, payload).await.is_err() {
-                    tracing::warn!("bus publish failed");
+                let size = payload.len();
+                if let Err(error) = publisher.publish(subject, payload).await {
+                    refused.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(%error, size, "bus publish failed: message dropped");
                 }
             }
         });
@@ -116,7 +120,7 @@ impl NatsBus {
                 }
             }
         });
-        let bus = NatsBus { node, prefix: prefix.to_owned(), client, outbox, beats, liveness, dropped: Arc::default() };
+        let bus = NatsBus { node, prefix: prefix.to_owned(), client, outbox, beats, liveness, dropped };
         Ok((bus, incoming))
     }
 
@@ -208,7 +212,45 @@ impl Bus for NatsBus {
 
 #[cfg(test)]
 mod tests {
-    use super::split_credentials;
+    use super::{NodeId, encode, split_credentials};
+    use crate::core::cluster::{Claim, Message, claims_in_parts};
+    use msnp::xml::uux::EndpointView;
+
+    /// NATS's default `max_payload`: a larger message is refused.
+    const NATS_MAX_PAYLOAD: usize = 1024 * 1024;
+
+    #[test]
+    fn a_busy_nodes_claims_fit_the_bus() {
+        let node: NodeId = 0x1234_5678;
+        let endpoint = |n: usize| EndpointView {
+            guid: format!("{{{n:08X}-0000-0000-0000-000000000000}}"),
+            capabilities: None,
+            private: None,
+        };
+        let claims: Vec<Claim> = (0..18_000)
+            .map(|n| Claim {
+                account: n as i64,
+                email: format!("someone.with.a.long.name{n}@example.com"),
+                node,
+                stamp: 1_733_000_000_000_000 + n as i64,
+                mpop: n % 2 == 0,
+                endpoints: if n % 2 == 0 { vec![endpoint(n), endpoint(n + 1)] } else { Vec::new() },
+            })
+            .collect();
+        let whole = encode(node, Message::Claims { node, claims: claims.clone(), part: 0 }).len();
+        assert!(whole > NATS_MAX_PAYLOAD, "the test's claims would not have been refused: {whole} bytes");
+        let parts = claims_in_parts(node, claims.clone());
+        let mut carried = Vec::new();
+        for (index, part) in parts.into_iter().enumerate() {
+            let size = encode(node, part.clone()).len();
+            assert!(size <= NATS_MAX_PAYLOAD / 4, "part {index}: {size} bytes");
+            let Message::Claims { claims, part, .. } = part else { panic!("not claims") };
+            assert_eq!(part as usize, index);
+            carried.extend(claims.into_iter().map(|c| c.account));
+        }
+        assert_eq!(carried, claims.iter().map(|c| c.account).collect::<Vec<_>>());
+        assert_eq!(claims_in_parts(node, Vec::new()).len(), 1, "a node with no one still replaces its claims");
+    }
 
     #[test]
     fn credentials_leave_the_url() {
