@@ -192,9 +192,7 @@ impl Directory {
         for account in held {
             self.unclaim(node, account);
         }
-        for claim in claims.into_iter().filter(|c| c.node == node) {
-            self.claim(claim);
-        }
+        self.add_claims(node, claims);
     }
 
     /// More of a node's claims, after the first part replaced the rest.
