@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod conn;
 pub mod core;
+pub mod files;
 pub mod http;
 pub mod memory;
 pub mod metrics;

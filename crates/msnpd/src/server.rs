@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
@@ -176,8 +176,30 @@ pub struct Server {
     tasks: JoinSet<()>,
 }
 
+/// How many connections the kernel may hold for each listener before it
+/// accepts them (clamped to `net.core.somaxconn`). Tokio's default of 1,024
+/// drops SYNs when a node's users all sign in again at once, and each drop
+/// costs the client a one-second retransmission or more.
+const LISTEN_BACKLOG: u32 = 8192;
+
 async fn bind(address: &str) -> Result<TcpListener, StartError> {
-    TcpListener::bind(address).await.map_err(|source| StartError::Bind { address: address.to_owned(), source })
+    let failed = |source| StartError::Bind { address: address.to_owned(), source };
+    let mut last = None;
+    for candidate in tokio::net::lookup_host(address).await.map_err(failed)? {
+        let socket = if candidate.is_ipv4() { TcpSocket::new_v4() } else { TcpSocket::new_v6() };
+        let listener = socket.and_then(|socket| {
+            socket.set_reuseaddr(true)?;
+            socket.bind(candidate)?;
+            socket.listen(LISTEN_BACKLOG)
+        });
+        match listener {
+            Ok(listener) => return Ok(listener),
+            Err(error) => last = Some(error),
+        }
+    }
+    Err(failed(
+        last.unwrap_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "no address to listen on")),
+    ))
 }
 
 fn default_public_host(listen: &SocketAddr) -> String {
@@ -185,7 +207,16 @@ fn default_public_host(listen: &SocketAddr) -> String {
 }
 
 impl Server {
-    pub async fn start(config: Config) -> Result<Server, StartError> {
+    pub async fn start(mut config: Config) -> Result<Server, StartError> {
+        if let Some(room) = crate::files::raise_open_file_limit().map(crate::files::session_room)
+            && room < config.max_sessions
+        {
+            tracing::info!(
+                max_sessions = room,
+                "fewer sessions than max_sessions: the process may not open more files"
+            );
+            config.max_sessions = room;
+        }
         let dispatch = bind(&config.ns_listen).await?;
         let notification = bind(&config.notification_listen()).await?;
         let sb = bind(&config.sb_listen).await?;

@@ -26,6 +26,7 @@ impl Core {
             sessions: self.hub.session_count(),
             conversations: self.switchboards.conversation_count(),
             draining: self.draining.load(std::sync::atomic::Ordering::Relaxed),
+            capacity: self.config.max_sessions,
         }
     }
 

@@ -17,6 +17,13 @@ fn unix_now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_secs())
 }
 
+/// Orders nodes for a new session: those with room first (a full node would
+/// refuse the client with 920; the least loaded full one is tried only when
+/// every node is full), then by sessions, `me` first on a tie.
+fn by_room(nodes: &mut [NodeInfo], me: NodeId) {
+    nodes.sort_by_key(|n| (n.capacity != 0 && n.sessions >= n.capacity, n.sessions, n.id != me));
+}
+
 impl Core {
     /// The nodes that take new work: this one unless it is draining, and the
     /// others heard from lately, not doubted, and not draining.
@@ -64,7 +71,7 @@ impl Core {
             }
         }
         let mut nodes = self.candidates();
-        nodes.sort_by_key(|n| (n.sessions, n.id != self.node));
+        by_room(&mut nodes, self.node);
         let Some(chosen) = nodes.first() else {
             return self.config.notification_address.clone();
         };
@@ -118,5 +125,33 @@ impl Core {
             return None;
         }
         std::str::from_utf8(reader.rest()).ok()?.parse().ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{NodeInfo, by_room};
+
+    fn node(id: u32, sessions: usize, capacity: usize) -> NodeInfo {
+        NodeInfo {
+            id,
+            notification_address: String::new(),
+            switchboard_address: String::new(),
+            sessions,
+            conversations: 0,
+            draining: false,
+            capacity,
+        }
+    }
+
+    #[test]
+    fn a_full_node_comes_after_every_node_with_room() {
+        let order = |mut nodes: Vec<NodeInfo>| {
+            by_room(&mut nodes, 1);
+            nodes.iter().map(|n| n.id).collect::<Vec<_>>()
+        };
+        assert_eq!(order(vec![node(1, 10, 10), node(2, 50, 100), node(3, 40, 0)]), vec![3, 2, 1]);
+        assert_eq!(order(vec![node(2, 7, 5), node(1, 9, 9), node(3, 20, 100)]), vec![3, 2, 1]);
+        assert_eq!(order(vec![node(2, 4, 100), node(1, 4, 100)]), vec![1, 2]);
     }
 }

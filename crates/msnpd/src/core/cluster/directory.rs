@@ -141,6 +141,7 @@ impl Directory {
                 sessions: 0,
                 conversations: 0,
                 draining: true,
+                capacity: 0,
             },
             seen: Instant::now(),
             accounts: HashSet::new(),
@@ -358,6 +359,7 @@ mod tests {
             sessions: 0,
             conversations: 0,
             draining: false,
+            capacity: 0,
         }
     }
 

@@ -37,6 +37,10 @@ pub struct NodeInfo {
     pub conversations: usize,
     /// A draining node takes no new sessions or conversations.
     pub draining: bool,
+    /// The most sessions it takes (`max_sessions`, lowered to what its open
+    /// files allow); 0 from a node that does not say.
+    #[serde(default)]
+    pub capacity: usize,
 }
 
 /// An account signed in on a node.
