@@ -72,6 +72,10 @@ pub struct Config {
     pub max_list_entries: usize,
     /// Most contact groups.
     pub max_groups: usize,
+    /// Most circles one account is in, those it is invited to counted.
+    pub max_circles: usize,
+    /// Most members of one circle, those invited counted.
+    pub max_circle_members: usize,
     /// Most participants in one conversation.
     pub max_participants: usize,
     /// Most conversations one account may be in at once (714 beyond).
@@ -186,6 +190,8 @@ impl Default for Config {
             max_message: 1664,
             max_list_entries: 1000,
             max_groups: 30,
+            max_circles: 30,
+            max_circle_members: 100,
             max_participants: 20,
             max_conversations_per_user: 64,
             max_conversations: 100_000,
@@ -301,6 +307,8 @@ impl Config {
             argon2_params: (self.argon2_memory_kib, self.argon2_iterations, self.argon2_lanes),
             max_list_entries: self.max_list_entries,
             max_groups: self.max_groups,
+            max_circles: self.max_circles,
+            max_circle_members: self.max_circle_members,
             max_participants: self.max_participants,
             max_conversations_per_user: self.max_conversations_per_user,
             max_conversations: self.max_conversations,

@@ -208,13 +208,11 @@ fn default_public_host(listen: &SocketAddr) -> String {
 
 impl Server {
     pub async fn start(mut config: Config) -> Result<Server, StartError> {
-        if let Some(room) = crate::files::raise_open_file_limit().map(crate::files::session_room)
-            && room < config.max_sessions
-        {
-            tracing::info!(
-                max_sessions = room,
-                "fewer sessions than max_sessions: the process may not open more files"
-            );
+        // Logged after the listening line, which stays the first.
+        let lowered = crate::files::raise_open_file_limit()
+            .map(crate::files::session_room)
+            .filter(|room| *room < config.max_sessions);
+        if let Some(room) = lowered {
             config.max_sessions = room;
         }
         let dispatch = bind(&config.ns_listen).await?;
@@ -267,6 +265,12 @@ impl Server {
         tasks.spawn(crate::http::serve(http, context.clone(), stopped, None));
         let https_shown = https_addr.map_or_else(|| "off".to_owned(), |addr| addr.to_string());
         tracing::info!(ns = %ns_addr, notification = %notification_addr, sb = %sb_addr, http = %http_addr, https = %https_shown, public_host = %context.public_host, "msnpd listening");
+        if let Some(room) = lowered {
+            tracing::info!(
+                max_sessions = room,
+                "fewer sessions than max_sessions: the process may not open more files"
+            );
+        }
         Ok(Server { ns_addr, notification_addr, sb_addr, http_addr, https_addr, context, stop, tasks })
     }
 

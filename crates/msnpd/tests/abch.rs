@@ -3,17 +3,7 @@
 
 mod common;
 
-use common::{TestServer, ab_call as call, http_request, rst_tokens, sign_in};
-
-const AB: &str = "/abservice/abservice.asmx";
-const SHARING: &str = "/abservice/SharingService.asmx";
-const NS: &str = r#" xmlns="http://www.msn.com/webservices/AddressBook""#;
-
-fn between<'a>(text: &'a str, open: &str, close: &str) -> &'a str {
-    let start = text.find(open).unwrap_or_else(|| panic!("{open} in {text}")) + open.len();
-    let end = text[start..].find(close).expect("close") + start;
-    &text[start..end]
-}
+use common::{AB, AB_NS as NS, SHARING, TestServer, ab_call as call, between, http_request, rst_tokens, sign_in};
 
 #[tokio::test]
 async fn address_book_and_memberships_share_the_lists_with_syn() {

@@ -30,6 +30,8 @@ pub struct AbContact {
     pub groups: Vec<String>,
     /// Listed in a delta answer as removed (`fDeleted`).
     pub deleted: bool,
+    /// A circle's own contact, or a member in a circle's book.
+    pub circle: Option<super::circles::CircleLink>,
 }
 
 /// One membership role (`Allow`, `Block`, `Reverse`, `Pending`) and its members.
@@ -139,7 +141,7 @@ fn group_xml(out: &mut String, group: &AbGroup, changed: &str) {
     );
 }
 
-fn contact_xml(out: &mut String, contact: &AbContact, changed: &str) {
+pub(super) fn contact_xml(out: &mut String, contact: &AbContact, changed: &str) {
     let _ = write!(out, "<Contact><contactId>{}</contactId><contactInfo>", escape_xml(&contact.id));
     if !contact.groups.is_empty() {
         out.push_str("<groupIds>");
@@ -161,15 +163,27 @@ fn contact_xml(out: &mut String, contact: &AbContact, changed: &str) {
             "<spotWatchState>NoDevice</spotWatchState><birthdate>0001-01-01T00:00:00</birthdate>",
             "<primaryEmailType>ContactEmailPersonal</primaryEmailType><PrimaryLocation>ContactLocationPersonal</PrimaryLocation>",
             "<PrimaryPhone>ContactPhonePersonal</PrimaryPhone><IsPrivate>false</IsPrivate><Gender>Unspecified</Gender><TimeZone>None</TimeZone>",
-            "</contactInfo><propertiesChanged /><fDeleted>{deleted}</fDeleted><lastChange>{changed}</lastChange></Contact>"
         ),
-        kind = if contact.is_me { "Me" } else { "Regular" },
+        kind = match (&contact.circle, contact.is_me) {
+            (_, true) => "Me",
+            (Some(link), false) if link.hidden => "Circle",
+            _ => "Regular",
+        },
         name = escape_xml(&contact.display_name),
         email = escape_xml(&contact.email),
         cid = contact.cid,
         messenger = contact.is_messenger_user,
-        deleted = contact.deleted,
-        changed = changed
+    );
+    if let Some(link) = &contact.circle {
+        super::circles::network_info_xml(out, link);
+        if link.hidden {
+            out.push_str("<IsHidden>true</IsHidden>");
+        }
+    }
+    let _ = write!(
+        out,
+        "</contactInfo><propertiesChanged /><fDeleted>{}</fDeleted><lastChange>{changed}</lastChange></Contact>",
+        contact.deleted
     );
 }
 
@@ -201,6 +215,8 @@ pub struct AddressBook<'a> {
     pub created: &'a str,
     /// Sent as `CircleResult/CircleTicket`; Pidgin presents it with `USR SHA A`.
     pub circle_ticket: &'a str,
+    /// The circles the owner is in or invited to (or, in a delta, that changed).
+    pub circles: &'a [super::circles::CircleInverse],
 }
 
 pub fn render_find_all(header: &ServiceHeader, book: &AddressBook<'_>) -> String {
@@ -227,11 +243,9 @@ pub fn render_find_contacts_paged(header: &ServiceHeader, book: &AddressBook<'_>
     for contact in book.contacts {
         contact_xml(&mut inner, contact, book.changed);
     }
-    let _ = write!(
-        inner,
-        "</Contacts><CircleResult><CircleTicket>{}</CircleTicket></CircleResult><Ab>",
-        escape_xml(book.circle_ticket)
-    );
+    inner.push_str("</Contacts><CircleResult>");
+    super::circles::circles_xml(&mut inner, book.circles);
+    let _ = write!(inner, "<CircleTicket>{}</CircleTicket></CircleResult><Ab>", escape_xml(book.circle_ticket));
     ab_xml(&mut inner, book.owner, book.owner_cid, book.changed, book.created);
     inner.push_str("</Ab>");
     render_result(header, "ABFindContactsPaged", Some(&inner))
@@ -411,6 +425,7 @@ mod tests {
                 cid: 1,
                 groups: vec![],
                 deleted: false,
+                circle: None,
             },
             AbContact {
                 id: "c-id".into(),
@@ -421,6 +436,7 @@ mod tests {
                 cid: 2,
                 groups: vec!["g1".into()],
                 deleted: false,
+                circle: None,
             },
         ];
         let groups = [AbGroup { id: "g1".into(), name: "Friends".into(), deleted: false }];
@@ -432,6 +448,7 @@ mod tests {
             changed: "2026-01-01T00:00:00Z",
             created: "2026-01-01T00:00:00Z",
             circle_ticket: "Y2lyY2xl",
+            circles: &[],
         };
         let xml = render_find_contacts_paged(&header(), &book);
         for needle in [

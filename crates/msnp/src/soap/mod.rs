@@ -1,6 +1,7 @@
 //! SOAP payloads of the Passport and MSNP13+ web services.
 
 pub mod abch;
+pub mod circles;
 pub mod envelope;
 pub mod oim;
 pub mod rst;

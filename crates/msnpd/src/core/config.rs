@@ -18,6 +18,10 @@ pub struct CoreConfig {
     pub max_list_entries: usize,
     /// Most contact groups.
     pub max_groups: usize,
+    /// Most circles one account is in (invited or in).
+    pub max_circles: usize,
+    /// Most members of one circle, those invited counted.
+    pub max_circle_members: usize,
     /// Longest friendly name, counted URL-encoded (MSNP.md §1.1).
     pub max_friendly_name: usize,
     /// Longest group name, counted URL-encoded.
@@ -62,6 +66,8 @@ impl Default for CoreConfig {
             argon2_params: (19 * 1024, 2, 1),
             max_list_entries: 1000,
             max_groups: 30,
+            max_circles: 30,
+            max_circle_members: 100,
             max_friendly_name: 387,
             max_group_name: 61,
             max_participants: 20,

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod bridge;
+pub mod circles;
 pub mod cluster;
 pub mod config;
 pub mod contact_list;

@@ -30,6 +30,8 @@ pub enum Purpose {
     PassedOn = 7,
     /// What a ticket keeps of the password it was issued under.
     Credential = 8,
+    /// The circle ticket of an address book (`USR SHA A`).
+    CircleTicket = 9,
 }
 
 pub struct Signer {

@@ -19,13 +19,13 @@ use crate::core::tickets::{TicketScope, ticket_token};
 use crate::ns::render::{list_timestamp, parse_list_timestamp};
 use crate::server::Context;
 
-fn xml(status: StatusCode, body: String) -> Response {
+pub(super) fn xml(status: StatusCode, body: String) -> Response {
     let mut response = (status, body).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml; charset=utf-8"));
     response
 }
 
-fn fault(operation: &str, code: &str, message: &str) -> Response {
+pub(super) fn fault(operation: &str, code: &str, message: &str) -> Response {
     xml(StatusCode::INTERNAL_SERVER_ERROR, abch::render_fault(operation, code, message))
 }
 
@@ -59,7 +59,7 @@ async fn authenticated(ctx: &Arc<Context>, body: &str) -> Result<(Envelope, Arc<
     Ok((envelope, me, ticket.grant))
 }
 
-fn service_header(ctx: &Context, me: &Online) -> ServiceHeader {
+pub(super) fn service_header(ctx: &Context, me: &Online) -> ServiceHeader {
     let serial = me.lock().lists.serial;
     ServiceHeader { cache_key: format!("12r1:{}:{serial}", me.id), host: ctx.public_host.clone() }
 }
@@ -112,10 +112,25 @@ pub async fn address_book(State(ctx): State<Arc<Context>>, body: String) -> Resp
         // never call ABAdd (bots, gateways) find one; those that do are answered
         // as if it were new.
         "ABAdd" => ok(&ctx, &me, operation, Some("00000000-0000-0000-0000-000000000000")),
+        "ABFindContactsPaged"
+            if envelope
+                .text(&["abHandle", "ABId"])
+                .is_some_and(|id| id.trim_matches(|c| c == '0' || c == '-').len() > 1) =>
+        {
+            let id = envelope.text(&["abHandle", "ABId"]).unwrap_or_default();
+            super::circles::circle_book(&ctx, &me, &service_header(&ctx, &me), id).await
+        }
         "ABFindAll" | "ABFindContactsPaged" => {
             let delta = delta(&ctx, &me, &envelope).await;
-            let (groups, contacts, changed) = book(&me, delta.as_ref());
+            let (groups, mut contacts, lists_changed) = book(&me, delta.as_ref());
+            let circles = match super::circles::individual_part(&ctx, &me, delta.as_ref().map(|d| d.since)).await {
+                Ok(part) => part,
+                Err(error) => return fault(operation, "InternalError", &error.to_string()),
+            };
+            contacts.extend(circles.contacts);
+            let changed = list_timestamp(lists_changed.max(circles.changed));
             let created = changed.clone();
+            let ticket = ctx.core.circle_ticket(me.id);
             let book = AddressBook {
                 owner: &me.email,
                 owner_cid: me.id,
@@ -123,7 +138,8 @@ pub async fn address_book(State(ctx): State<Arc<Context>>, body: String) -> Resp
                 contacts: &contacts,
                 changed: &changed,
                 created: &created,
-                circle_ticket: "bXNucGQ=",
+                circle_ticket: &ticket,
+                circles: &circles.circles,
             };
             let header = service_header(&ctx, &me);
             let body = if operation == "ABFindAll" {
@@ -280,6 +296,9 @@ pub async fn address_book(State(ctx): State<Arc<Context>>, body: String) -> Resp
             }
             changed(&ctx, &me, grant, operation, None)
         }
+        "CreateContact" => super::circles::invite(&ctx, &me, &envelope).await,
+        "ManageWLConnection" => super::circles::manage_connection(&ctx, &me, &envelope).await,
+        "BreakConnection" => super::circles::break_connection(&ctx, &me, &envelope).await,
         // Dynamic items (Spaces "gleams", profile feeds) have no home here:
         // the call is acknowledged and nothing is kept.
         "UpdateDynamicItem" => ok(&ctx, &me, operation, None),
@@ -290,6 +309,8 @@ pub async fn address_book(State(ctx): State<Arc<Context>>, body: String) -> Resp
 /// Which items a delta answer covers: changed contact ids and group guids,
 /// with the guid a removed contact had.
 struct Delta {
+    /// The client's `lastChange` (µs).
+    since: i64,
     contacts: Vec<(i64, String)>,
     groups: Vec<String>,
 }
@@ -310,7 +331,7 @@ async fn delta(ctx: &Context, me: &Online, envelope: &Envelope) -> Option<Delta>
         return None;
     }
     let changes = ctx.core.store.changes_since(me.id, since).await.ok()?;
-    let mut delta = Delta { contacts: Vec::new(), groups: Vec::new() };
+    let mut delta = Delta { since, contacts: Vec::new(), groups: Vec::new() };
     for (kind, item, guid) in changes {
         match kind.as_str() {
             "contact" => {
@@ -331,7 +352,7 @@ async fn delta(ctx: &Context, me: &Online, envelope: &Envelope) -> Option<Delta>
 /// The groups and contacts of the owner's address book (the `Me` contact,
 /// then the forward list), or with `delta` only what changed, removals
 /// marked `fDeleted`.
-fn book(me: &Online, delta: Option<&Delta>) -> (Vec<AbGroup>, Vec<AbContact>, String) {
+fn book(me: &Online, delta: Option<&Delta>) -> (Vec<AbGroup>, Vec<AbContact>, i64) {
     let state = me.lock();
     let lists = &state.lists;
     let group_view =
@@ -345,6 +366,7 @@ fn book(me: &Online, delta: Option<&Delta>) -> (Vec<AbGroup>, Vec<AbContact>, St
         cid: c.id,
         groups: c.groups.clone(),
         deleted: false,
+        circle: None,
     };
     let mut contacts = vec![AbContact {
         id: me_contact_id(me.id),
@@ -355,6 +377,7 @@ fn book(me: &Online, delta: Option<&Delta>) -> (Vec<AbGroup>, Vec<AbContact>, St
         cid: me.id,
         groups: Vec::new(),
         deleted: false,
+        circle: None,
     }];
     let groups = match delta {
         None => {
@@ -380,6 +403,7 @@ fn book(me: &Online, delta: Option<&Delta>) -> (Vec<AbGroup>, Vec<AbContact>, St
                             cid: 0,
                             groups: Vec::new(),
                             deleted: true,
+                            circle: None,
                         });
                     }
                 }
@@ -394,7 +418,7 @@ fn book(me: &Online, delta: Option<&Delta>) -> (Vec<AbGroup>, Vec<AbContact>, St
                 .collect()
         }
     };
-    (groups, contacts, list_timestamp(lists.lists_modified))
+    (groups, contacts, lists.lists_modified)
 }
 
 fn role_of(name: &str) -> Option<List> {
@@ -504,6 +528,7 @@ pub async fn sharing(State(ctx): State<Arc<Context>>, body: String) -> Response 
             }
             changed(&ctx, &me, grant, operation, None)
         }
+        "CreateCircle" => super::circles::create(&ctx, &me, &envelope).await,
         _ => fault(operation, "NotImplemented", "This sharing operation is not supported"),
     }
 }

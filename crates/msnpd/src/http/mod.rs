@@ -4,6 +4,7 @@
 mod abch;
 mod account;
 mod admin;
+mod circles;
 mod config;
 pub mod gateway;
 mod metrics;

@@ -87,11 +87,21 @@ impl Session {
     /// `USR n SSO S ticket mbi-response [guid]` or `USR n MD5 S md5hex`.
     pub(super) async fn usr(&mut self, trid: u32, frame: &Frame) {
         if self.login == Login::LoggedIn {
-            // MSNP18 clients (Pidgin) present their circle ticket once signed in.
+            // MSNP18+ clients present the circle ticket of their address book
+            // (base64 of it) once signed in: `USR n SHA A ticket`.
             let sha = frame.params.get(1).map(String::as_str) == Some("SHA")
                 && frame.params.get(2).map(String::as_str) == Some("A");
             if self.dialect.version() >= 18 && sha {
-                let email = self.online.as_ref().map(|me| me.email.clone()).unwrap_or_default();
+                let Some(me) = self.me() else { return };
+                let ticket = frame
+                    .params
+                    .get(3)
+                    .and_then(|text| base64::Engine::decode(&base64::engine::general_purpose::STANDARD, text).ok())
+                    .and_then(|bytes| String::from_utf8(bytes).ok());
+                if !ticket.is_some_and(|ticket| self.ctx.core.check_circle_ticket(&ticket, me.id)) {
+                    return self.error(ErrorCode::AuthenticationFailed, trid);
+                }
+                let email = me.email.clone();
                 return self
                     .send(Frame::with_params("USR", [trid.to_string(), "OK".into(), email, "0".into(), "0".into()]));
             }

@@ -140,6 +140,9 @@ impl Store {
             "DELETE FROM profiles WHERE account_id = $1",
             "DELETE FROM ab_changes WHERE owner_id = $1",
             "DELETE FROM web_sessions WHERE account_id = $1",
+            // Its circles go with their admin; elsewhere it simply leaves.
+            "UPDATE circles SET deleted = 1 WHERE id IN (SELECT circle_id FROM circle_members WHERE account_id = $1 AND role = 1)",
+            "DELETE FROM circle_members WHERE account_id = $1",
         ] {
             sqlx::query(statement).bind(id).execute(&mut *tx).await?;
         }

@@ -3,6 +3,7 @@
 //! application, so the schema needs no dialect-specific auto-increment.
 
 mod accounts;
+mod circles;
 mod credential_changes;
 mod lists;
 mod offline;
@@ -12,6 +13,7 @@ mod secrets;
 mod web_sessions;
 
 pub use accounts::AccountRow;
+pub use circles::{CircleRow, MemberRow};
 pub use lists::{ContactRow, GroupRow, ListChange, ListData, ListSettings, SignInData};
 pub use offline::{OfflineMessage, Stored};
 pub use profiles::Profile;

@@ -99,6 +99,28 @@ const MIGRATIONS: &[&[&str]] = &[
         "CREATE TABLE IF NOT EXISTS credential_changes (account_id BIGINT NOT NULL, changed_at BIGINT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS credential_changes_by_time ON credential_changes (changed_at)",
     ],
+    // Circles (WLM 2009 groups) and who is in each, in what role and state.
+    // Rows of members who left and of deleted circles stay, so that a client
+    // asking what changed is told they are gone.
+    &[
+        "CREATE TABLE IF NOT EXISTS circles (
+            id BIGINT PRIMARY KEY,
+            name TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            changed_at BIGINT NOT NULL,
+            deleted INTEGER NOT NULL
+        )",
+        "CREATE TABLE IF NOT EXISTS circle_members (
+            circle_id BIGINT NOT NULL REFERENCES circles (id),
+            account_id BIGINT NOT NULL REFERENCES accounts (id),
+            role INTEGER NOT NULL,
+            state INTEGER NOT NULL,
+            inviter_id BIGINT,
+            changed_at BIGINT NOT NULL,
+            PRIMARY KEY (circle_id, account_id)
+        )",
+        "CREATE INDEX IF NOT EXISTS circle_members_by_account ON circle_members (account_id)",
+    ],
 ];
 
 pub async fn migrate(pool: &AnyPool, is_sqlite: bool) -> Result<(), sqlx::Error> {

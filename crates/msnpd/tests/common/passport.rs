@@ -155,3 +155,16 @@ pub async fn sso_sign_in(
     assert_eq!(peer.frame().await.command, "UBX");
     peer
 }
+
+/// The address book and sharing services' paths, and their namespace as an
+/// attribute to put in a request's operation element.
+pub const AB: &str = "/abservice/abservice.asmx";
+pub const SHARING: &str = "/abservice/SharingService.asmx";
+pub const AB_NS: &str = r#" xmlns="http://www.msn.com/webservices/AddressBook""#;
+
+/// The text between the first `open` and the `close` after it.
+pub fn between<'a>(text: &'a str, open: &str, close: &str) -> &'a str {
+    let start = text.find(open).unwrap_or_else(|| panic!("{open} in {text}")) + open.len();
+    let end = text[start..].find(close).expect("close") + start;
+    &text[start..end]
+}
