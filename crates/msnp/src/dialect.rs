@@ -293,6 +293,13 @@ impl Dialect {
         self.within(11, 18)
     }
 
+    /// Circles (MSNP18+, WLM 2009): network 9 in `ADL`/`RML`, members'
+    /// presence `;via=9:` the circle, and its conversation through `PUT`
+    /// (joining), `NFY` (its roster) and `SDG` (its messages).
+    pub const fn has_circles(self) -> bool {
+        self.since(18)
+    }
+
     /// Presence and messages as structured payloads (MSNP19+): the client
     /// publishes with `PUT`, is told with `NFY PUT`/`NFY DEL`, and sends and
     /// receives messages with `SDG` on the Notification Server itself.

@@ -255,3 +255,193 @@ async fn circles_and_their_members_are_bounded() {
     assert_eq!(errorcode(&server, AB, &alice, &circle_book(unknown)).await, "ABDoesNotExist");
     assert_eq!(errorcode(&server, AB, &alice, &circle_book("00000000-0000-0000-0009-zz")).await, "ABDoesNotExist");
 }
+
+const ALICE_EPID: &str = "{F26D1F07-95E2-403C-BC18-D4BFED493428}";
+const BOB_EPID: &str = "{0B5B1A4E-7A4B-4C47-9D15-3A4C1D2E3F40}";
+
+/// An MSNP18 endpoint signed in and online (`CHG NLN`), what the first status
+/// change brings read.
+async fn online(server: &TestServer, email: &'static str, epid: &str) -> (common::Peer, String) {
+    let tokens = rst_tokens(
+        server,
+        email,
+        "pw",
+        &[("messengerclear.live.com", Some("MBI_KEY_OLD")), ("contacts.msn.com", Some("MBI"))],
+    )
+    .await;
+    let mut peer = sso_sign_in(server, email, &tokens[0], epid, "peer").await;
+    peer.send("CHG 5 NLN 2789003324:48 0").await;
+    peer.expect("CHG 5 NLN 2789003324:48 0").await;
+    while peer.frame().await.command != "CHL" {}
+    (peer, tokens[1].ticket.clone())
+}
+
+/// Reads past address book notices (`NOT`) to the next other frame.
+async fn after_notices(peer: &mut common::Peer) -> msnp::Frame {
+    loop {
+        let frame = peer.frame().await;
+        if frame.command != "NOT" {
+            return frame;
+        }
+    }
+}
+
+fn circle_payload(to: &str, from: &str, content: &str) -> String {
+    format!(
+        "Routing: 1.0\r\nTo: {to}\r\nFrom: {from}\r\n\r\nReliability: 1.0\r\nStream: 0\r\nSegment: 0\r\n\r\n{content}"
+    )
+}
+
+fn join(address: &str, email: &str, epid: &str) -> String {
+    let roster = format!("<circle><roster><id>IM</id><user><id>1:{email}</id></user></roster></circle>");
+    circle_payload(
+        &format!("9:{address};path=IM"),
+        &format!("1:{email};epid={}", epid.to_ascii_lowercase()),
+        &format!(
+            "Publication: 1.0\r\nUri: /circle\r\nContent-Type: application/circles+xml\r\nContent-Length: {}\r\n\r\n{roster}",
+            roster.len()
+        ),
+    )
+}
+
+fn roster(to: &str, address: &str, email: &str) -> String {
+    let body = format!("<circle><roster><id>IM</id><user><id>1:{email}</id></user></roster></circle>");
+    format!(
+        "Routing: 1.0\r\nTo: 1:{to}\r\nFrom: 9:{address}\r\n\r\nReliability: 1.0\r\n\r\nNotification: 1.0\r\nNotifNum: 0\r\nUri: /circle\r\nNotifType: Partial\r\nContent-Type: application/circles+xml\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+fn departure(to: &str, address: &str, email: &str) -> String {
+    format!(
+        "Routing: 1.0\r\nTo: 1:{to}\r\nFrom: 9:{address}\r\n\r\nReliability: 1.0\r\n\r\nNotification: 1.0\r\nNotifNum: 0\r\nUri: /circle/roster(IM)/user(1:{email})\r\n\r\n"
+    )
+}
+
+/// Alice creates a circle and is told it is there; she joins its
+/// conversation; Bob accepts her invitation, is told, joins, and each sees
+/// the other in it; a message from Bob reaches Alice alone; Bob hiding and
+/// signing out take him out of it; signed in again he names the circle with
+/// ADL and is told it is there. Those not in it are refused.
+#[tokio::test]
+async fn a_circle_conversation_on_the_notification_server() {
+    let server = TestServer::start().await;
+    for (email, nick) in [("alice@example.com", "Alice"), ("bob@example.com", "Bob"), ("carol@example.com", "Carol")] {
+        server.user(email, "pw", nick).await;
+    }
+    let (mut alice, alice_ticket) = online(&server, "alice@example.com", ALICE_EPID).await;
+    let (mut bob, bob_ticket) = online(&server, "bob@example.com", BOB_EPID).await;
+
+    let create = format!(
+        "<CreateCircle{NS}><properties><Domain>1</Domain><HostedDomain>live.com</HostedDomain><Type>2</Type><DisplayName>Team</DisplayName></properties></CreateCircle>"
+    );
+    let created = call(&server, SHARING, &alice_ticket, &create).await.text();
+    let ab_id = between(&created, "<Id>", "</Id>").to_owned();
+    let address = format!("{ab_id}@live.com");
+    assert_eq!(
+        after_notices(&mut alice).await.to_string(),
+        format!("NLN NLN 1:alice@example.com;via=9:{address} Team 0:0")
+    );
+
+    let put = join(&address, "alice@example.com", ALICE_EPID);
+    alice.send_payload(&format!("PUT 20 {}", put.len()), put.as_bytes()).await;
+    let reply = format!(
+        "Routing: 1.0\r\nTo: 9:{address}\r\nFrom: 1:alice@example.com;epid={}\r\n\r\nReliability: 1.0\r\n\r\n",
+        ALICE_EPID.to_ascii_lowercase()
+    );
+    alice.expect_payload(&format!("PUT 20 OK {}", reply.len()), &reply).await;
+
+    let invite = format!(
+        "<CreateContact{NS}><abHandle><ABId>{ab_id}</ABId></abHandle><contactHandle><Email>bob@example.com</Email></contactHandle></CreateContact>"
+    );
+    assert_eq!(call(&server, AB, &alice_ticket, &invite).await.status, 200);
+    let accept = format!(
+        "<ManageWLConnection{NS}><contactId>{ab_id}</contactId><connection>true</connection><presence>false</presence><action>1</action><relationshipType>5</relationshipType><relationshipRole>0</relationshipRole></ManageWLConnection>"
+    );
+    assert_eq!(call(&server, AB, &bob_ticket, &accept).await.status, 200);
+    assert_eq!(
+        after_notices(&mut bob).await.to_string(),
+        format!("NLN NLN 1:bob@example.com;via=9:{address} Team 0:0")
+    );
+
+    let put = join(&address, "bob@example.com", BOB_EPID);
+    bob.send_payload(&format!("PUT 21 {}", put.len()), put.as_bytes()).await;
+    assert!(bob.line().await.starts_with("PUT 21 OK "));
+    // Each sees the other arrive: the roster, then the presence via the circle.
+    let to_alice = roster("alice@example.com", &address, "bob@example.com");
+    let frame = after_notices(&mut alice).await;
+    assert_eq!(frame.to_string(), format!("NFY PUT {}", to_alice.len()));
+    assert_eq!(String::from_utf8_lossy(frame.payload.as_deref().unwrap_or_default()), to_alice);
+    alice.expect(&format!("NLN NLN 1:bob@example.com;via=9:{address} Bob 2789003324:48 0")).await;
+    bob.expect_payload(
+        &format!("NFY PUT {}", roster("bob@example.com", &address, "alice@example.com").len()),
+        &roster("bob@example.com", &address, "alice@example.com"),
+    )
+    .await;
+    bob.expect(&format!("NLN NLN 1:alice@example.com;via=9:{address} Alice 2789003324:48 0")).await;
+
+    // Bob writes to the circle: Alice gets it, his address as the server has it.
+    let text = "Messaging: 1.0\r\nContent-Length: 2\r\nContent-Type: Text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 7bit\r\nMessage-Type: Text\r\nMIME-Version: 1.0\r\n\r\nhi";
+    let sdg = circle_payload(&format!("9:{address};path=IM"), "1:bob@example.com;epid={forged}", text);
+    bob.send_payload(&format!("SDG 22 {}", sdg.len()), sdg.as_bytes()).await;
+    let relayed = circle_payload(
+        &format!("9:{address};path=IM"),
+        &format!("1:bob@example.com;epid={}", BOB_EPID.to_ascii_lowercase()),
+        text,
+    );
+    alice.expect_payload(&format!("SDG 0 {}", relayed.len()), &relayed).await;
+    bob.expect_silence().await;
+
+    // Carol is in no circle: she may neither name it nor write to it.
+    let (mut carol, _) = online(&server, "carol@example.com", "{00000000-0000-0000-0000-00000000000C}").await;
+    let adl = format!(r#"<ml l="1"><d n="live.com"><c n="{ab_id}" l="3" t="9"/></d></ml>"#);
+    carol.send_payload(&format!("ADL 30 {}", adl.len()), adl.as_bytes()).await;
+    carol.expect("205 30").await;
+    let bad = r#"<ml><d n="live.com"><c n="not-a-circle" l="3" t="9"/></d></ml>"#;
+    carol.send_payload(&format!("ADL 31 {}", bad.len()), bad.as_bytes()).await;
+    carol.expect("208 31").await;
+    carol.send_payload(&format!("SDG 32 {}", sdg.len()), sdg.as_bytes()).await;
+    carol.expect("205 32").await;
+    alice.expect_silence().await;
+
+    // Bob hides: he leaves the conversation, and may not write meanwhile.
+    bob.send("CHG 23 HDN 2789003324:48 0").await;
+    bob.expect("CHG 23 HDN 2789003324:48 0").await;
+    alice
+        .expect_payload(
+            &format!("NFY DEL {}", departure("alice@example.com", &address, "bob@example.com").len()),
+            &departure("alice@example.com", &address, "bob@example.com"),
+        )
+        .await;
+    alice.expect(&format!("FLN 1:bob@example.com;via=9:{address} 0:0")).await;
+    bob.send_payload(&format!("SDG 24 {}", sdg.len()), sdg.as_bytes()).await;
+    bob.expect("913 24").await;
+    drop(bob);
+    // Signed out while hidden: nothing more to tell.
+    alice.expect_silence().await;
+
+    // Signed in again, Bob names the circle in his initial ADL.
+    let tokens =
+        rst_tokens(&server, "bob@example.com", "pw", &[("messengerclear.live.com", Some("MBI_KEY_OLD"))]).await;
+    let mut bob = sso_sign_in(&server, "bob@example.com", &tokens[0], BOB_EPID, "bob").await;
+    bob.send_payload(&format!("ADL 40 {}", adl.len()), adl.as_bytes()).await;
+    bob.expect("ADL 40 OK").await;
+    bob.expect(&format!("NLN NLN 1:bob@example.com;via=9:{address} Team 0:0")).await;
+    let put = join(&address, "bob@example.com", BOB_EPID);
+    bob.send_payload(&format!("PUT 41 {}", put.len()), put.as_bytes()).await;
+    assert!(bob.line().await.starts_with("PUT 41 OK "));
+    // Not online yet (no status): no one hears of him until his CHG.
+    alice.expect_silence().await;
+    bob.send("CHG 42 NLN 2789003324:48 0").await;
+    bob.expect("CHG 42 NLN 2789003324:48 0").await;
+    let frame = alice.frame().await;
+    assert_eq!(frame.command, "NFY", "{frame}");
+    alice.expect(&format!("NLN NLN 1:bob@example.com;via=9:{address} Bob 2789003324:48 0")).await;
+    drop(bob);
+    let frame = alice.frame().await;
+    assert_eq!(
+        frame.to_string(),
+        format!("NFY DEL {}", departure("alice@example.com", &address, "bob@example.com").len())
+    );
+    alice.expect(&format!("FLN 1:bob@example.com;via=9:{address} 0:0")).await;
+}

@@ -207,11 +207,15 @@ async fn msnp21_and_msnp18_see_each_other() {
     .await;
     carol.send_payload("ADL 5", br#"<ml l="1"><d n="example.com"><c n="alice" l="3" t="1" /></d></ml>"#).await;
     carol.expect("ADL 5 OK").await;
-    // MSNP18 has no PUT or SDG.
+    // MSNP18 has PUT and SDG for circles only: not for a user's document or messages.
     carol.send_payload("PUT 7", b"abc").await;
-    carol.expect("200 7").await;
-    carol.send_payload("SDG 8", b"abc").await;
-    carol.expect("200 8").await;
+    carol.expect("240 7").await;
+    let user = "Routing: 1.0\r\nTo: 1:carol@example.com\r\nFrom: 1:carol@example.com\r\n\r\nReliability: 1.0\r\n\r\nPublication: 1.0\r\nUri: /user\r\nContent-Type: application/user+xml\r\nContent-Length: 6\r\n\r\n<user/>";
+    carol.send_payload("PUT 8", user.as_bytes()).await;
+    carol.expect("204 8").await;
+    let message = "Routing: 1.0\r\nTo: 1:alice@example.com\r\nFrom: 1:carol@example.com\r\n\r\nReliability: 1.0\r\n\r\nMessaging: 2.0\r\nMessage-Type: Text\r\n\r\nhi";
+    carol.send_payload("SDG 8", message.as_bytes()).await;
+    carol.expect("204 8").await;
     carol.send("CHG 6 NLN 2789003324:48 0").await;
     carol.expect("CHG 6 NLN 2789003324:48 0").await;
 

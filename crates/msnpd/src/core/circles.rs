@@ -9,7 +9,7 @@
 
 use super::hub::Online;
 use super::tokens::{Purpose, Reader, Writer};
-use super::types::{Filter, Notice};
+use super::types::{CircleEvent, Filter, Notice};
 use super::{AccountId, Core, unix_micros};
 use crate::store::{CircleRow, MemberRow, StoreError};
 
@@ -221,6 +221,8 @@ impl Core {
             match self.store.create_circle(&circle, &admin).await {
                 Ok(()) => {
                     self.circle_changed(&[me.id]);
+                    let joined = CircleEvent::Joined { name: circle.name.clone(), members: vec![me.id] };
+                    self.tell_circle(circle.id, &[me.id], joined);
                     return Ok(circle);
                 }
                 Err(StoreError::Duplicate(_)) => continue,
@@ -311,6 +313,11 @@ impl Core {
         let member = MemberRow { state: state as i32, changed_at: unix_micros(), ..mine };
         self.store.put_circle_member(*circle, &member).await?;
         self.circle_changed(&view.current().map(|m| m.account_id).collect::<Vec<_>>());
+        if accept {
+            let mut members = view.accepted();
+            members.push(me.id);
+            self.tell_circle(*circle, &[me.id], CircleEvent::Joined { name: view.circle.name.clone(), members });
+        }
         Ok(*circle)
     }
 
@@ -321,9 +328,11 @@ impl Core {
         let mine = view.member(me.id).cloned().ok_or(CircleError::NotFound)?;
         if mine.role() == Role::Admin {
             self.store.delete_circle(circle, unix_micros()).await?;
+            self.tell_circle(circle, &told, CircleEvent::Removed);
         } else {
             let member = MemberRow { state: State::Rejected as i32, changed_at: unix_micros(), ..mine };
             self.store.put_circle_member(circle, &member).await?;
+            self.tell_circle(circle, &[me.id], CircleEvent::Removed);
         }
         self.circle_changed(&told);
         Ok(())
@@ -347,6 +356,7 @@ impl Core {
         let told: Vec<AccountId> = view.current().map(|m| m.account_id).collect();
         let row = MemberRow { state: State::Left as i32, changed_at: unix_micros(), ..removed };
         self.store.put_circle_member(circle, &row).await?;
+        self.tell_circle(circle, &[member], CircleEvent::Removed);
         self.circle_changed(&told);
         Ok(())
     }
@@ -365,6 +375,10 @@ impl Core {
         let mut reader = Reader::new(&payload);
         let (Some(owner), Some(expires)) = (reader.u64(), reader.u64()) else { return false };
         owner as i64 == account && expires as i64 >= super::unix_now()
+    }
+
+    fn tell_circle(&self, circle: CircleId, accounts: &[AccountId], event: CircleEvent) {
+        self.deliver(accounts, Notice::Circle { circle, event }, Filter::Anyone);
     }
 
     /// Tells every session of `accounts` that their address book changed.

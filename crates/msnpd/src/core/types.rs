@@ -90,6 +90,27 @@ pub enum Notice {
     Sdg { payload: bytes::Bytes },
     /// A `UUN` from another user or endpoint, to pass on as `UBN`.
     Ubn { from: String, kind: String, payload: bytes::Bytes },
+    /// What happened in a circle the recipient is in.
+    Circle { circle: i64, event: CircleEvent },
+}
+
+/// What happens in a circle, told to its members' sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CircleEvent {
+    /// The recipient now takes part in the circle (created it, or accepted
+    /// an invitation): its client is told the circle is there, as after `ADL`.
+    Joined { name: String, members: Vec<i64> },
+    /// The recipient is no longer in the circle (left, removed, deleted).
+    Removed,
+    /// A member is in the circle's conversation, with this presence.
+    /// `answer`: the member's session, which just came, to be told in turn of
+    /// each one already there.
+    Here { account: i64, presence: ContactPresence, answer: Option<u64> },
+    /// A member left the conversation (signed out, hid, or left the circle).
+    Gone { account: i64, email: String },
+    /// A message to the circle: its `SDG` payload, the sender's address
+    /// written by the server.
+    Message { payload: bytes::Bytes },
 }
 
 /// A contact as a viewer may see them: presence and, if set, personal message.

@@ -7,9 +7,11 @@ use msnp::xml::ml::{self, MlContact, MlError};
 use msnp::{ErrorCode, Frame};
 
 use super::Session;
+use super::circles::CIRCLE;
 use crate::core::lists::{List, ListError};
 
-/// Network ids an `<ml>` may name: Messenger (1) and phone numbers (4).
+/// Network ids an `<ml>` may name: Messenger (1) and phone numbers (4);
+/// circles (9) in MSNP18+.
 const MESSENGER: u8 = 1;
 const PHONE: u8 = 4;
 
@@ -33,7 +35,9 @@ impl Session {
     /// Refuses contacts on other networks (there is no federation here) and
     /// list bits a client may not set; `false` when the command was answered.
     fn check_memberships(&mut self, trid: u32, list: &ml::MembershipList) -> bool {
-        if list.contacts.iter().any(|c| !matches!(c.network, 0 | MESSENGER | PHONE)) {
+        let circles = self.dialect.has_circles();
+        if list.contacts.iter().any(|c| !(matches!(c.network, 0 | MESSENGER | PHONE) || circles && c.network == CIRCLE))
+        {
             self.error(ErrorCode::UnroutableUser, trid);
             return false;
         }
@@ -49,10 +53,17 @@ impl Session {
     /// `ADL n len` + `<ml>` → `ADL n OK`, or `241 n len` naming the unknown contacts.
     pub(super) async fn adl(&mut self, trid: u32, frame: &Frame) {
         let Some(me) = self.me() else { return };
-        let Some(list) = self.membership_payload(trid, frame) else { return };
+        let Some(mut list) = self.membership_payload(trid, frame) else { return };
         if !self.check_memberships(trid, &list) {
             return;
         }
+        let (circles, contacts) = list.contacts.into_iter().partition(|c| c.network == CIRCLE);
+        list.contacts = contacts;
+        let circles: Vec<MlContact> = circles;
+        let circles = match self.circles_named(&circles).await {
+            Ok(circles) => circles,
+            Err(code) => return self.error(code, trid),
+        };
         let mut unknown: Vec<MlContact> = Vec::new();
         // Forward-list contacts this ADL names, new or not: a client that put
         // them on the list through SOAP first still learns their presence here.
@@ -91,6 +102,9 @@ impl Session {
         } else {
             self.send(Frame::with_params("241", [trid.to_string()]).with_payload(ml::render(&unknown)));
         }
+        for view in circles {
+            self.take_part(view.circle.id, view.circle.name.clone(), view.accepted());
+        }
         // Before the first status change the CHG burst tells it all.
         if me.lock().presence.is_some() {
             watched.sort_unstable();
@@ -107,7 +121,13 @@ impl Session {
         if !self.check_memberships(trid, &list) {
             return;
         }
-        for contact in list.contacts.iter().filter(|c| c.network != PHONE) {
+        for contact in list.contacts.iter().filter(|c| c.network == CIRCLE) {
+            match crate::core::circles::parse_ab_id(&contact.address) {
+                Some(circle) => self.leave_circle(circle),
+                None => return self.error(ErrorCode::InvalidUsername, trid),
+            }
+        }
+        for contact in list.contacts.iter().filter(|c| !matches!(c.network, PHONE | CIRCLE)) {
             let Some(id) = me.lock().lists.by_email(&contact.address).map(|c| c.id) else { continue };
             for wanted in [List::Forward, List::Allow, List::Block] {
                 if contact.lists & wanted.bit() as u8 == 0 {

@@ -5,6 +5,7 @@
 //! answers together, and between batches relays the notices the core queues
 //! for the session.
 
+mod circles;
 mod groups;
 mod lists;
 mod login;
@@ -116,6 +117,8 @@ pub(crate) struct Session {
     counted: Option<crate::metrics::SessionGauge>,
     /// MSNP19+: what it has been told of each contact (`NFY PUT` carries all).
     views: Option<Box<structured::Views>>,
+    /// MSNP18+: the circles it takes part in.
+    circles: Option<Box<circles::Circles>>,
     /// MSNP19+: the referrals the client says it followed (`CVR`'s `XfrCount`).
     xfr_count: u8,
 }
@@ -147,6 +150,7 @@ pub(crate) fn run_as(ctx: Arc<Context>, mut conn: Connection, role: Role) -> imp
         client: None,
         counted: None,
         views: None,
+        circles: None,
         xfr_count: 0,
     };
     async move { session.run().await }
@@ -240,6 +244,7 @@ impl Session {
             }
         }
         self.conn.shutdown().await;
+        self.leave_circles();
         if let (Some(online), Some(inbox)) = (self.online.take(), self.inbox.take()) {
             self.ctx.core.sign_out(&online, inbox.id);
         }
@@ -351,7 +356,7 @@ impl Session {
             "ADC" | "SBP" => !d.has_list_versions(),
             "QRY" => d.challenge().is_some(),
             "UUX" => d.has_uux(),
-            "PUT" | "SDG" => d.has_structured_messages(),
+            "PUT" | "SDG" => d.has_structured_messages() || d.has_circles(),
             "GCF" => d.gcf_form().is_some(),
             "IMS" => d.has_ims(),
             "SND" => d.has_snd(),

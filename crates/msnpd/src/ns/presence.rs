@@ -43,7 +43,13 @@ impl Session {
         {
             self.own_endpoints();
         }
+        let hidden = |p: &Presence| p.status == crate::core::presence::Status::Hidden;
+        let was_visible = me.lock().presence.as_ref().is_some_and(|p| !hidden(p));
         let first = self.ctx.core.set_presence(&me, Presence { status, caps, msnobj }).await;
+        if self.circles.is_some() {
+            let hiding = status == crate::core::presence::Status::Hidden;
+            self.circle_presence_changed(hiding, !was_visible);
+        }
         if let Some(contacts) = first {
             self.announce_presence(trid, &contacts);
             if self.dialect.has_uux() {

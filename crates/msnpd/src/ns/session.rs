@@ -312,6 +312,11 @@ impl Session {
                     self.own_endpoints();
                 }
             }
+            Notice::Circle { circle, event } => {
+                if dialect.has_circles() {
+                    self.on_circle(circle, event);
+                }
+            }
             Notice::Sdg { payload, .. } => {
                 if dialect.has_structured_messages() {
                     self.send(Frame::with_params("SDG", ["0"]).with_payload(payload));

@@ -34,7 +34,7 @@ pub(super) type Views = HashMap<String, Seen>;
 
 impl Session {
     /// This session's address in routing headers: `1:email;epid={guid}`.
-    fn own_address(&self, with_epid: bool) -> String {
+    pub(super) fn own_address(&self, with_epid: bool) -> String {
         let email = self.online.as_ref().map(|me| me.email.as_str()).unwrap_or_default();
         match (&self.machine_guid, with_epid) {
             (Some(epid), true) => format!("1:{email};epid={epid}"),
@@ -51,8 +51,14 @@ impl Session {
         let Ok(put) = Structured::parse(&payload) else {
             return self.error(ErrorCode::InvalidXml, trid);
         };
-        if put.content.get("Uri") != Some("/user") {
-            // Group chats and circles (`/circle`) are not served here.
+        let to = put.routing.get("To").and_then(Address::parse);
+        if let Some(to) = to.filter(|to| to.network == super::circles::CIRCLE)
+            && put.content.get("Uri") == Some("/circle")
+        {
+            return self.put_circle(trid, &to);
+        }
+        if put.content.get("Uri") != Some("/user") || !self.dialect.has_structured_messages() {
+            // Group chats (`/circle` to network 10) are not served here.
             return self.error(ErrorCode::UnroutableUser, trid);
         }
         let Some(document) = std::str::from_utf8(&put.body).ok().and_then(|text| user::parse(text).ok()) else {
@@ -124,7 +130,10 @@ impl Session {
         let Some(to) = message.routing.get("To").and_then(Address::parse) else {
             return self.error(ErrorCode::InvalidParameter, trid);
         };
-        if to.network != 1 {
+        if to.network == super::circles::CIRCLE {
+            return self.sdg_circle(trid, message, &to);
+        }
+        if to.network != 1 || !self.dialect.has_structured_messages() {
             return self.error(ErrorCode::UnroutableUser, trid);
         }
         let Some(email) = crate::core::accounts::normalize_email(&to.name) else {
