@@ -291,3 +291,83 @@ async fn a_new_password_ends_conversations_on_other_nodes() {
     alice_sb.expect_closed().await;
     bob_sb.expect("BYE alice@example.com").await;
 }
+
+/// A circle whose members are on different nodes: Alice (on A) creates it
+/// on C's address book service and invites Bob (on B), who accepts on B's;
+/// each is told the circle is there on their own node, joins its
+/// conversation, sees the other arrive, and Bob's message reaches Alice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_circle_across_nodes() {
+    use common::{AB, AB_NS, SHARING, ab_call_at, between, rst_tokens_at, sso_sign_in_at};
+    let Some(cluster) = Cluster::start().await else { return };
+    let [a, b, c] = &cluster.nodes[..] else { panic!("three nodes") };
+    let wanted = [("messengerclear.live.com", Some("MBI_KEY_OLD")), ("contacts.msn.com", Some("MBI"))];
+    let online = |node: &Node, email: &'static str, epid: &'static str| {
+        let (http, ns) = (node.http, node.notification);
+        async move {
+            let tokens = rst_tokens_at(http, email, "pw", &wanted).await;
+            let mut peer = sso_sign_in_at(ns, email, &tokens[0], epid, "peer").await;
+            peer.send("CHG 5 NLN 2789003324:48 0").await;
+            peer.expect("CHG 5 NLN 2789003324:48 0").await;
+            while peer.frame().await.command != "CHL" {}
+            (peer, tokens[1].ticket.clone())
+        }
+    };
+    let (mut alice, alice_ticket) = online(a, "alice@example.com", "{00000000-0000-0000-0000-00000000000A}").await;
+    let (mut bob, bob_ticket) = online(b, "bob@example.com", "{00000000-0000-0000-0000-00000000000B}").await;
+    /// The next frame that is not an address book notice.
+    async fn next(peer: &mut Peer) -> msnp::Frame {
+        loop {
+            let frame = peer.frame().await;
+            if frame.command != "NOT" {
+                return frame;
+            }
+        }
+    }
+
+    let create =
+        format!("<CreateCircle{AB_NS}><properties><DisplayName>Team</DisplayName></properties></CreateCircle>");
+    let created = ab_call_at(c.http, SHARING, &alice_ticket, &create).await.text();
+    let ab_id = between(&created, "<Id>", "</Id>").to_owned();
+    let address = format!("{ab_id}@live.com");
+    assert_eq!(next(&mut alice).await.to_string(), format!("NLN NLN 1:alice@example.com;via=9:{address} Team 0:0"));
+    let invite = format!(
+        "<CreateContact{AB_NS}><abHandle><ABId>{ab_id}</ABId></abHandle><contactHandle><Email>bob@example.com</Email></contactHandle></CreateContact>"
+    );
+    assert_eq!(ab_call_at(c.http, AB, &alice_ticket, &invite).await.status, 200);
+    let accept =
+        format!("<ManageWLConnection{AB_NS}><contactId>{ab_id}</contactId><action>1</action></ManageWLConnection>");
+    assert_eq!(ab_call_at(b.http, AB, &bob_ticket, &accept).await.status, 200);
+    assert_eq!(next(&mut bob).await.to_string(), format!("NLN NLN 1:bob@example.com;via=9:{address} Team 0:0"));
+
+    let join = |email: &str| {
+        let roster = format!("<circle><roster><id>IM</id><user><id>1:{email}</id></user></roster></circle>");
+        format!(
+            "Routing: 1.0\r\nTo: 9:{address};path=IM\r\nFrom: 1:{email}\r\n\r\nReliability: 1.0\r\n\r\nPublication: 1.0\r\nUri: /circle\r\nContent-Type: application/circles+xml\r\nContent-Length: {}\r\n\r\n{roster}",
+            roster.len()
+        )
+    };
+    let put = join("alice@example.com");
+    alice.send_payload(&format!("PUT 20 {}", put.len()), put.as_bytes()).await;
+    assert!(next(&mut alice).await.to_string().starts_with("PUT 20 OK "));
+    let put = join("bob@example.com");
+    bob.send_payload(&format!("PUT 21 {}", put.len()), put.as_bytes()).await;
+    assert!(next(&mut bob).await.to_string().starts_with("PUT 21 OK "));
+    assert_eq!(next(&mut alice).await.command, "NFY");
+    alice.expect(&format!("NLN NLN 1:bob@example.com;via=9:{address} Bob 2789003324:48 0")).await;
+    assert_eq!(next(&mut bob).await.command, "NFY");
+    bob.expect(&format!("NLN NLN 1:alice@example.com;via=9:{address} Alice 2789003324:48 0")).await;
+
+    let sdg = format!(
+        "Routing: 1.0\r\nTo: 9:{address};path=IM\r\nFrom: 1:bob@example.com\r\n\r\nReliability: 1.0\r\n\r\nMessaging: 1.0\r\nContent-Type: Text/plain; charset=UTF-8\r\nMessage-Type: Text\r\n\r\nhello from B"
+    );
+    bob.send_payload(&format!("SDG 22 {}", sdg.len()), sdg.as_bytes()).await;
+    let relayed = next(&mut alice).await;
+    assert_eq!(relayed.command, "SDG", "{relayed}");
+    let text = String::from_utf8_lossy(relayed.payload.as_deref().unwrap_or_default()).into_owned();
+    assert!(
+        text.ends_with("\r\n\r\nhello from B")
+            && text.contains("From: 1:bob@example.com;epid={00000000-0000-0000-0000-00000000000b}"),
+        "{text}"
+    );
+}

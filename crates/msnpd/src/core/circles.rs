@@ -312,10 +312,14 @@ impl Core {
         let state = if accept { State::Accepted } else { State::Rejected };
         let member = MemberRow { state: state as i32, changed_at: unix_micros(), ..mine };
         self.store.put_circle_member(*circle, &member).await?;
+        // Read again after the write: of two members accepting at once, the
+        // later one sees the other and tells them.
+        let view = if accept { self.circle(*circle, me.id).await? } else { view };
         self.circle_changed(&view.current().map(|m| m.account_id).collect::<Vec<_>>());
         if accept {
-            let mut members = view.accepted();
-            members.push(me.id);
+            let members = view.accepted();
+            let others: Vec<AccountId> = members.iter().copied().filter(|id| *id != me.id).collect();
+            self.tell_circle(*circle, &others, CircleEvent::Member { account: me.id });
             self.tell_circle(*circle, &[me.id], CircleEvent::Joined { name: view.circle.name.clone(), members });
         }
         Ok(*circle)

@@ -102,6 +102,8 @@ pub enum CircleEvent {
     Joined { name: String, members: Vec<i64> },
     /// The recipient is no longer in the circle (left, removed, deleted).
     Removed,
+    /// Someone accepted an invitation: a member to tell from now on.
+    Member { account: i64 },
     /// A member is in the circle's conversation, with this presence.
     /// `answer`: the member's session, which just came, to be told in turn of
     /// each one already there.

@@ -35,6 +35,9 @@ pub(super) struct Circle {
     members: Vec<AccountId>,
     /// In the conversation (`PUT` done).
     joined: bool,
+    /// The members shown in it, as last shown: a member's arrival and its
+    /// answer to this session's own can cross, and each is shown once.
+    shown: HashMap<AccountId, ContactPresence>,
 }
 
 pub(super) type Circles = HashMap<CircleId, Circle>;
@@ -82,15 +85,22 @@ impl Session {
     /// tells the client the circle is there, which makes it join.
     pub(super) fn take_part(&mut self, circle: CircleId, name: String, members: Vec<AccountId>) {
         let circles = self.circles.get_or_insert_with(Box::default);
-        if let Some(known) = circles.get_mut(&circle) {
-            // Named again: only the members may be new.
-            known.members = members;
-            return;
+        let full = circles.len() >= MOST_CIRCLES;
+        match circles.get_mut(&circle) {
+            // Named again: the members may be new; a client not in its
+            // conversation yet is told again (it may not have known the
+            // circle when it was first told).
+            Some(known) => {
+                known.members = members;
+                if known.joined {
+                    return;
+                }
+            }
+            None if full => return,
+            None => {
+                circles.insert(circle, Circle { members, joined: false, shown: HashMap::new() });
+            }
         }
-        if circles.len() >= MOST_CIRCLES {
-            return;
-        }
-        circles.insert(circle, Circle { members, joined: false });
         let handle = format!("1:{};via=9:{}", self.email(), circles::address(circle));
         self.send(Frame::with_params("NLN", ["NLN".to_owned(), handle, encode_param(&name), "0:0".into()]));
     }
@@ -214,6 +224,14 @@ impl Session {
     pub(super) fn on_circle(&mut self, circle: CircleId, event: CircleEvent) {
         match event {
             CircleEvent::Joined { name, members } => return self.take_part(circle, name, members),
+            CircleEvent::Member { account } => {
+                if let Some(entry) = self.circles.as_mut().and_then(|circles| circles.get_mut(&circle))
+                    && !entry.members.contains(&account)
+                {
+                    entry.members.push(account);
+                }
+                return;
+            }
             CircleEvent::Removed => {
                 if self.circles.as_ref().is_some_and(|c| c.contains_key(&circle)) {
                     self.leave_circle(circle);
@@ -235,13 +253,18 @@ impl Session {
                 if !entry.members.contains(&account) {
                     entry.members.push(account);
                 }
-                self.circle_roster(&address, &presence.email, false);
-                let caps = caps_text(self.dialect, presence.presence.caps);
-                let msnobj = presence.presence.msnobj.clone().unwrap_or_else(|| "0".into());
-                let handle = format!("1:{};via=9:{address}", presence.email);
-                let status = super::render::status_code(presence.presence.status).to_owned();
-                let name = encode_param(&presence.friendly_name);
-                self.send(Frame::with_params("NLN", [status, handle, name, caps, msnobj]));
+                let before = entry.shown.insert(account, presence.clone());
+                if before.is_none() {
+                    self.circle_roster(&address, &presence.email, false);
+                }
+                if before.as_ref() != Some(&presence) {
+                    let caps = caps_text(self.dialect, presence.presence.caps);
+                    let msnobj = presence.presence.msnobj.clone().unwrap_or_else(|| "0".into());
+                    let handle = format!("1:{};via=9:{address}", presence.email);
+                    let status = super::render::status_code(presence.presence.status).to_owned();
+                    let name = encode_param(&presence.friendly_name);
+                    self.send(Frame::with_params("NLN", [status, handle, name, caps, msnobj]));
+                }
                 if let Some(session) = answer {
                     let members = vec![account];
                     let me = self.me();
@@ -258,12 +281,15 @@ impl Session {
                     }
                 }
             }
-            CircleEvent::Gone { email, .. } => {
+            CircleEvent::Gone { account, email } => {
+                if entry.shown.remove(&account).is_none() {
+                    return;
+                }
                 self.circle_roster(&address, &email, true);
                 self.send(Frame::with_params("FLN", [format!("1:{email};via=9:{address}"), "0:0".into()]));
             }
             CircleEvent::Message { payload } => self.send(Frame::with_params("SDG", ["0"]).with_payload(payload)),
-            CircleEvent::Joined { .. } | CircleEvent::Removed => {}
+            CircleEvent::Joined { .. } | CircleEvent::Removed | CircleEvent::Member { .. } => {}
         }
     }
 

@@ -20,6 +20,8 @@ const SHIELDS: &str = "<?xml version=\"1.0\" encoding=\"utf-8\" ?>\n<config>\n\t
 
 /// The `NOT` that tells an MSNP13+ client its address book changed elsewhere
 /// (siteid 45705, Service ABCHInternal, the owner's CID), so it fetches it again.
+/// `NotificationData` is in no namespace: MSNPSharp finds it by an XPath
+/// without one (`//NotificationData/Service`), and a default namespace hides it.
 fn abch_notification(account: i64, email: &str) -> String {
     let puid = account as u64;
     let now =
@@ -27,7 +29,7 @@ fn abch_notification(account: i64, email: &str) -> String {
     format!(
         concat!(
             r#"<NOTIFICATION id="0" siteid="45705" siteurl="http://contacts.msn.com"><TO pid="0x{hi:08x}:0x{lo:08x}" name="{email}"><VIA agent="messenger" /></TO>"#,
-            r#"<MSG id="0"><SUBSCR url="s.htm" /><ACTION url="a.htm" /><BODY>&lt;NotificationData xmlns=&quot;http://www.msn.com/webservices/AddressBook&quot;&gt;"#,
+            r#"<MSG id="0"><SUBSCR url="s.htm" /><ACTION url="a.htm" /><BODY>&lt;NotificationData xmlns:xsd=&quot;http://www.w3.org/2001/XMLSchema&quot; xmlns:xsi=&quot;http://www.w3.org/2001/XMLSchema-instance&quot;&gt;"#,
             r#"&lt;Service&gt;ABCHInternal&lt;/Service&gt;&lt;CID&gt;{cid}&lt;/CID&gt;&lt;LastModifiedDate&gt;{now}&lt;/LastModifiedDate&gt;"#,
             r#"&lt;HasNewItem&gt;false&lt;/HasNewItem&gt;&lt;/NotificationData&gt;</BODY></MSG></NOTIFICATION>"#
         ),

@@ -97,8 +97,13 @@ pub fn ab_envelope(ticket: &str, scenario: &str, body: &str) -> String {
 
 /// Posts an address book or sharing request.
 pub async fn ab_call(server: &TestServer, path: &str, ticket: &str, body: &str) -> HttpResponse {
+    ab_call_at(server.http(), path, ticket, body).await
+}
+
+/// [`ab_call`] to the HTTP listener at `http` (a cluster's node).
+pub async fn ab_call_at(http: SocketAddr, path: &str, ticket: &str, body: &str) -> HttpResponse {
     let request = ab_envelope(ticket, "Initial", body);
-    http_request(server.http(), "POST", path, &[("Content-Type", "text/xml; charset=utf-8")], request.as_bytes()).await
+    http_request(http, "POST", path, &[("Content-Type", "text/xml; charset=utf-8")], request.as_bytes()).await
 }
 
 /// The `RequestMultipleSecurityTokens` WLM 2009 and MSNPSharp post to
@@ -137,7 +142,18 @@ pub async fn sso_sign_in(
     machine: &str,
     name: &'static str,
 ) -> Peer {
-    let mut peer = Peer::connect(server.ns(), name).await;
+    sso_sign_in_at(server.ns(), email, clear, machine, name).await
+}
+
+/// [`sso_sign_in`] on the Notification Server at `ns` (a cluster's node).
+pub async fn sso_sign_in_at(
+    ns: std::net::SocketAddr,
+    email: &str,
+    clear: &IssuedToken,
+    machine: &str,
+    name: &'static str,
+) -> Peer {
+    let mut peer = Peer::connect(ns, name).await;
     peer.set_dialect(msnp::Dialect::from_token("MSNP18").expect("dialect"));
     peer.send("VER 1 MSNP18 CVR0").await;
     peer.expect("VER 1 MSNP18").await;
