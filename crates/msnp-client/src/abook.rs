@@ -31,7 +31,13 @@ pub(crate) fn origin(nexus: &str) -> String {
 }
 
 impl AddressBook {
-    async fn call(&self, path: &str, action: &str, scenario: &str, operation: String) -> Result<String, ClientError> {
+    pub(crate) async fn call(
+        &self,
+        path: &str,
+        action: &str,
+        scenario: &str,
+        operation: String,
+    ) -> Result<String, ClientError> {
         let url = format!("{}{path}", self.origin);
         let body = abch::render_request(&self.ticket, scenario, &operation);
         let reply = self

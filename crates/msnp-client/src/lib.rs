@@ -19,6 +19,7 @@
 //! ```
 
 mod abook;
+mod circles;
 mod error;
 mod ns;
 mod offline;
@@ -28,6 +29,7 @@ mod structured;
 mod wire;
 
 pub use error::ClientError;
+pub use msnp::soap::circles::ListedCircle;
 pub use ns::{Client, ClientConfig, Contact, Event, Invitation};
 pub use offline::{answer_challenge, md5_login};
 pub use sb::{Conversation, ConversationEvent};

@@ -50,6 +50,11 @@ enum Command {
     Contacts,
     /// Add a contact (forward and allow lists).
     Add { email: String },
+    /// Circles (WLM 2009 groups; the profile's dialect must be MSNP18 or later).
+    Circle {
+        #[command(subcommand)]
+        action: CircleAction,
+    },
     /// Load scenarios against a server (loopback only; see docs/benchmarks.md).
     Bench {
         #[command(subcommand)]
@@ -76,6 +81,22 @@ enum Command {
     },
     /// The MSNP2-7 `USR MD5 S` answer for a salt and a password.
     Md5 { salt: String, password: String },
+}
+
+#[derive(Subcommand)]
+enum CircleAction {
+    /// List the circles you are in or invited to.
+    List,
+    /// Create a circle, with you its admin.
+    Create { name: String },
+    /// Invite someone to a circle you administer (named, or by its id).
+    Invite { circle: String, email: String },
+    /// Accept an invitation to a circle.
+    Accept { circle: String },
+    /// Decline an invitation to a circle.
+    Decline { circle: String },
+    /// Send one message to the circle's conversation (to every member in it now).
+    Send { circle: String, text: String },
 }
 
 #[derive(Args, Clone)]
@@ -289,6 +310,10 @@ async fn run(cli: Cli) -> Result<(), String> {
                         Some(Event::Message { from, text }) => {
                             report(json_output, format!("{from}: {text}"), json!({"from": from, "text": text}));
                         }
+                        Some(Event::CircleMessage { circle, from, text }) => {
+                            report(json_output, format!("[{circle}] {from}: {text}"),
+                                json!({"circle": circle, "from": from, "text": text}));
+                        }
                         Some(Event::SignedOut { reason }) => {
                             return Err(format!("signed out by the server ({})", reason.as_deref().unwrap_or("closed")));
                         }
@@ -319,6 +344,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             let _ = client.sign_out().await;
             report(json_output, format!("Added {email}"), json!({"added": email}));
         }
+        Command::Circle { action } => {
+            let profile = load_profile()?;
+            let client = sign_in(&profile).await?;
+            let done = circle(&client, action, json_output).await;
+            let _ = client.sign_out().await;
+            done?;
+        }
         Command::Qry { challenge, product_id, product_key, dialect } => {
             let dialect = dialect_named(&dialect)?;
             let answer = msnp_client::answer_challenge(dialect, &challenge, &product_id, product_key.as_deref())
@@ -344,6 +376,46 @@ async fn run(cli: Cli) -> Result<(), String> {
             };
             let config = client_config(&profile)?;
             bench::run(bench::Target { config, prefix, password, json: json_output }, scenario).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn circle(client: &Client, action: CircleAction, json_output: bool) -> Result<(), String> {
+    let error = |e: ClientError| e.to_string();
+    match action {
+        CircleAction::List => {
+            for circle in client.circles().await.map_err(error)? {
+                let text = format!("{}  {:<20} {:<8} {}", circle.ab_id, circle.role, circle.state, circle.name);
+                report(
+                    json_output,
+                    text,
+                    json!({"circle": circle.ab_id, "name": circle.name, "role": circle.role, "state": circle.state}),
+                );
+            }
+        }
+        CircleAction::Create { name } => {
+            let id = client.create_circle(&name).await.map_err(error)?;
+            report(json_output, format!("Created {name} ({id})"), json!({"created": id, "name": name}));
+        }
+        CircleAction::Invite { circle, email } => {
+            client.invite_to_circle(&circle, &email).await.map_err(error)?;
+            report(json_output, format!("Invited {email} to {circle}"), json!({"invited": email, "circle": circle}));
+        }
+        CircleAction::Accept { circle } => {
+            client.answer_circle(&circle, true).await.map_err(error)?;
+            report(json_output, format!("Joined {circle}"), json!({"accepted": circle}));
+        }
+        CircleAction::Decline { circle } => {
+            client.answer_circle(&circle, false).await.map_err(error)?;
+            report(json_output, format!("Declined {circle}"), json!({"declined": circle}));
+        }
+        CircleAction::Send { circle, text } => {
+            let id = client.join_circle(&circle).await.map_err(error)?;
+            client.send_to_circle(&id, &text).await.map_err(error)?;
+            // Its PNG comes back behind the message: the server has taken it.
+            client.settle().await.map_err(error)?;
+            report(json_output, format!("Sent to {circle}"), json!({"sent": circle}));
         }
     }
     Ok(())

@@ -88,6 +88,8 @@ pub enum Event {
     AddedBy { email: String, friendly_name: String },
     /// A text message that came by `SDG` (MSNP19+: no switchboard).
     Message { from: String, text: String },
+    /// A text message to a circle (MSNP18+), by its address book id.
+    CircleMessage { circle: String, from: String, text: String },
     /// The server ended the session: `OUT OTH` (signed in elsewhere), `OUT SSD`
     /// (shutting down), or `None` when the connection just closed.
     SignedOut { reason: Option<String> },
@@ -111,7 +113,7 @@ pub struct Client {
     /// The machine GUID of an MSNP16+ endpoint.
     pub(crate) endpoint: Option<String>,
     /// MSNP13+: the SOAP address book.
-    book: Option<crate::abook::AddressBook>,
+    pub(crate) book: Option<crate::abook::AddressBook>,
 }
 
 /// Who signed in, and with what, handed from the sign-in to the session.
@@ -506,6 +508,8 @@ impl Dispatcher {
                 self.listed.send_modify(|count| *count += 1);
                 None
             }
+            // A member's presence in a circle (`1:email;via=9:circle`): not a contact's.
+            ("NLN", [_, handle, ..]) | ("FLN", [handle, ..]) if handle.contains(";via=") => Some(Event::Other(frame)),
             ("ILN", [_, rest @ ..]) | ("NLN", rest) if rest.len() >= 3 => {
                 let (status, email, name) = self.presence_fields(rest)?;
                 let friendly_name = decode_param(name).unwrap_or_else(|| name.to_owned());

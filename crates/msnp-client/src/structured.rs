@@ -80,8 +80,14 @@ pub(crate) fn presence(frame: &Frame, gone: bool, contacts: &mut BTreeMap<String
 pub(crate) fn message(frame: &Frame) -> Option<Event> {
     let sdg = Structured::parse(frame.payload.as_deref().unwrap_or_default()).ok()?;
     let from = sdg.routing.get("From").and_then(Address::parse)?.name;
-    match Chat::from_sdg(&sdg)? {
-        Chat::Text { text, .. } => Some(Event::Message { from, text: String::from_utf8_lossy(&text).into_owned() }),
-        Chat::Typing | Chat::Nudge => None,
+    let to = sdg.routing.get("To").and_then(Address::parse);
+    let Chat::Text { text, .. } = Chat::from_sdg(&sdg)? else { return None };
+    let text = String::from_utf8_lossy(&text).into_owned();
+    match to {
+        Some(to) if to.network == 9 => {
+            let circle = to.name.strip_suffix("@live.com").unwrap_or(&to.name).to_owned();
+            Some(Event::CircleMessage { circle, from, text })
+        }
+        _ => Some(Event::Message { from, text }),
     }
 }

@@ -362,3 +362,58 @@ async fn msnp21_signs_in_sees_presence_and_sends() {
     });
     assert_eq!(heard.await.expect("in time"), ("alice@example.com".to_owned(), "hello eighteen".to_owned()));
 }
+
+/// Circles from the command line (MSNP18): Alice creates one and invites
+/// the bot, who finds the invitation and accepts; a message Alice sends to
+/// the circle reaches the bot, in its conversation through the library.
+#[tokio::test]
+async fn circles_create_invite_accept_and_send() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = start(dir.path()).await;
+    let ns = server.ns_addr.to_string();
+    let nexus = format!("http://{}/rdr/pprdr.asp", server.http_addr);
+    let (alice, bot) = (dir.path().join("alice"), dir.path().join("bot"));
+    for (profile, email) in [(&alice, "alice@example.com"), (&bot, "bot@example.com")] {
+        std::fs::create_dir_all(profile).expect("profile dir");
+        let login = ["login", email, "--password", "pw", "--server", &ns, "--nexus", &nexus, "--dialect", "18"];
+        let (ok, _, stderr) = msnp(profile, &login).await;
+        assert!(ok, "{stderr}");
+    }
+    let (ok, stdout, stderr) = msnp(&alice, &["--json", "circle", "create", "Team"]).await;
+    assert!(ok, "{stderr}");
+    let created: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    let id = created["created"].as_str().expect("an id").to_owned();
+    assert!(id.starts_with("00000000-0000-0000-0009-"), "{id}");
+    let (ok, stdout, stderr) = msnp(&alice, &["circle", "invite", "Team", "bot@example.com"]).await;
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout, "Invited bot@example.com to Team\n");
+    let (ok, stdout, _) = msnp(&bot, &["circle", "list"]).await;
+    assert!(ok);
+    assert_eq!(stdout, format!("{id}  StatePendingOutbound WaitingResponse Team\n"));
+    let (ok, stdout, stderr) = msnp(&bot, &["circle", "accept", "Team"]).await;
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout, "Joined Team\n");
+    let (ok, _, stderr) = msnp(&bot, &["circle", "send", "Nowhere", "hi"]).await;
+    assert!(!ok && stderr.contains("no circle \"Nowhere\""), "{stderr}");
+
+    let mut config = ClientConfig::new(&ns);
+    config.nexus = nexus.clone();
+    config.dialect = msnp::Dialect::MSNP18;
+    let mut listener = Client::login(config, "bot@example.com", "pw").await.expect("bot signs in");
+    assert_eq!(listener.join_circle("Team").await.expect("joins"), id);
+    let (ok, stdout, stderr) = msnp(&alice, &["circle", "send", "Team", "hello, circle"]).await;
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout, "Sent to Team\n");
+    let heard = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match listener.next_event().await {
+                Some(Event::CircleMessage { circle, from, text }) => return (circle, from, text),
+                Some(_) => continue,
+                None => panic!("the bot's connection closed"),
+            }
+        }
+    })
+    .await
+    .expect("the message arrives");
+    assert_eq!(heard, (id, "alice@example.com".to_owned(), "hello, circle".to_owned()));
+}

@@ -138,6 +138,119 @@ pub fn render_contact_result(header: &ServiceHeader, operation: &str, contact: &
     render_result(header, operation, Some(inner))
 }
 
+const AB_NS: &str = "http://www.msn.com/webservices/AddressBook";
+
+/// The client side: `CreateCircle` as MSNPSharp sends it.
+pub fn create_operation(name: &str) -> String {
+    format!(
+        concat!(
+            r#"<CreateCircle xmlns="{ns}"><properties><Domain>1</Domain><HostedDomain>live.com</HostedDomain><Type>2</Type>"#,
+            "<MembershipAccess>0</MembershipAccess><IsPresenceEnabled>true</IsPresenceEnabled><RequestMembershipOption>2</RequestMembershipOption>",
+            "<DisplayName>{name}</DisplayName></properties><callerInfo><PublicDisplayName>{name}</PublicDisplayName></callerInfo></CreateCircle>"
+        ),
+        ns = AB_NS,
+        name = escape_xml(name)
+    )
+}
+
+fn handle(ab_id: &str) -> String {
+    format!("<abHandle><ABId>{}</ABId><Puid>0</Puid><Cid>0</Cid></abHandle>", escape_xml(ab_id))
+}
+
+/// `CreateContact` on a circle's book: the first step of an invitation.
+pub fn invite_operation(ab_id: &str, email: &str) -> String {
+    format!(
+        r#"<CreateContact xmlns="{AB_NS}">{}<contactHandle><Email>{}</Email><Puid>0</Puid><Cid>0</Cid><CircleId>00000000-0000-0000-0000-000000000000</CircleId></contactHandle></CreateContact>"#,
+        handle(ab_id),
+        escape_xml(email)
+    )
+}
+
+/// `ManageWLConnection`: on a circle's book for `contact` (the admin's second
+/// step of an invitation), or without one for the invitee's answer to the
+/// circle `contact` names (`accept`: action 1, else 2).
+pub fn connection_operation(ab_id: Option<&str>, contact: &str, accept: bool) -> String {
+    format!(
+        concat!(
+            r#"<ManageWLConnection xmlns="{ns}">{handle}<contactId>{contact}</contactId><connection>true</connection>"#,
+            "<presence>false</presence><action>{action}</action><relationshipType>5</relationshipType>",
+            "<relationshipRole>{role}</relationshipRole></ManageWLConnection>"
+        ),
+        ns = AB_NS,
+        handle = ab_id.map(handle).unwrap_or_default(),
+        contact = escape_xml(contact),
+        action = if accept { 1 } else { 2 },
+        role = if ab_id.is_some() { 3 } else { 0 },
+    )
+}
+
+/// `ABFindContactsPaged` of the user's own book, with its circles.
+pub fn own_book_operation() -> String {
+    format!(
+        concat!(
+            r#"<ABFindContactsPaged xmlns="{ns}"><abView>MessengerClient8</abView><extendedContent>AB AllGroups CircleResult</extendedContent>"#,
+            "<filterOptions><DeltasOnly>false</DeltasOnly><ContactFilter><IncludeHiddenContacts>true</IncludeHiddenContacts></ContactFilter>",
+            "</filterOptions></ABFindContactsPaged>"
+        ),
+        ns = AB_NS
+    )
+}
+
+/// `ABFindContactsPaged` of a circle's own book.
+pub fn circle_book_operation(ab_id: &str) -> String {
+    format!(
+        r#"<ABFindContactsPaged xmlns="{AB_NS}"><abView>MessengerClient8</abView><extendedContent>AB</extendedContent>{}</ABFindContactsPaged>"#,
+        handle(ab_id)
+    )
+}
+
+/// A circle as a client reads it from its own book.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedCircle {
+    pub ab_id: String,
+    pub name: String,
+    pub role: String,
+    pub state: String,
+}
+
+/// The circles (not deleted) and the circle ticket of an own-book answer.
+pub fn parse_circles(xml: &str) -> Result<(Vec<ListedCircle>, Option<String>), super::SoapError> {
+    let envelope = super::envelope::Envelope::parse(xml)?;
+    super::abch::fault(&envelope)?;
+    let circles = envelope
+        .each(&["Circles", "CircleInverseInfo"])
+        .into_iter()
+        .filter(|&i| envelope.child_text(i, &["Deleted"]) != Some("true"))
+        .map(|i| {
+            let text = |path: &[&str]| envelope.child_text(i, path).unwrap_or_default().to_owned();
+            ListedCircle {
+                ab_id: text(&["Content", "Handle", "Id"]),
+                name: text(&["Content", "Info", "DisplayName"]),
+                role: text(&["PersonalInfo", "MembershipInfo", "CirclePersonalMembership", "Role"]),
+                state: text(&["PersonalInfo", "MembershipInfo", "CirclePersonalMembership", "State"]),
+            }
+        })
+        .collect();
+    Ok((circles, envelope.text(&["CircleResult", "CircleTicket"]).map(str::to_owned)))
+}
+
+/// The contact id a `CreateContact` or `ManageWLConnection` answer names.
+pub fn parse_contact_id(xml: &str) -> Result<String, super::SoapError> {
+    let envelope = super::envelope::Envelope::parse(xml)?;
+    super::abch::fault(&envelope)?;
+    envelope.text(&["contactId"]).map(str::to_owned).ok_or_else(|| super::SoapError::Fault("no contactId".into()))
+}
+
+/// The new circle's id in a `CreateCircle` answer.
+pub fn parse_created(xml: &str) -> Result<String, super::SoapError> {
+    let envelope = super::envelope::Envelope::parse(xml)?;
+    super::abch::fault(&envelope)?;
+    envelope
+        .text(&["CreateCircleResult", "Id"])
+        .map(str::to_owned)
+        .ok_or_else(|| super::SoapError::Fault("no Id".into()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,5 +332,49 @@ mod tests {
         );
         let contact = render_contact_result(&header(), "CreateContact", &member(false), "x");
         assert!(contact.contains("<CreateContactResult><contactId>c</contactId><contactInfo>"), "{contact}");
+    }
+
+    #[test]
+    fn a_client_reads_what_the_server_writes() {
+        let circle = CircleInverse {
+            ab_id: "00000000-0000-0000-0009-000000000001".into(),
+            name: "Team & Co".into(),
+            role: "Admin",
+            state: "Accepted",
+            deleted: false,
+            created: "c".into(),
+            changed: "d".into(),
+        };
+        let gone =
+            CircleInverse { ab_id: "00000000-0000-0000-0009-000000000002".into(), deleted: true, ..circle.clone() };
+        let mut inner = String::from("<CircleResult>");
+        circles_xml(&mut inner, &[circle, gone]);
+        inner.push_str("<CircleTicket>t</CircleTicket></CircleResult>");
+        let xml = render_result(&header(), "ABFindContactsPaged", Some(&inner));
+        let (listed, ticket) = parse_circles(&xml).expect("parses");
+        let expected = ListedCircle {
+            ab_id: "00000000-0000-0000-0009-000000000001".into(),
+            name: "Team & Co".into(),
+            role: "Admin".into(),
+            state: "Accepted".into(),
+        };
+        assert_eq!(listed, [expected]);
+        assert_eq!(ticket.as_deref(), Some("t"));
+        let created = render_create_circle(&header(), "00000000-0000-0000-0009-000000000001");
+        assert_eq!(parse_created(&created).expect("id"), "00000000-0000-0000-0009-000000000001");
+        let contact = render_contact_result(&header(), "CreateContact", &member(false), "x");
+        assert_eq!(parse_contact_id(&contact).expect("id"), "c");
+        for request in [
+            create_operation("Team"),
+            invite_operation("x", "b@c.d"),
+            connection_operation(Some("x"), "c", true),
+            connection_operation(None, "x", false),
+            own_book_operation(),
+            circle_book_operation("x"),
+        ] {
+            let envelope =
+                crate::soap::envelope::Envelope::parse(&super::super::abch::render_request("t", "s", &request));
+            assert!(envelope.is_ok(), "{request}");
+        }
     }
 }
