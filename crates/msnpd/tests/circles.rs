@@ -402,6 +402,10 @@ async fn a_circle_conversation_on_the_notification_server() {
     carol.expect("208 31").await;
     carol.send_payload(&format!("SDG 32 {}", sdg.len()), sdg.as_bytes()).await;
     carol.expect("205 32").await;
+    let many: String = (1..=31).map(|n| format!(r#"<c n="00000000-0000-0000-0009-{n:012x}" l="3" t="9"/>"#)).collect();
+    let many = format!(r#"<ml><d n="live.com">{many}</d></ml>"#);
+    carol.send_payload(&format!("ADL 33 {}", many.len()), many.as_bytes()).await;
+    carol.expect("241 33").await;
     alice.expect_silence().await;
 
     // Bob hides: he leaves the conversation, and may not write meanwhile.

@@ -62,6 +62,10 @@ impl Session {
     /// to take part in, or the error to answer.
     pub(super) async fn circles_named(&mut self, entries: &[MlContact]) -> Result<Vec<CircleView>, ErrorCode> {
         let Some(me) = self.me() else { return Err(ErrorCode::NotLoggedIn) };
+        // Each is looked up: no more than an account may be in.
+        if entries.len() > self.ctx.core.config.max_circles {
+            return Err(ErrorCode::InvalidXmlItem);
+        }
         let mut named = Vec::with_capacity(entries.len());
         for entry in entries {
             let Some(circle) = circles::parse_ab_id(&entry.address) else { return Err(ErrorCode::InvalidUsername) };
