@@ -163,7 +163,8 @@ async fn a_circle_from_creation_to_deletion() {
     };
     assert_eq!(call(&server, AB, &bob, &leave(&bob_member)).await.status, 200);
     let delta = call(&server, AB, &bob, &own_book(Some(&since))).await.text();
-    assert!(between(&delta, "<Circles>", "</Circles>").contains("<Deleted>true</Deleted>"), "{delta}");
+    let gone = between(&delta, "<Circles>", "</Circles>");
+    assert!(gone.contains("<State>Rejected</State>") && gone.contains("<Deleted>true</Deleted>"), "{delta}");
     assert!(!call(&server, AB, &alice, &circle_book(&ab_id)).await.text().contains("bob@example.com"));
 
     // Invited again and removed by Alice; then Alice leaves, which deletes it.
@@ -179,8 +180,17 @@ async fn a_circle_from_creation_to_deletion() {
         .and_then(|contact| contact.split("</contactId>").next())
         .expect("alice's own contact in the circle")
         .to_owned();
+    let before = call(&server, AB, &alice, &own_book(None)).await.text();
+    let since = between(between(&before, "<Ab>", "</Ab>"), "<lastChange>", "<").to_owned();
     assert_eq!(call(&server, AB, &alice, &leave(&alice_member)).await.status, 200);
     assert!(!call(&server, AB, &alice, &own_book(None)).await.text().contains("<Circles>"));
+    // Her delta says it is gone, in its state too (not a circle to fetch).
+    let delta = call(&server, AB, &alice, &own_book(Some(&since))).await.text();
+    let gone = between(&delta, "<Circles>", "</Circles>");
+    assert!(
+        gone.contains("<Role>Admin</Role><State>Left</State>") && gone.contains("<Deleted>true</Deleted>"),
+        "{gone}"
+    );
     assert_eq!(errorcode(&server, AB, &alice, &circle_book(&ab_id)).await, "ABDoesNotExist");
 }
 
@@ -364,6 +374,14 @@ async fn a_circle_conversation_on_the_notification_server() {
         format!("NLN NLN 1:bob@example.com;via=9:{address} Team 0:0")
     );
 
+    // Told before his client knew the circle, he is told again when it
+    // presents its circle ticket (after reading its address book).
+    let book = call(&server, AB, &bob_ticket, &own_book(None)).await.text();
+    use base64::Engine as _;
+    let ticket = base64::engine::general_purpose::STANDARD.encode(between(&book, "<CircleTicket>", "<"));
+    bob.send(&format!("USR 25 SHA A {ticket}")).await;
+    bob.expect("USR 25 OK bob@example.com 0 0").await;
+    bob.expect(&format!("NLN NLN 1:bob@example.com;via=9:{address} Team 0:0")).await;
     let put = join(&address, "bob@example.com", BOB_EPID);
     bob.send_payload(&format!("PUT 21 {}", put.len()), put.as_bytes()).await;
     assert!(bob.line().await.starts_with("PUT 21 OK "));

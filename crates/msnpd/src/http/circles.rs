@@ -61,7 +61,11 @@ pub async fn individual_part(ctx: &Context, me: &Online, since: Option<i64>) -> 
         if !wanted {
             continue;
         }
+        // A circle gone for this member says so in its state too: MSNPSharp
+        // fetches the book of any circle it had not known and finds Accepted.
         let (role, state) = match mine.state() {
+            State::Rejected => (mine.role(), State::Rejected),
+            _ if gone => (mine.role(), State::Left),
             State::WaitingResponse => (Role::PendingOutbound, State::WaitingResponse),
             other => (mine.role(), other),
         };

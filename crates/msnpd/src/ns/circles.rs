@@ -31,6 +31,7 @@ pub(super) const CIRCLE: u8 = 9;
 /// A circle this session takes part in.
 #[derive(Debug)]
 pub(super) struct Circle {
+    name: String,
     /// Those who accepted, this user included: who hears of it.
     members: Vec<AccountId>,
     /// In the conversation (`PUT` done).
@@ -102,11 +103,30 @@ impl Session {
             }
             None if full => return,
             None => {
-                circles.insert(circle, Circle { members, joined: false, shown: HashMap::new() });
+                circles.insert(circle, Circle { name: name.clone(), members, joined: false, shown: HashMap::new() });
             }
         }
         let handle = format!("1:{};via=9:{}", self.email(), circles::address(circle));
         self.send(Frame::with_params("NLN", ["NLN".to_owned(), handle, encode_param(&name), "0:0".into()]));
+    }
+
+    /// The circles this session takes part in but whose conversation it has
+    /// not joined, announced again. MSNPSharp presents its circle ticket
+    /// (`USR SHA A`) each time it has read its address book, so a circle it
+    /// was told of before it knew it (accepted a moment ago) is known by then.
+    pub(super) fn remind_circles(&mut self) {
+        let email = self.email();
+        let waiting: Vec<(CircleId, String)> = self
+            .circles
+            .iter()
+            .flat_map(|circles| circles.iter())
+            .filter(|(_, c)| !c.joined)
+            .map(|(id, c)| (*id, c.name.clone()))
+            .collect();
+        for (circle, name) in waiting {
+            let handle = format!("1:{email};via=9:{}", circles::address(circle));
+            self.send(Frame::with_params("NLN", ["NLN".to_owned(), handle, encode_param(&name), "0:0".into()]));
+        }
     }
 
     /// Leaves `circle`'s conversation, if in it: the others see this user go.

@@ -102,8 +102,8 @@ impl Session {
                     return self.error(ErrorCode::AuthenticationFailed, trid);
                 }
                 let email = me.email.clone();
-                return self
-                    .send(Frame::with_params("USR", [trid.to_string(), "OK".into(), email, "0".into(), "0".into()]));
+                self.send(Frame::with_params("USR", [trid.to_string(), "OK".into(), email, "0".into(), "0".into()]));
+                return self.remind_circles();
             }
             return self.error(ErrorCode::AlreadyLoggedIn, trid);
         }
