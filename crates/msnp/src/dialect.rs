@@ -293,11 +293,13 @@ impl Dialect {
         self.within(11, 18)
     }
 
-    /// Circles (MSNP18+, WLM 2009): network 9 in `ADL`/`RML`, members'
-    /// presence `;via=9:` the circle, and its conversation through `PUT`
-    /// (joining), `NFY` (its roster) and `SDG` (its messages).
+    /// Circles as WLM 2009 speaks them (MSNP18): network 9 in `ADL`/`RML`,
+    /// members' presence `NLN …;via=9:` the circle, and its conversation
+    /// through `PUT` (joining), `NFY` (its roster) and `SDG` (its messages).
+    /// WLM 2011/2012 (MSNP19+) tell presence by `NFY` only: their circles are
+    /// not built.
     pub const fn has_circles(self) -> bool {
-        self.since(18)
+        self.within(18, 18)
     }
 
     /// Presence and messages as structured payloads (MSNP19+): the client
@@ -463,6 +465,7 @@ mod tests {
         assert!(!Dialect::MSNP18.has_structured_messages() && Dialect::MSNP19.has_structured_messages());
         assert!(Dialect::MSNP18.sends_sbs() && !Dialect::MSNP21.sends_sbs());
         assert!(Dialect::MSNP18.has_uux() && !Dialect::MSNP21.has_uux());
+        assert!(Dialect::MSNP18.has_circles() && !Dialect::MSNP17.has_circles() && !Dialect::MSNP21.has_circles());
         assert_eq!(Dialect::MSNP21.auth_scheme(), AuthScheme::Sso);
         assert_eq!(Dialect::all().count(), 20);
     }

@@ -54,6 +54,7 @@ impl Session {
         let to = put.routing.get("To").and_then(Address::parse);
         if let Some(to) = to.filter(|to| to.network == super::circles::CIRCLE)
             && put.content.get("Uri") == Some("/circle")
+            && self.dialect.has_circles()
         {
             return self.put_circle(trid, &to);
         }
@@ -130,7 +131,7 @@ impl Session {
         let Some(to) = message.routing.get("To").and_then(Address::parse) else {
             return self.error(ErrorCode::InvalidParameter, trid);
         };
-        if to.network == super::circles::CIRCLE {
+        if to.network == super::circles::CIRCLE && self.dialect.has_circles() {
             return self.sdg_circle(trid, message, &to);
         }
         if to.network != 1 || !self.dialect.has_structured_messages() {
