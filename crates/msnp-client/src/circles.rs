@@ -108,11 +108,7 @@ impl Client {
     }
 
     fn circle_routing(&self, ab_id: &str) -> Headers {
-        let from = match &self.endpoint {
-            Some(epid) => format!("1:{};epid={epid}", self.email()),
-            None => format!("1:{}", self.email()),
-        };
-        Headers::of([("Routing", "1.0"), ("To", &format!("9:{ab_id}@live.com;path=IM")), ("From", &from)])
+        self.routing(&format!("9:{ab_id}@live.com;path=IM"))
     }
 
     /// A text message to a circle joined with [`Client::join_circle`] (by its id).

@@ -32,7 +32,7 @@ impl Client {
     }
 
     /// The routing block of an MSNP19+ payload from this endpoint to `to`.
-    fn routing(&self, to: &str) -> Headers {
+    pub(crate) fn routing(&self, to: &str) -> Headers {
         let from = match &self.endpoint {
             Some(epid) => format!("1:{};epid={epid}", self.email),
             None => format!("1:{}", self.email),

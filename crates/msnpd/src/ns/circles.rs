@@ -106,8 +106,7 @@ impl Session {
                 circles.insert(circle, Circle { name: name.clone(), members, joined: false, shown: HashMap::new() });
             }
         }
-        let handle = format!("1:{};via=9:{}", self.email(), circles::address(circle));
-        self.send(Frame::with_params("NLN", ["NLN".to_owned(), handle, encode_param(&name), "0:0".into()]));
+        self.send_circle_presence(circle, &name);
     }
 
     /// The circles this session takes part in but whose conversation it has
@@ -115,7 +114,6 @@ impl Session {
     /// (`USR SHA A`) each time it has read its address book, so a circle it
     /// was told of before it knew it (accepted a moment ago) is known by then.
     pub(super) fn remind_circles(&mut self) {
-        let email = self.email();
         let waiting: Vec<(CircleId, String)> = self
             .circles
             .iter()
@@ -124,8 +122,7 @@ impl Session {
             .map(|(id, c)| (*id, c.name.clone()))
             .collect();
         for (circle, name) in waiting {
-            let handle = format!("1:{email};via=9:{}", circles::address(circle));
-            self.send(Frame::with_params("NLN", ["NLN".to_owned(), handle, encode_param(&name), "0:0".into()]));
+            self.send_circle_presence(circle, &name);
         }
     }
 
@@ -167,20 +164,28 @@ impl Session {
         self.announce_in_circle(circle, &members, true);
     }
 
+    /// This user as the circle's members see it: `Here` with its presence,
+    /// or nothing while it has no status or hides.
+    fn here(&self, answer: Option<u64>) -> Option<CircleEvent> {
+        let me = self.me()?;
+        let state = me.lock();
+        let presence = state.presence.clone().filter(|p| p.status != Status::Hidden)?;
+        let here = ContactPresence { email: me.email.clone(), friendly_name: state.friendly_name.clone(), presence };
+        Some(CircleEvent::Here { account: me.id, presence: here, answer })
+    }
+
     /// This user's presence to the members of `circle` (none while hidden).
     fn announce_in_circle(&mut self, circle: CircleId, members: &[AccountId], answer: bool) {
-        let Some(me) = self.me() else { return };
-        let (presence, name) = {
-            let state = me.lock();
-            (state.presence.clone(), state.friendly_name.clone())
-        };
-        let presence = match presence {
-            Some(presence) if presence.status != Status::Hidden => presence,
-            _ => return,
-        };
         let answer = if answer { self.inbox.as_ref().map(|inbox| inbox.id) } else { None };
-        let here = ContactPresence { email: me.email.clone(), friendly_name: name, presence };
-        self.tell_circle(circle, members, CircleEvent::Here { account: me.id, presence: here, answer });
+        if let Some(here) = self.here(answer) {
+            self.tell_circle(circle, members, here);
+        }
+    }
+
+    /// The circle's presence line for this user: `NLN NLN 1:me;via=9:<circle> <name> 0:0`.
+    fn send_circle_presence(&mut self, circle: CircleId, name: &str) {
+        let handle = format!("1:{};via=9:{}", self.email(), circles::address(circle));
+        self.send(Frame::with_params("NLN", ["NLN".to_owned(), handle, encode_param(name), "0:0".into()]));
     }
 
     /// The user's status changed: the circles' conversations it is in hear it
@@ -289,20 +294,10 @@ impl Session {
                     let name = encode_param(&presence.friendly_name);
                     self.send(Frame::with_params("NLN", [status, handle, name, caps, msnobj]));
                 }
-                if let Some(session) = answer {
-                    let members = vec![account];
-                    let me = self.me();
-                    if let Some(me) = me {
-                        let (presence, name) = {
-                            let state = me.lock();
-                            (state.presence.clone(), state.friendly_name.clone())
-                        };
-                        if let Some(presence) = presence.filter(|p| p.status != Status::Hidden) {
-                            let here = ContactPresence { email: me.email.clone(), friendly_name: name, presence };
-                            let event = CircleEvent::Here { account: me.id, presence: here, answer: None };
-                            self.ctx.core.deliver(&members, Notice::Circle { circle, event }, Filter::Session(session));
-                        }
-                    }
+                if let Some(session) = answer
+                    && let Some(event) = self.here(None)
+                {
+                    self.ctx.core.deliver(&[account], Notice::Circle { circle, event }, Filter::Session(session));
                 }
             }
             CircleEvent::Gone { account, email } => {
