@@ -41,8 +41,8 @@ pub struct Config {
     pub database_wait_ms: u64,
     /// Connections in the database pool; unset: 8 for SQLite, 16 for PostgreSQL.
     pub database_connections: Option<u32>,
-    /// Threads that run sessions; unset: one per core. One is faster when
-    /// the server shares few cores with other busy processes.
+    /// Threads that run sessions; unset: one on a machine of one or two
+    /// cores, else one per core (see `cli::runtime_layout`).
     pub worker_threads: Option<usize>,
     /// Lifetime of a Passport ticket, in seconds.
     pub ticket_lifetime_secs: u64,

@@ -267,6 +267,12 @@ impl Connection {
         }
     }
 
+    /// Makes room for `bytes` more output at once: a run of messages grows
+    /// the buffer once instead of doubling it message by message.
+    pub fn reserve(&mut self, bytes: usize) {
+        self.output.reserve(bytes);
+    }
+
     /// Queues `command trid` (`ACK`, `NAK`) without building a frame, unless
     /// the trace needs one.
     pub fn send_reply(&mut self, command: &'static str, trid: u32) {
@@ -297,8 +303,15 @@ impl Connection {
         if self.output.is_empty() {
             return true;
         }
-        // A client that does not read is cut off rather than buffered for.
-        let ok = matches!(tokio::time::timeout(WRITE_LIMIT, self.stream.write_all(&self.output)).await, Ok(Ok(())));
+        // A client that does not read is cut off rather than buffered for;
+        // the timer starts only when the socket cannot take it all at once
+        // (the usual case needs no clock read and no timer).
+        let mut write = std::pin::pin!(self.stream.write_all(&self.output));
+        let first = std::future::poll_fn(|cx| std::task::Poll::Ready(write.as_mut().poll(cx))).await;
+        let ok = match first {
+            std::task::Poll::Ready(result) => result.is_ok(),
+            std::task::Poll::Pending => matches!(tokio::time::timeout(WRITE_LIMIT, write).await, Ok(Ok(()))),
+        };
         // Between batches a connection holds no buffers: most sessions are idle
         // most of the time, and an allocation per batch costs far less than the
         // write it goes with.

@@ -423,7 +423,11 @@ async fn return_memory(ctx: Arc<Context>, mut stopped: watch::Receiver<bool>) {
             // The other nodes' accounts count too: their sign-outs free this
             // node's memory of them after its own sessions have closed.
             _ = every.tick() => if trimmer.observe(ctx.core.hub.session_count() + ctx.core.directory.account_count()) {
-                // A walk over the whole heap: off the session threads.
+                // Maps first (they keep the capacity of the peak), then a
+                // walk over the whole heap, off the session threads.
+                ctx.core.hub.shrink();
+                ctx.core.switchboards.shrink();
+                ctx.core.directory.shrink();
                 let _ = tokio::task::spawn_blocking(crate::memory::return_free_pages).await;
             },
             _ = until_stopped(&mut stopped) => break,

@@ -81,16 +81,55 @@ impl std::io::Write for QuietStderr {
     }
 }
 
-fn runtime(workers: Option<usize>) -> Option<tokio::runtime::Runtime> {
-    let mut builder = tokio::runtime::Builder::new_multi_thread();
-    if let Some(workers) = workers {
-        builder.worker_threads(workers.max(1));
+/// How the sessions run, chosen from the machine unless `worker_threads`
+/// says: with one or two cores, one thread (a current-thread runtime);
+/// with more, tokio's work-stealing runtime with a worker per core.
+///
+/// On two cores the session thread shares the machine with the store's
+/// SQLite threads and the password hashers (and, in a benchmark, the load
+/// generator): a second session worker adds only wake-ups across threads and
+/// the work-stealing scheduler's bookkeeping (docs/benchmarks.md measures it).
+/// With more cores one thread would leave them idle.
+pub fn runtime_layout(workers: Option<usize>, cores: usize) -> Option<usize> {
+    match workers.unwrap_or(cores).max(1) {
+        1 => None,
+        _ if workers.is_none() && cores <= 2 => None,
+        workers => Some(workers),
     }
+}
+
+fn runtime(workers: Option<usize>) -> Option<tokio::runtime::Runtime> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut builder = match runtime_layout(workers, cores) {
+        None => tokio::runtime::Builder::new_current_thread(),
+        Some(workers) => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            builder.worker_threads(workers);
+            builder
+        }
+    };
     match builder.enable_all().build() {
         Ok(runtime) => Some(runtime),
         Err(error) => {
             eprintln!("msnpd: cannot start the runtime: {error}");
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::runtime_layout;
+
+    #[test]
+    fn one_thread_on_small_machines_a_worker_per_core_on_large_ones() {
+        assert_eq!(runtime_layout(None, 1), None);
+        assert_eq!(runtime_layout(None, 2), None);
+        assert_eq!(runtime_layout(None, 16), Some(16));
+        // As configured: one thread is the current-thread runtime.
+        assert_eq!(runtime_layout(Some(1), 16), None);
+        assert_eq!(runtime_layout(Some(0), 16), None);
+        assert_eq!(runtime_layout(Some(2), 2), Some(2));
+        assert_eq!(runtime_layout(Some(4), 2), Some(4));
     }
 }

@@ -153,13 +153,13 @@ impl Core {
                         }
                     }
                     Some(ConversationEvent::Message { sender, payload }) => {
-                        // Signed out everywhere: no one to tell; the others see the account leave.
-                        if self.hub.get(account).is_none() && self.directory.nodes_of(account).is_empty() {
+                        if !self.pass_to_endpoints(account, &sender.email, &own, std::slice::from_ref(&payload)) {
                             break;
                         }
-                        if let Some(chat) = Chat::from_msg(&payload) {
-                            let sdg = chat.to_sdg(&format!("1:{}", sender.email), &own);
-                            self.deliver(&[account], Notice::Sdg { payload: Bytes::from(sdg.render()) }, Filter::Anyone);
+                    }
+                    Some(ConversationEvent::Messages { sender, payloads }) => {
+                        if !self.pass_to_endpoints(account, &sender.email, &own, &payloads) {
+                            break;
                         }
                     }
                     Some(ConversationEvent::Dismissed) | None => break,
@@ -176,6 +176,22 @@ impl Core {
         }
         self.bridges.open().remove(&seat.conversation.id);
         self.switchboards.leave(&seat, false);
+    }
+
+    /// Passes switchboard messages on to the account's MSNP21 endpoints as
+    /// `SDG`s; `false` when it is signed out everywhere (no one to tell; the
+    /// others see the account leave).
+    fn pass_to_endpoints(&self, account: AccountId, sender: &str, own: &str, payloads: &[Bytes]) -> bool {
+        if self.hub.get(account).is_none() && self.directory.nodes_of(account).is_empty() {
+            return false;
+        }
+        for payload in payloads {
+            if let Some(chat) = Chat::from_msg(payload) {
+                let sdg = chat.to_sdg(&format!("1:{sender}"), own);
+                self.deliver(&[account], Notice::Sdg { payload: Bytes::from(sdg.render()) }, Filter::Anyone);
+            }
+        }
+        true
     }
 
     /// Whether `account`'s sessions, wherever they are, take messages by

@@ -234,6 +234,12 @@ impl Hub {
         self.accounts().len()
     }
 
+    /// Gives back the room of accounts gone: a map keeps the capacity of
+    /// its busiest moment (see `server::return_memory`).
+    pub fn shrink(&self) {
+        self.accounts().shrink_to_fit();
+    }
+
     /// Sessions signed in now, every endpoint of every account.
     pub fn session_count(&self) -> usize {
         self.sessions.load(Ordering::Acquire)

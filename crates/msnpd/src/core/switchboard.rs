@@ -19,6 +19,9 @@ use super::{AccountId, Core, ServiceError, unix_now};
 /// Events queued per participant before it counts as not keeping up.
 pub const EVENT_QUEUE: usize = 1024;
 
+/// How many messages an account may still send (see `Switchboards::message_bucket`).
+pub type MessageBucket = Arc<Mutex<crate::core::limits::TokenBucket>>;
+
 /// What a participant's front must tell its client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConversationEvent {
@@ -29,6 +32,9 @@ pub enum ConversationEvent {
     Left { email: String, machine: Option<String>, idle: bool, last: bool },
     /// Shared by every recipient: no copy of the sender or the text per message.
     Message { sender: Arc<Member>, payload: Bytes },
+    /// Several messages of one sender, read together: one event for the
+    /// run (a client with ten messages in flight sends ten per read).
+    Messages { sender: Arc<Member>, payloads: Arc<[Bytes]> },
     /// The account's credential is gone (a new password, the account
     /// deleted): this participant must leave.
     Dismissed,
@@ -136,7 +142,7 @@ pub struct Switchboards {
     lifetime: Duration,
     /// Messages per second an account may send, and its burst.
     message_rate: (f64, f64),
-    message_buckets: Mutex<HashMap<AccountId, crate::core::limits::TokenBucket>>,
+    message_buckets: Mutex<HashMap<AccountId, MessageBucket>>,
     /// Cookies are signed (any node may issue one for this node's
     /// switchboard); this node remembers the ones spent until they expire.
     signer: Arc<Signer>,
@@ -346,11 +352,25 @@ impl Switchboards {
 
     /// Sends a message to everyone else; true when every one of them got it queued.
     pub fn relay(&self, seat: &Seat, payload: Bytes) -> bool {
+        self.relay_event(seat, |sender| ConversationEvent::Message { sender, payload })
+    }
+
+    /// Relays messages of one sender, in order, as one event per recipient;
+    /// `true` when every other participant took them.
+    pub fn relay_all(&self, seat: &Seat, mut payloads: Vec<Bytes>) -> bool {
+        match payloads.len() {
+            0 => true,
+            1 => self.relay(seat, payloads.pop().unwrap_or_default()),
+            _ => self.relay_event(seat, |sender| ConversationEvent::Messages { sender, payloads: payloads.into() }),
+        }
+    }
+
+    fn relay_event(&self, seat: &Seat, event: impl FnOnce(Arc<Member>) -> ConversationEvent) -> bool {
         let participants = seat.conversation.participants();
         let Some(sender) = participants.iter().find(|p| p.endpoint == seat.endpoint) else {
             return false;
         };
-        let event = ConversationEvent::Message { sender: sender.member.clone(), payload };
+        let event = event(sender.member.clone());
         let mut all = true;
         let mut others = 0;
         for other in participants.iter().filter(|p| p.endpoint != seat.endpoint) {
@@ -399,14 +419,27 @@ impl Switchboards {
         }
     }
 
-    /// Whether `account` may send one more message now (all its conversations together).
-    pub fn allow_message(&self, account: AccountId) -> bool {
+    /// The message allowance of `account`, shared by all its conversations
+    /// here: a participant takes it once and draws on it without the map's lock.
+    pub fn message_bucket(&self, account: AccountId) -> MessageBucket {
         let mut buckets = self.message_buckets.lock().unwrap_or_else(|e| e.into_inner());
         if buckets.len() > 100_000 {
-            buckets.clear();
+            // Those who still hold theirs keep it; the rest start afresh.
+            buckets.retain(|_, bucket| Arc::strong_count(bucket) > 1);
         }
         let (rate, burst) = self.message_rate;
-        buckets.entry(account).or_insert_with(|| crate::core::limits::TokenBucket::new(rate, burst)).take()
+        buckets
+            .entry(account)
+            .or_insert_with(|| Arc::new(Mutex::new(crate::core::limits::TokenBucket::new(rate, burst))))
+            .clone()
+    }
+
+    /// Gives back the room of conversations and senders gone.
+    pub fn shrink(&self) {
+        self.conversations().shrink_to_fit();
+        self.message_buckets.lock().unwrap_or_else(|e| e.into_inner()).shrink_to_fit();
+        self.seats.lock().unwrap_or_else(|e| e.into_inner()).shrink_to_fit();
+        self.spent.lock().unwrap_or_else(|e| e.into_inner()).shrink_to_fit();
     }
 
     pub fn conversation_count(&self) -> usize {

@@ -176,19 +176,20 @@ impl Session {
         let idle = self.conn.idle_limit(Duration::from_secs(self.ctx.config.idle_timeout_secs));
         let challenge_limit = self.ctx.config.challenge_timeout_secs;
         let login_due = self.conn.login_deadline(Duration::from_secs(self.ctx.config.ns_login_timeout_secs));
+        // One timer, moved on each turn (see the switchboard's).
+        let timer = tokio::time::sleep_until(login_due);
+        tokio::pin!(timer);
         loop {
             while !self.closing {
                 match self.conn.next_buffered() {
-                    // Boxed: the handlers' futures are large, and an idle session
-                    // would otherwise carry room for the largest one.
-                    Some(Incoming::Frame(frame)) => Box::pin(self.dispatch(frame)).await,
-                    Some(Incoming::Message(message)) => Box::pin(self.dispatch(message.into_frame())).await,
+                    Some(Incoming::Frame(frame)) => self.dispatch(frame).await,
+                    Some(Incoming::Message(message)) => self.dispatch(message.into_frame()).await,
                     Some(Incoming::Malformed(error)) => self.closing |= self.conn.reject(&error),
                     // Another node's client; a `PXY` that is not one is answered as any unknown command.
                     Some(Incoming::PassedOn(frame)) => {
                         match crate::server::take_passed_on(&self.ctx, &mut self.conn, &frame) {
                             crate::server::PassedOn::Taken => {}
-                            crate::server::PassedOn::NotOurs => Box::pin(self.dispatch(frame)).await,
+                            crate::server::PassedOn::NotOurs => self.dispatch(frame).await,
                             crate::server::PassedOn::Refused => self.closing = true,
                         }
                     }
@@ -207,13 +208,14 @@ impl Session {
             let idle_due = tokio::time::Instant::now() + idle;
             let login_pending = (self.login != Login::LoggedIn).then_some(login_due);
             let deadline = [partial, challenge_due, login_pending].into_iter().flatten().fold(idle_due, std::cmp::min);
+            timer.as_mut().reset(deadline);
             let wake = {
                 let conn = &mut self.conn;
                 let inbox = &mut self.inbox;
                 tokio::select! {
                     more = conn.read_more() => Wake::Read(more),
                     notice = next_notice(inbox) => Wake::Notice(notice),
-                    _ = tokio::time::sleep_until(deadline) => match (login_pending, challenge_due) {
+                    _ = &mut timer => match (login_pending, challenge_due) {
                         (Some(due), _) if due <= deadline => Wake::LoginExpired,
                         (_, Some(due)) if due <= deadline => Wake::ChallengeExpired,
                         _ => Wake::Idle,
@@ -275,39 +277,73 @@ impl Session {
         self.conn.send(&frame);
     }
 
+    /// Answers a command: at once when its handler does not wait, else in
+    /// a boxed future (the waiting handlers' futures are large, and an idle
+    /// session would otherwise carry room for the largest one; most
+    /// commands of a login wait for nothing and allocate no future).
     async fn dispatch(&mut self, frame: Frame) {
-        let command = frame.command.clone();
+        if let Some((trid, frame)) = self.answer(frame) {
+            Box::pin(self.answer_waiting(trid, frame)).await;
+        }
+    }
+
+    /// Answers what needs no waiting; returns the command otherwise.
+    fn answer(&mut self, frame: Frame) -> Option<(u32, Frame)> {
         if !self.commands.take() {
             self.error(ErrorCode::RateLimited, frame.trid().unwrap_or(0));
             if self.strikes.strike(self.ctx.config.abuse_strikes) {
                 tracing::info!(peer = %self.conn.peer, "closing NS connection: persistently over its command rate");
                 self.closing = true;
             }
-            return;
+            return None;
         }
         // Commands without a TrID.
-        match command.as_str() {
+        match frame.command.as_str() {
             "OUT" => {
                 self.closing = true;
-                return;
+                return None;
             }
-            "PNG" => return self.png(),
+            "PNG" => {
+                self.png();
+                return None;
+            }
             _ => {}
         }
         let Some(trid) = frame.trid() else {
             // Nothing to tie an answer to: say so with TrID 0.
-            return self.error(ErrorCode::SyntaxError, 0);
+            self.error(ErrorCode::SyntaxError, 0);
+            return None;
         };
         let logged_in = self.login == Login::LoggedIn;
-        match command.as_str() {
+        match frame.command.as_str() {
             "VER" => self.ver(trid, &frame),
             // Nothing but VER makes sense before the dialect is known.
             _ if self.login == Login::Start => self.error(ErrorCode::NotExpected, trid),
             "CVR" => self.cvr(trid, &frame),
-            "USR" => self.usr(trid, &frame).await,
+            "USR" => return Some((trid, frame)),
             "INF" if self.dialect.has_inf() => self.inf(trid),
-            _ if !self.command_exists(&command) => self.error(ErrorCode::SyntaxError, trid),
+            command if !self.command_exists(command) => self.error(ErrorCode::SyntaxError, trid),
             _ if !logged_in => self.error(ErrorCode::NotLoggedIn, trid),
+            "UUX" => self.uux(trid, &frame),
+            "XFR" => self.xfr(trid, &frame),
+            "QRY" => self.qry(trid, &frame),
+            "GCF" => self.gcf(trid, &frame),
+            "UUN" => self.uun(trid, &frame),
+            "UUM" => self.error(ErrorCode::UnroutableUser, trid),
+            "IMS" => self.ims(trid, &frame),
+            "SND" | "SDC" => self.invite_by_email(trid, &frame),
+            "URL" => self.url(trid, &frame),
+            "SYN" | "ADD" | "ADC" | "REM" | "ADG" | "RMG" | "REG" | "BLP" | "GTC" | "PRP" | "REA" | "SBP" | "CHG"
+            | "ADL" | "RML" | "FQY" | "PUT" | "SDG" => return Some((trid, frame)),
+            _ => self.error(ErrorCode::SyntaxError, trid),
+        }
+        None
+    }
+
+    /// The commands whose handlers wait (for the store, another node…).
+    async fn answer_waiting(&mut self, trid: u32, frame: Frame) {
+        match frame.command.as_str() {
+            "USR" => self.usr(trid, &frame).await,
             "SYN" => self.syn(trid, &frame).await,
             "ADD" => self.add(trid, &frame).await,
             "ADC" => self.adc(trid, &frame).await,
@@ -321,20 +357,11 @@ impl Session {
             "REA" => self.rea(trid, &frame).await,
             "SBP" => self.sbp(trid, &frame).await,
             "CHG" => self.chg(trid, &frame).await,
-            "UUX" => self.uux(trid, &frame),
-            "XFR" => self.xfr(trid, &frame),
-            "QRY" => self.qry(trid, &frame),
-            "GCF" => self.gcf(trid, &frame),
             "ADL" => self.adl(trid, &frame).await,
             "RML" => self.rml(trid, &frame).await,
             "FQY" => self.fqy(trid, &frame).await,
-            "UUN" => self.uun(trid, &frame),
             "PUT" => self.put(trid, &frame).await,
             "SDG" => self.sdg(trid, &frame).await,
-            "UUM" => self.error(ErrorCode::UnroutableUser, trid),
-            "IMS" => self.ims(trid, &frame),
-            "SND" | "SDC" => self.invite_by_email(trid, &frame),
-            "URL" => self.url(trid, &frame),
             _ => self.error(ErrorCode::SyntaxError, trid),
         }
     }

@@ -44,6 +44,14 @@ struct Session {
     /// The sender of the last message relayed to this client, and its name
     /// as the wire carries it.
     last_sender: Option<(Arc<Member>, String)>,
+    /// Messages read and allowed but not yet relayed (trid, ack kind,
+    /// payload): those of one read go to each recipient as one event, and
+    /// are relayed before anything after them is answered.
+    batch: Vec<(u32, u8, bytes::Bytes)>,
+    /// The account's message allowance, taken at its first message.
+    bucket: Option<crate::core::switchboard::MessageBucket>,
+    /// The time of this turn's messages, read once for all of them.
+    read_at: Option<std::time::Instant>,
 }
 
 /// Runs one switchboard session over `conn` until it ends.
@@ -61,6 +69,9 @@ pub(crate) fn run(ctx: Arc<Context>, mut conn: Connection) -> impl Future<Output
         timed_out: false,
         strikes: Default::default(),
         last_sender: None,
+        batch: Vec::new(),
+        bucket: None,
+        read_at: None,
     };
     async move { session.run().await }
 }
@@ -89,9 +100,17 @@ impl Session {
     async fn run(&mut self) {
         let login_timeout = Duration::from_secs(self.ctx.config.switchboard_login_timeout_secs);
         let idle = self.conn.idle_limit(Duration::from_secs(self.ctx.config.idle_timeout_secs));
+        // One timer, moved on each turn: moving a deadline later is an atomic
+        // store, where a new timer per read went in and out of the wheel.
+        let timer = tokio::time::sleep_until(self.conn.login_deadline(login_timeout));
+        tokio::pin!(timer);
         loop {
             while !self.closing {
-                match self.conn.next_buffered() {
+                let incoming = self.conn.next_buffered();
+                if !matches!(incoming, Some(Incoming::Message(_))) {
+                    self.relay_batch();
+                }
+                match incoming {
                     Some(Incoming::Frame(frame)) => self.dispatch(frame).await,
                     Some(Incoming::Message(message)) if self.seat.is_some() => {
                         self.relay(message.trid, message.kind, message.payload)
@@ -102,6 +121,8 @@ impl Session {
                     None => break,
                 }
             }
+            self.relay_batch();
+            self.read_at = None;
             if !self.conn.flush().await || self.closing {
                 break;
             }
@@ -112,13 +133,14 @@ impl Session {
                 None => self.conn.login_deadline(login_timeout),
             };
             let partial = self.conn.partial_deadline(Duration::from_secs(self.ctx.config.command_timeout_secs));
+            timer.as_mut().reset(deadline);
             let wake = {
                 let conn = &mut self.conn;
                 let seat = &mut self.seat;
                 tokio::select! {
                     more = conn.read_more() => Wake::Read(more),
                     event = next_event(seat) => Wake::Event(event),
-                    _ = tokio::time::sleep_until(deadline) => Wake::Timeout,
+                    _ = &mut timer => Wake::Timeout,
                     _ = crate::conn::until(partial) => Wake::Timeout,
                 }
             };
@@ -394,21 +416,28 @@ impl Session {
     /// `MSG trid kind` (`U`, `N`, `A`, or `D` in MSNP9+): relays the payload
     /// and answers `ACK`/`NAK` as the kind asks.
     fn relay(&mut self, trid: u32, kind: u8, payload: bytes::Bytes) {
-        let Some(seat) = &self.seat else { return };
+        if self.seat.is_none() {
+            return;
+        }
         let valid = match kind {
             b'U' | b'N' | b'A' => true,
             b'D' => self.dialect.has_data_messages(),
             _ => false,
         };
-        if !valid {
-            return self.error(ErrorCode::InvalidParameter, trid);
-        }
-        if payload.len() > self.ctx.config.max_message {
+        if !valid || payload.len() > self.ctx.config.max_message {
+            // Answered in order: what was read before it first.
+            self.relay_batch();
             return self.error(ErrorCode::InvalidParameter, trid);
         }
         if let Some(account) = self.account
-            && !self.ctx.core.switchboards.allow_message(account)
+            && !self
+                .bucket
+                .get_or_insert_with(|| self.ctx.core.switchboards.message_bucket(account))
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take_at(*self.read_at.get_or_insert_with(std::time::Instant::now))
         {
+            self.relay_batch();
             self.error(ErrorCode::UserTooActive, trid);
             if self.strikes.strike(self.ctx.config.abuse_strikes) {
                 tracing::info!(peer = %self.conn.peer, "closing SB connection: persistently over its message rate");
@@ -416,14 +445,29 @@ impl Session {
             }
             return;
         }
-        let delivered = self.ctx.core.switchboards.relay(seat, payload);
-        if delivered {
-            self.ctx.core.metrics.messages_relayed.inc();
+        self.batch.push((trid, kind, payload));
+        if self.batch.len() >= crate::conn::COALESCE_LIMIT {
+            self.relay_batch();
         }
-        match (kind, delivered) {
-            (b'A' | b'D', true) => self.conn.send_reply("ACK", trid),
-            (b'A' | b'D' | b'N', false) => self.conn.send_reply("NAK", trid),
-            _ => {}
+    }
+
+    /// Relays the messages read so far and answers each as its kind asks
+    /// (`ACK`/`NAK`).
+    fn relay_batch(&mut self) {
+        let (Some(seat), false) = (&self.seat, self.batch.is_empty()) else { return };
+        let batch = std::mem::take(&mut self.batch);
+        let payloads = batch.iter().map(|(_, _, payload)| payload.clone()).collect();
+        let delivered = self.ctx.core.switchboards.relay_all(seat, payloads);
+        if delivered {
+            self.ctx.core.metrics.messages_relayed.inc_by(batch.len() as u64);
+        }
+        self.conn.reserve(batch.len() * "ACK 4294967295\r\n".len());
+        for (trid, kind, _) in batch {
+            match (kind, delivered) {
+                (b'A' | b'D', true) => self.conn.send_reply("ACK", trid),
+                (b'A' | b'D' | b'N', false) => self.conn.send_reply("NAK", trid),
+                _ => {}
+            }
         }
     }
 
@@ -471,19 +515,27 @@ impl Session {
                     self.conn.send(&Frame::with_params("BYE", flag(vec![email])));
                 }
             }
-            ConversationEvent::Message { sender, payload } => {
-                // Messages come in runs from the same sender: encode the name once per run.
-                if !self.last_sender.as_ref().is_some_and(|(last, _)| Arc::ptr_eq(last, &sender)) {
-                    let name = encode_param(&sender.friendly_name);
-                    self.last_sender = Some((sender, name));
-                }
-                if let Some((sender, name)) = &self.last_sender {
-                    self.conn.send_with_payload(&["MSG", &sender.email, name], &payload);
-                }
-            }
+            ConversationEvent::Message { sender, payload } => self.relayed(sender, std::slice::from_ref(&payload)),
+            ConversationEvent::Messages { sender, payloads } => self.relayed(sender, &payloads),
             // The switchboard has no word for it; the original closed the
             // connection of a participant it let go.
             ConversationEvent::Dismissed => self.closing = true,
+        }
+    }
+
+    /// Writes messages relayed to this client.
+    fn relayed(&mut self, sender: Arc<Member>, payloads: &[bytes::Bytes]) {
+        // Messages come in runs from the same sender: encode the name once per run.
+        if !self.last_sender.as_ref().is_some_and(|(last, _)| Arc::ptr_eq(last, &sender)) {
+            let name = encode_param(&sender.friendly_name);
+            self.last_sender = Some((sender, name));
+        }
+        if let Some((sender, name)) = &self.last_sender {
+            let header = "MSG  \r\n".len() + sender.email.len() + name.len() + 6;
+            self.conn.reserve(payloads.iter().map(|payload| header + payload.len()).sum());
+            for payload in payloads {
+                self.conn.send_with_payload(&["MSG", &sender.email, name], payload);
+            }
         }
     }
 }

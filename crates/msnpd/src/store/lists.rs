@@ -117,7 +117,8 @@ pub struct SignInData {
 }
 
 // An account and everything it signs in with, one row per item: its kind in
-// `k`, sorted within each kind by `o` then `t`, and its fields in the other
+// `k`, its order within the kind in `o` then `t` (sorted here: an ORDER BY
+// makes SQLite build a temporary b-tree per sign-in), and its fields in the other
 // columns:
 //   0 account:         n1 id, n2 created_at, n3 blp_allow, n4 gtc_ask, n5 list_serial,
 //                      n6 lists_modified, n7 settings_modified, s1 email,
@@ -145,7 +146,6 @@ macro_rules! account_rows {
              UNION ALL SELECT 4, 0, name, 0, 0, 0, 0, 0, 0, 0, name, value, '', NULL \
                FROM account_properties WHERE account_id = $1 ",
             $($more,)*
-            "ORDER BY k, o, t"
         )
     };
 }
@@ -195,7 +195,15 @@ impl Store {
     }
 
     async fn load_account(&self, id: i64, statement: &'static str) -> StoreResult<Option<SignInData>> {
-        let rows = sqlx::query(statement).bind(id).fetch_all(&self.pool).await?;
+        let fetched = self.readers.fetch_all(&self.pool, sqlx::query(statement).bind(id)).await?;
+        let mut keyed = fetched
+            .iter()
+            .map(|row| {
+                Ok(((row.try_get::<i32, _>("k")?, row.try_get::<i64, _>("o")?, row.try_get::<String, _>("t")?), row))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        let rows: Vec<_> = keyed.into_iter().map(|(_, row)| row).collect();
         let Some(first) = rows.first().filter(|row| row.try_get::<i32, _>("k").is_ok_and(|k| k == 0)) else {
             return Ok(None);
         };

@@ -8,6 +8,7 @@ mod credential_changes;
 mod lists;
 mod offline;
 mod profiles;
+mod readers;
 mod schema;
 mod secrets;
 mod web_sessions;
@@ -38,6 +39,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// SQLite: connections outside the pool for the sign-in read.
+    readers: readers::Readers,
     is_sqlite: bool,
     /// How long each kind of operation takes (`/metrics`).
     pub timings: crate::metrics::DbTimings,
@@ -145,8 +148,16 @@ impl Store {
             });
         }
         let pool = options.connect(&url).await?;
-        let store = Store { pool, is_sqlite, timings: crate::metrics::db_timings() };
+        let mut store =
+            Store { pool, is_sqlite, readers: readers::Readers::default(), timings: crate::metrics::db_timings() };
         schema::migrate(&store.pool, store.is_sqlite).await?;
+        if is_sqlite {
+            let pragmas = [format!("PRAGMA busy_timeout={}", wait.as_millis()), "PRAGMA cache_size=-256".to_owned()];
+            let pragmas = [&pragmas[..], &["PRAGMA query_only=ON".to_owned()]].concat();
+            // One per core: more could not run at once.
+            let count = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
+            store.readers = readers::Readers::open(&url, count, &pragmas).await?;
+        }
         Ok(store)
     }
 
@@ -160,6 +171,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.readers.close().await;
         self.pool.close().await;
     }
 }

@@ -121,6 +121,8 @@ const MIGRATIONS: &[&[&str]] = &[
         )",
         "CREATE INDEX IF NOT EXISTS circle_members_by_account ON circle_members (account_id)",
     ],
+    // Every sign-in reads its offline messages: without it, a scan of all.
+    &["CREATE INDEX IF NOT EXISTS offline_messages_by_recipient ON offline_messages (recipient_id)"],
 ];
 
 pub async fn migrate(pool: &AnyPool, is_sqlite: bool) -> Result<(), sqlx::Error> {

@@ -261,6 +261,15 @@ impl Directory {
         grouped
     }
 
+    /// Gives back the room of accounts signed out elsewhere.
+    pub fn shrink(&self) {
+        let mut inner = self.inner();
+        inner.accounts.shrink_to_fit();
+        inner.emails.shrink_to_fit();
+        inner.stamps.shrink_to_fit();
+        inner.referrals.shrink_to_fit();
+    }
+
     /// How many accounts other nodes hold, as this node knows them.
     pub fn account_count(&self) -> usize {
         self.inner().accounts.len()
