@@ -176,20 +176,29 @@ impl Session {
         let idle = self.conn.idle_limit(Duration::from_secs(self.ctx.config.idle_timeout_secs));
         let challenge_limit = self.ctx.config.challenge_timeout_secs;
         let login_due = self.conn.login_deadline(Duration::from_secs(self.ctx.config.ns_login_timeout_secs));
-        // One timer, moved on each turn (see the switchboard's).
-        let timer = tokio::time::sleep_until(login_due);
-        tokio::pin!(timer);
         loop {
             while !self.closing {
                 match self.conn.next_buffered() {
-                    Some(Incoming::Frame(frame)) => self.dispatch(frame).await,
-                    Some(Incoming::Message(message)) => self.dispatch(message.into_frame()).await,
+                    Some(Incoming::Frame(frame)) => {
+                        if let Some(waiting) = self.dispatch(frame) {
+                            waiting.await
+                        }
+                    }
+                    Some(Incoming::Message(message)) => {
+                        if let Some(waiting) = self.dispatch(message.into_frame()) {
+                            waiting.await
+                        }
+                    }
                     Some(Incoming::Malformed(error)) => self.closing |= self.conn.reject(&error),
                     // Another node's client; a `PXY` that is not one is answered as any unknown command.
                     Some(Incoming::PassedOn(frame)) => {
                         match crate::server::take_passed_on(&self.ctx, &mut self.conn, &frame) {
                             crate::server::PassedOn::Taken => {}
-                            crate::server::PassedOn::NotOurs => self.dispatch(frame).await,
+                            crate::server::PassedOn::NotOurs => {
+                                if let Some(waiting) = self.dispatch(frame) {
+                                    waiting.await
+                                }
+                            }
                             crate::server::PassedOn::Refused => self.closing = true,
                         }
                     }
@@ -208,14 +217,13 @@ impl Session {
             let idle_due = tokio::time::Instant::now() + idle;
             let login_pending = (self.login != Login::LoggedIn).then_some(login_due);
             let deadline = [partial, challenge_due, login_pending].into_iter().flatten().fold(idle_due, std::cmp::min);
-            timer.as_mut().reset(deadline);
             let wake = {
                 let conn = &mut self.conn;
                 let inbox = &mut self.inbox;
                 tokio::select! {
                     more = conn.read_more() => Wake::Read(more),
                     notice = next_notice(inbox) => Wake::Notice(notice),
-                    _ = &mut timer => match (login_pending, challenge_due) {
+                    _ = tokio::time::sleep_until(deadline) => match (login_pending, challenge_due) {
                         (Some(due), _) if due <= deadline => Wake::LoginExpired,
                         (_, Some(due)) if due <= deadline => Wake::ChallengeExpired,
                         _ => Wake::Idle,
@@ -281,10 +289,8 @@ impl Session {
     /// a boxed future (the waiting handlers' futures are large, and an idle
     /// session would otherwise carry room for the largest one; most
     /// commands of a login wait for nothing and allocate no future).
-    async fn dispatch(&mut self, frame: Frame) {
-        if let Some((trid, frame)) = self.answer(frame) {
-            Box::pin(self.answer_waiting(trid, frame)).await;
-        }
+    fn dispatch(&mut self, frame: Frame) -> Option<std::pin::Pin<Box<impl Future<Output = ()> + Send + '_>>> {
+        self.answer(frame).map(|(trid, frame)| Box::pin(self.answer_waiting(trid, frame)))
     }
 
     /// Answers what needs no waiting; returns the command otherwise.

@@ -152,7 +152,7 @@ impl Store {
             Store { pool, is_sqlite, readers: readers::Readers::default(), timings: crate::metrics::db_timings() };
         schema::migrate(&store.pool, store.is_sqlite).await?;
         if is_sqlite {
-            let pragmas = [format!("PRAGMA busy_timeout={}", wait.as_millis()), "PRAGMA cache_size=-256".to_owned()];
+            let pragmas = [format!("PRAGMA busy_timeout={}", wait.as_millis()), "PRAGMA cache_size=-64".to_owned()];
             let pragmas = [&pragmas[..], &["PRAGMA query_only=ON".to_owned()]].concat();
             // One per core: more could not run at once.
             let count = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
