@@ -174,3 +174,50 @@ async fn conversations_per_node_are_limited_with_712() {
     bob.send("XFR 3 SB").await;
     assert!(bob.line().await.starts_with("XFR 3 SB "));
 }
+
+/// Messages that arrive in one read are relayed together: every one reaches
+/// the other side in order, each is answered in order, and a bad one in the
+/// middle is refused in its place without holding back those around it.
+#[tokio::test]
+async fn a_run_of_messages_is_relayed_and_answered_in_order() {
+    let server = TestServer::start().await;
+    server.user("alice@example.com", "pw", "Alice").await;
+    server.user("bob@example.com", "pw", "Bob").await;
+    let mut alice = online(&server, "alice@example.com", "alice").await;
+    let mut bob = online(&server, "bob@example.com", "bob").await;
+    let mut alice_sb = open(&server, &mut alice, "alice@example.com", "alice-sb").await;
+    alice_sb.send("CAL 2 bob@example.com").await;
+    assert!(alice_sb.line().await.starts_with("CAL 2 RINGING "));
+    let rng = bob.line().await;
+    let words: Vec<&str> = rng.split(' ').collect();
+    let mut bob_sb = Peer::connect(server.sb(), "bob-sb").await;
+    bob_sb.send(&format!("ANS 1 bob@example.com {} {}", words[4], words[1])).await;
+    bob_sb.expect("IRO 1 1 1 alice@example.com Alice").await;
+    bob_sb.expect("ANS 1 OK").await;
+    alice_sb.expect("JOI bob@example.com Bob").await;
+
+    let text = |n: u32| format!("MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nmessage {n}");
+    let mut run = Vec::new();
+    for trid in 10..20u32 {
+        let (kind, body) = match trid {
+            14 => ("Z", "x".to_owned()),
+            16 => ("U", text(trid)),
+            _ => ("A", text(trid)),
+        };
+        run.extend_from_slice(format!("MSG {trid} {kind} {}\r\n{body}", body.len()).as_bytes());
+    }
+    alice_sb.send_raw(&run).await;
+    for trid in 10..20u32 {
+        match trid {
+            14 => alice_sb.expect("201 14").await,
+            16 => {}
+            _ => alice_sb.expect(&format!("ACK {trid}")).await,
+        }
+    }
+    for trid in (10..20u32).filter(|trid| *trid != 14) {
+        let body = text(trid);
+        bob_sb.expect_payload(&format!("MSG alice@example.com Alice {}", body.len()), &body).await;
+    }
+    alice_sb.expect_silence().await;
+    bob_sb.expect_silence().await;
+}
