@@ -171,6 +171,12 @@ impl Drop for LoginAttempt<'_> {
                 if self.failed {
                     tally.failures += 1;
                 }
+                // Nothing to remember: a key kept for every account that
+                // ever signed in would hold a string per sign-in, scattered
+                // over the heap (which then cannot go back after a burst).
+                if tally.pending == 0 && tally.failures == 0 {
+                    keys.remove(key);
+                }
             }
         }
     }
@@ -245,6 +251,19 @@ mod tests {
         assert!(fast.take());
         std::thread::sleep(Duration::from_millis(5));
         assert!(fast.take());
+    }
+
+    #[test]
+    fn login_guard_forgets_keys_with_nothing_to_remember() {
+        let guard = LoginGuard::new(Duration::from_secs(60), 3, 5);
+        let address = Some(IpAddr::from([127, 0, 0, 1]));
+        guard.reserve("a@example.com", address).map(LoginAttempt::succeeded);
+        assert!(guard.keys().is_empty());
+        guard.reserve("b@example.com", address).map(LoginAttempt::failed);
+        let attempt = guard.reserve("c@example.com", address);
+        assert_eq!(guard.keys().len(), 3, "b's failure, the address's, c's attempt in progress");
+        drop(attempt);
+        assert_eq!(guard.keys().len(), 2);
     }
 
     #[test]
