@@ -257,9 +257,13 @@ mod tests {
     fn login_guard_forgets_keys_with_nothing_to_remember() {
         let guard = LoginGuard::new(Duration::from_secs(60), 3, 5);
         let address = Some(IpAddr::from([127, 0, 0, 1]));
-        guard.reserve("a@example.com", address).map(LoginAttempt::succeeded);
+        if let Some(attempt) = guard.reserve("a@example.com", address) {
+            attempt.succeeded();
+        }
         assert!(guard.keys().is_empty());
-        guard.reserve("b@example.com", address).map(LoginAttempt::failed);
+        if let Some(attempt) = guard.reserve("b@example.com", address) {
+            attempt.failed();
+        }
         let attempt = guard.reserve("c@example.com", address);
         assert_eq!(guard.keys().len(), 3, "b's failure, the address's, c's attempt in progress");
         drop(attempt);
