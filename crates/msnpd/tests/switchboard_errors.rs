@@ -21,6 +21,15 @@ async fn open(server: &TestServer, ns: &mut Peer, email: &str, name: &'static st
     sb
 }
 
+/// Answers the `RNG` waiting on `ns` with `ANS 1` on a new switchboard connection.
+async fn answer(server: &TestServer, ns: &mut Peer, email: &str, name: &'static str) -> Peer {
+    let rng = ns.line().await;
+    let words: Vec<&str> = rng.split(' ').collect();
+    let mut sb = Peer::connect(server.sb(), name).await;
+    sb.send(&format!("ANS 1 {email} {} {}", words[4], words[1])).await;
+    sb
+}
+
 #[tokio::test]
 async fn cookies_are_single_use_and_bound_to_their_account() {
     let server = TestServer::start().await;
@@ -71,10 +80,7 @@ async fn invitations_respect_privacy_and_limits() {
     sb.expect("208 5").await;
     sb.send("CAL 6 bob@example.com").await;
     assert!(sb.line().await.starts_with("CAL 6 RINGING "));
-    let rng = bob.line().await;
-    let words: Vec<&str> = rng.split(' ').collect();
-    let mut bob_sb = Peer::connect(server.sb(), "bob-sb").await;
-    bob_sb.send(&format!("ANS 1 bob@example.com {} {}", words[4], words[1])).await;
+    let mut bob_sb = answer(&server, &mut bob, "bob@example.com", "bob-sb").await;
     bob_sb.expect("IRO 1 1 1 alice@example.com Someone").await;
     bob_sb.expect("ANS 1 OK").await;
     sb.expect("JOI bob@example.com Someone").await;
@@ -188,10 +194,7 @@ async fn a_run_of_messages_is_relayed_and_answered_in_order() {
     let mut alice_sb = open(&server, &mut alice, "alice@example.com", "alice-sb").await;
     alice_sb.send("CAL 2 bob@example.com").await;
     assert!(alice_sb.line().await.starts_with("CAL 2 RINGING "));
-    let rng = bob.line().await;
-    let words: Vec<&str> = rng.split(' ').collect();
-    let mut bob_sb = Peer::connect(server.sb(), "bob-sb").await;
-    bob_sb.send(&format!("ANS 1 bob@example.com {} {}", words[4], words[1])).await;
+    let mut bob_sb = answer(&server, &mut bob, "bob@example.com", "bob-sb").await;
     bob_sb.expect("IRO 1 1 1 alice@example.com Alice").await;
     bob_sb.expect("ANS 1 OK").await;
     alice_sb.expect("JOI bob@example.com Bob").await;

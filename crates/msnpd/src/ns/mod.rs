@@ -178,31 +178,28 @@ impl Session {
         let login_due = self.conn.login_deadline(Duration::from_secs(self.ctx.config.ns_login_timeout_secs));
         loop {
             while !self.closing {
-                match self.conn.next_buffered() {
-                    Some(Incoming::Frame(frame)) => {
-                        if let Some(waiting) = self.dispatch(frame) {
-                            waiting.await
-                        }
+                let frame = match self.conn.next_buffered() {
+                    Some(Incoming::Frame(frame)) => frame,
+                    Some(Incoming::Message(message)) => message.into_frame(),
+                    Some(Incoming::Malformed(error)) => {
+                        self.closing |= self.conn.reject(&error);
+                        continue;
                     }
-                    Some(Incoming::Message(message)) => {
-                        if let Some(waiting) = self.dispatch(message.into_frame()) {
-                            waiting.await
-                        }
-                    }
-                    Some(Incoming::Malformed(error)) => self.closing |= self.conn.reject(&error),
                     // Another node's client; a `PXY` that is not one is answered as any unknown command.
                     Some(Incoming::PassedOn(frame)) => {
                         match crate::server::take_passed_on(&self.ctx, &mut self.conn, &frame) {
-                            crate::server::PassedOn::Taken => {}
-                            crate::server::PassedOn::NotOurs => {
-                                if let Some(waiting) = self.dispatch(frame) {
-                                    waiting.await
-                                }
+                            crate::server::PassedOn::Taken => continue,
+                            crate::server::PassedOn::NotOurs => frame,
+                            crate::server::PassedOn::Refused => {
+                                self.closing = true;
+                                continue;
                             }
-                            crate::server::PassedOn::Refused => self.closing = true,
                         }
                     }
                     None => break,
+                };
+                if let Some(waiting) = self.dispatch(frame) {
+                    waiting.await
                 }
             }
             if !self.conn.flush().await || self.closing {

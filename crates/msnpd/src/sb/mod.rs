@@ -455,14 +455,14 @@ impl Session {
     /// (`ACK`/`NAK`).
     fn relay_batch(&mut self) {
         let (Some(seat), false) = (&self.seat, self.batch.is_empty()) else { return };
-        let batch = std::mem::take(&mut self.batch);
-        let payloads = batch.iter().map(|(_, _, payload)| payload.clone()).collect();
+        let (answers, payloads): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.batch).into_iter().map(|(trid, kind, payload)| ((trid, kind), payload)).unzip();
         let delivered = self.ctx.core.switchboards.relay_all(seat, payloads);
         if delivered {
-            self.ctx.core.metrics.messages_relayed.inc_by(batch.len() as u64);
+            self.ctx.core.metrics.messages_relayed.inc_by(answers.len() as u64);
         }
-        self.conn.reserve(batch.len() * "ACK 4294967295\r\n".len());
-        for (trid, kind, _) in batch {
+        self.conn.reserve(answers.len() * "ACK 4294967295\r\n".len());
+        for (trid, kind) in answers {
             match (kind, delivered) {
                 (b'A' | b'D', true) => self.conn.send_reply("ACK", trid),
                 (b'A' | b'D' | b'N', false) => self.conn.send_reply("NAK", trid),
