@@ -1,9 +1,12 @@
-// End to end in a real browser (Debian's Chromium, driven by playwright-core):
-// a person signs up in the page, signs in to the browser client, sees a
-// msnp-client user (`msnp watch`, MSNP18) come online, messages go both ways,
-// and a status change shows on the other side; then the operator's dashboard
-// shows live figures while `msnp bench soak` runs. Screenshots go to
-// docs/screenshots/ ($SCREENSHOTS). Exits non-zero on any failure.
+// End to end in a real browser (Debian's Chromium, driven by playwright-core),
+// against msnp-client users (MSNP18): a person signs up in the page, signs in
+// on a phone-sized screen and finds a request and an offline message, signs
+// in on a desktop too (two endpoints), chats with emoticons, is notified of a
+// message while the tab is hidden, leaves an offline message, invites a third
+// person, manages groups, blocks and removes; controls are named and text
+// legible in each view. Then the operator's dashboard shows live figures
+// while `msnp bench soak` runs. Screenshots go to docs/screenshots/
+// ($SCREENSHOTS). Exits non-zero on any failure.
 //
 // Environment: MSNPD_BIN, MSNP_BIN (default: target/debug of the checkout),
 // CHROMIUM (default /usr/bin/chromium).
@@ -73,6 +76,7 @@ async function step(name, action) {
     await action();
     console.log(`ok ${name}`);
   } catch (error) {
+    if (process.env.FAILSHOTS) for (const [i, p] of (browser?.contexts() ?? []).flatMap((c) => c.pages()).entries()) await p.screenshot({ path: join(process.env.FAILSHOTS, `fail-${i}.png`) }).catch(() => {});
     await fail(`${name}: ${error.message}`);
   }
 }
@@ -93,9 +97,82 @@ browser = await chromium.launch({
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
 const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+await context.grantPermissions(["notifications"], { origin: http });
 const page = await context.newPage();
 page.setDefaultTimeout(15000);
 const msnpArgs = ["--server", ns, "--nexus", `${http}/rdr/pprdr.asp`, "--dialect", "MSNP18"];
+
+/// A msnp-client user (MSNP18) with a profile of their own.
+function msnpUser(name) {
+  const userEnv = { ...env, XDG_CONFIG_HOME: join(work, name) };
+  return {
+    run: (...args) => execFileSync(msnp, ["--json", ...args], { env: userEnv }).toString(),
+    watch() {
+      const child = spawn(msnp, ["--json", "watch"], { env: userEnv, stdio: ["ignore", "pipe", "inherit"] });
+      children.push(child);
+      const watched = lines(child.stdout);
+      watched.child = child;
+      return watched;
+    },
+  };
+}
+
+/// Every control has a name, and text is legible: WCAG AA contrast (4.5:1,
+/// 3:1 for large text) against the background it is drawn on.
+async function accessible(target, where) {
+  const problems = await target.evaluate(() => {
+    const found = [];
+    const visible = (e) => e.offsetParent !== null || getComputedStyle(e).position === "fixed";
+    for (const control of document.querySelectorAll("button, input, select, textarea")) {
+      if (!visible(control) || control.type === "hidden") continue;
+      const named = control.labels?.length || control.getAttribute("aria-label") || control.textContent.trim();
+      if (!named) found.push(`unnamed ${control.tagName.toLowerCase()}#${control.id}`);
+    }
+    const rgb = (text) => (text.match(/[\d.]+/g) ?? []).map(Number);
+    const luminance = ([r, g, b]) =>
+      [r, g, b].map((v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)).reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+    const background = (e) => {
+      for (let node = e; node; node = node.parentElement) {
+        const color = rgb(getComputedStyle(node).backgroundColor);
+        if (color.length === 3 || color[3] > 0) return color.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    for (const e of document.querySelectorAll("body *")) {
+      if (!visible(e) || ![...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+      const style = getComputedStyle(e);
+      const [a, b] = [luminance(rgb(style.color).slice(0, 3)), luminance(background(e))];
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      const size = parseFloat(style.fontSize);
+      const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5)) found.push(`"${e.textContent.trim().slice(0, 30)}" at ${ratio.toFixed(2)}:1`);
+    }
+    return found;
+  });
+  if (problems.length) throw new Error(`${where}: ${problems.join("; ")}`);
+}
+
+/// Counts the notifications the page shows (and still shows them).
+const countNotifications = () => {
+  window.__notices = [];
+  const Real = window.Notification;
+  window.Notification = class extends Real {
+    constructor(title, options) {
+      super(title, options);
+      window.__notices.push({ title, body: options?.body });
+    }
+  };
+};
+
+/// Signs in to the browser client on `target`.
+async function signIn(target, status) {
+  await target.goto(`${http}/messenger/`);
+  await target.getByLabel("Email address").fill("alice@example.com");
+  await target.getByLabel("Password").fill("alice-secret");
+  if (status) await target.getByLabel("Sign in as").selectOption(status);
+  await target.getByRole("button", { name: "Sign in" }).click();
+  await target.locator("#app-view").waitFor({ state: "visible" });
+}
 
 await step("a person signs up in the page", async () => {
   await page.goto(`${http}/account/signup`);
@@ -108,26 +185,59 @@ await step("a person signs up in the page", async () => {
   await page.getByText("Signed in as alice@example.com").waitFor();
 });
 
-await step("she signs in to the browser client and adds bob", async () => {
-  await page.goto(`${http}/messenger/`);
-  await page.getByLabel("Email address").fill("alice@example.com");
-  await page.getByLabel("Password").fill("alice-secret");
-  await page.keyboard.press("Enter");
-  await page.locator("#app-view").waitFor({ state: "visible" });
-  await page.getByLabel("Add a contact (email)").fill("bob@example.com");
-  await page.getByRole("button", { name: "Add", exact: true }).click();
-  await page.getByRole("button", { name: /Chat with bob@example.com, Offline/ }).waitFor();
+const bob = msnpUser("bob");
+const carol = msnpUser("carol");
+await step("while she is away, bob (msnp-client) adds her and leaves her an offline message", async () => {
+  bob.run("login", "bob@example.com", "--password", "bob-secret", ...msnpArgs);
+  bob.run("add", "alice@example.com");
+  const sent = bob.run("send", "alice@example.com", "see you later :) (y)");
+  if (!sent.includes('"left":"alice@example.com"')) throw new Error(`not left offline: ${sent}`);
+});
+
+const phoneContext = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+const phone = await phoneContext.newPage();
+phone.setDefaultTimeout(15000);
+await step("she signs in on a phone-sized screen: his request and his offline message wait for her", async () => {
+  await signIn(phone);
+  await phone.getByText("Bob (bob@example.com) added you.").waitFor();
+  await phone.getByRole("button", { name: "Conversation with Bob, 1 unread" }).waitFor();
+  if ((await phone.title()) !== "(1) Messenger") throw new Error(`title ${await phone.title()}`);
+  if (!(await phone.locator("#chat-pane").isHidden())) throw new Error("the phone shows the conversation beside the list");
+  await accessible(phone, "the phone's contact list");
+  await phone.screenshot({ path: join(shots, "phone-contacts.png") });
+  await phone.getByRole("button", { name: "Accept Bob" }).click();
+  await phone.getByRole("button", { name: /Chat with Bob, Offline, 1 unread/ }).tap();
+  await phone.getByRole("log").getByText("(sent while you were offline)").waitFor();
+  await phone.getByRole("log").getByRole("img", { name: ":)" }).waitFor();
+  await phone.getByRole("log").getByRole("img", { name: "(y)" }).waitFor();
+  if (!(await phone.locator("#contacts-pane").isHidden())) throw new Error("the phone shows the list beside the conversation");
+  if ((await phone.title()) !== "Messenger") throw new Error(`still unread: ${await phone.title()}`);
+  await accessible(phone, "the phone's conversation");
+  await phone.screenshot({ path: join(shots, "phone-chat.png") });
+  await phone.getByRole("button", { name: "‹ Contacts" }).tap();
+  await phone.getByRole("button", { name: /Chat with Bob/ }).waitFor();
 });
 
 let watch;
-await step("bob (msnp-client) adds her back and comes online; she sees him", async () => {
-  execFileSync(msnp, ["login", "bob@example.com", "--password", "bob-secret", ...msnpArgs], { env });
-  execFileSync(msnp, ["add", "alice@example.com"], { env });
-  const child = spawn(msnp, ["--json", "watch"], { env, stdio: ["ignore", "pipe", "inherit"] });
-  children.push(child);
-  watch = lines(child.stdout);
+await step("bob comes online; she sees him", async () => {
+  watch = bob.watch();
   await watch.until((l) => l.includes('"presence":"alice@example.com"'), "bob to see alice online");
+  await phone.getByRole("button", { name: /Chat with Bob, Online/ }).waitFor();
+});
+
+await step("she signs in on a desktop too: two endpoints, both kept, both see him", async () => {
+  await page.addInitScript(countNotifications);
+  await signIn(page);
   await page.getByRole("button", { name: /Chat with Bob, Online/ }).waitFor();
+  bob.run("status", "AWY");
+  for (const endpoint of [page, phone]) await endpoint.getByRole("button", { name: /Chat with Bob, Away/ }).waitFor();
+  if (await phone.locator("#app-error").textContent()) throw new Error(`the phone: ${await phone.locator("#app-error").textContent()}`);
+  bob.run("status", "NLN");
+  // A switchboard's message reaches the endpoints in it when it is sent:
+  // with the phone gone, bob's call rings the desktop alone.
+  await phoneContext.close();
+  bob.run("send", "alice@example.com", "hello from bob");
+  await page.getByRole("log").getByText("hello from bob").waitFor();
 });
 
 await step("her status change shows on his side", async () => {
@@ -135,36 +245,93 @@ await step("her status change shows on his side", async () => {
   await watch.until((l) => l.includes('"presence":"alice@example.com"') && l.includes('"status":"BSY"'), "BSY at bob's");
 });
 
-await step("a message from bob reaches her", async () => {
-  execFileSync(msnp, ["send", "alice@example.com", "hello from bob"], { env });
-  await page.getByRole("log").getByText("hello from bob").waitFor();
-});
-
-await step("her answer reaches him", async () => {
-  await page.getByLabel("Message", { exact: true }).fill("hi bob, from the browser");
+await step("her answer with emoticons reaches him as she typed it", async () => {
+  await page.getByRole("button", { name: /Chat with Bob/ }).click();
+  await page.getByLabel("Message", { exact: true }).fill("hi bob, from the browser ");
+  await page.getByRole("button", { name: "Emoticons" }).click();
+  await page.getByRole("button", { name: "Insert (Y)" }).click();
+  await page.keyboard.type(" :D");
   await page.keyboard.press("Enter");
-  await page.getByRole("log").getByText("hi bob, from the browser").waitFor();
+  await page.getByRole("log").getByRole("img", { name: ":D" }).last().waitFor();
+  await watch.until((l) => l.includes("hi bob, from the browser (Y) :D"), "the message at bob's, as typed");
+  await page.getByRole("button", { name: "Emoticons" }).click();
+  await accessible(page, "the desktop conversation");
   await page.screenshot({ path: join(shots, "messenger.png") });
-  await watch.until((l) => l.includes("hi bob, from the browser"), "the message at bob's");
 });
 
-await step("she invites carol (msnp-client) into the conversation: a message reaches both", async () => {
+await step("a message while the tab is hidden: the title counts it and a notification shows it", async () => {
+  await page.getByText("Me", { exact: true }).click();
+  await page.getByRole("button", { name: "Notify me of new messages" }).click();
+  await page.getByRole("button", { name: "Notifications are on" }).waitFor();
+  await page.evaluate(() => {
+    Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
+    document.dispatchEvent(new Event("visibilitychange"));
+  });
+  bob.run("send", "alice@example.com", "are you there?");
+  await page.waitForFunction(() => window.__notices.some((n) => n.title === "Bob" && n.body === "are you there?")).catch(async (e) => {
+    throw new Error(`${e.message}: ${JSON.stringify(await page.evaluate(() => [window.__notices, Notification.permission, localStorage.getItem("msnpd-notify"), document.title]))}`);
+  });
+  if ((await page.title()) !== "(1) Messenger") throw new Error(`title ${await page.title()}`);
+  await page.evaluate(() => {
+    Object.defineProperty(document, "hidden", { configurable: true, get: () => false });
+    document.dispatchEvent(new Event("visibilitychange"));
+  });
+  await page.waitForFunction(() => document.title === "Messenger");
+});
+
+await step("she writes to carol while carol is away: carol reads it when she signs in", async () => {
   execFileSync(msnpd, ["user", "add", "carol@example.com", "--password", "carol-secret", "--nick", "Carol", "--database", database], { env });
-  const carolEnv = { ...env, XDG_CONFIG_HOME: join(work, "carol") };
-  execFileSync(msnp, ["login", "carol@example.com", "--password", "carol-secret", ...msnpArgs], { env: carolEnv });
-  const child = spawn(msnp, ["--json", "watch"], { env: carolEnv, stdio: ["ignore", "pipe", "inherit"] });
-  children.push(child);
-  const carol = lines(child.stdout);
+  carol.run("login", "carol@example.com", "--password", "carol-secret", ...msnpArgs);
+  carol.run("add", "alice@example.com");
   await page.getByLabel("Add a contact (email)").fill("carol@example.com");
   await page.getByRole("button", { name: "Add", exact: true }).click();
+  await page.getByRole("button", { name: /Chat with Carol, Offline/ }).click();
+  await page.getByLabel("Message", { exact: true }).fill("call me when you are back");
+  await page.keyboard.press("Enter");
+  await page.getByRole("log").getByText("(left as an offline message)").waitFor();
+  const carolWatch = carol.watch();
+  await carolWatch.until((l) => l.includes('"text":"call me when you are back"') && l.includes('"offline":true'), "the offline message at carol's");
   await page.getByRole("button", { name: /Chat with Carol, Online/ }).waitFor();
+  carol.watching = carolWatch;
+});
+
+await step("she invites carol into the conversation with bob: a message reaches both", async () => {
+  await page.getByRole("tab", { name: /Bob/ }).click();
   await page.getByLabel("Invite to this conversation").selectOption("carol@example.com");
   await page.getByRole("button", { name: "Invite", exact: true }).click();
   await page.getByRole("log").getByText("Carol joined the conversation").waitFor();
   await page.getByLabel("Message", { exact: true }).fill("hello to you both");
   await page.keyboard.press("Enter");
-  await carol.until((l) => l.includes("hello to you both"), "the message at carol's");
+  await carol.watching.until((l) => l.includes("hello to you both"), "the message at carol's");
   await watch.until((l) => l.includes("hello to you both"), "the message at bob's");
+});
+
+await step("groups: she makes one, moves bob into it, renames it, deletes it", async () => {
+  await page.getByText("Groups", { exact: true }).click();
+  await page.getByLabel("New group").fill("Friends");
+  await page.getByRole("button", { name: "Create group" }).click();
+  await page.getByRole("heading", { name: "Friends (0)" }).waitFor();
+  await page.getByRole("button", { name: /Chat with Bob/ }).click();
+  await page.getByLabel("Move to group").selectOption({ label: "Friends" });
+  await page.getByRole("heading", { name: "Friends (1)" }).waitFor();
+  await page.locator("section.group", { has: page.getByRole("heading", { name: "Friends (1)" }) }).getByRole("button", { name: /Chat with Bob/ }).waitFor();
+  await page.getByLabel("New name").fill("Best friends");
+  await page.getByRole("button", { name: "Rename group" }).click();
+  await page.getByRole("heading", { name: "Best friends (1)" }).waitFor();
+  await page.getByRole("button", { name: "Delete group" }).click();
+  await page.getByRole("heading", { name: /Best friends/ }).waitFor({ state: "detached" });
+});
+
+await step("she blocks bob (he sees her offline), unblocks him, removes carol", async () => {
+  await page.getByRole("button", { name: /Chat with Bob/ }).click();
+  await page.getByRole("button", { name: "Block", exact: true }).click();
+  await page.getByRole("button", { name: /Chat with Bob, .*blocked/ }).waitFor();
+  await watch.until((l) => l.includes('"offline":"alice@example.com"'), "alice offline at bob's");
+  await page.getByRole("button", { name: "Unblock", exact: true }).click();
+  await watch.until((l) => l.includes('"presence":"alice@example.com"'), "alice back at bob's");
+  await page.getByRole("button", { name: /Chat with Carol/ }).click();
+  await page.getByRole("button", { name: "Remove from contacts" }).click();
+  await page.getByRole("button", { name: /Chat with Carol/ }).waitFor({ state: "detached" });
 });
 
 await step("the dashboard shows live figures while msnp bench soak runs", async () => {

@@ -35,9 +35,11 @@ enum Command {
         #[command(flatten)]
         server: ServerArgs,
     },
-    /// Send one message to a contact and wait until it is delivered.
+    /// Send one message to a contact and wait until it is delivered; to a
+    /// contact who is offline, leave it as an offline message (MSNP13+).
     Send { to: String, text: String },
-    /// Stay signed in and print presence changes and incoming messages.
+    /// Stay signed in and print presence changes and incoming messages
+    /// (first, for MSNP13+, the offline messages left while away).
     Watch {
         /// The status to show while watching, instead of the one `msnp status` saved.
         #[arg(long)]
@@ -240,6 +242,17 @@ async fn run(cli: Cli) -> Result<(), String> {
                 report(json_output, format!("Delivered to {to}"), json!({"delivered": to}));
                 return Ok(());
             }
+            if client_config(&profile)?.dialect.list_sync() == msnp::dialect::ListSync::AddressBook {
+                // MSNP13+: a contact who is away gets an offline message.
+                client.settle().await.map_err(|e| e.to_string())?;
+                let away = client.contacts().iter().any(|c| c.email == to && c.status.is_none());
+                if away {
+                    client.leave_offline_message(&to, &text).await.map_err(|e| e.to_string())?;
+                    let _ = client.sign_out().await;
+                    report(json_output, format!("Left for {to} (offline)"), json!({"left": to}));
+                    return Ok(());
+                }
+            }
             let mut chat = Conversation::open(&client, &to).await.map_err(|e| e.to_string())?;
             let timeout = Duration::from_secs(profile.timeout);
             let joined = tokio::time::timeout(timeout, async {
@@ -281,6 +294,17 @@ async fn run(cli: Cli) -> Result<(), String> {
             let mut client =
                 Client::login(config, &profile.email, &profile.password).await.map_err(|e| e.to_string())?;
             let (lines, mut printed) = tokio::sync::mpsc::unbounded_channel::<(String, serde_json::Value)>();
+            if client_config(&profile)?.dialect.list_sync() == msnp::dialect::ListSync::AddressBook {
+                // MSNP13+: what was left while away comes first.
+                for message in client.take_offline_messages().await.map_err(|e| e.to_string())? {
+                    let (from, text) = (message.from, message.text);
+                    report(
+                        json_output,
+                        format!("{from} (offline): {text}"),
+                        json!({"from": from, "text": text, "offline": true}),
+                    );
+                }
+            }
             let mut profile_check = tokio::time::interval(Duration::from_secs(1));
             loop {
                 tokio::select! {

@@ -114,6 +114,8 @@ pub struct Client {
     pub(crate) endpoint: Option<String>,
     /// MSNP13+: the SOAP address book.
     pub(crate) book: Option<crate::abook::AddressBook>,
+    /// MSNP13+: the offline message services.
+    offline: Option<crate::oim::OfflineService>,
 }
 
 /// Who signed in, and with what, handed from the sign-in to the session.
@@ -122,6 +124,7 @@ struct Session {
     ticket: Option<String>,
     endpoint: Option<String>,
     book: Option<crate::abook::AddressBook>,
+    offline: Option<crate::oim::OfflineService>,
 }
 
 /// What proves who signs in.
@@ -186,12 +189,12 @@ impl Client {
             }
             // `USR trid MD5 S salt`, `USR trid TWN S policy` or `USR trid SSO S MBI_KEY_OLD nonce`.
             let offer = challenge.params.last().ok_or_else(|| protocol(&challenge))?;
-            let (proof, book) = prove(&config, email, credential, offer, endpoint.as_deref()).await?;
+            let (proof, book, offline) = prove(&config, email, credential, offer, endpoint.as_deref()).await?;
             let mut params = vec![scheme, "S"];
             params.extend(proof.iter().map(String::as_str));
             link.call("USR", &params, None, &["USR"]).await?;
             let ticket = (scheme == "TWN" && !address_book).then(|| proof[0].clone());
-            let session = Session { email: email.to_owned(), ticket, endpoint, book };
+            let session = Session { email: email.to_owned(), ticket, endpoint, book, offline };
             return Client::start(link, queue, config, session).await;
         }
         Err(ClientError::Protocol("referred more than once".into()))
@@ -230,8 +233,8 @@ impl Client {
                 }
             }
         });
-        let Session { email, ticket, endpoint, book } = session;
-        let client = Client { link, shared, pongs, events, config, email, ticket, endpoint, book };
+        let Session { email, ticket, endpoint, book, offline } = session;
+        let client = Client { link, shared, pongs, events, config, email, ticket, endpoint, book, offline };
         if let Some(book) = &client.book {
             // MSNP13+: the list comes from the address book, and the server learns it from ADL.
             let contacts = book.contacts().await?;
@@ -375,6 +378,29 @@ impl Client {
         }
     }
 
+    /// Leaves `text` for `to` as an offline message (MSNP13+).
+    pub async fn leave_offline_message(&self, to: &str, text: &str) -> Result<(), ClientError> {
+        let offline = self.offline_service()?;
+        let name = self.contacts().into_iter().find(|c| c.email == self.email).map(|c| c.friendly_name);
+        let name = name.unwrap_or_else(|| self.email.clone());
+        let config = &self.config;
+        let answer = |challenge: &str| {
+            answer_challenge(config.dialect, challenge, &config.product_id, config.product_key.as_deref())
+        };
+        offline.leave((&self.email, &name), to, text, &config.product_id, answer).await
+    }
+
+    /// The offline messages waiting (MSNP13+), oldest first; read, they are deleted.
+    pub async fn take_offline_messages(&self) -> Result<Vec<crate::oim::OfflineMessage>, ClientError> {
+        self.offline_service()?.take_all().await
+    }
+
+    fn offline_service(&self) -> Result<&crate::oim::OfflineService, ClientError> {
+        self.offline
+            .as_ref()
+            .ok_or_else(|| ClientError::Protocol(format!("{} has no offline messages here", self.config.dialect)))
+    }
+
     /// Signs out (`OUT`).
     pub async fn sign_out(self) -> Result<(), ClientError> {
         self.link.send(&Frame::new("OUT")).await
@@ -394,18 +420,18 @@ async fn prove(
     credential: Credential<'_>,
     offer: &str,
     endpoint: Option<&str>,
-) -> Result<(Vec<String>, Option<crate::abook::AddressBook>), ClientError> {
+) -> Result<SignInProof, ClientError> {
     let dialect = config.dialect;
     let address_book = dialect.list_sync() == ListSync::AddressBook;
     Ok(match (dialect.auth_scheme(), credential) {
-        (AuthScheme::Md5, Credential::Password(password)) => (vec![crate::md5_login(offer, password)], None),
-        (AuthScheme::Twn, Credential::Ticket(ticket)) if !address_book => (vec![ticket.to_owned()], None),
+        (AuthScheme::Md5, Credential::Password(password)) => (vec![crate::md5_login(offer, password)], None, None),
+        (AuthScheme::Twn, Credential::Ticket(ticket)) if !address_book => (vec![ticket.to_owned()], None, None),
         (_, Credential::Ticket(_)) => {
             return Err(ClientError::Protocol(format!("{dialect} signs in with a password here, not a ticket")));
         }
         (_, Credential::Password(password)) if !address_book => {
             let ticket = passport::twn_ticket(&http_client(config)?, &config.nexus, email, password, offer).await?;
-            (vec![ticket], None)
+            (vec![ticket], None, None)
         }
         (scheme, Credential::Password(password)) => {
             // MSNP13+: the tickets come from RST.srf, beside the Nexus.
@@ -417,11 +443,22 @@ async fn prove(
                 proof.push(msnp::auth::mbi::response(&tokens.secret, offer, rand::random()));
                 proof.extend(endpoint.map(str::to_owned));
             }
+            let offline = crate::oim::OfflineService {
+                http: http.clone(),
+                origin: origin.clone(),
+                secure: tokens.secure,
+                web: tokens.web,
+                sequence: std::sync::atomic::AtomicU32::new(1),
+                run_id: format!("{{{}}}", uuid::Uuid::new_v4()).to_ascii_uppercase(),
+            };
             let book = crate::abook::AddressBook { http, origin, ticket: tokens.contacts, owner: email.to_owned() };
-            (proof, Some(book))
+            (proof, Some(book), Some(offline))
         }
     })
 }
+
+/// What the second `USR` carries, and the services an MSNP13+ sign-in opens.
+type SignInProof = (Vec<String>, Option<crate::abook::AddressBook>, Option<crate::oim::OfflineService>);
 
 /// The HTTP client for Passport and the SOAP services.
 fn http_client(config: &ClientConfig) -> Result<reqwest::Client, ClientError> {

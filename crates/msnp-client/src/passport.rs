@@ -57,6 +57,9 @@ pub(crate) struct RstTokens {
     pub messenger: String,
     pub secret: Vec<u8>,
     pub contacts: String,
+    /// messenger.msn.com and messengersecure.live.com: reading and leaving offline messages.
+    pub web: String,
+    pub secure: String,
 }
 
 /// Asks `url` (RST.srf) for the tokens an MSNP13+ client signs in with.
@@ -77,7 +80,13 @@ pub(crate) async fn rst_tokens(
     let request = msnp::soap::rst::render_request(
         email,
         password,
-        &[asked(PASSPORT_TB, ""), asked("messengerclear.live.com", "MBI_KEY_OLD"), asked("contacts.msn.com", "MBI")],
+        &[
+            asked(PASSPORT_TB, ""),
+            asked("messengerclear.live.com", "MBI_KEY_OLD"),
+            asked("messenger.msn.com", "?id=507"),
+            asked("contacts.msn.com", "MBI"),
+            asked("messengersecure.live.com", "MBI_SSL"),
+        ],
     );
     let reply = http
         .post(url)
@@ -97,9 +106,17 @@ pub(crate) async fn rst_tokens(
     let find = |address: &str| tokens.iter().find(|token| token.address == address);
     let messenger = find("messengerclear.live.com").ok_or_else(|| failed("no messengerclear.live.com token".into()))?;
     let contacts = find("contacts.msn.com").ok_or_else(|| failed("no contacts.msn.com token".into()))?;
+    let web = find("messenger.msn.com").ok_or_else(|| failed("no messenger.msn.com token".into()))?;
+    let secure = find("messengersecure.live.com").ok_or_else(|| failed("no messengersecure.live.com token".into()))?;
     let secret = messenger.binary_secret.as_deref().ok_or_else(|| failed("no proof key for Messenger".into()))?;
     let secret = base64::engine::general_purpose::STANDARD
         .decode(secret)
         .map_err(|e| failed(format!("the proof key is not base64: {e}")))?;
-    Ok(RstTokens { messenger: messenger.ticket.clone(), secret, contacts: contacts.ticket.clone() })
+    Ok(RstTokens {
+        messenger: messenger.ticket.clone(),
+        secret,
+        contacts: contacts.ticket.clone(),
+        web: web.ticket.clone(),
+        secure: secure.ticket.clone(),
+    })
 }

@@ -131,8 +131,15 @@ async fn the_browser_client_is_served_embedded() {
     let html = index.text();
     assert!(html.contains("<script src=\"app.js\"></script>"));
     for id in ["signin-email", "signin-password", "add-email", "message", "status", "psm", "invite"] {
-        assert!(html.contains(&format!("<label for=\"{id}\">")), "a label for {id}");
+        assert!(html.contains(&format!("<label for=\"{id}\"")), "a label for {id}");
     }
+    // Installable: a manifest naming the start page and an icon, both served.
+    assert!(html.contains("<link rel=\"manifest\" href=\"manifest.webmanifest\">"));
+    let manifest = http_get(server.http(), "/messenger/manifest.webmanifest", &[]).await;
+    assert_eq!(manifest.header("Content-Type"), Some("application/manifest+json"));
+    assert!(manifest.text().contains("\"start_url\": \"/messenger/\"") && manifest.text().contains("icon.svg"));
+    let icon = http_get(server.http(), "/messenger/icon.svg", &[]).await;
+    assert_eq!((icon.status, icon.header("Content-Type")), (200, Some("image/svg+xml")));
     let script = http_get(server.http(), "/messenger/app.js", &[]).await;
     assert_eq!(script.header("Content-Type"), Some("text/javascript; charset=utf-8"));
     assert!(script.text().contains("/ws/ns"));

@@ -137,3 +137,32 @@ async fn errors_carry_the_seed_code_and_text() {
     let Err(error) = md5 else { panic!("an MD5 sign-in without the MD5 secret succeeded") };
     assert!(matches!(error, ClientError::Server(ErrorCode::AuthenticationFailed)), "{error:?}");
 }
+
+/// MSNP18: a message for a contact who is away is left as an offline
+/// message (Store2, its lock-key challenge answered), and is read back, in
+/// order, the next time they sign in; read, it is gone.
+#[tokio::test]
+async fn an_offline_message_is_left_and_read_at_the_next_sign_in() {
+    let server = TestServer::start().await;
+    server.user("alice@example.com", "alice-pw", "Alice").await;
+    server.user("bob@example.com", "bob-pw", "Bob").await;
+    let alice = Client::login(config(&server, Dialect::MSNP18), "alice@example.com", "alice-pw").await.expect("alice");
+    let bob = Client::login(config(&server, Dialect::MSNP18), "bob@example.com", "bob-pw").await.expect("bob");
+    alice.add_contact("bob@example.com").await.expect("add");
+    bob.add_contact("alice@example.com").await.expect("add");
+    bob.sign_out().await.expect("out");
+    for text in ["first (y)", "sécond"] {
+        alice.leave_offline_message("bob@example.com", text).await.expect("left");
+    }
+    let refused = alice.leave_offline_message("nobody@example.com", "x").await;
+    assert!(matches!(refused, Err(ClientError::Protocol(ref e)) if e.contains("InvalidRecipient")), "{refused:?}");
+
+    let bob = Client::login(config(&server, Dialect::MSNP18), "bob@example.com", "bob-pw").await.expect("bob again");
+    let read = bob.take_offline_messages().await.expect("read");
+    let read: Vec<(&str, &str)> = read.iter().map(|m| (m.from.as_str(), m.text.as_str())).collect();
+    assert_eq!(read, [("alice@example.com", "first (y)"), ("alice@example.com", "sécond")]);
+    assert!(bob.take_offline_messages().await.expect("read again").is_empty());
+    // Offline messages are for the MSNP13+ services only.
+    let old = Client::login(config(&server, Dialect::MSNP12), "alice@example.com", "alice-pw").await.expect("MSNP12");
+    assert!(matches!(old.take_offline_messages().await, Err(ClientError::Protocol(_))));
+}

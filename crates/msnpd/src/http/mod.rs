@@ -57,6 +57,8 @@ pub fn router(ctx: Arc<Context>) -> Router {
         .route("/messenger/", get(web::index))
         .route("/messenger/app.js", get(web::app))
         .route("/messenger/style.css", get(web::style))
+        .route("/messenger/manifest.webmanifest", get(web::manifest))
+        .route("/messenger/icon.svg", get(web::icon))
         .route("/ws/ns", get(websocket::ns))
         .route("/ws/sb", get(websocket::sb))
         .fallback(passport::not_found)

@@ -1,6 +1,6 @@
-//! The browser client, embedded: its page and style as written in `web/src/`,
-//! its script as built into `web/dist/` (`npm run build`): `msnpd serve`
-//! needs nothing beside it and a user needs no build.
+//! The browser client, embedded: its page, style, manifest and icon as
+//! written in `web/src/`, its script as built into `web/dist/` (`npm run
+//! build`): `msnpd serve` needs nothing beside it and a user needs no build.
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -8,9 +8,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 const INDEX: &str = include_str!("../../../../web/src/index.html");
 const APP: &str = include_str!("../../../../web/dist/app.js");
 const STYLE: &str = include_str!("../../../../web/src/style.css");
+const MANIFEST: &str = include_str!("../../../../web/src/manifest.webmanifest");
+const ICON: &str = include_str!("../../../../web/src/icon.svg");
 
-/// Only this origin's scripts, styles and connections (its WebSockets).
-const POLICY: &str = "default-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'";
+/// Only this origin's scripts, styles and connections (its WebSockets);
+/// pictures from here or made in the page.
+const POLICY: &str = "default-src 'self'; connect-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'";
 
 fn file(body: &'static str, content_type: &'static str) -> Response {
     let mut response = body.into_response();
@@ -35,4 +38,12 @@ pub async fn app() -> Response {
 
 pub async fn style() -> Response {
     file(STYLE, "text/css; charset=utf-8")
+}
+
+pub async fn manifest() -> Response {
+    file(MANIFEST, "application/manifest+json")
+}
+
+pub async fn icon() -> Response {
+    file(ICON, "image/svg+xml")
 }
