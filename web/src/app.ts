@@ -3,6 +3,7 @@
 // through RST.srf, its contact list in the address book. The server has no
 // second protocol for it: this is one more Messenger client.
 
+import { shrink } from "./pictures";
 import { $, View } from "./view";
 
 const view = new View();
@@ -36,6 +37,10 @@ $("name-form").addEventListener("submit", (event) => {
 $("psm-form").addEventListener("submit", (event) => {
   event.preventDefault();
   attempt(() => messenger.publish($<HTMLInputElement>("psm").value));
+});
+$("picture").addEventListener("change", () => {
+  const file = $<HTMLInputElement>("picture").files?.[0];
+  if (file) attempt(async () => messenger.setPicture(await shrink(file)));
 });
 $("notify").addEventListener("click", () =>
   attempt(async () => {

@@ -6,7 +6,8 @@
 import { PRODUCT_ID, challengeAnswer, mbiResponse } from "./crypto";
 import { Conversation } from "./conversation";
 import { Frame, Line, isError } from "./line";
-import { AddressBook, Group, Offline, ServiceError, Tokens, escapeXml, mailData, passportTokens } from "./services";
+import { msnObject } from "./pictures";
+import { AddressBook, Group, Offline, ServiceError, Storage, Tokens, escapeXml, mailData, passportTokens } from "./services";
 
 export interface Contact {
   email: string;
@@ -17,6 +18,8 @@ export interface Contact {
   psm: string;
   contactId?: string;
   groups: string[];
+  /// The MSNObject of their display picture, as presence gives it.
+  msnobj?: string;
 }
 
 export const FORWARD = 1;
@@ -62,7 +65,7 @@ export interface Listener {
 
 export class Messenger {
   ns!: Line;
-  me = { email: "", name: "", status: "NLN", psm: "" };
+  me = { email: "", name: "", status: "NLN", psm: "", msnobj: "", picture: "" };
   /// This browser's endpoint id, kept across visits as a desktop client keeps its machine GUID.
   readonly endpoint: string;
   contacts = new Map<string, Contact>();
@@ -70,6 +73,7 @@ export class Messenger {
   conversations: Conversation[] = [];
   book!: AddressBook;
   offline!: Offline;
+  storage!: Storage;
   private tokens!: Tokens;
   private ping?: number;
 
@@ -105,10 +109,14 @@ export class Messenger {
     this.groups = groups;
     for (const listed of contacts.values()) this.contacts.set(listed.email, { ...listed, status: "FLN", psm: "" });
     this.offline = new Offline(this.tokens, this.me);
+    this.storage = new Storage(this.tokens.storage);
+    // The roaming picture (set here before, or by WLM elsewhere) is this endpoint's too.
+    const picture = await this.storage.picture().catch(() => undefined);
+    if (picture) this.showPicture(picture);
     const entries = [...this.contacts.values()].map((c): [string, number] => [c.email, c.lists & 7]);
     await this.ns.send("ADL", [], ml(entries, true));
     this.me.status = status;
-    await this.ns.send("CHG", [status, "0:0", "0"]);
+    await this.ns.send("CHG", [status, "0:0", this.msnobjParam()]);
     await this.publish();
     this.ping = window.setInterval(() => this.ns.post("PNG"), 50_000);
   }
@@ -130,6 +138,7 @@ export class Messenger {
         const contact = this.contact(bare(w[2]));
         contact.status = w[1];
         contact.name = dec(w[3] ?? contact.email);
+        contact.msnobj = w[5] && w[5] !== "0" ? dec(w[5]) : undefined;
         break;
       }
       case "FLN":
@@ -240,7 +249,26 @@ export class Messenger {
 
   async setStatus(status: string) {
     this.me.status = status;
-    await this.ns.send("CHG", [status, "0:0", "0"]);
+    await this.ns.send("CHG", [status, "0:0", this.msnobjParam()]);
+  }
+
+  /// `CHG`'s last word: the picture's MSNObject, or `0` for none.
+  private msnobjParam() {
+    return this.me.msnobj ? enc(this.me.msnobj) : "0";
+  }
+
+  private showPicture(png: Uint8Array) {
+    this.me.msnobj = msnObject(this.me.email, png);
+    if (this.me.picture) URL.revokeObjectURL(this.me.picture);
+    this.me.picture = URL.createObjectURL(new Blob([png as BlobPart], { type: "image/png" }));
+  }
+
+  /// A new display picture: stored in the roaming profile, then named in presence.
+  async setPicture(png: Uint8Array) {
+    await this.storage.setPicture(png);
+    this.showPicture(png);
+    await this.setStatus(this.me.status);
+    this.listener.changed();
   }
 
   /// The personal message and this endpoint's name, as other clients read them from `UBX`.

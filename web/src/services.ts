@@ -288,6 +288,51 @@ export class AddressBook {
   }
 }
 
+const STORAGE_NS = "http://www.msn.com/webservices/storage/w10";
+
+/// The storage service: the roaming profile's display picture, which WLM
+/// 2009 on another machine reads too.
+export class Storage {
+  constructor(private ticket: string) {}
+
+  private async call(operation: string): Promise<Document> {
+    const action = /^<(\w+)/.exec(operation)?.[1] ?? "";
+    const body =
+      `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">` +
+      `<soap:Header><StorageApplicationHeader xmlns="${STORAGE_NS}"><ApplicationID>Messenger Client 9.0</ApplicationID><Scenario>Initial</Scenario></StorageApplicationHeader>` +
+      `<StorageUserHeader xmlns="${STORAGE_NS}"><Puid>0</Puid><TicketToken>${escapeXml(this.ticket)}</TicketToken></StorageUserHeader></soap:Header>` +
+      `<soap:Body>${operation}</soap:Body></soap:Envelope>`;
+    const doc = await post("/storageservice/SchematizedStore.asmx", body, `http://www.msn.com/webservices/storage/w10/${action}`);
+    const fault = faultCode(doc);
+    if (fault) throw new ServiceError(/QuotaExceeded/.test(fault) ? "The picture is too large." : "The picture could not be stored.");
+    return doc;
+  }
+
+  /// The stored picture's bytes, if there is one.
+  async picture(): Promise<Uint8Array | undefined> {
+    const doc = await this.call(
+      `<GetProfile xmlns="${STORAGE_NS}"><profileHandle><Alias><Name>0</Name><NameSpace>MyCidStuff</NameSpace></Alias><RelationshipName>MyProfile</RelationshipName></profileHandle>` +
+        `<profileAttributes><ResourceID>true</ResourceID><DateModified>true</DateModified><ExpressionProfileAttributes><ResourceID>true</ResourceID><DisplayName>true</DisplayName><PersonalStatus>true</PersonalStatus><StaticUserTilePublicURL>true</StaticUserTilePublicURL><Photo>true</Photo></ExpressionProfileAttributes></profileAttributes></GetProfile>`,
+    );
+    const address = text(doc, "PreAuthURL");
+    if (!address) return undefined;
+    // The address is absolute (the server's public name); the page asks its own origin.
+    const url = new URL(address, location.href);
+    const response = await fetch(url.pathname + url.search, { cache: "no-store" });
+    return response.ok ? new Uint8Array(await response.arrayBuffer()) : undefined;
+  }
+
+  /// Stores `png` as the profile's display picture.
+  async setPicture(png: Uint8Array): Promise<void> {
+    await this.call(
+      `<CreateDocument xmlns="${STORAGE_NS}"><parentHandle><RelationshipName>/UserTiles</RelationshipName><Alias><Name>0</Name><NameSpace>MyCidStuff</NameSpace></Alias></parentHandle>` +
+        `<document xsi:type="Photo"><Name>UserTile</Name><DocumentStreams><DocumentStream xsi:type="PhotoStream"><DocumentStreamType>UserTileStatic</DocumentStreamType>` +
+        `<MimeType>image/png</MimeType><Data>${toBase64(png)}</Data><DataSize>0</DataSize></DocumentStream></DocumentStreams></document>` +
+        `<relationshipName>Messenger User Tile</relationshipName></CreateDocument>`,
+    );
+  }
+}
+
 /// An offline message as RSI lists it.
 export interface OfflineMessage {
   id: string;

@@ -4,6 +4,7 @@
 
 import type { Conversation, Entry } from "./conversation";
 import { PICKER, pieces } from "./emoticons";
+import { defaultPicture, pictureAddress } from "./pictures";
 import { ALLOW, BLOCK, Contact, FORWARD, Listener, Messenger, PENDING } from "./messenger";
 
 export const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -24,6 +25,17 @@ function element<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<H
   const node = Object.assign(document.createElement(tag), props);
   node.append(...children);
   return node;
+}
+
+/// A person's display picture: the one the server has for their MSNObject,
+/// else (or if it cannot be had) one drawn from their name.
+function picture(email: string, name: string, msnobj: string | undefined, alt = "") {
+  const drawn = defaultPicture(email, name);
+  const image = element("img", { className: "picture", alt, src: (msnobj && pictureAddress(msnobj)) || drawn });
+  image.onerror = () => {
+    if (image.src !== drawn) image.src = drawn;
+  };
+  return image;
 }
 
 /// Text with its emoticons as pictures; each keeps its code as its name.
@@ -122,6 +134,8 @@ export class View implements Listener {
     $("me-email").textContent = m.me.email;
     $("me-name").textContent = m.me.name;
     $("me-dot").className = `dot ${m.me.status === "HDN" ? "FLN" : m.me.status}`;
+    const mine = m.me.picture || defaultPicture(m.me.email, m.me.name);
+    if ($<HTMLImageElement>("me-picture").src !== mine) $<HTMLImageElement>("me-picture").src = mine;
     const unread = m.conversations.reduce((n, c) => n + c.unread, 0);
     document.title = unread ? `(${unread}) Messenger` : "Messenger";
     this.renderContacts();
@@ -138,6 +152,7 @@ export class View implements Listener {
     const button = element("button", { type: "button", className: "contact" });
     button.dataset.email = c.email;
     button.append(
+      picture(c.email, c.name, c.msnobj),
       element("span", { className: `dot ${c.status}`, ariaHidden: "true" }),
       element("span", { className: "name" }, ...withEmoticons(c.name), element("span", { className: "muted" }, ` (${status}${blocked})`)),
     );
@@ -257,6 +272,7 @@ export class View implements Listener {
         element(
           "p",
           { className: "with" },
+          picture(c.email, c.name, c.msnobj, `Picture of ${c.name}`),
           element("span", { className: `dot ${c.status}`, ariaHidden: "true" }),
           element("strong", {}, ...withEmoticons(c.name)),
           ` ${c.email} · ${STATUS_TEXT[c.status] ?? c.status}`,

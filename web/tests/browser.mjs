@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
+import { crc32, deflateSync } from "node:zlib";
 import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -164,11 +165,30 @@ const countNotifications = () => {
   };
 };
 
+/// A solid-colour PNG, side × side pixels.
+function png(side, [r, g, b]) {
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const framed = Buffer.alloc(body.length + 8);
+    framed.writeUInt32BE(data.length, 0);
+    body.copy(framed, 4);
+    framed.writeUInt32BE(crc32(body), body.length + 4);
+    return framed;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(side, 0);
+  header.writeUInt32BE(side, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: side }, () => [r, g, b]).flat())]);
+  const pixels = deflateSync(Buffer.concat(Array.from({ length: side }, () => row)));
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", header), chunk("IDAT", pixels), chunk("IEND", Buffer.alloc(0))]);
+}
+
 /// Signs in to the browser client on `target`.
-async function signIn(target, status) {
+async function signIn(target, status, email = "alice@example.com", password = "alice-secret") {
   await target.goto(`${http}/messenger/`);
-  await target.getByLabel("Email address").fill("alice@example.com");
-  await target.getByLabel("Password").fill("alice-secret");
+  await target.getByLabel("Email address").fill(email);
+  await target.getByLabel("Password").fill(password);
   if (status) await target.getByLabel("Sign in as").selectOption(status);
   await target.getByRole("button", { name: "Sign in" }).click();
   await target.locator("#app-view").waitFor({ state: "visible" });
@@ -332,6 +352,30 @@ await step("she blocks bob (he sees her offline), unblocks him, removes carol", 
   await page.getByRole("button", { name: /Chat with Carol/ }).click();
   await page.getByRole("button", { name: "Remove from contacts" }).click();
   await page.getByRole("button", { name: /Chat with Carol/ }).waitFor({ state: "detached" });
+});
+
+await step("she sets a display picture: erin, in another browser, sees it beside her name", async () => {
+  execFileSync(msnpd, ["user", "add", "erin@example.com", "--password", "erin-secret", "--nick", "Erin", "--database", database], { env });
+  const erinContext = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+  const erin = await erinContext.newPage();
+  erin.setDefaultTimeout(15000);
+  await signIn(erin, undefined, "erin@example.com", "erin-secret");
+  await erin.getByLabel("Add a contact (email)").fill("alice@example.com");
+  await erin.getByRole("button", { name: "Add", exact: true }).click();
+  await page.getByRole("button", { name: "Accept Erin" }).click();
+  await page.getByLabel("Display picture").setInputFiles({ name: "me.png", mimeType: "image/png", buffer: png(200, [230, 120, 20]) });
+  await page.waitForFunction(() => document.getElementById("me-picture").src.startsWith("blob:"));
+  const alice = erin.getByRole("button", { name: /Chat with Alice, Busy/ }).locator("img");
+  await erin.waitForFunction(
+    (image) => image.src.includes("/storage/picture?creator=alice%40example.com") && image.complete && image.naturalWidth === 96,
+    await alice.elementHandle(),
+  );
+  // Someone without a stored picture has one drawn from their name.
+  const own = await erin.locator("#me-picture").getAttribute("src");
+  if (!own.startsWith("data:image/svg+xml")) throw new Error(`erin's own picture: ${own.slice(0, 40)}`);
+  await erin.getByRole("button", { name: /Chat with Alice/ }).click();
+  await erin.screenshot({ path: join(shots, "picture.png") });
+  await erinContext.close();
 });
 
 await step("the dashboard shows live figures while msnp bench soak runs", async () => {

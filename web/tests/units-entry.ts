@@ -25,3 +25,17 @@ checks["emoticons are cut out of the text and give it back whole"] = (assert) =>
   const text = "a:)b:Dc(L)";
   assert.equal(pieces(text).map((p) => (typeof p === "string" ? p : p.code)).join(""), text);
 };
+
+import { msnObject, pictureAddress } from "../src/pictures";
+
+checks["a display picture's MSNObject names it, and the server's address follows"] = (assert) => {
+  const data = new TextEncoder().encode("picture bytes");
+  const object = msnObject("alice@example.com", data);
+  // SHA1D is the SHA-1 of the bytes, SHA1C of the fields before it (both checked with Python's hashlib).
+  assert.equal(
+    object,
+    '<msnobj Creator="alice@example.com" Size="13" Type="3" Location="0" Friendly="AAA=" SHA1D="aNVRL5YMAadSIFf/AvWtQWNakfA=" SHA1C="6mp4Kf4IuYxlxi02kkYLKBDR9b0="/>',
+  );
+  assert.equal(pictureAddress(object), "/storage/picture?creator=alice%40example.com&sha1d=aNVRL5YMAadSIFf%2FAvWtQWNakfA%3D");
+  assert.equal(pictureAddress('<msnobj Creator="a@b.c" Type="2" SHA1D="x"/>'), undefined);
+};

@@ -100,6 +100,26 @@ async fn profile_and_display_picture_round_trip() {
     let download = http_get(server.http(), &picture_path(&call(get).await.text()), &[]).await;
     assert_eq!(download.header("Content-Type"), Some("image/jpeg"));
 
+    // Named as its MSNObject names it (creator and SHA1D, what a contact sees
+    // in presence), the picture is there for the browser client; the digest
+    // of the picture before, or of another account's, reads nothing.
+    let sha1d = |bytes: &[u8]| {
+        use sha1::Digest as _;
+        let digest = base64::engine::general_purpose::STANDARD.encode(sha1::Sha1::digest(bytes));
+        digest.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D")
+    };
+    let by_object = |creator: &str, digest: String| format!("/storage/picture?creator={creator}&sha1d={digest}");
+    let named = http_get(server.http(), &by_object("Alice%40example.com", sha1d(jpeg)), &[]).await;
+    assert_eq!((named.status, named.header("Content-Type")), (200, Some("image/jpeg")));
+    assert_eq!(named.body, jpeg);
+    for (creator, digest) in [
+        ("alice%40example.com", sha1d(&picture)),
+        ("bob%40example.com", sha1d(jpeg)),
+        ("alice%40example.com", "short".to_owned()),
+    ] {
+        assert_eq!(http_get(server.http(), &by_object(creator, digest), &[]).await.status, 404);
+    }
+
     // Limits, wrong tickets, and removal.
     let huge = base64::engine::general_purpose::STANDARD.encode(vec![0u8; 300 * 1024]);
     let too_big = format!(
@@ -113,6 +133,7 @@ async fn profile_and_display_picture_round_trip() {
         200
     );
     assert_eq!(http_get(server.http(), &path, &[]).await.status, 404);
+    assert_eq!(http_get(server.http(), &by_object("alice%40example.com", sha1d(jpeg)), &[]).await.status, 404);
 }
 
 /// WLM 2009 (and MSNPSharp, whose proxy is generated from its WSDL) asks in

@@ -43,6 +43,7 @@ pub fn router(ctx: Arc<Context>) -> Router {
         .route("/Config/MsgrConfig.asmx", get(config::msgr_config).post(config::msgr_config))
         .route("/storageservice/SchematizedStore.asmx", post(storage::schematized_store))
         .route("/storage/usertile/{cid}/{kind}", get(storage::user_tile))
+        .route("/storage/picture", get(storage::picture_by_object))
         .route("/OimWS/oim.asmx", post(oim::store))
         .route("/rsi/rsi.asmx", post(oim::rsi))
         .route("/metrics", get(metrics::scrape))

@@ -7,8 +7,10 @@
 //! returns (its `PreAuthURL`, pre-authenticated as the original's was). The
 //! URL carries a capability drawn from the picture itself, so a CID alone —
 //! which every contact, a blocked one too, sees in its address book — reads
-//! nothing. Contacts get each other's pictures from the clients themselves,
-//! named by the MSNObject in presence, which a blocked user no longer sees.
+//! nothing. Desktop clients get each other's pictures from the clients
+//! themselves, named by the MSNObject in presence, which a blocked user no
+//! longer sees; a client that cannot (the browser client) asks here with that
+//! MSNObject's creator and SHA1D (`/storage/picture`): the same knowledge.
 
 use std::sync::Arc;
 
@@ -210,6 +212,48 @@ pub async fn user_tile(
     let Some(mime) = image_type(&bytes) else { return StatusCode::NOT_FOUND.into_response() };
     let mut response = bytes.into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    response
+}
+
+/// `GET /storage/picture?creator=…&sha1d=…`: an account's stored display
+/// picture, for whoever names it as its MSNObject does (the creator and the
+/// base64 SHA-1 of the picture), which is what a contact sees in presence.
+/// Anything else, a picture since replaced included, is 404.
+pub async fn picture_by_object(
+    State(ctx): State<Arc<Context>>,
+    Query(query): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    use sha1::Digest as _;
+    let (Some(creator), Some(sha1d)) = (query.get("creator"), query.get("sha1d")) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    // Bounded before the lookup: an address and a 28-character digest.
+    if creator.len() > 129 || sha1d.len() != 28 {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let account = match ctx.core.store.account_by_email(&creator.to_ascii_lowercase()).await {
+        Ok(Some(account)) => account,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    };
+    let profile = match ctx.core.store.profile(account.id).await {
+        Ok(Some(profile)) => profile,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    };
+    let Some(bytes) = profile.picture_data.and_then(|data| BASE64.decode(data).ok()) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let digest = BASE64.encode(sha1::Sha1::digest(&bytes));
+    if !msnp::auth::constant_time_eq(digest.as_bytes(), sha1d.as_bytes()) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let Some(mime) = image_type(&bytes) else { return StatusCode::NOT_FOUND.into_response() };
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    // Named by its digest: the same address is always the same picture.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400, immutable"));
     response
 }
 
