@@ -85,12 +85,28 @@ async function step(name, action) {
 // The server, on free ports, with the operator's dashboard on.
 const operator = join(work, "operator");
 writeFileSync(operator, "operator-secret\n", { mode: 0o600 });
-const server = spawn(msnpd, ["serve", "--ns-listen", "127.0.0.1:0", "--sb-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--database", database, "--admin-password-file", operator], { env, stdio: ["ignore", "ignore", "pipe"] });
+// With MSNPSharp in the run, everyone reaches the server across a 5 ms
+// latency proxy (.ci/latency.py, bytes unchanged) named in its referrals, as
+// .ci/real-clients does: on loopback, with replies within microseconds,
+// MSNPSharp 3.2.1 loses races of its own (docs/clients.md).
+const msnpsharp = Boolean(process.env.MSNPSHARP_DLL);
+const front = "127.0.1.1";
+const server = spawn(
+  msnpd,
+  ["serve", "--ns-listen", "127.0.0.1:0", "--sb-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--database", database, "--admin-password-file", operator, ...(msnpsharp ? ["--public-host", front] : [])],
+  { env, stdio: ["ignore", "ignore", "pipe"] },
+);
 children.push(server);
 const listening = await lines(server.stderr).until((l) => l.includes("msnpd listening"), "the server");
 const address = (key) => / ns=| notification=| http=/.test(listening) && listening.match(new RegExp(` ${key}=([0-9.:]+)`))[1];
 const http = `http://${address("http")}`;
 const ns = address("notification");
+const port = (key) => address(key).split(":").pop();
+if (msnpsharp) {
+  const proxy = spawn("python3", [join(checkout, ".ci/latency.py"), "5", front, "127.0.0.1", port("ns"), port("notification"), port("sb"), port("http")], { stdio: ["ignore", "pipe", "inherit"] });
+  children.push(proxy);
+  await lines(proxy.stdout).until((l) => l.includes("ready"), "the latency proxy");
+}
 execFileSync(msnpd, ["user", "add", "bob@example.com", "--password", "bob-secret", "--nick", "Bob", "--database", database], { env });
 
 browser = await chromium.launch({
@@ -297,6 +313,7 @@ await step("a message while the tab is hidden: the title counts it and a notific
     document.dispatchEvent(new Event("visibilitychange"));
   });
   await page.waitForFunction(() => document.title === "Messenger");
+  await page.getByText("Me", { exact: true }).click();
 });
 
 await step("she writes to carol while carol is away: carol reads it when she signs in", async () => {
@@ -324,6 +341,58 @@ await step("she invites carol into the conversation with bob: a message reaches 
   await page.keyboard.press("Enter");
   await carol.watching.until((l) => l.includes("hello to you both"), "the message at carol's");
   await watch.until((l) => l.includes("hello to you both"), "the message at bob's");
+});
+
+// A real client in the conversation: MSNPSharp 3.2.1 (MSNP18 as WLM 2009),
+// the shared harness's driver, when MSNPSHARP_DLL names the library (CI
+// builds it; MSNP_REQUIRE_MSNPSHARP=1 makes its absence a failure).
+await step("dave (MSNPSharp, as WLM 2009), bob (msnp-client) and she talk in one conversation, emoticons both ways", async () => {
+  if (!process.env.MSNPSHARP_DLL) {
+    if (process.env.MSNP_REQUIRE_MSNPSHARP) throw new Error("MSNPSHARP_DLL is not set");
+    console.log("SKIPPED the MSNPSharp conversation: MSNPSHARP_DLL is not set");
+    return;
+  }
+  execFileSync(msnpd, ["user", "add", "dave@example.com", "--password", "dave-secret", "--nick", "Dave", "--database", database], { env });
+  const T = "60";
+  const peer = spawn(
+    join(checkout, ".ci/msnpsharp-peer"),
+    [`${front}:${port("ns")}`, `${front}:${port("http")}`, "dave@example.com", "dave-secret", "login", T, "authreq", "alice@example.com", T, "add", "alice@example.com", T,
+      "online", "alice@example.com", T, "hear", "alice@example.com", "hello dave :) (h)", T, "hear", "alice@example.com", "welcome bob (y)", T,
+      "say", "alice@example.com", "hi both :D", T, "hear", "alice@example.com", "bye dave (L)", T, "logout", "10"],
+    { env: { ...env, PEER_LOG: process.env.PEER_LOG ?? join(work, "msnpsharp.log") }, stdio: ["ignore", "pipe", "inherit"], detached: true },
+  );
+  children.push(peer);
+  const steps = lines(peer.stdout);
+  const reached = async (n, what) => {
+    const line = await steps.until((l) => l.startsWith(`STEP ${n} `) || l.startsWith("SETUP FAIL"), what, 90000);
+    if (!line.includes(" ok ")) throw new Error(`MSNPSharp: ${line}`);
+  };
+  await reached(1, "MSNPSharp to sign in");
+  await page.getByLabel("Add a contact (email)").fill("dave@example.com");
+  await page.getByRole("button", { name: "Add", exact: true }).click();
+  await reached(2, "MSNPSharp to see her request");
+  await reached(3, "MSNPSharp to add her back");
+  await reached(4, "MSNPSharp to see her online");
+  await page.getByRole("button", { name: /Chat with Dave, Online/ }).click();
+  await page.getByLabel("Message", { exact: true }).fill("hello dave :) (h)");
+  await page.keyboard.press("Enter");
+  await reached(5, "MSNPSharp to hear her");
+  await page.getByLabel("Invite to this conversation").selectOption("bob@example.com");
+  await page.getByRole("button", { name: "Invite", exact: true }).click();
+  await page.getByRole("log").getByText("Bob joined the conversation").waitFor();
+  await page.getByLabel("Message", { exact: true }).fill("welcome bob (y)");
+  await page.keyboard.press("Enter");
+  await watch.until((l) => l.includes('"message":"welcome bob (y)"'), "her message at bob's");
+  await reached(6, "MSNPSharp to hear her in the three-way conversation");
+  await reached(7, "MSNPSharp to answer");
+  await page.getByRole("log").getByText("hi both").waitFor();
+  await page.getByRole("log").locator("li", { hasText: "hi both" }).getByRole("img", { name: ":D" }).waitFor();
+  await page.screenshot({ path: join(shots, "three-way.png") });
+  await watch.until((l) => l.includes('"message":"hi both :D"'), "dave's answer at bob's");
+  await page.getByLabel("Message", { exact: true }).fill("bye dave (L)");
+  await page.keyboard.press("Enter");
+  await reached(8, "MSNPSharp to hear her goodbye");
+  await reached(9, "MSNPSharp to sign out");
 });
 
 await step("groups: she makes one, moves bob into it, renames it, deletes it", async () => {
@@ -380,7 +449,7 @@ await step("she sets a display picture: erin, in another browser, sees it beside
 
 await step("the dashboard shows live figures while msnp bench soak runs", async () => {
   execFileSync(msnpd, ["user", "add-many", "--count", "10", "--password", "bench", "--database", database], { env });
-  const soak = spawn(msnp, ["bench", "--server", ns, "--nexus", `${http}/rdr/pprdr.asp`, "soak", "--pairs", "3", "--rate", "5", "--abusers", "1", "--seconds", "20", "--interval", "5"], { env, stdio: "ignore" });
+  const soak = spawn(msnp, ["bench", "--dialect", "MSNP18", "--server", ns, "--nexus", `${http}/rdr/pprdr.asp`, "soak", "--pairs", "3", "--rate", "5", "--abusers", "1", "--seconds", "20", "--interval", "5"], { env, stdio: "ignore" });
   children.push(soak);
   const admin = await context.newPage();
   admin.setDefaultTimeout(15000);
