@@ -20,6 +20,17 @@ export interface Contact {
   groups: string[];
   /// The MSNObject of their display picture, as presence gives it.
   msnobj?: string;
+  /// What they are listening to, when their client says (`<CurrentMedia>`).
+  media: string;
+}
+
+/// `<CurrentMedia>` as WLM writes it: `\0`-separated fields, the category,
+/// on or off, a format with `{0}`, `{1}`… and the values. "" when off.
+export function nowPlaying(media: string): string {
+  const fields = media.split("\\0");
+  if (fields.length < 5 || fields[2] !== "1") return "";
+  const text = fields[3].replace(/\{(\d+)\}/g, (_, i: string) => fields[4 + Number(i)] ?? "").trim();
+  return text ? `${fields[1] === "Music" ? "♫ " : ""}${text}` : "";
 }
 
 export const FORWARD = 1;
@@ -107,7 +118,7 @@ export class Messenger {
     const { me, contacts, groups } = await this.book.load();
     this.me.name = me;
     this.groups = groups;
-    for (const listed of contacts.values()) this.contacts.set(listed.email, { ...listed, status: "FLN", psm: "" });
+    for (const listed of contacts.values()) this.contacts.set(listed.email, { ...listed, status: "FLN", psm: "", media: "" });
     this.offline = new Offline(this.tokens, this.me);
     this.storage = new Storage(this.tokens.storage);
     // The roaming picture (set here before, or by WLM elsewhere) is this endpoint's too.
@@ -124,7 +135,7 @@ export class Messenger {
   contact(email: string): Contact {
     let contact = this.contacts.get(email);
     if (!contact) {
-      contact = { email, name: email, lists: 0, status: "FLN", psm: "", groups: [] };
+      contact = { email, name: email, lists: 0, status: "FLN", psm: "", groups: [], media: "" };
       this.contacts.set(email, contact);
     }
     return contact;
@@ -148,7 +159,9 @@ export class Messenger {
         const email = bare(w[1]);
         if (email === this.me.email) break;
         const psm = /<PSM>([\s\S]*?)<\/PSM>/.exec(frame.payload ?? "")?.[1] ?? "";
+        const media = /<CurrentMedia>([\s\S]*?)<\/CurrentMedia>/.exec(frame.payload ?? "")?.[1] ?? "";
         this.contact(email).psm = unescapeXml(psm);
+        this.contact(email).media = nowPlaying(unescapeXml(media));
         break;
       }
       case "ADL":

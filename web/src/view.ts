@@ -159,8 +159,10 @@ export class View implements Listener {
     const unread = this.messenger.conversations.find((x) => x.isWith(c.email))?.unread ?? 0;
     if (unread) button.append(element("span", { className: "badge" }, String(unread)));
     if (c.psm) button.append(element("span", { className: "psm" }, ...withEmoticons(c.psm)));
+    if (c.media) button.append(element("span", { className: "psm" }, c.media));
     const news = unread ? `, ${unread} unread` : "";
-    button.setAttribute("aria-label", `Chat with ${c.name}, ${status}${blocked}${news}${c.psm ? `: ${c.psm}` : ""}`);
+    const said = [c.psm, c.media].filter(Boolean).join(", ");
+    button.setAttribute("aria-label", `Chat with ${c.name}, ${status}${blocked}${news}${said ? `: ${said}` : ""}`);
     button.onclick = () => this.show(this.messenger.conversationWith(c.email));
     return element("li", {}, button);
   }
@@ -277,6 +279,7 @@ export class View implements Listener {
           element("strong", {}, ...withEmoticons(c.name)),
           ` ${c.email} · ${STATUS_TEXT[c.status] ?? c.status}`,
           ...(c.psm ? [" · ", element("em", {}, ...withEmoticons(c.psm))] : []),
+          ...(c.media ? [" · ", element("em", {}, c.media)] : []),
         ),
       ),
     );

@@ -276,7 +276,9 @@ await step("she signs in on a desktop too: two endpoints, both kept, both see hi
   await page.getByRole("log").getByText("hello from bob").waitFor();
 });
 
-await step("her status change shows on his side", async () => {
+await step("her status changes show on his side; appearing offline, she is offline to him", async () => {
+  await page.getByLabel("Status").selectOption("HDN");
+  await watch.until((l) => l.includes('"offline":"alice@example.com"'), "alice offline at bob's");
   await page.getByLabel("Status").selectOption("BSY");
   await watch.until((l) => l.includes('"presence":"alice@example.com"') && l.includes('"status":"BSY"'), "BSY at bob's");
 });

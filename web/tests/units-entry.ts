@@ -39,3 +39,12 @@ checks["a display picture's MSNObject names it, and the server's address follows
   assert.equal(pictureAddress(object), "/storage/picture?creator=alice%40example.com&sha1d=aNVRL5YMAadSIFf%2FAvWtQWNakfA%3D");
   assert.equal(pictureAddress('<msnobj Creator="a@b.c" Type="2" SHA1D="x"/>'), undefined);
 };
+
+import { nowPlaying } from "../src/messenger";
+
+checks["now playing reads as WLM wrote it"] = (assert) => {
+  assert.equal(nowPlaying("\\0Music\\01\\0{0} - {1}\\0Song 2\\0Blur\\0Blur\\0\\0"), "♫ Song 2 - Blur");
+  assert.equal(nowPlaying("\\0Music\\00\\0{0} - {1}\\0Song 2\\0Blur\\0"), "");
+  assert.equal(nowPlaying("\\0Games\\01\\0Playing {0}\\0Chess\\0"), "Playing Chess");
+  assert.equal(nowPlaying(""), "");
+};
