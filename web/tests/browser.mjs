@@ -233,7 +233,7 @@ await step("while she is away, bob (msnp-client) adds her and leaves her an offl
 const phoneContext = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
 const phone = await phoneContext.newPage();
 phone.setDefaultTimeout(15000);
-await step("she signs in on a phone-sized screen: his request and his offline message wait for her", async () => {
+await step("she signs in on a phone-sized screen and sets a picture: his request and his offline message wait for her", async () => {
   await signIn(phone);
   await phone.getByText("Bob (bob@example.com) added you.").waitFor();
   await phone.getByRole("button", { name: "Conversation with Bob, 1 unread" }).waitFor();
@@ -241,6 +241,10 @@ await step("she signs in on a phone-sized screen: his request and his offline me
   if (!(await phone.locator("#chat-pane").isHidden())) throw new Error("the phone shows the conversation beside the list");
   await accessible(phone, "the phone's contact list");
   await phone.screenshot({ path: join(shots, "phone-contacts.png") });
+  await phone.getByText("Me", { exact: true }).tap();
+  await phone.getByLabel("Display picture").setInputFiles({ name: "me.png", mimeType: "image/png", buffer: png(200, [230, 120, 20]) });
+  await phone.waitForFunction(() => document.getElementById("me-picture").src.startsWith("blob:"));
+  await phone.getByText("Me", { exact: true }).tap();
   await phone.getByRole("button", { name: "Accept Bob" }).click();
   await phone.getByRole("button", { name: /Chat with Bob, Offline, 1 unread/ }).tap();
   await phone.getByRole("log").getByText("(sent while you were offline)").waitFor();
@@ -265,6 +269,8 @@ await step("she signs in on a desktop too: two endpoints, both kept, both see hi
   await page.addInitScript(countNotifications);
   await signIn(page);
   await page.getByRole("button", { name: /Chat with Bob, Online/ }).waitFor();
+  // The picture set on the phone is the desktop's too (the roaming profile).
+  await page.waitForFunction(() => document.getElementById("me-picture").src.startsWith("blob:"));
   bob.run("status", "AWY");
   for (const endpoint of [page, phone]) await endpoint.getByRole("button", { name: /Chat with Bob, Away/ }).waitFor();
   if (await phone.locator("#app-error").textContent()) throw new Error(`the phone: ${await phone.locator("#app-error").textContent()}`);
@@ -425,7 +431,7 @@ await step("she blocks bob (he sees her offline), unblocks him, removes carol", 
   await page.getByRole("button", { name: /Chat with Carol/ }).waitFor({ state: "detached" });
 });
 
-await step("she sets a display picture: erin, in another browser, sees it beside her name", async () => {
+await step("erin, in another browser, sees the picture she set beside her name", async () => {
   execFileSync(msnpd, ["user", "add", "erin@example.com", "--password", "erin-secret", "--nick", "Erin", "--database", database], { env });
   const erinContext = await browser.newContext({ viewport: { width: 1100, height: 760 } });
   const erin = await erinContext.newPage();
@@ -434,8 +440,6 @@ await step("she sets a display picture: erin, in another browser, sees it beside
   await erin.getByLabel("Add a contact (email)").fill("alice@example.com");
   await erin.getByRole("button", { name: "Add", exact: true }).click();
   await page.getByRole("button", { name: "Accept Erin" }).click();
-  await page.getByLabel("Display picture").setInputFiles({ name: "me.png", mimeType: "image/png", buffer: png(200, [230, 120, 20]) });
-  await page.waitForFunction(() => document.getElementById("me-picture").src.startsWith("blob:"));
   const alice = erin.getByRole("button", { name: /Chat with Alice, Busy/ }).locator("img");
   await erin.waitForFunction(
     (image) => image.src.includes("/storage/picture?creator=alice%40example.com") && image.complete && image.naturalWidth === 96,
