@@ -10,7 +10,7 @@
 //
 // Environment: MSNPD_BIN, MSNP_BIN (default: target/debug of the checkout),
 // CHROMIUM (default /usr/bin/chromium).
-import { spawn, execFileSync } from "node:child_process";
+import { spawn, execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -124,6 +124,9 @@ function msnpUser(name) {
   const userEnv = { ...env, XDG_CONFIG_HOME: join(work, name) };
   return {
     run: (...args) => execFileSync(msnp, ["--json", ...args], { env: userEnv }).toString(),
+    /// As `run`, without waiting: the page can be watched meanwhile.
+    start: (...args) =>
+      new Promise((resolve, reject) => execFile(msnp, ["--json", ...args], { env: userEnv }, (error, out) => (error ? reject(error) : resolve(out)))),
     watch() {
       const child = spawn(msnp, ["--json", "watch"], { env: userEnv, stdio: ["ignore", "pipe", "inherit"] });
       children.push(child);
@@ -265,7 +268,7 @@ await step("bob comes online; she sees him", async () => {
   await phone.getByRole("button", { name: /Chat with Bob, Online/ }).waitFor();
 });
 
-await step("she signs in on a desktop too: two endpoints, both kept, both see him", async () => {
+await step("she signs in on a desktop too: two endpoints, both kept, both see him; he nudges, types, writes", async () => {
   await page.addInitScript(countNotifications);
   await signIn(page);
   await page.getByRole("button", { name: /Chat with Bob, Online/ }).waitFor();
@@ -278,8 +281,12 @@ await step("she signs in on a desktop too: two endpoints, both kept, both see hi
   // A switchboard's message reaches the endpoints in it when it is sent:
   // with the phone gone, bob's call rings the desktop alone.
   await phoneContext.close();
-  bob.run("send", "alice@example.com", "hello from bob");
+  const sending = bob.start("send", "alice@example.com", "hello from bob", "--nudge", "--typing", "4");
+  await page.getByRole("log").getByText("Bob sent a nudge").waitFor();
+  await page.getByText("Bob is typing…").waitFor();
+  await sending;
   await page.getByRole("log").getByText("hello from bob").waitFor();
+  if (await page.getByText("Bob is typing…").count()) throw new Error("still typing after the message");
 });
 
 await step("her status changes show on his side; appearing offline, she is offline to him", async () => {

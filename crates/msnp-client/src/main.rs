@@ -37,7 +37,17 @@ enum Command {
     },
     /// Send one message to a contact and wait until it is delivered; to a
     /// contact who is offline, leave it as an offline message (MSNP13+).
-    Send { to: String, text: String },
+    Send {
+        to: String,
+        text: String,
+        /// Type for this many seconds first (typing notices, as clients send while a message is
+        /// written; switchboard dialects, MSNP2-18).
+        #[arg(long, value_name = "SECONDS")]
+        typing: Option<u64>,
+        /// Nudge them before the message (switchboard dialects).
+        #[arg(long)]
+        nudge: bool,
+    },
     /// Stay signed in and print presence changes and incoming messages
     /// (first, for MSNP13+, the offline messages left while away).
     Watch {
@@ -231,7 +241,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let text = format!("Signed in as {} ({contacts} contacts); saved to {}", profile.email, path.display());
             report(json_output, text, json!({"signed_in": profile.email, "contacts": contacts}));
         }
-        Command::Send { to, text } => {
+        Command::Send { to, text, typing, nudge } => {
             let profile = load_profile()?;
             let client = sign_in(&profile).await?;
             if client_config(&profile)?.dialect.has_structured_messages() {
@@ -266,6 +276,17 @@ async fn run(cli: Cli) -> Result<(), String> {
             .await;
             if joined != Ok(true) {
                 return Err(format!("{to} did not join the conversation"));
+            }
+            if nudge {
+                chat.nudge().await.map_err(|e| e.to_string())?;
+            }
+            if let Some(seconds) = typing {
+                // Clients repeat the notice every few seconds while typing.
+                let until = tokio::time::Instant::now() + Duration::from_secs(seconds);
+                while tokio::time::Instant::now() < until {
+                    chat.typing().await.map_err(|e| e.to_string())?;
+                    tokio::time::sleep(Duration::from_secs(3).min(until - tokio::time::Instant::now())).await;
+                }
             }
             chat.send(&text).await.map_err(|e| e.to_string())?;
             let _ = chat.leave().await;

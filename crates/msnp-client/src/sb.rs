@@ -17,6 +17,8 @@ pub enum ConversationEvent {
     Message { from: String, friendly_name: String, text: String },
     /// Someone is typing (`text/x-msmsgscontrol`).
     Typing { from: String },
+    /// Someone nudged (`text/x-msnmsgr-datacast`, `ID: 1`).
+    Nudge { from: String },
     /// Someone joined (`JOI`), or was there when this client joined (`IRO`).
     Joined { email: String },
     /// Someone left (`BYE`).
@@ -77,6 +79,14 @@ impl Conversation {
         self.link.send(&frame).await
     }
 
+    /// Sends a nudge (`MSG N` with a `text/x-msnmsgr-datacast` `ID: 1`, as
+    /// WLM does: no `ACK`, a `NAK` only if it could not be delivered).
+    pub async fn nudge(&self) -> Result<(), ClientError> {
+        let payload = "MIME-Version: 1.0\r\nContent-Type: text/x-msnmsgr-datacast\r\n\r\nID: 1\r\n\r\n";
+        let frame = Frame::new("MSG").param(self.link.next_trid()).param("N").with_payload(Bytes::from(payload));
+        self.link.send(&frame).await
+    }
+
     /// The next event; `None` once the conversation is closed.
     pub async fn next_event(&mut self) -> Option<ConversationEvent> {
         loop {
@@ -123,6 +133,10 @@ fn message(from: &str, name: &str, payload: &[u8]) -> Option<ConversationEvent> 
         Some(ConversationEvent::Message { from, friendly_name, text: body.to_owned() })
     } else if content_type.starts_with("text/x-msmsgscontrol") {
         Some(ConversationEvent::Typing { from })
+    } else if content_type.starts_with("text/x-msnmsgr-datacast")
+        && body.lines().any(|line| line.split_once(':').is_some_and(|(k, v)| k.trim() == "ID" && v.trim() == "1"))
+    {
+        Some(ConversationEvent::Nudge { from })
     } else {
         None
     }

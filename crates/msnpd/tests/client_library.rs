@@ -94,6 +94,8 @@ async fn a_bot_signs_in_sees_presence_and_chats_both_ways() {
         assert_eq!(next_in(&mut chat).await, ConversationEvent::Joined { email: "bot@example.com".into() });
         chat.typing().await.expect("typing");
         assert_eq!(next_in(&mut bot_chat).await, ConversationEvent::Typing { from: "alice@example.com".into() });
+        chat.nudge().await.expect("nudge");
+        assert_eq!(next_in(&mut bot_chat).await, ConversationEvent::Nudge { from: "alice@example.com".into() });
         chat.send("héllo, bot").await.expect("delivered");
         let ConversationEvent::Message { from, text, .. } = next_in(&mut bot_chat).await else {
             panic!("a message");
