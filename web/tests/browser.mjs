@@ -203,13 +203,20 @@ function png(side, [r, g, b]) {
   return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", header), chunk("IDAT", pixels), chunk("IEND", Buffer.alloc(0))]);
 }
 
-/// Signs in to the browser client on `target`.
+/// Signs in to the browser client on `target`, from the keyboard alone:
+/// the fields come in their visual order and Enter on the button signs in.
 async function signIn(target, status, email = "alice@example.com", password = "alice-secret") {
   await target.goto(`${http}/messenger/`);
-  await target.getByLabel("Email address").fill(email);
-  await target.getByLabel("Password").fill(password);
-  if (status) await target.getByLabel("Sign in as").selectOption(status);
-  await target.getByRole("button", { name: "Sign in" }).click();
+  const focused = () => target.evaluate(() => document.activeElement?.id || document.activeElement?.textContent);
+  await target.getByLabel("Email address").focus();
+  await target.keyboard.type(email);
+  for (const [next, value] of [["signin-password", password], ["signin-status", undefined], ["Sign in", undefined]]) {
+    await target.keyboard.press("Tab");
+    if ((await focused()) !== next) throw new Error(`Tab reached ${await focused()}, not ${next}`);
+    if (value) await target.keyboard.type(value);
+    if (next === "signin-status" && status) await target.getByLabel("Sign in as").selectOption(status);
+  }
+  await target.keyboard.press("Enter");
   await target.locator("#app-view").waitFor({ state: "visible" });
 }
 
@@ -298,6 +305,13 @@ await step("her status changes show on his side; appearing offline, she is offli
 
 await step("her answer with emoticons reaches him as she typed it", async () => {
   await page.getByRole("button", { name: /Chat with Bob/ }).click();
+  // From the message, the keyboard reaches the emoticons, then Send.
+  await page.getByLabel("Message", { exact: true }).focus();
+  for (const next of ["emoticons-toggle", "Send"]) {
+    await page.keyboard.press("Tab");
+    const at = await page.evaluate(() => document.activeElement?.id || document.activeElement?.textContent);
+    if (at !== next) throw new Error(`Tab reached ${at}, not ${next}`);
+  }
   await page.getByLabel("Message", { exact: true }).fill("hi bob, from the browser ");
   await page.getByRole("button", { name: "Emoticons" }).click();
   await page.getByRole("button", { name: "Insert (Y)" }).click();
