@@ -101,19 +101,11 @@ export class Messenger {
 
   async signIn(email: string, password: string, status = "NLN") {
     this.me.email = email.trim().toLowerCase();
-    this.ns = new Line("/ws/ns");
-    this.ns.onFrame = (frame) => this.onFrame(frame);
-    this.ns.onClose = () => this.listener.ended("The connection to the server closed.");
-    await this.ns.opened();
-    const ver = await this.ns.send("VER", ["MSNP18", "CVR0"]);
-    if (ver.words[2] !== "MSNP18") throw new Error("The server does not speak MSNP18.");
-    await this.ns.send("CVR", ["0x0409", "winnt", "6.1.0", "i386", "MSNMSGR", "14.0.8117.0416", "msmsgs", this.me.email]);
-    const offer = await this.ns.send("USR", ["SSO", "I", this.me.email]);
-    if (isError(offer) || offer.words[3] !== "S") throw new Error("The server refused this address.");
-    this.tokens = await passportTokens(this.me.email, password);
-    const proof = mbiResponse(this.tokens.secret, offer.words[5] ?? "");
-    const ok = await this.ns.send("USR", ["SSO", "S", this.tokens.messenger, proof, this.endpoint]);
-    if (ok.words[2] !== "OK") throw new Error("The server refused the sign-in.");
+    this.me.status = status;
+    await this.connect(async () => {
+      this.tokens = await passportTokens(this.me.email, password);
+      return this.tokens;
+    });
     this.book = new AddressBook(this.tokens.contacts, this.me.email);
     const { me, contacts, groups } = await this.book.load();
     this.me.name = me;
@@ -124,12 +116,58 @@ export class Messenger {
     // The roaming picture (set here before, or by WLM elsewhere) is this endpoint's too.
     const picture = await this.storage.picture().catch(() => undefined);
     if (picture) this.showPicture(picture);
+    await this.announce();
+  }
+
+  /// The Notification Server's handshake: `VER`, `CVR`, `USR SSO` with the
+  /// proof for the nonce, computed from the tokens `tokens` gives.
+  private async connect(tokens: () => Promise<Tokens>) {
+    const ns = new Line("/ws/ns");
+    await ns.opened();
+    const ver = await ns.send("VER", ["MSNP18", "CVR0"]);
+    if (ver.words[2] !== "MSNP18") throw new Error("The server does not speak MSNP18.");
+    await ns.send("CVR", ["0x0409", "winnt", "6.1.0", "i386", "MSNMSGR", "14.0.8117.0416", "msmsgs", this.me.email]);
+    const offer = await ns.send("USR", ["SSO", "I", this.me.email]);
+    if (isError(offer) || offer.words[3] !== "S") throw new Error("The server refused this address.");
+    const issued = await tokens();
+    const proof = mbiResponse(issued.secret, offer.words[5] ?? "");
+    const ok = await ns.send("USR", ["SSO", "S", issued.messenger, proof, this.endpoint]);
+    if (ok.words[2] !== "OK") throw new Error("The server refused the sign-in.");
+    this.ns = ns;
+    ns.onFrame = (frame) => this.onFrame(frame);
+    ns.onClose = () => this.lost();
+  }
+
+  /// The list to the server (`ADL`), the status, the personal message.
+  private async announce() {
     const entries = [...this.contacts.values()].map((c): [string, number] => [c.email, c.lists & 7]);
     await this.ns.send("ADL", [], ml(entries, true));
-    this.me.status = status;
-    await this.ns.send("CHG", [status, "0:0", this.msnobjParam()]);
+    await this.ns.send("CHG", [this.me.status, "0:0", this.msnobjParam()]);
     await this.publish();
+    window.clearInterval(this.ping);
     this.ping = window.setInterval(() => this.ns.post("PNG"), 50_000);
+  }
+
+  /// The connection dropped (a phone put the tab to sleep, the network
+  /// changed): sign in again with the tickets already issued, after 2, 5,
+  /// 10, then every 30 seconds. A ticket that expired ends it.
+  private lost(attempt = 0) {
+    window.clearInterval(this.ping);
+    for (const contact of this.contacts.values()) contact.status = "FLN";
+    this.listener.ended("The connection to the server was lost. Reconnecting…");
+    window.setTimeout(async () => {
+      try {
+        await this.connect(async () => this.tokens);
+        await this.announce();
+        this.listener.ended("");
+      } catch (error) {
+        if (/refused the sign-in/.test((error as Error).message)) {
+          this.listener.ended("Signed out: sign in again.");
+          return;
+        }
+        this.lost(attempt + 1);
+      }
+    }, [2000, 5000, 10000][attempt] ?? 30000);
   }
 
   contact(email: string): Contact {
@@ -182,8 +220,13 @@ export class Messenger {
         if (w[1] === "Hotmail") void this.hotmail(frame.payload ?? "");
         break;
       case "OUT":
-        window.clearInterval(this.ping);
-        this.listener.ended(w[1] === "OTH" ? "You signed in somewhere else." : "The server ended the session.");
+        // Signed in elsewhere in a way that ends this endpoint: no coming back.
+        // Anything else (the server shutting down) is a connection to make again.
+        if (w[1] === "OTH") {
+          window.clearInterval(this.ping);
+          this.ns.onClose = () => {};
+          this.listener.ended("You signed in somewhere else.");
+        }
         break;
     }
     this.listener.changed();

@@ -452,11 +452,17 @@ await step("she blocks bob (he sees her offline), unblocks him, removes carol", 
   await page.getByRole("button", { name: /Chat with Carol/ }).waitFor({ state: "detached" });
 });
 
-await step("erin, in another browser, sees the picture she set beside her name", async () => {
+await step("erin, in another browser, sees the picture she set beside her name; a dropped connection comes back by itself", async () => {
   execFileSync(msnpd, ["user", "add", "erin@example.com", "--password", "erin-secret", "--nick", "Erin", "--database", database], { env });
   const erinContext = await browser.newContext({ viewport: { width: 1100, height: 760 } });
   const erin = await erinContext.newPage();
   erin.setDefaultTimeout(15000);
+  // Her Notification Server connection passes through the test, which can cut it.
+  const connections = [];
+  await erin.routeWebSocket(/\/ws\/ns$/, (ws) => {
+    ws.connectToServer();
+    connections.push(ws);
+  });
   await signIn(erin, undefined, "erin@example.com", "erin-secret");
   await erin.getByLabel("Add a contact (email)").fill("alice@example.com");
   await erin.getByRole("button", { name: "Add", exact: true }).click();
@@ -471,6 +477,13 @@ await step("erin, in another browser, sees the picture she set beside her name",
   if (!own.startsWith("data:image/svg+xml")) throw new Error(`erin's own picture: ${own.slice(0, 40)}`);
   await erin.getByRole("button", { name: /Chat with Alice/ }).click();
   await erin.screenshot({ path: join(shots, "picture.png") });
+  // The connection drops (a phone's network changes): the page signs in
+  // again by itself with the tickets it has, and she is back.
+  await connections[0].close();
+  await erin.getByText("The connection to the server was lost. Reconnecting…").waitFor();
+  await erin.waitForFunction(() => document.getElementById("app-error").textContent === "", null, { timeout: 20000 });
+  await erin.getByRole("button", { name: /Chat with Alice, Busy/ }).waitFor();
+  if (connections.length !== 2) throw new Error(`${connections.length} connections`);
   await erinContext.close();
 });
 
