@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 use crate::catalog::ErrorCode;
 use crate::dialect::Dialect;
@@ -245,7 +245,8 @@ pub fn encode_reply(dst: &mut BytesMut, command: &str, trid: u32) {
     dst.put_slice(b"\r\n");
 }
 
-fn put_decimal(dst: &mut BytesMut, mut n: u64) {
+/// Writes `n` in decimal digits.
+pub fn put_decimal(dst: &mut impl BufMut, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     loop {
@@ -277,7 +278,7 @@ fn parse_decimal(token: &[u8]) -> Option<u32> {
     if token.is_empty() || token.len() > 10 || !token.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    std::str::from_utf8(token).ok()?.parse().ok()
+    u32::try_from(token.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'))).ok()
 }
 
 /// A payload length: ASCII digits; absurdly long numbers saturate so that they
@@ -514,7 +515,9 @@ impl Decoder {
         if words.next().is_some() || len > self.limits.max_payload || buf.len() < end + 2 + len {
             return None;
         }
-        let _line = buf.split_to(end + 2);
+        // Passing the line moves a pointer; splitting it off would count a
+        // reference to the buffer up and down again.
+        buf.advance(end + 2);
         let payload = buf.split_to(len).freeze();
         Some(ClientMessage { trid, kind, payload })
     }

@@ -8,7 +8,7 @@
 //! machine with the server, costs less than the relay it measures.
 
 use std::collections::VecDeque;
-use std::io::Write;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -87,8 +87,11 @@ async fn send_until(mut wire: Wire, in_flight: usize, deadline: Instant, timeout
     let mut next_trid = 3u32;
     let mut sent = Sent { acked: 0, latencies: Vec::with_capacity(1 << 16) };
     let mut queue = |out: &mut Vec<u8>, pending: &mut VecDeque<(u32, Instant)>, now: Instant| {
-        // Writing into a Vec cannot fail.
-        let _ = write!(out, "MSG {next_trid} A {}\r\n", payload.len());
+        out.extend_from_slice(b"MSG ");
+        msnp::codec::put_decimal(out, u64::from(next_trid));
+        out.extend_from_slice(b" A ");
+        msnp::codec::put_decimal(out, payload.len() as u64);
+        out.extend_from_slice(b"\r\n");
         out.extend_from_slice(payload.as_bytes());
         pending.push_back((next_trid, now));
         next_trid += 1;
@@ -98,12 +101,13 @@ async fn send_until(mut wire: Wire, in_flight: usize, deadline: Instant, timeout
         queue(&mut out, &mut pending, now);
     }
     wire.stream.write_all(&out).await.map_err(|e| e.to_string())?;
+    let mut watchdog = Watchdog::new(timeout);
     while !pending.is_empty() {
-        match tokio::time::timeout(timeout, wire.stream.read_buf(&mut wire.buf)).await {
-            Ok(Ok(0)) => return Err("the switchboard closed the sender's connection".into()),
-            Ok(Ok(_)) => {}
-            Ok(Err(error)) => return Err(error.to_string()),
-            Err(_) => return Err("no ACK in time".into()),
+        match watchdog.read(&mut wire).await {
+            Some(Ok(0)) => return Err("the switchboard closed the sender's connection".into()),
+            Some(Ok(_)) => {}
+            Some(Err(error)) => return Err(error.to_string()),
+            None => return Err("no ACK in time".into()),
         }
         let now = Instant::now();
         out.clear();
@@ -132,7 +136,54 @@ async fn send_until(mut wire: Wire, in_flight: usize, deadline: Instant, timeout
 }
 
 fn parse_u32(digits: &[u8]) -> Option<u32> {
-    std::str::from_utf8(digits).ok()?.parse().ok()
+    if digits.is_empty() || digits.len() > 10 {
+        return None;
+    }
+    let mut value = 0u64;
+    for &digit in digits {
+        if !digit.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + u64::from(digit - b'0');
+    }
+    u32::try_from(value).ok()
+}
+
+/// Fails a connection that makes no progress for a while without a timer
+/// per read (a timer armed and cleared per read cost the generator more than
+/// parsing its messages): one sleep, moved on only when it fires after
+/// progress, so a silent connection fails after one to two `timeout`s.
+struct Watchdog {
+    sleep: Pin<Box<tokio::time::Sleep>>,
+    timeout: Duration,
+    reads: u64,
+    reads_when_armed: u64,
+}
+
+impl Watchdog {
+    fn new(timeout: Duration) -> Watchdog {
+        Watchdog { sleep: Box::pin(tokio::time::sleep(timeout)), timeout, reads: 0, reads_when_armed: 0 }
+    }
+
+    /// One read into the wire's buffer; `None` when the connection fell silent.
+    async fn read(&mut self, wire: &mut Wire) -> Option<std::io::Result<usize>> {
+        loop {
+            tokio::select! {
+                biased;
+                read = wire.stream.read_buf(&mut wire.buf) => {
+                    self.reads += 1;
+                    return Some(read);
+                }
+                () = self.sleep.as_mut() => {
+                    if self.reads == self.reads_when_armed {
+                        return None;
+                    }
+                    self.reads_when_armed = self.reads;
+                    self.sleep.as_mut().reset(tokio::time::Instant::now() + self.timeout);
+                }
+            }
+        }
+    }
 }
 
 /// Counts the messages relayed to the receiver until it has as many as the
@@ -142,16 +193,18 @@ async fn receive(mut wire: Wire, expected: oneshot::Receiver<u64>, timeout: Dura
     let mut received = 0u64;
     let mut expected = std::pin::pin!(expected);
     let mut total: Option<u64> = None;
+    let mut watchdog = Watchdog::new(timeout);
     loop {
         if total.is_some_and(|total| received >= total) {
             return Ok(received);
         }
         tokio::select! {
-            read = tokio::time::timeout(timeout, wire.stream.read_buf(&mut wire.buf)) => match read {
-                Ok(Ok(0)) => return Err("the switchboard closed the receiver's connection".into()),
-                Ok(Ok(_)) => {}
-                Ok(Err(error)) => return Err(error.to_string()),
-                Err(_) => return Err(format!("{received} messages relayed, then none for {timeout:?}")),
+            biased;
+            read = watchdog.read(&mut wire) => match read {
+                Some(Ok(0)) => return Err("the switchboard closed the receiver's connection".into()),
+                Some(Ok(_)) => {}
+                Some(Err(error)) => return Err(error.to_string()),
+                None => return Err(format!("{received} messages relayed, then none for {timeout:?}")),
             },
             count = &mut expected, if total.is_none() => {
                 total = Some(count.unwrap_or(0));

@@ -78,8 +78,14 @@ impl Wire {
 /// Where the first frame in `buf` ends: the length of its line (without
 /// CRLF) and of its payload (a `MSG`'s), or `None` while it is incomplete.
 pub fn next_frame(buf: &[u8]) -> Result<Option<(usize, usize)>, String> {
-    let Some(end) = buf.windows(2).position(|w| w == b"\r\n") else {
-        return if buf.len() > MAX_LINE { Err("a line too long".into()) } else { Ok(None) };
+    // Lines end in CRLF: the first LF after a CR ends it.
+    let end = buf.iter().position(|&b| b == b'\n').filter(|&lf| lf > 0 && buf[lf - 1] == b'\r');
+    let Some(end) = end.map(|lf| lf - 1) else {
+        return if buf.len() > MAX_LINE || buf.contains(&b'\n') {
+            Err("a line too long or not ended by CRLF".into())
+        } else {
+            Ok(None)
+        };
     };
     let payload = if buf.starts_with(b"MSG ") { payload_length(&buf[..end])? } else { 0 };
     Ok((buf.len() >= end + 2 + payload).then_some((end, payload)))

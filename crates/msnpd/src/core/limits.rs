@@ -27,15 +27,23 @@ impl TokenBucket {
 
     /// Takes a token if there is one at `now` (a time read once for several).
     pub fn take_at(&mut self, now: Instant) -> bool {
+        self.take_up_to(now, 1) == 1
+    }
+
+    /// Takes as many of `wanted` tokens as there are at `now`; how many.
+    pub fn take_up_to(&mut self, now: Instant, wanted: u32) -> u32 {
         let elapsed = now.duration_since(self.last).as_secs_f64();
         self.last = now;
         self.tokens = (self.tokens + elapsed * self.per_second).min(self.burst);
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        // `tokens` is within 0..=burst; the cast saturates either way.
+        let taken = (self.tokens.floor() as u32).min(wanted);
+        self.tokens -= f64::from(taken);
+        taken
+    }
+
+    /// Returns tokens taken and not used.
+    pub fn give_back(&mut self, tokens: u32) {
+        self.tokens = (self.tokens + f64::from(tokens)).min(self.burst);
     }
 }
 
@@ -251,6 +259,19 @@ mod tests {
         assert!(fast.take());
         std::thread::sleep(Duration::from_millis(5));
         assert!(fast.take());
+    }
+
+    #[test]
+    fn tokens_taken_in_runs_are_the_same_tokens() {
+        let mut bucket = TokenBucket::new(0.0, 5.0);
+        let now = Instant::now();
+        assert_eq!(bucket.take_up_to(now, 1), 1);
+        assert_eq!(bucket.take_up_to(now, 16), 4);
+        assert_eq!(bucket.take_up_to(now, 16), 0);
+        bucket.give_back(3);
+        assert_eq!(bucket.take_up_to(now, 16), 3);
+        bucket.give_back(100);
+        assert_eq!(bucket.take_up_to(now, 16), 5, "never more than the burst");
     }
 
     #[test]

@@ -357,11 +357,15 @@ impl Switchboards {
 
     /// Relays messages of one sender, in order, as one event per recipient;
     /// `true` when every other participant took them.
-    pub fn relay_all(&self, seat: &Seat, mut payloads: Vec<Bytes>) -> bool {
+    /// `payloads` is left empty, its capacity kept for the next read's.
+    pub fn relay_all(&self, seat: &Seat, payloads: &mut Vec<Bytes>) -> bool {
         match payloads.len() {
             0 => true,
             1 => self.relay(seat, payloads.pop().unwrap_or_default()),
-            _ => self.relay_event(seat, |sender| ConversationEvent::Messages { sender, payloads: payloads.into() }),
+            _ => self.relay_event(seat, |sender| ConversationEvent::Messages {
+                sender,
+                payloads: payloads.drain(..).collect(),
+            }),
         }
     }
 

@@ -44,12 +44,18 @@ struct Session {
     /// The sender of the last message relayed to this client, and its name
     /// as the wire carries it.
     last_sender: Option<(Arc<Member>, String)>,
-    /// Messages read and allowed but not yet relayed (trid, ack kind,
-    /// payload): those of one read go to each recipient as one event, and
-    /// are relayed before anything after them is answered.
-    batch: Vec<(u32, u8, bytes::Bytes)>,
+    /// Messages read and allowed but not yet relayed, their answers (trid,
+    /// ack kind) and payloads: those of one read go to each recipient as one
+    /// event, and are relayed before anything after them is answered. Both
+    /// keep their capacity from read to read.
+    answers: Vec<(u32, u8)>,
+    payloads: Vec<bytes::Bytes>,
     /// The account's message allowance, taken at its first message.
     bucket: Option<crate::core::switchboard::MessageBucket>,
+    /// Tokens taken from the allowance for this turn's messages and not yet
+    /// used: a run of messages locks the allowance a few times instead of
+    /// once each; what is left goes back at the end of the turn.
+    tokens: u32,
     /// The time of this turn's messages, read once for all of them.
     read_at: Option<std::time::Instant>,
 }
@@ -69,8 +75,10 @@ pub(crate) fn run(ctx: Arc<Context>, mut conn: Connection) -> impl Future<Output
         timed_out: false,
         strikes: Default::default(),
         last_sender: None,
-        batch: Vec::new(),
+        answers: Vec::new(),
+        payloads: Vec::new(),
         bucket: None,
+        tokens: 0,
         read_at: None,
     };
     async move { session.run().await }
@@ -86,8 +94,14 @@ async fn next_event(seat: &mut Option<Seat>) -> Option<ConversationEvent> {
 enum Wake {
     Read(bool),
     Event(Option<ConversationEvent>),
+    /// The session's timer: idle or not signed in in time, unless it fired early.
+    Idle,
+    /// An unfinished command waited too long for its rest.
     Timeout,
 }
+
+/// How much later a deadline may move before the timer is moved with it.
+const TIMER_SLACK: Duration = Duration::from_secs(1);
 
 struct Claimant {
     account: i64,
@@ -100,10 +114,16 @@ impl Session {
     async fn run(&mut self) {
         let login_timeout = Duration::from_secs(self.ctx.config.switchboard_login_timeout_secs);
         let idle = self.conn.idle_limit(Duration::from_secs(self.ctx.config.idle_timeout_secs));
-        // One timer, moved on each turn: moving a deadline later is an atomic
-        // store, where a new timer per read went in and out of the wheel.
-        let timer = tokio::time::sleep_until(self.conn.login_deadline(login_timeout));
+        // One timer for the session. Moving it costs a trip through the
+        // wheel, so a turn moves it only when the deadline comes sooner or
+        // later by more than `TIMER_SLACK`; one that fires early is moved on
+        // then.
+        let mut deadline = self.conn.login_deadline(login_timeout);
+        let timer = tokio::time::sleep_until(deadline);
         tokio::pin!(timer);
+        // Whether the last wake was the client's or its conversation's doing
+        // (and so moves the idle deadline).
+        let mut active = true;
         loop {
             while !self.closing {
                 let incoming = self.conn.next_buffered();
@@ -122,33 +142,49 @@ impl Session {
                 }
             }
             self.relay_batch();
-            self.read_at = None;
+            self.give_back_tokens();
+            // The time this turn's messages were read at, if read, serves the idle deadline too.
+            let read_at = self.read_at.take();
             if !self.conn.flush().await || self.closing {
                 break;
             }
             // Before signing in the deadline is fixed from the connection's
             // start: commands sent meanwhile do not extend it.
-            let deadline = match self.seat {
-                Some(_) => tokio::time::Instant::now() + idle,
-                None => self.conn.login_deadline(login_timeout),
-            };
+            if active {
+                deadline = match self.seat {
+                    Some(_) => read_at.map_or_else(tokio::time::Instant::now, tokio::time::Instant::from_std) + idle,
+                    None => self.conn.login_deadline(login_timeout),
+                };
+                let set = timer.deadline();
+                if deadline < set || deadline > set + TIMER_SLACK {
+                    timer.as_mut().reset(deadline);
+                }
+            }
             let partial = self.conn.partial_deadline(Duration::from_secs(self.ctx.config.command_timeout_secs));
-            timer.as_mut().reset(deadline);
             let wake = {
                 let conn = &mut self.conn;
                 let seat = &mut self.seat;
+                // In a fixed order (no random draw per turn): events left
+                // behind by a busy reader are taken after every turn anyway.
                 tokio::select! {
-                    more = conn.read_more() => Wake::Read(more),
+                    biased;
                     event = next_event(seat) => Wake::Event(event),
-                    _ = &mut timer => Wake::Timeout,
+                    more = conn.read_more() => Wake::Read(more),
+                    _ = &mut timer => Wake::Idle,
                     _ = crate::conn::until(partial) => Wake::Timeout,
                 }
             };
+            active = true;
             match wake {
+                Wake::Idle if tokio::time::Instant::now() < deadline => {
+                    timer.as_mut().reset(deadline);
+                    active = false;
+                    continue;
+                }
                 Wake::Read(true) => {}
                 Wake::Read(false) | Wake::Event(None) => break,
                 Wake::Event(Some(event)) => self.on_event(event),
-                Wake::Timeout => {
+                Wake::Idle | Wake::Timeout => {
                     self.timed_out = true;
                     break;
                 }
@@ -430,13 +466,19 @@ impl Session {
             return self.error(ErrorCode::InvalidParameter, trid);
         }
         if let Some(account) = self.account
-            && !self
+            && self.tokens == 0
+        {
+            // The first message of a turn takes one token; a second suggests a run.
+            let wanted = if self.read_at.is_some() { 16 } else { 1 };
+            let now = *self.read_at.get_or_insert_with(std::time::Instant::now);
+            self.tokens = self
                 .bucket
                 .get_or_insert_with(|| self.ctx.core.switchboards.message_bucket(account))
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .take_at(*self.read_at.get_or_insert_with(std::time::Instant::now))
-        {
+                .take_up_to(now, wanted);
+        }
+        if self.account.is_some() && self.tokens == 0 {
             self.relay_batch();
             self.error(ErrorCode::UserTooActive, trid);
             if self.strikes.strike(self.ctx.config.abuse_strikes) {
@@ -445,24 +487,32 @@ impl Session {
             }
             return;
         }
-        self.batch.push((trid, kind, payload));
-        if self.batch.len() >= crate::conn::COALESCE_LIMIT {
+        self.tokens = self.tokens.saturating_sub(1);
+        self.answers.push((trid, kind));
+        self.payloads.push(payload);
+        if self.answers.len() >= crate::conn::COALESCE_LIMIT {
             self.relay_batch();
+        }
+    }
+
+    /// Returns the tokens this turn took and did not use.
+    fn give_back_tokens(&mut self) {
+        if let (Some(bucket), tokens @ 1..) = (&self.bucket, std::mem::take(&mut self.tokens)) {
+            bucket.lock().unwrap_or_else(|e| e.into_inner()).give_back(tokens);
         }
     }
 
     /// Relays the messages read so far and answers each as its kind asks
     /// (`ACK`/`NAK`).
     fn relay_batch(&mut self) {
-        let (Some(seat), false) = (&self.seat, self.batch.is_empty()) else { return };
-        let (answers, payloads): (Vec<_>, Vec<_>) =
-            std::mem::take(&mut self.batch).into_iter().map(|(trid, kind, payload)| ((trid, kind), payload)).unzip();
-        let delivered = self.ctx.core.switchboards.relay_all(seat, payloads);
+        let (Some(seat), false) = (&self.seat, self.answers.is_empty()) else { return };
+        let delivered = self.ctx.core.switchboards.relay_all(seat, &mut self.payloads);
+        self.payloads.clear();
         if delivered {
-            self.ctx.core.metrics.messages_relayed.inc_by(answers.len() as u64);
+            self.ctx.core.metrics.messages_relayed.inc_by(self.answers.len() as u64);
         }
-        self.conn.reserve(answers.len() * "ACK 4294967295\r\n".len());
-        for (trid, kind) in answers {
+        self.conn.reserve(self.answers.len() * "ACK 4294967295\r\n".len());
+        for (trid, kind) in self.answers.drain(..) {
             match (kind, delivered) {
                 (b'A' | b'D', true) => self.conn.send_reply("ACK", trid),
                 (b'A' | b'D' | b'N', false) => self.conn.send_reply("NAK", trid),
