@@ -171,6 +171,9 @@ async fn next_notice(inbox: &mut Option<SessionInbox>) -> Option<Box<Notice>> {
     }
 }
 
+/// A command's answer that waits (for the store, another node…).
+type Waiting<'a> = std::pin::Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
 impl Session {
     async fn run(&mut self) {
         let idle = self.conn.idle_limit(Duration::from_secs(self.ctx.config.idle_timeout_secs));
@@ -286,8 +289,8 @@ impl Session {
     /// a boxed future (the waiting handlers' futures are large, and an idle
     /// session would otherwise carry room for the largest one; most
     /// commands of a login wait for nothing and allocate no future).
-    fn dispatch(&mut self, frame: Frame) -> Option<std::pin::Pin<Box<impl Future<Output = ()> + Send + '_>>> {
-        self.answer(frame).map(|(trid, frame)| Box::pin(self.answer_waiting(trid, frame)))
+    fn dispatch(&mut self, frame: Frame) -> Option<Waiting<'_>> {
+        self.answer(frame).map(|(trid, frame)| self.answer_waiting(trid, frame))
     }
 
     /// Answers what needs no waiting; returns the command otherwise.
@@ -344,28 +347,39 @@ impl Session {
     }
 
     /// The commands whose handlers wait (for the store, another node…).
-    async fn answer_waiting(&mut self, trid: u32, frame: Frame) {
+    /// Each handler in a box of its own size: one future type for all would
+    /// be as large as the largest (≈ 2.9 KB), and a login's `SYN` and `CHG`
+    /// would each take a block too large for the allocator's thread cache.
+    fn answer_waiting(&mut self, trid: u32, frame: Frame) -> Waiting<'_> {
+        macro_rules! boxed {
+            ($handler:ident) => {
+                Box::pin(async move { self.$handler(trid, &frame).await })
+            };
+        }
         match frame.command.as_str() {
-            "USR" => self.usr(trid, &frame).await,
-            "SYN" => self.syn(trid, &frame).await,
-            "ADD" => self.add(trid, &frame).await,
-            "ADC" => self.adc(trid, &frame).await,
-            "REM" => self.rem(trid, &frame).await,
-            "ADG" => self.adg(trid, &frame).await,
-            "RMG" => self.rmg(trid, &frame).await,
-            "REG" => self.reg(trid, &frame).await,
-            "BLP" => self.blp(trid, &frame).await,
-            "GTC" => self.gtc(trid, &frame).await,
-            "PRP" => self.prp(trid, &frame).await,
-            "REA" => self.rea(trid, &frame).await,
-            "SBP" => self.sbp(trid, &frame).await,
-            "CHG" => self.chg(trid, &frame).await,
-            "ADL" => self.adl(trid, &frame).await,
-            "RML" => self.rml(trid, &frame).await,
-            "FQY" => self.fqy(trid, &frame).await,
-            "PUT" => self.put(trid, &frame).await,
-            "SDG" => self.sdg(trid, &frame).await,
-            _ => self.error(ErrorCode::SyntaxError, trid),
+            "USR" => boxed!(usr),
+            "SYN" => boxed!(syn),
+            "ADD" => boxed!(add),
+            "ADC" => boxed!(adc),
+            "REM" => boxed!(rem),
+            "ADG" => boxed!(adg),
+            "RMG" => boxed!(rmg),
+            "REG" => boxed!(reg),
+            "BLP" => boxed!(blp),
+            "GTC" => boxed!(gtc),
+            "PRP" => boxed!(prp),
+            "REA" => boxed!(rea),
+            "SBP" => boxed!(sbp),
+            "CHG" => boxed!(chg),
+            "ADL" => boxed!(adl),
+            "RML" => boxed!(rml),
+            "FQY" => boxed!(fqy),
+            "PUT" => boxed!(put),
+            "SDG" => boxed!(sdg),
+            _ => {
+                self.error(ErrorCode::SyntaxError, trid);
+                Box::pin(std::future::ready(()))
+            }
         }
     }
 

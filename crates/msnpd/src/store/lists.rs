@@ -195,69 +195,14 @@ impl Store {
     }
 
     async fn load_account(&self, id: i64, statement: &'static str) -> StoreResult<Option<SignInData>> {
-        let fetched = self.readers.fetch_all(&self.pool, sqlx::query(statement).bind(id)).await?;
-        let mut keyed = fetched
-            .iter()
-            .map(|row| {
-                Ok(((row.try_get::<i32, _>("k")?, row.try_get::<i64, _>("o")?, row.try_get::<String, _>("t")?), row))
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        keyed.sort_by(|a, b| a.0.cmp(&b.0));
-        let rows: Vec<_> = keyed.into_iter().map(|(_, row)| row).collect();
-        let Some(first) = rows.first().filter(|row| row.try_get::<i32, _>("k").is_ok_and(|k| k == 0)) else {
-            return Ok(None);
-        };
-        let account = AccountRow {
-            id: first.try_get("n1")?,
-            email: first.try_get("s1")?,
-            password_hash: first.try_get("s2")?,
-            friendly_name: first.try_get("s3")?,
-            created_at: first.try_get("n2")?,
-            legacy_md5: first.try_get::<Option<String>, _>("s4")?.is_some(),
-        };
-        let settings = ListSettings {
-            blp_allow: first.try_get::<i64, _>("n3")? != 0,
-            gtc_ask: first.try_get::<i64, _>("n4")? != 0,
-            serial: first.try_get("n5")?,
-            lists_modified: first.try_get("n6")?,
-            settings_modified: first.try_get("n7")?,
-        };
-        let mut lists = ListData { settings, contacts: Vec::new(), groups: Vec::new(), properties: Vec::new() };
-        let mut offline = Vec::new();
-        for row in &rows[1..] {
-            match row.try_get::<i32, _>("k")? {
-                1 => lists.contacts.push(ContactRow {
-                    contact_id: row.try_get("n1")?,
-                    email: row.try_get("s1")?,
-                    guid: row.try_get("s2")?,
-                    lists: i32::try_from(row.try_get::<i64, _>("n2")?).unwrap_or(0),
-                    nickname: row.try_get("s3")?,
-                    groups: Vec::new(),
-                }),
-                2 => {
-                    let contact_id: i64 = row.try_get("n1")?;
-                    if let Some(contact) = lists.contacts.iter_mut().find(|c| c.contact_id == contact_id) {
-                        contact.groups.push(row.try_get("s1")?);
-                    }
-                }
-                3 => lists.groups.push(GroupRow {
-                    guid: row.try_get("s1")?,
-                    legacy_id: i32::try_from(row.try_get::<i64, _>("n2")?).unwrap_or(0),
-                    name: row.try_get("s2")?,
-                }),
-                4 => lists.properties.push((row.try_get("s1")?, row.try_get("s2")?)),
-                _ => offline.push(OfflineMessage {
-                    id: row.try_get("s1")?,
-                    recipient_id: id,
-                    sender_email: row.try_get("s2")?,
-                    sender_name: row.try_get("s3")?,
-                    received_at: row.try_get("n1")?,
-                    content: row.try_get("s4")?,
-                    read: row.try_get::<i64, _>("n2")? != 0,
-                }),
+        let rows = match self.readers.query(statement, id, ItemRow::from_sqlite) {
+            Some(rows) => rows,
+            None => {
+                let fetched = sqlx::query(statement).bind(id).fetch_all(&self.pool).await?;
+                fetched.iter().map(ItemRow::from_any).collect::<Result<Vec<_>, sqlx::Error>>()?
             }
-        }
-        Ok(Some(SignInData { account, lists, offline }))
+        };
+        Ok(SignInData::from_rows(id, rows))
     }
 
     /// The phone properties (PHH, MOB…) of the owner's forward-list contacts
@@ -452,5 +397,104 @@ impl Store {
         }
         tx.commit().await?;
         Ok(serials)
+    }
+}
+
+/// One row of [`account_rows!`], whichever driver read it.
+struct ItemRow {
+    k: i32,
+    o: i64,
+    t: String,
+    n: [i64; 7],
+    s: [Option<String>; 4],
+}
+
+impl ItemRow {
+    fn from_any(row: &sqlx::any::AnyRow) -> Result<ItemRow, sqlx::Error> {
+        let n = |name: &str| row.try_get::<i64, _>(name);
+        let s = |name: &str| row.try_get::<Option<String>, _>(name);
+        Ok(ItemRow {
+            k: row.try_get("k")?,
+            o: row.try_get("o")?,
+            t: row.try_get("t")?,
+            n: [n("n1")?, n("n2")?, n("n3")?, n("n4")?, n("n5")?, n("n6")?, n("n7")?],
+            s: [s("s1")?, s("s2")?, s("s3")?, s("s4")?],
+        })
+    }
+
+    /// Columns by position: `k o t n1…n7 s1…s4`.
+    fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<ItemRow> {
+        Ok(ItemRow {
+            k: row.get(0)?,
+            o: row.get(1)?,
+            t: row.get(2)?,
+            n: [row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?, row.get(8)?, row.get(9)?],
+            s: [row.get(10)?, row.get(11)?, row.get(12)?, row.get(13)?],
+        })
+    }
+
+    fn text(&mut self, index: usize) -> String {
+        self.s[index].take().unwrap_or_default()
+    }
+}
+
+impl SignInData {
+    /// The account, its lists and its offline messages from their rows
+    /// (`None` without the account's own row).
+    fn from_rows(id: i64, mut rows: Vec<ItemRow>) -> Option<SignInData> {
+        rows.sort_by(|a, b| (a.k, a.o, &a.t).cmp(&(b.k, b.o, &b.t)));
+        let mut rows = rows.into_iter();
+        let mut first = rows.next().filter(|row| row.k == 0)?;
+        let account = AccountRow {
+            id: first.n[0],
+            email: first.text(0),
+            password_hash: first.text(1),
+            friendly_name: first.text(2),
+            created_at: first.n[1],
+            legacy_md5: first.s[3].is_some(),
+        };
+        let settings = ListSettings {
+            blp_allow: first.n[2] != 0,
+            gtc_ask: first.n[3] != 0,
+            serial: first.n[4],
+            lists_modified: first.n[5],
+            settings_modified: first.n[6],
+        };
+        let mut lists = ListData { settings, contacts: Vec::new(), groups: Vec::new(), properties: Vec::new() };
+        let mut offline = Vec::new();
+        for mut row in rows {
+            match row.k {
+                1 => lists.contacts.push(ContactRow {
+                    contact_id: row.n[0],
+                    email: row.text(0),
+                    guid: row.text(1),
+                    lists: i32::try_from(row.n[1]).unwrap_or(0),
+                    nickname: row.text(2),
+                    groups: Vec::new(),
+                }),
+                2 => {
+                    let contact_id = row.n[0];
+                    if let Some(contact) = lists.contacts.iter_mut().find(|c| c.contact_id == contact_id) {
+                        contact.groups.push(row.text(0));
+                    }
+                }
+                3 => lists.groups.push(GroupRow {
+                    guid: row.text(0),
+                    legacy_id: i32::try_from(row.n[1]).unwrap_or(0),
+                    name: row.text(1),
+                }),
+                4 => lists.properties.push((row.text(0), row.text(1))),
+                _ => offline.push(OfflineMessage {
+                    id: row.text(0),
+                    recipient_id: id,
+                    sender_email: row.text(1),
+                    sender_name: row.text(2),
+                    received_at: row.n[0],
+                    content: row.text(3),
+                    read: row.n[1] != 0,
+                }),
+            }
+        }
+        Some(SignInData { account, lists, offline })
     }
 }

@@ -151,12 +151,13 @@ impl Store {
         let mut store =
             Store { pool, is_sqlite, readers: readers::Readers::default(), timings: crate::metrics::db_timings() };
         schema::migrate(&store.pool, store.is_sqlite).await?;
-        if is_sqlite {
-            let pragmas = [format!("PRAGMA busy_timeout={}", wait.as_millis()), "PRAGMA cache_size=-64".to_owned()];
-            let pragmas = [&pragmas[..], &["PRAGMA query_only=ON".to_owned()]].concat();
+        if let Some(file) = readers::sqlite_file(&url) {
             // One per core: more could not run at once.
             let count = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
-            store.readers = readers::Readers::open(&url, count, &pragmas).await?;
+            match readers::Readers::open(file, count) {
+                Ok(readers) => store.readers = readers,
+                Err(error) => tracing::warn!(%error, "no store readers: every read goes to the pool"),
+            }
         }
         Ok(store)
     }
@@ -171,7 +172,6 @@ impl Store {
     }
 
     pub async fn close(&self) {
-        self.readers.close().await;
         self.pool.close().await;
     }
 }

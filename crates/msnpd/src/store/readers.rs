@@ -1,79 +1,102 @@
-//! Connections of SQLite's kept outside the pool for the busiest reads.
+//! Connections to the SQLite file for the busiest read, run in the calling
+//! thread.
 //!
-//! sqlx hands a pooled connection back through a task it spawns, which pings
-//! the connection (one more round trip to its worker thread) before the
-//! next statement may have it: a sign-in's one statement costs three thread
-//! hand-offs and a task. A connection kept here costs one hand-off each way.
-//! When all are busy a read waits for one (each statement here is a few
-//! indexed lookups); a connection that fails is dropped, and the pool takes
-//! its share from then on.
+//! Every statement through sqlx goes to the connection's worker thread and
+//! back: two thread wake-ups, a task, and rows decoded into sqlx's `Any`
+//! values. A sign-in's one statement (a few indexed lookups, every page of
+//! them in the cache) takes less time in SQLite than that hand-off, so the
+//! store keeps a few connections of its own (the same SQLite library, through
+//! `rusqlite`) and runs it where it is asked for. In WAL mode a reader does not
+//! wait for writers; these connections do not wait at all (`busy_timeout` 0):
+//! when the file is busy, all readers are taken (another thread's), or a
+//! reader fails, the read goes through sqlx's pool as any other statement.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
-use sqlx::any::{AnyArguments, AnyRow};
-use sqlx::{Any, AnyConnection, AnyPool, Connection};
-use tokio::sync::Mutex;
+use rusqlite::{Connection, OpenFlags};
 
-/// The readers of one store (none for PostgreSQL, whose server-side
-/// connections can go away and are best checked by the pool's ping).
+/// The readers of one store (none for PostgreSQL, or for SQLite opened
+/// without a file).
 #[derive(Clone, Default)]
 pub struct Readers {
-    connections: Arc<[Mutex<Option<AnyConnection>>]>,
-    /// The reader to wait for when all are busy (round robin).
-    next: Arc<AtomicUsize>,
+    connections: Arc<[Mutex<Option<Connection>>]>,
 }
 
 impl Readers {
-    /// `count` connections to `url`, each set up by `pragmas`.
-    pub async fn open(url: &str, count: usize, pragmas: &[String]) -> Result<Readers, sqlx::Error> {
+    /// `count` read-only connections to the SQLite file at `path`.
+    pub fn open(path: &str, count: usize) -> rusqlite::Result<Readers> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut connections = Vec::with_capacity(count);
         for _ in 0..count {
-            let mut connection = AnyConnection::connect(url).await?;
-            for pragma in pragmas {
-                // Statements the store formats itself, not input.
-                sqlx::query(sqlx::AssertSqlSafe(pragma.clone())).execute(&mut connection).await?;
-            }
+            let connection = Connection::open_with_flags(path, flags)?;
+            // A small page cache each: the system's file cache holds the pages once.
+            connection.pragma_update(None, "cache_size", -64)?;
+            connection.busy_timeout(std::time::Duration::ZERO)?;
             connections.push(Mutex::new(Some(connection)));
         }
-        Ok(Readers { connections: connections.into(), next: Arc::default() })
+        Ok(Readers { connections: connections.into() })
     }
 
-    /// Runs a read on a free reader, else waits for one (their statements
-    /// are short); on the pool when none is left.
-    pub async fn fetch_all<'q>(
+    /// Runs `statement` with `id` as its one parameter on a free reader and
+    /// maps each row; `None` when no reader could (the caller asks the pool).
+    pub fn query<T>(
         &self,
-        pool: &AnyPool,
-        query: sqlx::query::Query<'q, Any, AnyArguments>,
-    ) -> Result<Vec<AnyRow>, sqlx::Error> {
-        if self.connections.is_empty() {
-            return query.fetch_all(pool).await;
-        }
-        let free = self.connections.iter().find_map(|reader| reader.try_lock().ok());
-        let mut guard = match free {
-            Some(guard) => guard,
-            None => {
-                let next = self.next.fetch_add(1, Ordering::Relaxed) % self.connections.len();
-                self.connections[next].lock().await
+        statement: &str,
+        id: i64,
+        mut map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Option<Vec<T>> {
+        let mut guard = self.connections.iter().find_map(|reader| reader.try_lock().ok())?;
+        let connection = guard.as_mut()?;
+        let result = connection.prepare_cached(statement).and_then(|mut prepared| {
+            let rows = prepared.query_map([id], |row| map(row))?;
+            rows.collect::<rusqlite::Result<Vec<T>>>()
+        });
+        match result {
+            Ok(rows) => Some(rows),
+            Err(rusqlite::Error::SqliteFailure(error, _)) if error.code == rusqlite::ErrorCode::DatabaseBusy => None,
+            Err(error) => {
+                tracing::warn!(%error, "a store reader failed; its reads go to the pool");
+                *guard = None;
+                None
             }
-        };
-        let Some(connection) = guard.as_mut() else {
-            return query.fetch_all(pool).await;
-        };
-        let result = query.fetch_all(&mut *connection).await;
-        if matches!(result, Err(sqlx::Error::Io(_) | sqlx::Error::WorkerCrashed | sqlx::Error::Protocol(_))) {
-            tracing::warn!("a store reader failed; its reads go to the pool");
-            *guard = None;
         }
-        result
+    }
+}
+
+/// The file a `sqlite:` URL names, if it names one (not an in-memory database).
+pub fn sqlite_file(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.contains(":memory:")).then_some(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_file_of_a_url() {
+        assert_eq!(sqlite_file("sqlite://msnpd.db"), Some("msnpd.db"));
+        assert_eq!(sqlite_file("sqlite:///var/lib/msnpd/msnpd.db?mode=rwc"), Some("/var/lib/msnpd/msnpd.db"));
+        assert_eq!(sqlite_file("sqlite:msnpd.db"), Some("msnpd.db"));
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://localhost/msnpd"), None);
     }
 
-    /// Closes every reader (reads go to the pool afterwards).
-    pub async fn close(&self) {
-        for reader in self.connections.iter() {
-            if let Some(connection) = reader.lock().await.take() {
-                let _ = connection.close().await;
-            }
-        }
+    #[test]
+    fn reads_in_this_thread_and_declines_what_it_cannot() {
+        let dir = std::env::temp_dir().join(format!("msnpd-readers-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("r.db");
+        let writer = Connection::open(&path).expect("open");
+        writer.execute_batch("PRAGMA journal_mode=WAL; CREATE TABLE t (id INTEGER, v TEXT); INSERT INTO t VALUES (1, 'a'), (1, 'b'), (2, 'c');").expect("schema");
+        let readers = Readers::open(path.to_str().expect("utf-8"), 1).expect("readers");
+        let read = |id| readers.query("SELECT v FROM t WHERE id = $1 ORDER BY v", id, |row| row.get::<_, String>(0));
+        assert_eq!(read(1), Some(vec!["a".to_owned(), "b".to_owned()]));
+        assert_eq!(read(3), Some(vec![]));
+        // A statement that cannot run leaves the read to the pool, and the reader with it.
+        assert_eq!(readers.query("SELECT nothing FROM nowhere", 1, |row| row.get::<_, i64>(0)), None);
+        assert_eq!(read(1), None);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
