@@ -362,10 +362,10 @@ impl Switchboards {
         match payloads.len() {
             0 => true,
             1 => self.relay(seat, payloads.pop().unwrap_or_default()),
-            _ => self.relay_event(seat, |sender| ConversationEvent::Messages {
-                sender,
-                payloads: payloads.drain(..).collect(),
-            }),
+            _ => {
+                let payloads: Arc<[Bytes]> = payloads.drain(..).collect();
+                self.relay_event(seat, |sender| ConversationEvent::Messages { sender, payloads })
+            }
         }
     }
 

@@ -507,7 +507,6 @@ impl Session {
     fn relay_batch(&mut self) {
         let (Some(seat), false) = (&self.seat, self.answers.is_empty()) else { return };
         let delivered = self.ctx.core.switchboards.relay_all(seat, &mut self.payloads);
-        self.payloads.clear();
         if delivered {
             self.ctx.core.metrics.messages_relayed.inc_by(self.answers.len() as u64);
         }
