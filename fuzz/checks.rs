@@ -46,7 +46,7 @@ pub fn decoder(data: &[u8]) {
 type Decoded = Result<(String, Vec<String>, Option<bytes::Bytes>), msnp::codec::DecodeError>;
 
 fn decoded(frame: msnp::Frame) -> Decoded {
-    let mut params = frame.params.clone();
+    let mut params = frame.params.to_vec();
     if frame.command == "MSG"
         && let (Some(trid), Some(first)) = (frame.trid(), params.first_mut())
     {

@@ -212,7 +212,7 @@ async fn sign_in(ctx: &Context, client: &mut Client, dialect: Dialect, email: &s
         client.send(&format!("USR 4 SSO S t={ticket}&p= {response} {MACHINE_GUID}")).await;
         client.usr().await
     };
-    assert_eq!(ok.params.get(1).map(String::as_str), Some("OK"), "sign-in failed: {ok}");
+    assert_eq!(ok.params.get(1), Some("OK"), "sign-in failed: {ok}");
 }
 
 async fn discard_all(mut reader: tokio::io::ReadHalf<DuplexStream>) {

@@ -184,7 +184,7 @@ impl Client {
             }
             let challenge = link.call("USR", &[scheme, "I", email], None, &["USR", "XFR"]).await?;
             if challenge.command == "XFR" {
-                server = challenge.params.get(2).cloned().ok_or_else(|| protocol(&challenge))?;
+                server = challenge.params.get(2).map(str::to_owned).ok_or_else(|| protocol(&challenge))?;
                 continue;
             }
             // `USR trid MD5 S salt`, `USR trid TWN S policy` or `USR trid SSO S MBI_KEY_OLD nonce`.
@@ -373,7 +373,7 @@ impl Client {
     pub async fn switchboard(&self) -> Result<(String, String), ClientError> {
         let reply = self.link.call("XFR", &["SB"], None, &["XFR"]).await?;
         match (reply.params.get(2), reply.params.get(4)) {
-            (Some(address), Some(cookie)) => Ok((address.clone(), cookie.clone())),
+            (Some(address), Some(cookie)) => Ok((address.to_owned(), cookie.to_owned())),
             _ => Err(protocol(&reply)),
         }
     }
@@ -498,7 +498,7 @@ impl Dispatcher {
     }
 
     async fn handle(&self, frame: Frame) -> Option<Event> {
-        let params: Vec<&str> = frame.params.iter().map(String::as_str).collect();
+        let params: Vec<&str> = frame.params.iter().collect();
         match (frame.command.as_str(), params.as_slice()) {
             ("CHL", [_, challenge, ..]) => {
                 let answer = answer_challenge(

@@ -91,7 +91,7 @@ impl Conversation {
     pub async fn next_event(&mut self) -> Option<ConversationEvent> {
         loop {
             let frame = self.queue.recv().await?;
-            let params: Vec<&str> = frame.params.iter().map(String::as_str).collect();
+            let params: Vec<&str> = frame.params.iter().collect();
             return Some(match (frame.command.as_str(), params.as_slice()) {
                 ("MSG", [from, name, ..]) => message(from, name, frame.payload.as_deref().unwrap_or_default())
                     .unwrap_or(ConversationEvent::Other(frame)),

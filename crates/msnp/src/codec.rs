@@ -12,6 +12,7 @@ use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 use crate::catalog::ErrorCode;
 use crate::dialect::Dialect;
+pub use crate::params::Params;
 
 /// The longest command line accepted, not counting its line end.
 pub const MAX_LINE_LEN: usize = 1664;
@@ -107,6 +108,55 @@ fn tab_separates_words(command: &[u8], direction: Direction) -> bool {
     direction == Direction::ClientToServer && command == b"CVR"
 }
 
+/// A command line's parts, copied out of the input.
+struct Line {
+    command: String,
+    params: Params,
+    trid: Option<u32>,
+    /// Every word is text without control characters; `params` is empty if not.
+    utf8: bool,
+    payload_len: Option<u64>,
+}
+
+/// Reads one command line (without its line end); `Ok(None)` for a blank one.
+/// The words are walked a few times instead of gathered into a vector: a
+/// line has a handful, and an allocation costs more than walking them.
+fn parse_line(line: &[u8], direction: Direction, dialect: Option<Dialect>) -> Result<Option<Line>, DecodeError> {
+    let Some(start) = line.iter().position(|&b| b != b' ') else {
+        return Ok(None);
+    };
+    let end = line[start..].iter().position(|&b| b == b' ').map_or(line.len(), |at| start + at);
+    let (command_bytes, rest) = (&line[start..end], &line[end..]);
+    let tabs = tab_separates_words(command_bytes, direction);
+    let words = || rest.split(move |&b| b == b' ' || (tabs && b == b'\t')).filter(|word| !word.is_empty());
+
+    let command = String::from_utf8_lossy(command_bytes).into_owned();
+    let trid = words().next().and_then(parse_decimal);
+    let (count, last) = words().fold((0usize, None), |(count, _), word| (count + 1, Some(word)));
+    let payload_len = match payload_rule(&command, direction, dialect) {
+        Some(PayloadRule::Always) => match last.and_then(parse_length) {
+            Some(len) => Some(len),
+            None => return Err(DecodeError::MissingPayloadLength { command, trid }),
+        },
+        Some(PayloadRule::WhenLastIsLength) if count >= 2 || !is_error_code(&command) => last.and_then(parse_length),
+        _ => None,
+    };
+    let kept = count - usize::from(payload_len.is_some());
+
+    let is_text = |word: &[u8]| word.iter().copied().all(is_token_byte) && std::str::from_utf8(word).is_ok();
+    let utf8 = is_text(command_bytes) && words().take(kept).all(is_text);
+    let mut params = Params::new();
+    if utf8 {
+        // Sized exactly: the words and a space between each two.
+        let bytes = words().take(kept).map(|word| word.len() + 1).sum::<usize>();
+        params = Params::with_capacity(bytes.saturating_sub(1));
+        for word in words().take(kept) {
+            params.push(std::str::from_utf8(word).unwrap_or_default());
+        }
+    }
+    Ok(Some(Line { command, params, trid, utf8, payload_len }))
+}
+
 fn is_error_code(command: &str) -> bool {
     command.len() == 3 && command.bytes().all(|b| b.is_ascii_digit())
 }
@@ -117,33 +167,33 @@ fn is_error_code(command: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame {
     pub command: String,
-    pub params: Vec<String>,
+    pub params: Params,
     pub payload: Option<Bytes>,
 }
 
 impl Frame {
     /// A frame with no parameters yet.
     pub fn new(command: impl Into<String>) -> Frame {
-        Frame { command: command.into(), params: Vec::new(), payload: None }
+        Frame { command: command.into(), params: Params::new(), payload: None }
     }
 
     /// A frame from a command and its parameters.
     pub fn with_params<I, S>(command: impl Into<String>, params: I) -> Frame
     where
         I: IntoIterator<Item = S>,
-        S: Into<String>,
+        S: AsRef<str>,
     {
-        Frame { command: command.into(), params: params.into_iter().map(Into::into).collect(), payload: None }
+        Frame { command: command.into(), params: params.into_iter().collect(), payload: None }
     }
 
     /// An error reply `<code> <trid>`.
     pub fn error(code: ErrorCode, trid: u32) -> Frame {
-        Frame::with_params(code.code().to_string(), [trid.to_string()])
+        Frame::new(code.code().to_string()).param(trid)
     }
 
     /// Appends a parameter.
     pub fn param(mut self, param: impl fmt::Display) -> Frame {
-        self.params.push(param.to_string());
+        self.params.push_display(param);
         self
     }
 
@@ -167,12 +217,14 @@ impl Frame {
     /// that the encoding decodes back to the same frame.
     pub fn is_well_formed(&self) -> bool {
         let token_ok = |t: &str| !t.is_empty() && t.bytes().all(is_token_byte);
-        token_ok(&self.command) && self.params.iter().all(|p| token_ok(p))
+        let words = self.params.as_str();
+        token_ok(&self.command) && (words.is_empty() || words.split(' ').all(token_ok))
     }
 
     /// Bytes this frame takes on the wire.
     pub fn encoded_len(&self) -> usize {
-        let line = self.command.len() + self.params.iter().map(|p| p.len() + 1).sum::<usize>() + 2;
+        let words = self.params.as_str();
+        let line = self.command.len() + if words.is_empty() { 0 } else { words.len() + 1 } + 2;
         match &self.payload {
             Some(payload) => line + 1 + decimal_len(payload.len()) + payload.len(),
             None => line,
@@ -184,9 +236,9 @@ impl Frame {
         debug_assert!(self.is_well_formed(), "malformed frame {self}");
         dst.reserve(self.encoded_len());
         dst.put_slice(self.command.as_bytes());
-        for param in &self.params {
+        if !self.params.is_empty() {
             dst.put_u8(b' ');
-            dst.put_slice(param.as_bytes());
+            dst.put_slice(self.params.as_str().as_bytes());
         }
         if let Some(payload) = &self.payload {
             dst.put_u8(b' ');
@@ -210,8 +262,8 @@ impl fmt::Display for Frame {
     /// The command line as sent (payload length included, payload left out).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.command)?;
-        for param in &self.params {
-            write!(f, " {param}")?;
+        if !self.params.is_empty() {
+            write!(f, " {}", self.params.as_str())?;
         }
         if let Some(payload) = &self.payload {
             write!(f, " {}", payload.len())?;
@@ -350,13 +402,12 @@ impl DecodeError {
 
 struct PendingPayload {
     command: String,
-    params: Vec<String>,
+    params: Params,
     trid: Option<u32>,
     utf8: bool,
     len: usize,
 }
 
-/// Decodes frames sent in one direction.
 /// A client's `MSG`, as [`Decoder::decode_message`] takes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientMessage {
@@ -369,11 +420,11 @@ pub struct ClientMessage {
 impl ClientMessage {
     /// The frame [`Decoder::decode`] would have made of it.
     pub fn into_frame(self) -> Frame {
-        let kind = char::from(self.kind).to_string();
-        Frame::with_params("MSG", [self.trid.to_string(), kind]).with_payload(self.payload)
+        Frame::new("MSG").param(self.trid).param(char::from(self.kind)).with_payload(self.payload)
     }
 }
 
+/// Decodes frames sent in one direction.
 pub struct Decoder {
     direction: Direction,
     dialect: Option<Dialect>,
@@ -434,46 +485,19 @@ impl Decoder {
                 }
                 return Ok(None);
             };
-            let line = buf.split_to(newline + 1);
-            let mut line = &line[..newline];
+            let mut line = &buf[..newline];
             if let Some(stripped) = line.strip_suffix(b"\r") {
                 line = stripped;
             }
             if line.len() > self.limits.max_line {
                 return Err(self.fail(DecodeError::LineTooLong { limit: self.limits.max_line }));
             }
-            let mut tokens: Vec<&[u8]> = line.split(|&b| b == b' ').filter(|t| !t.is_empty()).collect();
-            if tokens.is_empty() {
+            // The words are copied out, so the line is passed over rather than
+            // split off (which would make the buffer shared: an allocation).
+            let parsed = parse_line(line, self.direction, self.dialect);
+            buf.advance(newline + 1);
+            let Some(Line { command, params, trid, utf8, payload_len }) = parsed? else {
                 continue;
-            }
-            let command_bytes = tokens.remove(0);
-            if tab_separates_words(command_bytes, self.direction) {
-                tokens = tokens.iter().flat_map(|t| t.split(|&b| b == b'\t')).filter(|t| !t.is_empty()).collect();
-            }
-            let command = String::from_utf8_lossy(command_bytes).into_owned();
-            let trid = tokens.first().and_then(|t| parse_decimal(t));
-
-            let rule = payload_rule(&command, self.direction, self.dialect);
-            let payload_len = match rule {
-                Some(PayloadRule::Always) => match tokens.last().and_then(|t| parse_length(t)) {
-                    Some(len) => Some(len),
-                    None => return Err(DecodeError::MissingPayloadLength { command, trid }),
-                },
-                Some(PayloadRule::WhenLastIsLength) if tokens.len() >= 2 || !is_error_code(&command) => {
-                    tokens.last().and_then(|t| parse_length(t))
-                }
-                _ => None,
-            };
-            if payload_len.is_some() {
-                tokens.pop();
-            }
-
-            let is_text = |t: &[u8]| t.iter().copied().all(is_token_byte) && std::str::from_utf8(t).is_ok();
-            let utf8 = is_text(command_bytes) && tokens.iter().all(|t| is_text(t));
-            let params: Vec<String> = if utf8 {
-                tokens.iter().map(|t| String::from_utf8_lossy(t).into_owned()).collect()
-            } else {
-                Vec::new()
             };
 
             match payload_len {
@@ -524,7 +548,7 @@ impl Decoder {
 
     fn finish(
         command: String,
-        params: Vec<String>,
+        params: Params,
         trid: Option<u32>,
         utf8: bool,
         payload: Option<Bytes>,

@@ -197,9 +197,24 @@ fn client_label(live: &mut HashMap<String, usize>, client: Option<(&str, &str)>)
     let Some(name) = KNOWN_CLIENTS.iter().find(|known| known.eq_ignore_ascii_case(name)) else {
         return "other".into();
     };
-    let version: String = version.split('.').take(2).collect::<Vec<_>>().join(".");
-    let version: String = version.chars().filter(|c| c.is_ascii_digit() || *c == '.').take(8).collect();
-    let label = format!("{name} {version}");
+    // MAJOR.MINOR: the digits and the dot before the second dot, at most 8,
+    // written straight into the label (this runs once per sign-in).
+    let mut label = String::with_capacity(name.len() + 9);
+    label.push_str(name);
+    label.push(' ');
+    let (mut kept, mut dots) = (0, 0);
+    for c in version.chars() {
+        if c == '.' {
+            dots += 1;
+            if dots == 2 {
+                break;
+            }
+        }
+        if (c.is_ascii_digit() || c == '.') && kept < 8 {
+            label.push(c);
+            kept += 1;
+        }
+    }
     let room = live.len() < MAX_CLIENTS;
     match live.get_mut(&label) {
         Some(count) => *count += 1,
@@ -245,6 +260,9 @@ mod tests {
         let label = |client| metrics.session("MSNP18".into(), Some(client)).labels.client.clone();
         assert_eq!(label(("made-up", "1.0")), "other");
         assert_eq!(label(("msnmsgr", "14.0.8117.0416")), "MSNMSGR 14.0");
+        // Only digits of MAJOR.MINOR, at most eight characters of them.
+        assert_eq!(label(("MSNMSGR", "1a2.3b4.5")), "MSNMSGR 12.34");
+        assert_eq!(label(("MSNMSGR", "123456789.1")), "MSNMSGR 12345678");
         let first = metrics.session("MSNP8".into(), Some(("MSNMSGR", "7.0.0777")));
         // Made-up versions of a known name take the free places while their sessions live.
         let held: Vec<SessionGauge> =

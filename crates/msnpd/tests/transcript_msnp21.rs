@@ -68,7 +68,7 @@ fn user_put(trid: u32, email: &str, epid: &str, status: &str, name: &str, psm: &
 async fn expect_put_ok(peer: &mut Peer, trid: u32) {
     let ok = peer.frame().await;
     assert_eq!(ok.command, "PUT");
-    assert_eq!(ok.params[..2], [trid.to_string(), "OK".to_owned()]);
+    assert_eq!(ok.params.iter().take(2).collect::<Vec<_>>(), [trid.to_string().as_str(), "OK"]);
     let reply = Structured::parse(ok.payload.as_deref().unwrap_or_default()).expect("a structured reply");
     assert_eq!(reply.reliability.get("Reliability"), Some("1.0"));
 }
@@ -79,7 +79,7 @@ async fn nfy(peer: &mut Peer) -> (String, Structured) {
         let frame = peer.frame().await;
         if frame.command == "NFY" {
             let parsed = Structured::parse(frame.payload.as_deref().unwrap_or_default()).expect("structured");
-            return (frame.params[0].clone(), parsed);
+            return (frame.params[0].to_owned(), parsed);
         }
         assert!(matches!(frame.command.as_str(), "CHL" | "MSG"), "unexpected {frame:?}");
     }
@@ -145,7 +145,7 @@ async fn presence_by_put_and_nfy_and_messages_by_sdg() {
     );
     alice.send_payload("SDG 7", message.as_bytes()).await;
     let got = bob.frame().await;
-    assert_eq!((got.command.as_str(), got.params.as_slice()), ("SDG", &["0".to_owned()][..]));
+    assert_eq!((got.command.as_str(), got.params.to_vec()), ("SDG", vec!["0".to_owned()]));
     let got = Structured::parse(got.payload.as_deref().unwrap_or_default()).expect("structured");
     assert_eq!(got.routing.get("From"), Some(format!("1:alice@example.com;epid={ALICE_EP}").as_str()));
     assert_eq!(got.content.get("Message-Type"), Some("Text"));

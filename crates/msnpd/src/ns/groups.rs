@@ -37,7 +37,7 @@ impl Session {
 
     /// The group a command names: a legacy id (MSNP8–9) or a GUID (MSNP10–12).
     /// `Err(code)` for group 0, a malformed name, or an unknown group.
-    fn named_group(&self, param: Option<&String>) -> Result<String, ErrorCode> {
+    fn named_group(&self, param: Option<&str>) -> Result<String, ErrorCode> {
         let param = param.ok_or(ErrorCode::InvalidParameter)?;
         let me = self.me().ok_or(ErrorCode::NotLoggedIn)?;
         if param == "0" {
@@ -67,7 +67,7 @@ impl Session {
                 if self.dialect.has_list_versions() {
                     params.push(outcome.serial.to_string());
                 }
-                params.push(frame.params[1].clone());
+                params.push(frame.params[1].to_owned());
                 self.send(Frame::with_params("RMG", params));
             }
             Err(error) => self.list_error(trid, error),
@@ -98,10 +98,10 @@ impl Session {
                 if self.dialect.has_list_versions() {
                     self.send(Frame::with_params(
                         "REG",
-                        [trid.to_string(), outcome.serial.to_string(), frame.params[1].clone(), encoded, "0".into()],
+                        [trid.to_string(), outcome.serial.to_string(), frame.params[1].to_owned(), encoded, "0".into()],
                     ));
                 } else {
-                    self.send(Frame::with_params("REG", [trid.to_string(), frame.params[1].clone(), encoded]));
+                    self.send(Frame::with_params("REG", [trid.to_string(), frame.params[1].to_owned(), encoded]));
                 }
             }
             Err(error) => self.list_error(trid, error),

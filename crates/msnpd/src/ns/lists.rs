@@ -269,13 +269,13 @@ impl Session {
     /// `ADD n LIST email nick [group]` (MSNP8–9) → `ADD n LIST serial email nick [group]`.
     pub(super) async fn add(&mut self, trid: u32, frame: &Frame) {
         let Some(me) = self.me() else { return };
-        let (Some(list), Some(email)) = (frame.params.get(1).and_then(|l| parse_list(l)), frame.params.get(2)) else {
+        let (Some(list), Some(email)) = (frame.params.get(1).and_then(parse_list), frame.params.get(2)) else {
             return self.error(ErrorCode::InvalidParameter, trid);
         };
         let Some(email) = normalize_email(email) else {
             return self.error(ErrorCode::InvalidParameter, trid);
         };
-        let nick_param = frame.params.get(3).cloned().unwrap_or_else(|| email.clone());
+        let nick_param = frame.params.get(3).map(str::to_owned).unwrap_or_else(|| email.clone());
         let Some(nick) = self.checked_name(&nick_param) else {
             return self.error(ErrorCode::InvalidFriendlyName, trid);
         };
@@ -297,13 +297,13 @@ impl Session {
             Ok(outcome) => {
                 let mut params = vec![
                     trid.to_string(),
-                    frame.params[1].clone(),
+                    frame.params[1].to_owned(),
                     outcome.serial.to_string(),
                     email,
                     encode_param(&nick),
                 ];
                 if let Some(group) = frame.params.get(4) {
-                    params.push(group.clone());
+                    params.push(group.to_owned());
                 }
                 self.send(Frame::with_params("ADD", params));
                 self.send_iln(trid, &outcome);
@@ -315,11 +315,11 @@ impl Session {
     /// `ADC n FL N=email F=nick [group]`, `ADC n FL C=guid group`, `ADC n AL|BL N=email` (MSNP10–12).
     pub(super) async fn adc(&mut self, trid: u32, frame: &Frame) {
         let Some(me) = self.me() else { return };
-        let Some(list) = frame.params.get(1).and_then(|l| parse_list(l)) else {
+        let Some(list) = frame.params.get(1).and_then(parse_list) else {
             return self.error(ErrorCode::InvalidParameter, trid);
         };
         let (mut email, mut nick, mut guid, mut group) = (None, None, None, None);
-        for param in &frame.params[2..] {
+        for param in frame.params.iter().skip(2) {
             if let Some(value) = param.strip_prefix("N=") {
                 email = Some(value);
             } else if let Some(value) = param.strip_prefix("F=") {
@@ -327,7 +327,7 @@ impl Session {
             } else if let Some(value) = param.strip_prefix("C=") {
                 guid = Some(value);
             } else if group.is_none() {
-                group = Some(param.as_str());
+                group = Some(param);
             } else {
                 return self.error(ErrorCode::InvalidParameter, trid);
             }
@@ -368,7 +368,7 @@ impl Session {
         };
         match self.ctx.core.add_to_list(&me, list, &email, &nick_text, group).await {
             Ok(outcome) => {
-                let mut params = vec![trid.to_string(), frame.params[1].clone(), format!("N={email}")];
+                let mut params = vec![trid.to_string(), frame.params[1].to_owned(), format!("N={email}")];
                 if list == List::Forward {
                     params.push(format!("F={}", encode_param(&nick_text)));
                     if let Some(contact) = &outcome.contact {
@@ -403,7 +403,7 @@ impl Session {
     /// `REM n LIST email [group]` (MSNP8–9); `REM n FL guid [group]` or `REM n AL|BL|PL email` (MSNP10–12).
     pub(super) async fn rem(&mut self, trid: u32, frame: &Frame) {
         let Some(me) = self.me() else { return };
-        let (Some(list), Some(who)) = (frame.params.get(1).and_then(|l| parse_list(l)), frame.params.get(2)) else {
+        let (Some(list), Some(who)) = (frame.params.get(1).and_then(parse_list), frame.params.get(2)) else {
             return self.error(ErrorCode::InvalidParameter, trid);
         };
         if list == List::Reverse || (list == List::Pending && !self.dialect.has_pending_list()) {
@@ -436,7 +436,10 @@ impl Session {
             // An answered request: PL is cleared, the contact stays on RL. Also
             // after `ADC RL`, which answers it too (msn-pecan sends both).
             return match self.ctx.core.acknowledge(&me, contact).await {
-                Ok(_) => self.send(Frame::with_params("REM", frame.params.iter().take(3).cloned().collect::<Vec<_>>())),
+                Ok(_) => self.send(Frame::with_params(
+                    "REM",
+                    frame.params.iter().take(3).map(str::to_owned).collect::<Vec<_>>(),
+                )),
                 Err(error) => self.list_error(trid, error),
             };
         }
@@ -455,16 +458,16 @@ impl Session {
                 },
                 Err(_) => return self.error(ErrorCode::InvalidParameter, trid),
             },
-            Some(group) if is_guid(group) => Some(group.clone()),
+            Some(group) if is_guid(group) => Some(group.to_owned()),
             Some(_) => return self.error(ErrorCode::InvalidParameter, trid),
         };
         match self.ctx.core.remove_from_list(&me, list, contact, group.as_deref()).await {
             Ok(outcome) => {
-                let mut params = vec![trid.to_string(), frame.params[1].clone()];
+                let mut params = vec![trid.to_string(), frame.params[1].to_owned()];
                 if self.dialect.has_list_versions() {
                     params.push(outcome.serial.to_string());
                 }
-                params.extend(frame.params[2..].iter().cloned());
+                params.extend(frame.params.iter().skip(2).map(str::to_owned));
                 self.send(Frame::with_params("REM", params));
             }
             Err(error) => self.list_error(trid, error),

@@ -44,7 +44,7 @@ impl Session {
         if self.login != Login::Start {
             return self.error(ErrorCode::NotExpected, trid);
         }
-        let offer = VersionOffer::parse(frame.params.iter().skip(1).map(String::as_str));
+        let offer = VersionOffer::parse(frame.params.iter().skip(1));
         match offer.negotiate(SUPPORTED) {
             Some(dialect) => {
                 self.dialect = dialect;
@@ -69,18 +69,17 @@ impl Session {
         let Some(version) = frame.params.get(6) else {
             return self.error(ErrorCode::InvalidParameter, trid);
         };
-        let version = version.clone();
-        self.client = frame.params.get(5).map(|name| (name.clone(), version.clone()));
+        let version = version.to_owned();
+        self.client = frame.params.get(5).map(|name| (name.to_owned(), version.clone()));
         // MSNP19+ ends with a base64 block: `Version: 1`, `XfrCount: n`, …
         if self.dialect.has_structured_messages() {
-            self.xfr_count = frame.params.get(9).and_then(|block| xfr_count(block)).unwrap_or(1);
+            self.xfr_count = frame.params.get(9).and_then(xfr_count).unwrap_or(1);
         }
         self.owes_cvr = false;
         let download = format!("{}/", self.ctx.http_base);
-        self.send(Frame::with_params(
-            "CVR",
-            [trid.to_string(), version.clone(), version.clone(), version, download.clone(), download],
-        ));
+        let trid = trid.to_string();
+        let (version, download) = (version.as_str(), download.as_str());
+        self.send(Frame::with_params("CVR", [trid.as_str(), version, version, version, download, download]));
     }
 
     /// `USR n TWN|SSO|MD5 I email`, then `USR n TWN S ticket`,
@@ -89,8 +88,7 @@ impl Session {
         if self.login == Login::LoggedIn {
             // MSNP18+ clients present the circle ticket of their address book
             // (base64 of it) once signed in: `USR n SHA A ticket`.
-            let sha = frame.params.get(1).map(String::as_str) == Some("SHA")
-                && frame.params.get(2).map(String::as_str) == Some("A");
+            let sha = frame.params.get(1) == Some("SHA") && frame.params.get(2) == Some("A");
             if self.dialect.version() >= 18 && sha {
                 let Some(me) = self.me() else { return };
                 let ticket = frame
@@ -121,10 +119,10 @@ impl Session {
             AuthScheme::Md5 => "MD5",
             AuthScheme::Sso => "SSO",
         };
-        if frame.params.get(1).map(String::as_str) != Some(expected) {
+        if frame.params.get(1) != Some(expected) {
             return self.error(ErrorCode::InvalidParameter, trid);
         }
-        match (frame.params.get(2).map(String::as_str), frame.params.get(3), self.login.clone()) {
+        match (frame.params.get(2), frame.params.get(3), self.login.clone()) {
             (Some("I"), Some(email), Login::Negotiated) => {
                 let Some(email) = normalize_email(email) else {
                     return self.error(ErrorCode::InvalidParameter, trid);

@@ -14,7 +14,7 @@ impl Session {
     /// contacts' presence (ILN), their personal messages, and a challenge.
     pub(super) async fn chg(&mut self, trid: u32, frame: &Frame) {
         let Some(me) = self.me() else { return };
-        let Some(status) = frame.params.get(1).and_then(|s| super::render::parse_status(s)) else {
+        let Some(status) = frame.params.get(1).and_then(super::render::parse_status) else {
             return self.error(ErrorCode::InvalidParameter, trid);
         };
         let caps = match frame.params.get(2) {
@@ -24,16 +24,16 @@ impl Session {
             },
             _ => Capabilities::default(),
         };
-        let msnobj = frame.params.get(3).filter(|m| self.dialect.presence_has_msnobj() && m.as_str() != "0").cloned();
+        let msnobj = frame.params.get(3).filter(|m| self.dialect.presence_has_msnobj() && *m != "0").map(str::to_owned);
         if frame.params.len() > 4 {
             return self.error(ErrorCode::InvalidParameter, trid);
         }
         let mut echo = vec![trid.to_string(), status_code(status).to_owned()];
         if self.dialect.presence_has_caps() {
             // The capabilities as the client wrote them (`…:00` stays `…:00`).
-            echo.push(frame.params.get(2).cloned().unwrap_or_else(|| caps_text(self.dialect, caps)));
+            echo.push(frame.params.get(2).map(str::to_owned).unwrap_or_else(|| caps_text(self.dialect, caps)));
             if let Some(raw) = frame.params.get(3).filter(|_| self.dialect.presence_has_msnobj()) {
-                echo.push(raw.clone());
+                echo.push(raw.to_owned());
             }
         }
         self.send(Frame::with_params("CHG", echo));

@@ -1,5 +1,7 @@
 //! Per-dialect shapes of the lines the Notification Server sends.
 
+use std::fmt::Write as _;
+
 use msnp::Dialect;
 use msnp::text::encode_param;
 use time::OffsetDateTime;
@@ -97,7 +99,10 @@ pub fn presence_params(dialect: Dialect, view: &ContactPresence) -> Vec<String> 
 pub fn list_timestamp(micros: i64) -> String {
     let time =
         OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    format!(
+    // Sized once: `format!` grows its string several times for this.
+    let mut text = String::with_capacity(34);
+    let _ = write!(
+        text,
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:07}-00:00",
         time.year(),
         u8::from(time.month()),
@@ -106,7 +111,8 @@ pub fn list_timestamp(micros: i64) -> String {
         time.minute(),
         time.second(),
         time.nanosecond() / 100
-    )
+    );
+    text
 }
 
 /// Reads a list timestamp back (any RFC 3339 time); `None` for anything else,

@@ -66,7 +66,7 @@ impl Session {
         let (Some(algorithm), Some((challenge, _))) = (self.dialect.challenge(), self.challenge.clone()) else {
             return self.error(ErrorCode::NotExpected, trid);
         };
-        let product = frame.params.get(1).and_then(|id| product_by_id(id));
+        let product = frame.params.get(1).and_then(product_by_id);
         let answer = frame.payload.as_deref().unwrap_or_default();
         let correct = product.is_some_and(|product| {
             let expected = challenge_response(algorithm, &challenge, product.id, product.key);
@@ -88,7 +88,7 @@ impl Session {
 
     /// `XFR n SB` → a switchboard address and a single-use cookie.
     pub(super) fn xfr(&mut self, trid: u32, frame: &Frame) {
-        if frame.params.get(1).map(String::as_str) != Some("SB") {
+        if frame.params.get(1) != Some("SB") {
             return self.error(ErrorCode::InvalidParameter, trid);
         }
         let Some(me) = self.me() else { return };
@@ -111,7 +111,7 @@ impl Session {
 
     /// `GCF n Shields.xml` (MSNP11–12) → the policy file.
     pub(super) fn gcf(&mut self, trid: u32, frame: &Frame) {
-        match frame.params.get(1).map(String::as_str) {
+        match frame.params.get(1) {
             Some("Shields.xml") => {
                 self.send(Frame::with_params("GCF", [trid.to_string(), "Shields.xml".to_owned()]).with_payload(SHIELDS))
             }
@@ -138,7 +138,7 @@ impl Session {
             "N2PFUND",
             "MOBILE",
         ];
-        if !known.contains(&service.as_str()) {
+        if !known.contains(&service) {
             return self.error(ErrorCode::InvalidParameter, trid);
         }
         let url = format!("{}/", self.ctx.http_base);
@@ -149,19 +149,19 @@ impl Session {
     /// conversations are refused (217) as if the user were away.
     pub(super) fn ims(&mut self, trid: u32, frame: &Frame) {
         let Some(me) = self.me() else { return };
-        let accepting = match frame.params.get(1).map(String::as_str) {
+        let accepting = match frame.params.get(1) {
             Some("ON") => true,
             Some("OFF") => false,
             _ => return self.error(ErrorCode::InvalidParameter, trid),
         };
         me.lock().accepting_messages = accepting;
-        self.send(Frame::with_params("IMS", [trid.to_string(), "0".into(), frame.params[1].clone()]));
+        self.send(Frame::with_params("IMS", [trid.to_string(), "0".into(), frame.params[1].to_owned()]));
     }
 
     /// `SND n email …` / `SDC n email … len`: inviting someone by e-mail. This
     /// service sends no mail, so the feature is honestly reported as disabled (417).
     pub(super) fn invite_by_email(&mut self, trid: u32, frame: &Frame) {
-        match frame.params.get(1).and_then(|email| crate::core::accounts::normalize_email(email)) {
+        match frame.params.get(1).and_then(crate::core::accounts::normalize_email) {
             Some(_) => self.error(ErrorCode::DisabledEverywhere, trid),
             None => self.error(ErrorCode::InvalidParameter, trid),
         }
@@ -192,7 +192,7 @@ impl Session {
         let payload = frame.payload.clone().unwrap_or_default();
         let (email, guid) = match target.split_once(';') {
             Some((email, guid)) => (email, Some(guid)),
-            None => (target.as_str(), None),
+            None => (target, None),
         };
         let email = email.strip_prefix("1:").unwrap_or(email);
         let Some(email) = crate::core::accounts::normalize_email(email) else {
@@ -205,7 +205,7 @@ impl Session {
             Some(own) => format!("{};{own}", me.email),
             None => me.email.clone(),
         };
-        let notice = Notice::Ubn { from, kind: kind.clone(), payload };
+        let notice = Notice::Ubn { from, kind: kind.to_owned(), payload };
         let filter = match guid {
             // An endpoint on this node must exist; one elsewhere is that node's to find.
             Some(guid)

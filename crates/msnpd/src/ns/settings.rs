@@ -30,7 +30,7 @@ impl Session {
     }
 
     pub(super) async fn blp(&mut self, trid: u32, frame: &Frame) {
-        match frame.params.get(1).map(String::as_str) {
+        match frame.params.get(1) {
             Some("AL") => self.set_mode(trid, "BLP", "AL", Some(true), None).await,
             Some("BL") => self.set_mode(trid, "BLP", "BL", Some(false), None).await,
             _ => self.error(ErrorCode::InvalidParameter, trid),
@@ -38,7 +38,7 @@ impl Session {
     }
 
     pub(super) async fn gtc(&mut self, trid: u32, frame: &Frame) {
-        match frame.params.get(1).map(String::as_str) {
+        match frame.params.get(1) {
             Some("A") => self.set_mode(trid, "GTC", "A", None, Some(true)).await,
             Some("N") => self.set_mode(trid, "GTC", "N", None, Some(false)).await,
             _ => self.error(ErrorCode::InvalidParameter, trid),
@@ -51,7 +51,7 @@ impl Session {
         let Some(key) = frame.params.get(1) else {
             return self.error(ErrorCode::InvalidParameter, trid);
         };
-        let value = frame.params.get(2).cloned().unwrap_or_default();
+        let value = frame.params.get(2).map(str::to_owned).unwrap_or_default();
         if key == "MFN" && !self.dialect.renames_with_rea() {
             let Some(name) = self.checked_name(&value) else {
                 return self.error(ErrorCode::InvalidFriendlyName, trid);
@@ -61,7 +61,7 @@ impl Session {
                 Err(error) => self.list_error(trid, error.into()),
             };
         }
-        if !PHONE_PROPERTIES.contains(&key.as_str()) || value.len() > MAX_PROPERTY {
+        if !PHONE_PROPERTIES.contains(&key) || value.len() > MAX_PROPERTY {
             return self.error(ErrorCode::InvalidParameter, trid);
         }
         let Some(decoded) = decode_param(&value) else {
@@ -73,7 +73,7 @@ impl Session {
                 if self.dialect.has_list_versions() {
                     params.push(serial.to_string());
                 }
-                params.push(key.clone());
+                params.push(key.to_owned());
                 if !decoded.is_empty() {
                     params.push(encode_param(&decoded));
                 }
@@ -121,8 +121,10 @@ impl Session {
             return self.error(ErrorCode::NotOnList, trid);
         };
         match self.ctx.core.set_contact_nickname(&me, contact, &name).await {
-            Ok(_) => self
-                .send(Frame::with_params("SBP", [trid.to_string(), guid.clone(), "MFN".into(), encode_param(&name)])),
+            Ok(_) => self.send(Frame::with_params(
+                "SBP",
+                [trid.to_string(), guid.to_owned(), "MFN".into(), encode_param(&name)],
+            )),
             Err(error) => self.list_error(trid, error),
         }
     }

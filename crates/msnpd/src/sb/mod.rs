@@ -261,7 +261,7 @@ impl Session {
     /// Common checks of `USR`/`ANS`: the email is a known account, the
     /// session is new. With what stands for the account's password now,
     /// which its cookie must have been issued under.
-    async fn claimant(&mut self, trid: u32, email: Option<&String>) -> Option<Claimant> {
+    async fn claimant(&mut self, trid: u32, email: Option<&str>) -> Option<Claimant> {
         if self.seat.is_some() {
             self.error(ErrorCode::AlreadyLoggedIn, trid);
             return None;
@@ -412,7 +412,7 @@ impl Session {
         let (Some(seat), Some(account)) = (&self.seat, self.account) else {
             return;
         };
-        let Some(email) = frame.params.get(1).and_then(|e| normalize_email(e)) else {
+        let Some(email) = frame.params.get(1).and_then(normalize_email) else {
             return self.error(ErrorCode::InvalidUsername, trid);
         };
         match self.ctx.core.invite(seat, account, &email).await {
@@ -442,7 +442,7 @@ impl Session {
 
     /// `MSG n U|N|A|D len` → relayed as `MSG email friendly len`; `ACK`/`NAK` by the ack type.
     fn msg(&mut self, trid: u32, frame: &Frame) {
-        let kind = match frame.params.get(1).map(String::as_bytes) {
+        let kind = match frame.params.get(1).map(str::as_bytes) {
             Some(&[kind]) if frame.params.len() == 2 => kind,
             _ => return self.error(ErrorCode::InvalidParameter, trid),
         };

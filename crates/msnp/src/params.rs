@@ -1,0 +1,156 @@
+//! A frame's parameters, kept as the line has them: one string, the words
+//! separated by single spaces. A line of five words is one allocation
+//! instead of six, on every command decoded and every reply built.
+
+use std::fmt;
+use std::fmt::Write as _;
+
+/// The words after a command's name. A word is never empty and holds no
+/// space (a frame that breaks this is not well formed, and
+/// [`crate::Frame::encode`] refuses it in debug builds).
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct Params {
+    text: String,
+}
+
+/// The words of [`Params`], in order.
+pub type Words<'a> = std::iter::Filter<std::str::Split<'a, char>, fn(&&'a str) -> bool>;
+
+impl Params {
+    pub fn new() -> Params {
+        Params::default()
+    }
+
+    /// Room for `bytes` of words, allocated once.
+    pub fn with_capacity(bytes: usize) -> Params {
+        Params { text: String::with_capacity(bytes) }
+    }
+
+    /// The words as the line has them, separated by single spaces.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn iter(&self) -> Words<'_> {
+        self.text.split(' ').filter(|word| !word.is_empty())
+    }
+
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    pub fn get(&self, index: usize) -> Option<&str> {
+        self.iter().nth(index)
+    }
+
+    pub fn first(&self) -> Option<&str> {
+        self.get(0)
+    }
+
+    pub fn last(&self) -> Option<&str> {
+        self.iter().next_back()
+    }
+
+    /// Appends a word.
+    pub fn push(&mut self, word: &str) {
+        if !self.text.is_empty() {
+            self.text.push(' ');
+        }
+        self.text.push_str(word);
+    }
+
+    /// Appends a word written by `Display`, without a string of its own.
+    pub fn push_display(&mut self, word: impl fmt::Display) {
+        if !self.text.is_empty() {
+            self.text.push(' ');
+        }
+        let _ = write!(self.text, "{word}");
+    }
+
+    /// The words as owned strings.
+    pub fn to_vec(&self) -> Vec<String> {
+        self.iter().map(str::to_owned).collect()
+    }
+}
+
+impl std::ops::Index<usize> for Params {
+    type Output = str;
+
+    /// The word at `index`; panics past the last, as a slice does.
+    fn index(&self, index: usize) -> &str {
+        match self.get(index) {
+            Some(word) => word,
+            None => panic!("parameter {index} of {} words", self.len()),
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Params {
+    type Item = &'a str;
+    type IntoIter = Words<'a>;
+
+    fn into_iter(self) -> Words<'a> {
+        self.iter()
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for Params {
+    fn from_iter<I: IntoIterator<Item = S>>(words: I) -> Params {
+        let mut params = Params::with_capacity(48);
+        for word in words {
+            params.push(word.as_ref());
+        }
+        params
+    }
+}
+
+impl<S: AsRef<str>> PartialEq<[S]> for Params {
+    fn eq(&self, other: &[S]) -> bool {
+        self.iter().eq(other.iter().map(AsRef::as_ref))
+    }
+}
+
+impl<S: AsRef<str>, const N: usize> PartialEq<[S; N]> for Params {
+    fn eq(&self, other: &[S; N]) -> bool {
+        *self == other[..]
+    }
+}
+
+impl<S: AsRef<str>> PartialEq<Vec<S>> for Params {
+    fn eq(&self, other: &Vec<S>) -> bool {
+        *self == other[..]
+    }
+}
+
+impl fmt::Debug for Params {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_read_back_as_pushed() {
+        let mut params = Params::new();
+        assert!(params.is_empty());
+        assert_eq!((params.len(), params.first(), params.last()), (0, None, None));
+        params.push("12");
+        params.push_display(34);
+        params.push("a@b.c");
+        assert_eq!(params.as_str(), "12 34 a@b.c");
+        assert_eq!((params.len(), params.first(), params.last(), params.get(3)), (3, Some("12"), Some("a@b.c"), None));
+        assert_eq!(&params[1], "34");
+        assert_eq!(params, ["12", "34", "a@b.c"]);
+        assert_eq!(params.to_vec(), vec!["12".to_owned(), "34".to_owned(), "a@b.c".to_owned()]);
+        assert_eq!(format!("{params:?}"), r#"["12", "34", "a@b.c"]"#);
+        assert_eq!(["x", "y"].into_iter().collect::<Params>(), ["x", "y"]);
+        assert_ne!(params, ["12", "34"]);
+    }
+}
