@@ -52,7 +52,7 @@ fn decoded(frame: msnp::Frame) -> Decoded {
     {
         *first = trid.to_string();
     }
-    Ok((frame.command, params, frame.payload))
+    Ok((frame.command.to_string(), params, frame.payload))
 }
 
 /// The switchboard's path (`decode_message` first, `decode` for the rest)

@@ -163,7 +163,7 @@ impl Client {
         tokio::spawn(async move {
             loop {
                 while let Ok(Some(frame)) = decoder.decode(&mut input) {
-                    let _ = sender.send(frame.command);
+                    let _ = sender.send(frame.command.to_string());
                 }
                 match reader.read_buf(&mut input).await {
                     Ok(0) | Err(_) => return,

@@ -11,6 +11,7 @@ use std::fmt;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 use crate::catalog::ErrorCode;
+pub use crate::command::Command;
 use crate::dialect::Dialect;
 pub use crate::params::Params;
 
@@ -110,7 +111,7 @@ fn tab_separates_words(command: &[u8], direction: Direction) -> bool {
 
 /// A command line's parts, copied out of the input.
 struct Line {
-    command: String,
+    command: Command,
     params: Params,
     trid: Option<u32>,
     /// Every word is text without control characters; `params` is empty if not.
@@ -130,13 +131,13 @@ fn parse_line(line: &[u8], direction: Direction, dialect: Option<Dialect>) -> Re
     let tabs = tab_separates_words(command_bytes, direction);
     let words = || rest.split(move |&b| b == b' ' || (tabs && b == b'\t')).filter(|word| !word.is_empty());
 
-    let command = String::from_utf8_lossy(command_bytes).into_owned();
+    let command = Command::from(&*String::from_utf8_lossy(command_bytes));
     let trid = words().next().and_then(parse_decimal);
     let (count, last) = words().fold((0usize, None), |(count, _), word| (count + 1, Some(word)));
     let payload_len = match payload_rule(&command, direction, dialect) {
         Some(PayloadRule::Always) => match last.and_then(parse_length) {
             Some(len) => Some(len),
-            None => return Err(DecodeError::MissingPayloadLength { command, trid }),
+            None => return Err(DecodeError::MissingPayloadLength { command: command.to_string(), trid }),
         },
         Some(PayloadRule::WhenLastIsLength) if count >= 2 || !is_error_code(&command) => last.and_then(parse_length),
         _ => None,
@@ -166,19 +167,19 @@ fn is_error_code(command: &str) -> bool {
 /// is written from the payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame {
-    pub command: String,
+    pub command: Command,
     pub params: Params,
     pub payload: Option<Bytes>,
 }
 
 impl Frame {
     /// A frame with no parameters yet.
-    pub fn new(command: impl Into<String>) -> Frame {
+    pub fn new(command: impl Into<Command>) -> Frame {
         Frame { command: command.into(), params: Params::new(), payload: None }
     }
 
     /// A frame from a command and its parameters.
-    pub fn with_params<I, S>(command: impl Into<String>, params: I) -> Frame
+    pub fn with_params<I, S>(command: impl Into<Command>, params: I) -> Frame
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
@@ -188,7 +189,7 @@ impl Frame {
 
     /// An error reply `<code> <trid>`.
     pub fn error(code: ErrorCode, trid: u32) -> Frame {
-        Frame::new(code.code().to_string()).param(trid)
+        Frame::new(code.code().to_string().as_str()).param(trid)
     }
 
     /// Appends a parameter.
@@ -401,7 +402,7 @@ impl DecodeError {
 }
 
 struct PendingPayload {
-    command: String,
+    command: Command,
     params: Params,
     trid: Option<u32>,
     utf8: bool,
@@ -507,6 +508,7 @@ impl Decoder {
                     let len = match usize::try_from(len) {
                         Ok(len) if len <= limit => len,
                         _ => {
+                            let command = command.to_string();
                             return Err(self.fail(DecodeError::PayloadTooLarge { command, trid, len, limit }));
                         }
                     };
@@ -547,14 +549,14 @@ impl Decoder {
     }
 
     fn finish(
-        command: String,
+        command: Command,
         params: Params,
         trid: Option<u32>,
         utf8: bool,
         payload: Option<Bytes>,
     ) -> Result<Option<Frame>, DecodeError> {
         if !utf8 {
-            return Err(DecodeError::InvalidText { command, trid });
+            return Err(DecodeError::InvalidText { command: command.to_string(), trid });
         }
         Ok(Some(Frame { command, params, payload }))
     }

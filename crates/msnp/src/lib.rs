@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod catalog;
 pub mod codec;
+pub mod command;
 pub mod dialect;
 pub mod params;
 pub mod soap;
@@ -18,5 +19,6 @@ pub mod xml;
 
 pub use catalog::ErrorCode;
 pub use codec::{Decoder, Direction, Frame};
+pub use command::Command;
 pub use dialect::Dialect;
 pub use params::Params;

@@ -13,6 +13,9 @@ pub struct Params {
     text: String,
 }
 
+/// Bytes reserved for a line's words when they are added one by one.
+const TYPICAL_LINE: usize = 48;
+
 /// The words of [`Params`], in order.
 pub type Words<'a> = std::iter::Filter<std::str::Split<'a, char>, fn(&&'a str) -> bool>;
 
@@ -57,18 +60,24 @@ impl Params {
 
     /// Appends a word.
     pub fn push(&mut self, word: &str) {
-        if !self.text.is_empty() {
-            self.text.push(' ');
-        }
+        self.separate();
         self.text.push_str(word);
     }
 
     /// Appends a word written by `Display`, without a string of its own.
     pub fn push_display(&mut self, word: impl fmt::Display) {
+        self.separate();
+        let _ = write!(self.text, "{word}");
+    }
+
+    /// A space before any word but the first; room for a typical line
+    /// before the first, unless the room was sized already.
+    fn separate(&mut self) {
         if !self.text.is_empty() {
             self.text.push(' ');
+        } else if self.text.capacity() == 0 {
+            self.text.reserve(TYPICAL_LINE);
         }
-        let _ = write!(self.text, "{word}");
     }
 
     /// The words as owned strings.
@@ -100,7 +109,7 @@ impl<'a> IntoIterator for &'a Params {
 
 impl<S: AsRef<str>> FromIterator<S> for Params {
     fn from_iter<I: IntoIterator<Item = S>>(words: I) -> Params {
-        let mut params = Params::with_capacity(48);
+        let mut params = Params::new();
         for word in words {
             params.push(word.as_ref());
         }

@@ -55,7 +55,7 @@ fn frame(direction: Direction, dialect: Option<Dialect>) -> impl Strategy<Value 
                 }
                 None => None,
             };
-            Frame { command: command.to_owned(), params: params.into_iter().collect(), payload }
+            Frame { command: command.into(), params: params.into_iter().collect(), payload }
         })
 }
 

@@ -250,10 +250,14 @@ impl Session {
                 lines.push(Frame::with_params("LST", params));
                 lines.extend(bpr(contact));
             }
-            self.send(Frame::with_params(
-                "SYN",
-                [trid.to_string(), lists_ts, settings_ts, contacts.len().to_string(), group_lines.to_string()],
-            ));
+            self.send(
+                Frame::new("SYN")
+                    .param(trid)
+                    .param(lists_ts)
+                    .param(settings_ts)
+                    .param(contacts.len())
+                    .param(group_lines),
+            );
         }
         for line in lines {
             self.send(line);

@@ -51,7 +51,7 @@ impl Session {
                 self.owes_cvr = offer.cvr0 && dialect.requires_cvr();
                 self.conn.set_dialect(dialect);
                 self.login = Login::Negotiated;
-                self.send(Frame::with_params("VER", [trid.to_string(), dialect.to_string()]));
+                self.send(Frame::new("VER").param(trid).param(dialect));
             }
             None => {
                 self.send(Frame::with_params("VER", [trid.to_string(), "0".to_owned()]));
@@ -77,9 +77,10 @@ impl Session {
         }
         self.owes_cvr = false;
         let download = format!("{}/", self.ctx.http_base);
-        let trid = trid.to_string();
         let (version, download) = (version.as_str(), download.as_str());
-        self.send(Frame::with_params("CVR", [trid.as_str(), version, version, version, download, download]));
+        self.send(
+            Frame::new("CVR").param(trid).param(version).param(version).param(version).param(download).param(download),
+        );
     }
 
     /// `USR n TWN|SSO|MD5 I email`, then `USR n TWN S ticket`,
@@ -149,9 +150,11 @@ impl Session {
                     self.send(Frame::with_params("GCF", ["0"]).with_payload(POLICIES));
                 }
                 self.login = Login::Authenticating { email, proof };
-                let mut params = vec![trid.to_string(), expected.into(), "S".into()];
-                params.extend(offer);
-                self.send(Frame::with_params("USR", params));
+                let mut usr = Frame::new("USR").param(trid).param(expected).param("S");
+                for word in &offer {
+                    usr = usr.param(word);
+                }
+                self.send(usr);
             }
             (Some("S"), Some(answer), Login::Authenticating { email, proof }) => match proof {
                 Proof::Ticket => self.check_ticket(trid, &email, answer, None).await,
@@ -331,16 +334,14 @@ impl Session {
             inbox.offline = None;
         }
         let friendly_name = online.lock().friendly_name.clone();
-        let mut ok = vec![trid.to_string(), "OK".to_owned(), online.email.clone()];
-        match self.dialect.usr_ok_form() {
-            UsrOkForm::EmailFriendly => ok.push(encode_param(&friendly_name)),
-            UsrOkForm::EmailFriendlyVerified => ok.extend([encode_param(&friendly_name), "1".into()]),
-            UsrOkForm::EmailFriendlyVerifiedRestricted => {
-                ok.extend([encode_param(&friendly_name), "1".into(), "0".into()])
-            }
-            UsrOkForm::EmailVerifiedRestricted => ok.extend(["1".into(), "0".into()]),
-        }
-        self.send(Frame::with_params("USR", ok));
+        let ok = Frame::new("USR").param(trid).param("OK").param(&online.email);
+        let ok = match self.dialect.usr_ok_form() {
+            UsrOkForm::EmailFriendly => ok.param(encode_param(&friendly_name)),
+            UsrOkForm::EmailFriendlyVerified => ok.param(encode_param(&friendly_name)).param(1),
+            UsrOkForm::EmailFriendlyVerifiedRestricted => ok.param(encode_param(&friendly_name)).param(1).param(0),
+            UsrOkForm::EmailVerifiedRestricted => ok.param(1).param(0),
+        };
+        self.send(ok);
         if self.dialect.sends_sbs() {
             self.send(Frame::with_params("SBS", ["0", "null"]));
         }

@@ -28,15 +28,18 @@ impl Session {
         if frame.params.len() > 4 {
             return self.error(ErrorCode::InvalidParameter, trid);
         }
-        let mut echo = vec![trid.to_string(), status_code(status).to_owned()];
+        let mut echo = Frame::new("CHG").param(trid).param(status_code(status));
         if self.dialect.presence_has_caps() {
             // The capabilities as the client wrote them (`…:00` stays `…:00`).
-            echo.push(frame.params.get(2).map(str::to_owned).unwrap_or_else(|| caps_text(self.dialect, caps)));
+            echo = match frame.params.get(2) {
+                Some(written) => echo.param(written),
+                None => echo.param(caps_text(self.dialect, caps)),
+            };
             if let Some(raw) = frame.params.get(3).filter(|_| self.dialect.presence_has_msnobj()) {
-                echo.push(raw.to_owned());
+                echo = echo.param(raw);
             }
         }
-        self.send(Frame::with_params("CHG", echo));
+        self.send(echo);
         if self.dialect.has_mpop()
             && let Some(inbox) = &self.inbox
             && self.ctx.core.set_endpoint_status_caps(&me, inbox.id, caps)

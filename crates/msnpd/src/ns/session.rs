@@ -57,7 +57,7 @@ impl Session {
             return;
         }
         let digits: String = (0..20).map(|_| char::from(b'0' + rand::random_range(0..10u8))).collect();
-        self.send(Frame::with_params("CHL", ["0".to_owned(), digits.clone()]));
+        self.send(Frame::new("CHL").param(0).param(&digits));
         self.challenge = Some((digits, tokio::time::Instant::now()));
     }
 
