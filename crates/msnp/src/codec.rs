@@ -38,14 +38,18 @@ pub enum PayloadRule {
 }
 
 struct PayloadCommand {
-    command: &'static str,
+    /// Every payload command's name is three letters: compared as an array,
+    /// a lookup per line costs a few instructions rather than a call per entry.
+    command: [u8; 3],
     direction: Direction,
     since: Dialect,
     rule: PayloadRule,
 }
 
 const fn entry(command: &'static str, direction: Direction, since: Dialect, rule: PayloadRule) -> PayloadCommand {
-    PayloadCommand { command, direction, since, rule }
+    let name = command.as_bytes();
+    assert!(name.len() == 3, "payload commands have three-letter names");
+    PayloadCommand { command: [name[0], name[1], name[2]], direction, since, rule }
 }
 
 use Direction::{ClientToServer as C2S, ServerToClient as S2C};
@@ -91,10 +95,11 @@ pub fn payload_rule(command: &str, direction: Direction, dialect: Option<Dialect
     if direction == Direction::ServerToClient && is_error_code(command) {
         return Some(PayloadRule::WhenLastIsLength);
     }
+    let name: [u8; 3] = command.as_bytes().try_into().ok()?;
     PAYLOAD_COMMANDS
         .iter()
         .find(|entry| {
-            entry.command == command
+            entry.command == name
                 && entry.direction == direction
                 && dialect.is_none_or(|dialect| dialect >= entry.since)
         })
@@ -129,7 +134,8 @@ fn parse_line(line: &[u8], direction: Direction, dialect: Option<Dialect>) -> Re
     let end = line[start..].iter().position(|&b| b == b' ').map_or(line.len(), |at| start + at);
     let (command_bytes, rest) = (&line[start..end], &line[end..]);
     let tabs = tab_separates_words(command_bytes, direction);
-    let words = || rest.split(move |&b| b == b' ' || (tabs && b == b'\t')).filter(|word| !word.is_empty());
+    let separates = move |b: u8| b == b' ' || (tabs && b == b'\t');
+    let words = || spans(rest, separates).map(|span| &rest[span]);
 
     let command = Command::from(&*String::from_utf8_lossy(command_bytes));
     let trid = words().next().and_then(parse_decimal);
@@ -144,18 +150,39 @@ fn parse_line(line: &[u8], direction: Direction, dialect: Option<Dialect>) -> Re
     };
     let kept = count - usize::from(payload_len.is_some());
 
-    let is_text = |word: &[u8]| word.iter().copied().all(is_token_byte) && std::str::from_utf8(word).is_ok();
-    let utf8 = is_text(command_bytes) && words().take(kept).all(is_text);
+    // Text: UTF-8 with no control character but a separator, checked once
+    // for the whole line (a payload length word is digits either way).
+    let text = std::str::from_utf8(line).ok().filter(|_| line.iter().all(|&b| separates(b) || !b.is_ascii_control()));
+    let utf8 = text.is_some();
     let mut params = Params::new();
-    if utf8 {
-        // Sized exactly: the words and a space between each two.
-        let bytes = words().take(kept).map(|word| word.len() + 1).sum::<usize>();
-        params = Params::with_capacity(bytes.saturating_sub(1));
-        for word in words().take(kept) {
-            params.push(std::str::from_utf8(word).unwrap_or_default());
+    if let Some(text) = text.and_then(|text| text.get(end..)) {
+        // The words and the spaces between them fit in what followed the
+        // command (at most a payload length more).
+        params = Params::with_capacity(rest.len());
+        // Separators are ASCII, so every span falls on character boundaries.
+        for word in spans(rest, separates).take(kept).filter_map(|span| text.get(span)) {
+            params.push(word);
         }
     }
     Ok(Some(Line { command, params, trid, utf8, payload_len }))
+}
+
+/// Where the words of `bytes` are: the runs between separators.
+fn spans(bytes: &[u8], separates: impl Fn(u8) -> bool) -> impl Iterator<Item = std::ops::Range<usize>> {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < bytes.len() && separates(bytes[at]) {
+            at += 1;
+        }
+        if at == bytes.len() {
+            return None;
+        }
+        let start = at;
+        while at < bytes.len() && !separates(bytes[at]) {
+            at += 1;
+        }
+        Some(start..at)
+    })
 }
 
 fn is_error_code(command: &str) -> bool {
@@ -740,7 +767,10 @@ mod tests {
     #[test]
     fn recoverable_errors_consume_their_frame() {
         let mut d = decoder(Direction::ClientToServer);
-        let frames = decode_all(&mut d, b"MSG 3 A\r\nCHG 4 NLN \xff\xfe\r\nCHG 5 A\rB\r\nMSG 5 N 2\r\n\xff\xffPNG\r\n");
+        let frames = decode_all(
+            &mut d,
+            b"MSG 3 A\r\nCHG 4 NLN \xff\xfe\r\nCHG 5 A\rB\r\nMSG 5 N 2\r\n\xff\xffC\xffG 6 NLN\r\nC\tG 7\r\nPNG\r\n",
+        );
         assert_eq!(
             frames,
             vec![
@@ -749,6 +779,9 @@ mod tests {
                 Err(DecodeError::InvalidText { command: "CHG".into(), trid: Some(5) }),
                 // A binary payload is fine; only the line must be text.
                 Ok(Frame::with_params("MSG", ["5", "N"]).with_payload(&b"\xff\xff"[..])),
+                // The command's own name must be text too.
+                Err(DecodeError::InvalidText { command: "C\u{fffd}G".into(), trid: Some(6) }),
+                Err(DecodeError::InvalidText { command: "C\tG".into(), trid: Some(7) }),
                 Ok(Frame::new("PNG")),
             ]
         );
