@@ -69,23 +69,11 @@ thread_local! {
     /// something to write: a busy connection needs one each turn, and a
     /// fresh allocation per turn showed in the relay's profile.
     static SPARE_OUTPUT: std::cell::RefCell<Vec<BytesMut>> = const { std::cell::RefCell::new(Vec::new()) };
-    /// Input buffers read to the end, likewise: a read into no buffer costs
-    /// an allocation, and a session drops its buffer between turns.
-    static SPARE_INPUT: std::cell::RefCell<Vec<BytesMut>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Keeps a buffer for the thread's next connection, if the list has room.
-fn keep_spare(list: &'static std::thread::LocalKey<std::cell::RefCell<Vec<BytesMut>>>, buf: BytesMut) {
-    list.with_borrow_mut(|spare| {
-        if spare.len() < SPARE_BUFFERS {
-            spare.push(buf);
-        }
-    });
-}
-
-/// How many spare buffers of each kind a thread keeps, and the largest kept.
-const SPARE_BUFFERS: usize = 32;
-const SPARE_SIZE: usize = 16 * 1024;
+/// How many spare output buffers a thread keeps, and the largest kept.
+const SPARE_OUTPUTS: usize = 32;
+const SPARE_OUTPUT_SIZE: usize = 16 * 1024;
 
 pub struct Connection {
     stream: Box<dyn Transport>,
@@ -249,12 +237,6 @@ impl Connection {
 
     /// Reads more bytes; `false` when the peer closed the connection.
     pub async fn read_more(&mut self) -> bool {
-        if self.input.is_empty()
-            && self.input.capacity() == 0
-            && let Some(spare) = SPARE_INPUT.with_borrow_mut(Vec::pop)
-        {
-            self.input = spare;
-        }
         let (stream, input) = (&mut self.stream, &mut self.input);
         std::future::poll_fn(|cx| {
             let mut chunk = [std::mem::MaybeUninit::<u8>::uninit(); READ_CHUNK];
@@ -354,17 +336,16 @@ impl Connection {
         // Between batches a connection holds no buffers: most sessions are idle
         // most of the time. The thread keeps a few for the next busy one.
         let mut written = std::mem::take(&mut self.output);
-        if written.capacity() <= SPARE_SIZE {
+        if written.capacity() <= SPARE_OUTPUT_SIZE {
             written.clear();
-            keep_spare(&SPARE_OUTPUT, written);
+            SPARE_OUTPUT.with_borrow_mut(|spare| {
+                if spare.len() < SPARE_OUTPUTS {
+                    spare.push(written);
+                }
+            });
         }
         if self.input.is_empty() {
-            // Kept only when whole again (no payload read into it is still
-            // held elsewhere, so the reclaim needs no allocation) and small.
-            let mut read = std::mem::take(&mut self.input);
-            if read.try_reclaim(1) && read.capacity() <= SPARE_SIZE {
-                keep_spare(&SPARE_INPUT, read);
-            }
+            self.input = BytesMut::new();
         }
         ok
     }
