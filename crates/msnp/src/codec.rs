@@ -216,7 +216,7 @@ impl Frame {
 
     /// An error reply `<code> <trid>`.
     pub fn error(code: ErrorCode, trid: u32) -> Frame {
-        Frame::new(code.code().to_string().as_str()).param(trid)
+        Frame::new(code.code().to_string()).param(trid)
     }
 
     /// Appends a parameter.

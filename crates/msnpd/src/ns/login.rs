@@ -1,6 +1,8 @@
 //! `VER`, `CVR`, `USR`: negotiating the dialect and signing in with a
 //! Passport ticket (TWN), then the profile message.
 
+use std::fmt::Write as _;
+
 use msnp::auth::mbi;
 use msnp::dialect::{AuthScheme, GcfForm, NsReferralForm, UsrOkForm, VersionOffer};
 use msnp::text::encode_param;
@@ -76,8 +78,8 @@ impl Session {
             self.xfr_count = frame.params.get(9).and_then(xfr_count).unwrap_or(1);
         }
         self.owes_cvr = false;
-        let download = format!("{}/", self.ctx.http_base);
-        let (version, download) = (version.as_str(), download.as_str());
+        let version = version.as_str();
+        let download = format_args!("{}/", self.ctx.http_base);
         self.send(
             Frame::new("CVR").param(trid).param(version).param(version).param(version).param(download).param(download),
         );
@@ -366,7 +368,11 @@ impl Session {
     fn profile(&self, account: i64, ticket: &str) -> String {
         let puid = account as u64;
         let port = self.conn.peer.port();
-        let mut profile = format!(
+        // Written into one string sized for it: `format!` would grow it a
+        // few times over (the profile is ≈ 450 bytes with the ticket).
+        let mut profile = String::with_capacity(512 + ticket.len());
+        let _ = write!(
+            profile,
             "MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsprofile; charset=UTF-8\r\nLoginTime: {}\r\n\
              EmailEnabled: 0\r\nMemberIdHigh: {}\r\nMemberIdLow: {}\r\nlang_preference: 1033\r\n\
              preferredEmail:\r\ncountry:\r\nPostalCode:\r\nGender:\r\nKid: 0\r\nAge:\r\nBDayPre:\r\n\
@@ -378,7 +384,7 @@ impl Session {
         if self.dialect.profile_has_client_address() {
             // The port is sent byte-swapped, as the official server did.
             let swapped = ((port & 0xff) << 8) | (port >> 8);
-            profile.push_str(&format!("ClientIP: {}\r\nClientPort: {swapped}\r\n", self.conn.peer.ip()));
+            let _ = write!(profile, "ClientIP: {}\r\nClientPort: {swapped}\r\n", self.conn.peer.ip());
         }
         if self.dialect.profile_has_abch_migrated() {
             profile.push_str("ABCHMigrated: 1\r\n");
