@@ -25,10 +25,14 @@ fn conversation() -> (Switchboards, Seat, Seat) {
     let signer = std::sync::Arc::new(msnpd::core::tokens::Signer::new("00"));
     let switchboards = Switchboards::new(std::time::Duration::from_secs(60), (1e12, 1e12), 64, 1000, signer, 1);
     let alice = switchboards
-        .create(Occupant { account: 1, credential: 0 }, member("alice@example.com"))
+        .create(Occupant { account: 1, credential: 0, outlet: None }, member("alice@example.com"))
         .expect("a conversation");
     let bob = switchboards
-        .join(alice.conversation.clone(), Occupant { account: 2, credential: 0 }, member("bob@example.com"))
+        .join(
+            alice.conversation.clone(),
+            Occupant { account: 2, credential: 0, outlet: None },
+            member("bob@example.com"),
+        )
         .expect("bob joins");
     (switchboards, alice, bob)
 }

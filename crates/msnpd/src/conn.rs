@@ -1,14 +1,19 @@
 //! A client connection as the fronts see it: one small input buffer, the MSNP
 //! decoder, and the replies of one batch of commands written together.
 
+use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::BytesMut;
 use msnp::codec::{DecodeError, Decoder, Direction, Limits};
 use msnp::{Dialect, ErrorCode, Frame};
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
 /// Longest a write of one batch of answers may take before the client counts as gone.
 const WRITE_LIMIT: Duration = Duration::from_secs(30);
@@ -75,8 +80,46 @@ thread_local! {
 const SPARE_OUTPUTS: usize = 32;
 const SPARE_OUTPUT_SIZE: usize = 16 * 1024;
 
+/// A TCP socket whose writing half is shared with a switchboard outlet
+/// (`sb::outlet`), which writes into it from other tasks between this
+/// connection's turns. Reads go through tokio's own reading half (which
+/// takes a short read as the end of what is there, saving a system call).
+struct SharedTcp {
+    read: OwnedReadHalf,
+    write: Arc<OwnedWriteHalf>,
+}
+
+impl AsyncRead for SharedTcp {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.read).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for SharedTcp {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let socket: &TcpStream = self.write.as_ref().as_ref();
+        loop {
+            std::task::ready!(socket.poll_write_ready(cx))?;
+            match socket.try_write(buf) {
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => continue,
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(socket2::SockRef::from(self.write.as_ref().as_ref()).shutdown(std::net::Shutdown::Write))
+    }
+}
+
 pub struct Connection {
     stream: Box<dyn Transport>,
+    /// The TCP socket under `stream`, when it is one.
+    tcp: Option<Arc<OwnedWriteHalf>>,
     input: BytesMut,
     decoder: Decoder,
     output: BytesMut,
@@ -131,6 +174,7 @@ impl Connection {
     ) -> Connection {
         Connection {
             stream,
+            tcp: None,
             input: BytesMut::new(),
             decoder: Decoder::new(Direction::ClientToServer, Limits { max_payload, ..Limits::default() }),
             output: BytesMut::new(),
@@ -159,6 +203,41 @@ impl Connection {
         let mut conn = Connection::new(Box::new(stream), peer, max_payload, trace, label);
         conn.may_be_passed_on = true;
         conn
+    }
+
+    /// A connection over TCP whose socket an outlet may write into between
+    /// its turns (`shared_socket`); the switchboard's.
+    pub fn shared_tcp(
+        stream: TcpStream,
+        peer: SocketAddr,
+        max_payload: usize,
+        trace: bool,
+        label: &'static str,
+    ) -> Connection {
+        let _ = stream.set_nodelay(true);
+        let (read, write) = stream.into_split();
+        let write = Arc::new(write);
+        let mut conn =
+            Connection::new(Box::new(SharedTcp { read, write: write.clone() }), peer, max_payload, trace, label);
+        conn.tcp = Some(write);
+        conn.may_be_passed_on = true;
+        conn
+    }
+
+    /// The TCP socket, for an outlet that writes into it between turns; none
+    /// over other transports or with the protocol trace on (it shows what
+    /// the connection writes).
+    pub fn shared_socket(&self) -> Option<Arc<OwnedWriteHalf>> {
+        self.tcp.clone().filter(|_| !self.trace)
+    }
+
+    /// Queues bytes already encoded (what an outlet left unwritten).
+    pub fn send_raw(&mut self, bytes: BytesMut) {
+        if self.output.is_empty() {
+            self.output = bytes;
+        } else {
+            self.output.extend_from_slice(&bytes);
+        }
     }
 
     /// Counts the connection among those not signed in.

@@ -1,4 +1,4 @@
-//! Switchboard failures: cookies, invitations, limits.
+//! Switchboard failures (cookies, invitations, limits) and the order of what it relays.
 
 mod common;
 
@@ -223,4 +223,147 @@ async fn a_run_of_messages_is_relayed_and_answered_in_order() {
     }
     alice_sb.expect_silence().await;
     bob_sb.expect_silence().await;
+}
+
+/// Alice and Bob in a conversation, Carol signed in: their Notification
+/// Server connections stay open as long as this does.
+struct Talking {
+    ns: (Peer, Peer),
+    alice_sb: Peer,
+    bob_sb: Peer,
+    carol: Peer,
+}
+
+async fn alice_and_bob_talking(server: &TestServer) -> Talking {
+    for (email, name) in [("alice", "Alice"), ("bob", "Bob"), ("carol", "Carol")] {
+        server.user(&format!("{email}@example.com"), "pw", name).await;
+    }
+    let mut alice = online(server, "alice@example.com", "alice").await;
+    let mut bob = online(server, "bob@example.com", "bob").await;
+    let carol = online(server, "carol@example.com", "carol").await;
+    let mut alice_sb = open(server, &mut alice, "alice@example.com", "alice-sb").await;
+    alice_sb.send("CAL 2 bob@example.com").await;
+    assert!(alice_sb.line().await.starts_with("CAL 2 RINGING "));
+    let mut bob_sb = answer(server, &mut bob, "bob@example.com", "bob-sb").await;
+    bob_sb.expect("IRO 1 1 1 alice@example.com Alice").await;
+    bob_sb.expect("ANS 1 OK").await;
+    alice_sb.expect("JOI bob@example.com Bob").await;
+    Talking { ns: (alice, bob), alice_sb, bob_sb, carol }
+}
+
+/// Alice calls Carol in (`CAL trid`); Carol's switchboard connection, past `ANS OK`.
+async fn carol_joins(server: &TestServer, alice_sb: &mut Peer, carol: &mut Peer, trid: u32) -> Peer {
+    alice_sb.send(&format!("CAL {trid} carol@example.com")).await;
+    assert!(alice_sb.line().await.starts_with(&format!("CAL {trid} RINGING ")));
+    let mut carol_sb = answer(server, carol, "carol@example.com", "carol-sb").await;
+    carol_sb.expect("IRO 1 1 2 alice@example.com Alice").await;
+    carol_sb.expect("IRO 1 2 2 bob@example.com Bob").await;
+    carol_sb.expect("ANS 1 OK").await;
+    alice_sb.expect("JOI carol@example.com Carol").await;
+    carol_sb
+}
+
+/// `MIME` text of `n` padded to `size` bytes, told apart by its number.
+fn numbered(n: u32, size: usize) -> String {
+    let mut text = format!("MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nmessage {n} ");
+    while text.len() < size {
+        text.push(char::from(b'a' + (text.len() % 26) as u8));
+    }
+    text
+}
+
+/// A participant that stops reading gets every message whole and in order
+/// once it reads again, with the roster change that came between them in
+/// its place: what could not be written into its socket at once waits, and
+/// nothing written later passes it.
+#[tokio::test]
+async fn a_participant_that_reads_late_gets_everything_in_order() {
+    let server = TestServer::start_with(|config| config.max_message = 60_000).await;
+    let Talking { ns: _ns, mut alice_sb, mut bob_sb, mut carol } = alice_and_bob_talking(&server).await;
+
+    // Bob reads nothing now: 7.5 MB is more than his socket and the
+    // server's side of it hold.
+    const BIG: u32 = 150;
+    for n in 1..=BIG {
+        alice_sb.send_payload("MSG 3 U", numbered(n, 50_000).as_bytes()).await;
+    }
+    alice_sb.send_payload("MSG 4 A", numbered(0, 100).as_bytes()).await;
+    alice_sb.expect("ACK 4").await;
+    let mut carol_sb = carol_joins(&server, &mut alice_sb, &mut carol, 5).await;
+    for n in BIG + 1..=BIG + 10 {
+        alice_sb.send_payload("MSG 6 U", numbered(n, 200).as_bytes()).await;
+    }
+    for n in BIG + 1..=BIG + 10 {
+        let body = numbered(n, 200);
+        carol_sb.expect_payload(&format!("MSG alice@example.com Alice {}", body.len()), &body).await;
+    }
+
+    for n in 1..=BIG {
+        let body = numbered(n, 50_000);
+        bob_sb.expect_payload(&format!("MSG alice@example.com Alice {}", body.len()), &body).await;
+    }
+    let body = numbered(0, 100);
+    bob_sb.expect_payload(&format!("MSG alice@example.com Alice {}", body.len()), &body).await;
+    bob_sb.expect("JOI carol@example.com Carol").await;
+    for n in BIG + 1..=BIG + 10 {
+        let body = numbered(n, 200);
+        bob_sb.expect_payload(&format!("MSG alice@example.com Alice {}", body.len()), &body).await;
+    }
+    bob_sb.expect_silence().await;
+    carol_sb.expect_silence().await;
+}
+
+/// Two participants write to a third at once, on a server with two worker
+/// threads: each one's messages arrive whole and in the order sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_from_two_senders_at_once_arrive_whole_and_in_order() {
+    let server = TestServer::start_with(|config| config.max_message = 60_000).await;
+    let Talking { ns: _ns, mut alice_sb, mut bob_sb, mut carol } = alice_and_bob_talking(&server).await;
+    let carol_sb = carol_joins(&server, &mut alice_sb, &mut carol, 3).await;
+    bob_sb.expect("JOI carol@example.com Carol").await;
+
+    const EACH: u32 = 400;
+    // Sizes that vary, so that writes are cut at every kind of place.
+    let size = |n: u32| 100 + (n as usize * 7919) % 30_000;
+    let mut senders = Vec::new();
+    for (peer, from) in [(alice_sb, 0), (carol_sb, 10_000)] {
+        // Each sender reads the other's messages while it writes its own.
+        let (frames, mut write) = peer.split(EACH as usize);
+        let sent = tokio::spawn(async move {
+            use tokio::io::AsyncWriteExt;
+            for n in from..from + EACH {
+                let body = numbered(n, size(n));
+                let mut bytes = format!("MSG 4 U {}\r\n", body.len()).into_bytes();
+                bytes.extend_from_slice(body.as_bytes());
+                write.write_all(&bytes).await.expect("send");
+            }
+            write
+        });
+        senders.push((frames, sent, from));
+    }
+    let (mut from_alice, mut from_carol) = (0, 10_000);
+    for _ in 0..2 * EACH {
+        let frame = bob_sb.frame().await;
+        let (email, next) = match frame.params.first() {
+            Some("alice@example.com") => ("alice@example.com", &mut from_alice),
+            Some("carol@example.com") => ("carol@example.com", &mut from_carol),
+            _ => panic!("bob-sb: unexpected {frame}"),
+        };
+        assert_eq!(frame.command, "MSG", "{frame}");
+        let body = numbered(*next, size(*next));
+        assert_eq!(frame.payload.as_deref(), Some(body.as_bytes()), "{email}'s message {next}");
+        *next += 1;
+    }
+    // Each also got the other's messages, in order.
+    for (frames, sent, from) in senders {
+        let other = if from == 0 { 10_000 } else { 0 };
+        let frames = frames.await.expect("reads");
+        for (n, frame) in (other..other + EACH).zip(&frames) {
+            assert_eq!(frame.payload.as_deref(), Some(numbered(n, size(n)).as_bytes()), "{frame}");
+        }
+        drop(sent.await.expect("sends"));
+    }
+    // Nothing else came: next are the senders leaving as their connections close.
+    bob_sb.expect("BYE alice@example.com").await;
+    bob_sb.expect("BYE carol@example.com").await;
 }

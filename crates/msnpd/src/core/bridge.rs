@@ -76,7 +76,7 @@ impl Core {
     /// A bridge sits for the account's sessions on this node, under their credential.
     fn occupant(&self, account: AccountId) -> Result<Occupant, SwitchboardError> {
         let online = self.hub.get(account).ok_or(SwitchboardError::Unavailable)?;
-        Ok(Occupant { account, credential: online.credential })
+        Ok(Occupant { account, credential: online.credential, outlet: None })
     }
 
     /// A message (`chat`) from MSNP19+ `account` to `peer`, who has no MSNP19+
@@ -162,6 +162,8 @@ impl Core {
                             break;
                         }
                     }
+                    // A bridge has no outlet: nothing of it waits to be written.
+                    Some(ConversationEvent::Flush) => {}
                     Some(ConversationEvent::Dismissed) | None => break,
                 },
                 message = inbox.recv() => match message {

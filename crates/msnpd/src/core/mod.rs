@@ -14,6 +14,7 @@ pub mod hub;
 pub mod limits;
 pub mod lists;
 pub mod offline;
+pub mod outlet;
 pub mod passwords;
 pub mod presence;
 pub mod revocation;

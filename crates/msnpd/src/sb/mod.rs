@@ -2,6 +2,9 @@
 //! (`USR` to open one, `ANS` to join one), invites (`CAL`), and sends `MSG`s
 //! that the core relays to the other participants.
 
+mod join;
+mod outlet;
+
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -13,7 +16,7 @@ use tokio::sync::watch;
 
 use crate::conn::{Connection, Incoming};
 use crate::core::accounts::normalize_email;
-use crate::core::switchboard::{Admission, ConversationEvent, Member, Occupant, Seat, SwitchboardError};
+use crate::core::switchboard::{ConversationEvent, Member, Seat, SwitchboardError};
 use crate::ns::render::caps_text;
 use crate::server::{Context, accept_loop};
 
@@ -22,7 +25,8 @@ pub async fn serve(listener: TcpListener, ctx: Arc<Context>, stopped: watch::Rec
         crate::server::admit(&ctx, peer, "SB").map(|pending| {
             // The decoder accepts any payload up to the general limit, so that an
             // oversized MSG can be refused with an answer instead of a cut connection.
-            let mut conn = Connection::tcp(stream, peer, ctx.config.max_payload, ctx.config.trace_protocol, "SB");
+            let mut conn =
+                Connection::shared_tcp(stream, peer, ctx.config.max_payload, ctx.config.trace_protocol, "SB");
             conn.set_pending(pending);
             run(ctx.clone(), conn)
         })
@@ -58,6 +62,10 @@ struct Session {
     tokens: u32,
     /// The time of this turn's messages, read once for all of them.
     read_at: Option<std::time::Instant>,
+    /// Where others' messages are written straight to this client between
+    /// its turns (TCP only), and how many of its queued events this turn took.
+    outlet: Option<Arc<outlet::DirectOutput>>,
+    events_taken: usize,
 }
 
 /// Runs one switchboard session over `conn` until it ends.
@@ -80,6 +88,8 @@ pub(crate) fn run(ctx: Arc<Context>, mut conn: Connection) -> impl Future<Output
         bucket: None,
         tokens: 0,
         read_at: None,
+        outlet: None,
+        events_taken: 0,
     };
     async move { session.run().await }
 }
@@ -102,13 +112,6 @@ enum Wake {
 
 /// How much later a deadline may move before the timer is moved with it.
 const TIMER_SLACK: Duration = Duration::from_secs(1);
-
-struct Claimant {
-    account: i64,
-    credential: u32,
-    email: String,
-    machine: Option<String>,
-}
 
 impl Session {
     async fn run(&mut self) {
@@ -161,6 +164,9 @@ impl Session {
                 }
             }
             let partial = self.conn.partial_deadline(Duration::from_secs(self.ctx.config.command_timeout_secs));
+            if let Some(outlet) = &self.outlet {
+                outlet.release(std::mem::take(&mut self.events_taken));
+            }
             let wake = {
                 let conn = &mut self.conn;
                 let seat = &mut self.seat;
@@ -175,6 +181,16 @@ impl Session {
                 }
             };
             active = true;
+            if let Some(outlet) = &self.outlet {
+                let claimed = outlet.claim();
+                // Messages written through the outlet kept the conversation active.
+                if let Some(at) = claimed.written_at {
+                    deadline = deadline.max(tokio::time::Instant::from_std(at) + idle);
+                }
+                if !claimed.rest.is_empty() {
+                    self.conn.send_raw(claimed.rest);
+                }
+            }
             match wake {
                 Wake::Idle if tokio::time::Instant::now() < deadline => {
                     timer.as_mut().reset(deadline);
@@ -183,7 +199,10 @@ impl Session {
                 }
                 Wake::Read(true) => {}
                 Wake::Read(false) | Wake::Event(None) => break,
-                Wake::Event(Some(event)) => self.on_event(event),
+                Wake::Event(Some(event)) => {
+                    self.events_taken += 1;
+                    self.on_event(event);
+                }
                 Wake::Idle | Wake::Timeout => {
                     self.timed_out = true;
                     break;
@@ -226,6 +245,7 @@ impl Session {
             let Some(event) = self.seat.as_mut().and_then(|seat| seat.events.try_recv().ok()) else {
                 return;
             };
+            self.events_taken += 1;
             self.on_event(event);
         }
     }
@@ -246,165 +266,6 @@ impl Session {
             "MSG" => self.msg(trid, &frame),
             _ => self.error(ErrorCode::SyntaxError, trid),
         }
-    }
-
-    /// The participant as the others will see them, from the node that
-    /// holds their Notification Server session.
-    async fn member(&self, account: i64, email: &str, machine: Option<String>) -> Member {
-        let (friendly_name, caps) = match self.ctx.core.member_state(account).await {
-            Some((friendly_name, caps, _)) => (friendly_name, caps),
-            None => (email.to_owned(), Default::default()),
-        };
-        Member { email: email.to_owned(), friendly_name, caps, machine }
-    }
-
-    /// Common checks of `USR`/`ANS`: the email is a known account, the
-    /// session is new. With what stands for the account's password now,
-    /// which its cookie must have been issued under.
-    async fn claimant(&mut self, trid: u32, email: Option<&str>) -> Option<Claimant> {
-        if self.seat.is_some() {
-            self.error(ErrorCode::AlreadyLoggedIn, trid);
-            return None;
-        }
-        // MSNP16+ adds `;{machine-guid}`: the endpoint; the account is what precedes it.
-        let machine = email
-            .and_then(|e| e.split_once(';'))
-            .map(|(_, guid)| guid.trim_matches(['{', '}']).to_ascii_lowercase())
-            .filter(|guid| uuid::Uuid::try_parse(guid).is_ok())
-            .map(|guid| format!("{{{guid}}}"));
-        let email = email.map(|e| e.split(';').next().unwrap_or(e)).and_then(normalize_email);
-        let account = match &email {
-            Some(email) => match self.ctx.core.store.account_by_email(email).await {
-                Ok(account) => account,
-                Err(error) => {
-                    // The database failing is not the client's fault: 500, not 911.
-                    tracing::error!(%error, "switchboard login lookup failed");
-                    self.error(ErrorCode::InternalServerError, trid);
-                    self.closing = true;
-                    return None;
-                }
-            },
-            None => None,
-        };
-        match (account, email) {
-            (Some(account), Some(email)) => {
-                let credential = self.ctx.core.tickets.credential(&account.password_hash);
-                Some(Claimant { account: account.id, credential, email, machine })
-            }
-            _ => {
-                self.error(ErrorCode::AuthenticationFailed, trid);
-                self.closing = true;
-                None
-            }
-        }
-    }
-
-    fn refuse_cookie(&mut self, trid: u32) {
-        self.error(ErrorCode::AuthenticationFailed, trid);
-        self.closing = true;
-    }
-
-    /// `USR n email cookie` → `USR n OK email friendly`: opens a conversation.
-    async fn usr(&mut self, trid: u32, frame: &Frame) {
-        let Some(Claimant { account, credential, email, machine }) = self.claimant(trid, frame.params.get(1)).await
-        else {
-            return;
-        };
-        let Some(cookie) = frame.params.get(2) else {
-            return self.refuse_cookie(trid);
-        };
-        match self.ctx.core.switchboards.redeem(cookie, account, credential, None) {
-            Ok(Admission::Create { client_tag }) => {
-                self.dialect = Dialect::new(client_tag).unwrap_or(Dialect::MSNP12);
-                let member = self.member(account, &email, machine).await;
-                let name = encode_param(&member.friendly_name);
-                let handle = self.handle(&member, true);
-                match self.ctx.core.switchboards.create(Occupant { account, credential }, member) {
-                    Ok(seat) => {
-                        self.seat = Some(seat);
-                        self.conn.signed_in();
-                        self.conn.signed_in();
-                        self.account = Some(account);
-                        self.conn.send(&Frame::with_params("USR", [trid.to_string(), "OK".into(), handle, name]));
-                    }
-                    Err(SwitchboardError::Overloaded) => {
-                        self.error(ErrorCode::SessionOverload, trid);
-                        self.closing = true;
-                    }
-                    Err(_) => self.too_many_conversations(trid),
-                }
-            }
-            _ => self.refuse_cookie(trid),
-        }
-    }
-
-    /// `ANS n email cookie session` → `IRO` per participant, then `ANS n OK`.
-    async fn ans(&mut self, trid: u32, frame: &Frame) {
-        let Some(Claimant { account, credential, email, machine }) = self.claimant(trid, frame.params.get(1)).await
-        else {
-            return;
-        };
-        let (Some(cookie), Some(session_id)) =
-            (frame.params.get(2), frame.params.get(3).and_then(|s| s.parse::<u64>().ok()))
-        else {
-            return self.refuse_cookie(trid);
-        };
-        let Ok(Admission::Join { conversation, client_tag }) =
-            self.ctx.core.switchboards.redeem(cookie, account, credential, Some(session_id))
-        else {
-            return self.refuse_cookie(trid);
-        };
-        self.dialect = Dialect::new(client_tag).unwrap_or(Dialect::MSNP12);
-        let member = self.member(account, &email, machine).await;
-        match self.ctx.core.switchboards.join(conversation, Occupant { account, credential }, member) {
-            Ok(seat) => {
-                // MSNP16+ lists an account's endpoints (`email;{guid}`) and then
-                // the account once more by its plain email, as JOI does: clients
-                // take the plain entry as "every endpoint is in" (MSNPSharp
-                // starts the conversation on it). Older dialects list each
-                // account once.
-                let mut entries: Vec<(String, &Member)> = Vec::new();
-                let mut accounts: Vec<&str> = Vec::new();
-                for other in &seat.roster {
-                    if !accounts.contains(&other.email.as_str()) {
-                        accounts.push(&other.email);
-                    }
-                }
-                for account in accounts {
-                    let members = || seat.roster.iter().filter(move |m| m.email == account);
-                    if self.dialect.has_mpop() {
-                        entries.extend(members().filter(|m| m.machine.is_some()).map(|m| (self.handle(m, true), m)));
-                    }
-                    entries.extend(members().next().map(|m| (m.email.clone(), m)));
-                }
-                let total = entries.len();
-                for (index, (handle, other)) in entries.into_iter().enumerate() {
-                    let mut params = vec![
-                        trid.to_string(),
-                        (index + 1).to_string(),
-                        total.to_string(),
-                        handle,
-                        encode_param(&other.friendly_name),
-                    ];
-                    if self.dialect.switchboard_has_caps() {
-                        params.push(caps_text(self.dialect, other.caps));
-                    }
-                    self.conn.send(&Frame::with_params("IRO", params));
-                }
-                self.conn.send(&Frame::with_params("ANS", [trid.to_string(), "OK".into()]));
-                self.seat = Some(seat);
-                self.conn.signed_in();
-                self.account = Some(account);
-            }
-            Err(SwitchboardError::TooManyConversations) => self.too_many_conversations(trid),
-            Err(_) => self.refuse_cookie(trid),
-        }
-    }
-
-    /// 714: this account is in as many conversations as it may be.
-    fn too_many_conversations(&mut self, trid: u32) {
-        self.error(ErrorCode::TooManySessions, trid);
-        self.closing = true;
     }
 
     /// `CAL n email` → `CAL n RINGING session`.
@@ -506,7 +367,9 @@ impl Session {
     /// (`ACK`/`NAK`).
     fn relay_batch(&mut self) {
         let (Some(seat), false) = (&self.seat, self.answers.is_empty()) else { return };
-        let delivered = self.ctx.core.switchboards.relay_all(seat, &mut self.payloads);
+        let at = *self.read_at.get_or_insert_with(std::time::Instant::now);
+        let delivered = self.ctx.core.switchboards.relay_all(seat, &self.payloads, at);
+        self.payloads.clear();
         if delivered {
             self.ctx.core.metrics.messages_relayed.inc_by(self.answers.len() as u64);
         }
@@ -569,6 +432,8 @@ impl Session {
             // The switchboard has no word for it; the original closed the
             // connection of a participant it let go.
             ConversationEvent::Dismissed => self.closing = true,
+            // The outlet's rest was taken with the turn (`claim`).
+            ConversationEvent::Flush => {}
         }
     }
 

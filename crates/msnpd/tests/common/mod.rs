@@ -318,6 +318,28 @@ impl Peer {
         self.send_raw(&bytes).await;
     }
 
+    /// Reads the next `count` frames from the socket's reading half while
+    /// the writing half is returned for another task: for a test that must
+    /// read and write at once.
+    pub fn split(self, count: usize) -> (tokio::task::JoinHandle<Vec<Frame>>, tokio::net::tcp::OwnedWriteHalf) {
+        let Peer { stream, mut buf, mut decoder, name } = self;
+        let (mut read, write) = stream.into_split();
+        let frames = tokio::spawn(async move {
+            let mut frames = Vec::with_capacity(count);
+            while frames.len() < count {
+                match decoder.decode(&mut buf).expect("server sent a well-formed frame") {
+                    Some(frame) => frames.push(frame),
+                    None => {
+                        let read = tokio::time::timeout(Duration::from_secs(5), read.read_buf(&mut buf)).await;
+                        assert!(matches!(read, Ok(Ok(n)) if n > 0), "{name}: closed or silent");
+                    }
+                }
+            }
+            frames
+        });
+        (frames, write)
+    }
+
     pub fn set_dialect(&mut self, dialect: msnp::Dialect) {
         self.decoder.set_dialect(dialect);
     }

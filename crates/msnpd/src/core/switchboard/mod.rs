@@ -6,15 +6,18 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+mod invite;
+
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use super::cluster::{Message, NodeId, RingOutcome, RingRequest};
+use super::cluster::NodeId;
 use super::hub::Online;
+use super::outlet::{Outlet, Written};
 use super::tokens::{Purpose, Reader, Signer, Writer};
+use super::types::Capabilities;
 pub use super::types::Invitation;
-use super::types::{Capabilities, Filter, Notice, Status};
-use super::{AccountId, Core, ServiceError, unix_now};
+use super::{AccountId, ServiceError, unix_now};
 
 /// Events queued per participant before it counts as not keeping up.
 pub const EVENT_QUEUE: usize = 1024;
@@ -38,6 +41,8 @@ pub enum ConversationEvent {
     /// The account's credential is gone (a new password, the account
     /// deleted): this participant must leave.
     Dismissed,
+    /// The participant's outlet holds the rest of a write it began.
+    Flush,
 }
 
 /// A participant as the others see them.
@@ -97,6 +102,7 @@ struct Participant {
     member: Arc<Member>,
     sender: mpsc::Sender<ConversationEvent>,
     overflowed: Arc<AtomicBool>,
+    outlet: Option<Arc<dyn Outlet>>,
 }
 
 pub struct Conversation {
@@ -115,11 +121,13 @@ impl Conversation {
 }
 
 /// Who takes a seat: the account, and what stood for its password when
-/// its cookie was issued (`Online::credential`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// its cookie was issued (`Online::credential`), and its front's way
+/// straight to the client, if it has one.
+#[derive(Clone)]
 pub struct Occupant {
     pub account: AccountId,
     pub credential: u32,
+    pub outlet: Option<Arc<dyn Outlet>>,
 }
 
 /// A participant's end: its events and the handle it acts through.
@@ -296,7 +304,7 @@ impl Switchboards {
     }
 
     fn seat(&self, conversation: Arc<Conversation>, who: Occupant, member: Member, roster: Vec<Member>) -> Seat {
-        let Occupant { account, credential } = who;
+        let Occupant { account, credential, outlet } = who;
         let (sender, events) = mpsc::channel(EVENT_QUEUE);
         let overflowed = Arc::new(AtomicBool::new(false));
         let endpoint = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -307,6 +315,7 @@ impl Switchboards {
             member: Arc::new(member),
             sender,
             overflowed: overflowed.clone(),
+            outlet,
         });
         Seat { conversation, endpoint, events, overflowed, roster }
     }
@@ -350,36 +359,46 @@ impl Switchboards {
         Ok(self.seat(conversation, who, member, roster))
     }
 
-    /// Sends a message to everyone else; true when every one of them got it queued.
+    /// Sends a message to everyone else; true when every one of them took it.
     pub fn relay(&self, seat: &Seat, payload: Bytes) -> bool {
-        self.relay_event(seat, |sender| ConversationEvent::Message { sender, payload })
+        self.relay_all(seat, std::slice::from_ref(&payload), std::time::Instant::now())
     }
 
-    /// Relays messages of one sender, in order, as one event per recipient;
-    /// `true` when every other participant took them.
-    /// `payloads` is left empty, its capacity kept for the next read's.
-    pub fn relay_all(&self, seat: &Seat, payloads: &mut Vec<Bytes>) -> bool {
-        match payloads.len() {
-            0 => true,
-            1 => self.relay(seat, payloads.pop().unwrap_or_default()),
-            _ => {
-                let payloads: Arc<[Bytes]> = payloads.drain(..).collect();
-                self.relay_event(seat, |sender| ConversationEvent::Messages { sender, payloads })
-            }
+    /// Relays messages of one sender, read at `at`, in order: written
+    /// straight to a participant's client when its outlet can, else as one
+    /// event per recipient; `true` when every other participant took them.
+    pub fn relay_all(&self, seat: &Seat, payloads: &[Bytes], at: std::time::Instant) -> bool {
+        if payloads.is_empty() {
+            return true;
         }
-    }
-
-    fn relay_event(&self, seat: &Seat, event: impl FnOnce(Arc<Member>) -> ConversationEvent) -> bool {
+        // The conversation stays locked while its messages are written, so
+        // that each participant gets every sender's in one order.
         let participants = seat.conversation.participants();
         let Some(sender) = participants.iter().find(|p| p.endpoint == seat.endpoint) else {
             return false;
         };
-        let event = event(sender.member.clone());
+        let mut event = None;
         let mut all = true;
         let mut others = 0;
         for other in participants.iter().filter(|p| p.endpoint != seat.endpoint) {
             others += 1;
-            all &= deliver(other, event.clone());
+            let written = other.outlet.as_ref().map_or(Written::Not, |o| o.write_now(&sender.member, payloads, at));
+            all &= match written {
+                Written::All => true,
+                Written::Part => queue(other, ConversationEvent::Flush),
+                Written::Not => {
+                    let event = event.get_or_insert_with(|| match payloads {
+                        [payload] => {
+                            ConversationEvent::Message { sender: sender.member.clone(), payload: payload.clone() }
+                        }
+                        _ => ConversationEvent::Messages {
+                            sender: sender.member.clone(),
+                            payloads: payloads.iter().cloned().collect(),
+                        },
+                    });
+                    deliver(other, event.clone())
+                }
+            };
         }
         all && others > 0
     }
@@ -451,137 +470,21 @@ impl Switchboards {
     }
 }
 
+/// Queues an event for a participant; its outlet writes nothing until the
+/// participant's task has written it. (Should the queue be full, the hold
+/// stays: the participant is overflowed and about to leave.)
 fn deliver(participant: &Participant, event: ConversationEvent) -> bool {
+    if let Some(outlet) = &participant.outlet {
+        outlet.hold();
+    }
+    queue(participant, event)
+}
+
+/// Queues an event the outlet already holds for.
+fn queue(participant: &Participant, event: ConversationEvent) -> bool {
     let ok = participant.sender.try_send(event).is_ok();
     if !ok {
         participant.overflowed.store(true, Ordering::Relaxed);
     }
     ok
-}
-
-impl Core {
-    /// Invites `email` into the seat's conversation: each of their sessions,
-    /// on whichever node, rings with a cookie of its own. Inviting yourself
-    /// from an endpoint (MSNP16+) rings your other endpoints, if any. Returns
-    /// the session id (`CAL … RINGING id`).
-    pub async fn invite(
-        self: &Arc<Self>,
-        seat: &Seat,
-        inviter: AccountId,
-        email: &str,
-    ) -> Result<u64, SwitchboardError> {
-        let target = self.store.account_by_email(email).await?.ok_or(SwitchboardError::UnknownUser)?;
-        let conversation = &seat.conversation;
-        let (inviter_member, present) = {
-            let participants = conversation.participants();
-            let me = participants
-                .iter()
-                .find(|p| p.endpoint == seat.endpoint)
-                .map(|p| Member::clone(&p.member))
-                .ok_or(SwitchboardError::Ended)?;
-            let present: Vec<Option<String>> =
-                participants.iter().filter(|p| p.account == target.id).map(|p| p.member.machine.clone()).collect();
-            (me, present)
-        };
-        let calling_self = target.id == inviter;
-        // An endpoint's own address stands for the account's other endpoints
-        // (MSNP16+): clients call it first in every new conversation and wait
-        // for RINGING before they call anyone else, so it rings whichever of
-        // them are not here yet, and is RINGING even when none is. Without
-        // endpoints, the caller is the one already here.
-        let bringing_own_endpoints = calling_self && inviter_member.machine.is_some();
-        if !present.is_empty() && !bringing_own_endpoints {
-            return Err(SwitchboardError::AlreadyPresent);
-        }
-        if conversation.member_count() >= self.config.max_participants {
-            return Err(SwitchboardError::Full);
-        }
-        if self.member_state(inviter).await.is_some_and(|(_, _, hidden)| hidden) {
-            return Err(SwitchboardError::Hidden);
-        }
-        let request = RingRequest {
-            target: target.id,
-            inviter,
-            inviter_email: inviter_member.email.clone(),
-            inviter_name: inviter_member.friendly_name.clone(),
-            conversation: conversation.id,
-            switchboard_node: self.node,
-            switchboard_address: self.config.switchboard_address.clone(),
-            present,
-        };
-        let mut outcomes = vec![self.ring_here(&request)];
-        for node in self.directory.nodes_of(target.id) {
-            match self.bus.request(node, Message::Ring(request.clone())).await {
-                Ok(Message::RingReply(outcome)) => outcomes.push(outcome),
-                Ok(_) => tracing::warn!("a node answered a ring with something else"),
-                Err(error) => tracing::warn!(%error, "a node did not ring its sessions"),
-            }
-        }
-        let rang = outcomes.iter().any(|o| matches!(o, RingOutcome::Rang | RingOutcome::RangAndStructured));
-        let structured = outcomes.iter().any(|o| matches!(o, RingOutcome::Structured | RingOutcome::RangAndStructured));
-        if structured && !calling_self {
-            // MSNP19+ endpoints (no switchboards) are in by a bridge, beside
-            // any older endpoint of the same account that was rung.
-            let (friendly_name, caps, _) =
-                self.member_state(target.id).await.unwrap_or((target.email.clone(), Capabilities::default(), false));
-            let member = Member { email: target.email.clone(), friendly_name, caps, machine: None };
-            let bridged = self.open_bridge(conversation.clone(), target.id, member, inviter_member.email.clone());
-            if let (Err(error), false) = (bridged, rang) {
-                return Err(error);
-            }
-        }
-        if bringing_own_endpoints || rang || structured {
-            Ok(conversation.id)
-        } else if outcomes.contains(&RingOutcome::AlreadyPresent) {
-            Err(SwitchboardError::AlreadyPresent)
-        } else {
-            Err(SwitchboardError::Unavailable)
-        }
-    }
-
-    /// Rings the invitee's sessions on this node, each with a cookie for the
-    /// switchboard the request names.
-    pub(crate) fn ring_here(&self, request: &RingRequest) -> RingOutcome {
-        let Some(online) = self.hub.get(request.target) else {
-            return RingOutcome::Unavailable;
-        };
-        let calling_self = request.target == request.inviter;
-        let (client_tag, sessions) = {
-            let state = online.lock();
-            let visible = state.presence.as_ref().is_some_and(|p| p.status != Status::Hidden);
-            if !calling_self && (!visible || !state.accepting_messages || !state.lists.allows(request.inviter)) {
-                return RingOutcome::Unavailable;
-            }
-            // Yourself: only your endpoints that are not in the conversation yet.
-            let sessions: Vec<u64> = state
-                .sessions
-                .iter()
-                .filter(|link| link.switchboards)
-                .filter(|link| !calling_self || (link.endpoint.is_some() && !request.present.contains(&link.endpoint)))
-                .map(|link| link.id)
-                .collect();
-            (state.client_tag, sessions)
-        };
-        let structured = !calling_self && online.lock().sessions.iter().any(|link| !link.switchboards);
-        if sessions.is_empty() {
-            return match (calling_self, structured) {
-                (true, _) => RingOutcome::AlreadyPresent,
-                (false, true) => RingOutcome::Structured,
-                (false, false) => RingOutcome::Unavailable,
-            };
-        }
-        for session in sessions {
-            let purpose = CookiePurpose::Join(request.conversation);
-            let cookie = self.switchboards.issue(&online, purpose, client_tag, request.switchboard_node);
-            let invitation = Invitation {
-                session_id: request.conversation,
-                address: request.switchboard_address.clone(),
-                cookie,
-                inviter_email: request.inviter_email.clone(),
-                inviter_name: request.inviter_name.clone(),
-            };
-            self.hub.deliver_local(request.target, &Notice::Ring(invitation), &Filter::Session(session));
-        }
-        if structured { RingOutcome::RangAndStructured } else { RingOutcome::Rang }
-    }
 }
