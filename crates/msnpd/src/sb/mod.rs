@@ -47,7 +47,7 @@ struct Session {
     strikes: crate::core::limits::Strikes,
     /// The sender of the last message relayed to this client, and its name
     /// as the wire carries it.
-    last_sender: Option<(Arc<Member>, String)>,
+    last_sender: outlet::SenderName,
     /// Messages read and allowed but not yet relayed, their answers (trid,
     /// ack kind) and payloads: those of one read go to each recipient as one
     /// event, and are relayed before anything after them is answered. Both
@@ -82,7 +82,7 @@ pub(crate) fn run(ctx: Arc<Context>, mut conn: Connection) -> impl Future<Output
         closing: false,
         timed_out: false,
         strikes: Default::default(),
-        last_sender: None,
+        last_sender: outlet::SenderName::default(),
         answers: Vec::new(),
         payloads: Vec::new(),
         bucket: None,
@@ -439,17 +439,11 @@ impl Session {
 
     /// Writes messages relayed to this client.
     fn relayed(&mut self, sender: Arc<Member>, payloads: &[bytes::Bytes]) {
-        // Messages come in runs from the same sender: encode the name once per run.
-        if !self.last_sender.as_ref().is_some_and(|(last, _)| Arc::ptr_eq(last, &sender)) {
-            let name = encode_param(&sender.friendly_name);
-            self.last_sender = Some((sender, name));
-        }
-        if let Some((sender, name)) = &self.last_sender {
-            let header = "MSG  \r\n".len() + sender.email.len() + name.len() + 6;
-            self.conn.reserve(payloads.iter().map(|payload| header + payload.len()).sum());
-            for payload in payloads {
-                self.conn.send_with_payload(&["MSG", &sender.email, name], payload);
-            }
+        let name = self.last_sender.of(&sender);
+        let header = "MSG  \r\n".len() + sender.email.len() + name.len() + 6;
+        self.conn.reserve(payloads.iter().map(|payload| header + payload.len()).sum());
+        for payload in payloads {
+            self.conn.send_with_payload(&["MSG", &sender.email, name], payload);
         }
     }
 }

@@ -27,8 +27,22 @@ struct State {
     rest: BytesMut,
     /// When the last messages written here were read from their sender.
     written_at: Option<Instant>,
-    /// The sender last written for and its name as the wire carries it.
-    last_sender: Option<(Arc<Member>, String)>,
+    last_sender: SenderName,
+}
+
+/// The sender last written for and its name as the wire carries it:
+/// messages come in runs from the same sender, so the name is encoded once
+/// per run.
+#[derive(Default)]
+pub struct SenderName(Option<(Arc<Member>, String)>);
+
+impl SenderName {
+    pub fn of(&mut self, sender: &Arc<Member>) -> &str {
+        if !self.0.as_ref().is_some_and(|(last, _)| Arc::ptr_eq(last, sender)) {
+            self.0 = Some((sender.clone(), msnp::text::encode_param(&sender.friendly_name)));
+        }
+        self.0.as_ref().map_or("", |(_, name)| name)
+    }
 }
 
 /// What the participant's task takes when it claims the socket.
@@ -48,7 +62,13 @@ const SCRATCH_KEPT: usize = 64 * 1024;
 impl DirectOutput {
     /// Claimed from the start: the participant's task is in its turn.
     pub fn new(stream: Arc<OwnedWriteHalf>) -> DirectOutput {
-        let state = State { claimed: true, held: 0, rest: BytesMut::new(), written_at: None, last_sender: None };
+        let state = State {
+            claimed: true,
+            held: 0,
+            rest: BytesMut::new(),
+            written_at: None,
+            last_sender: SenderName::default(),
+        };
         DirectOutput { stream, state: Mutex::new(state) }
     }
 
@@ -81,10 +101,7 @@ impl Outlet for DirectOutput {
         if state.claimed || state.held > 0 {
             return Written::Not;
         }
-        if !state.last_sender.as_ref().is_some_and(|(last, _)| Arc::ptr_eq(last, sender)) {
-            state.last_sender = Some((sender.clone(), msnp::text::encode_param(&sender.friendly_name)));
-        }
-        let Some((_, name)) = &state.last_sender else { return Written::Not };
+        let name = state.last_sender.of(sender);
         let (written, rest) = SCRATCH.with_borrow_mut(|lines| {
             lines.clear();
             for payload in payloads {
